@@ -1,0 +1,83 @@
+"""The on-disk cache of FileRecords: one msgpack file per workspace root, in the user cache
+folder (platformdirs) or a configured one. A stale, corrupt or foreign file is discarded."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import msgspec
+
+from kwdocs import __version__
+from kwdocs.model import RECORD_FORMAT, FileRecord
+
+log = logging.getLogger(__name__)
+
+# The file starts with this header; anything else (an older kwdocs, another program, a torn
+# write) is not read.
+_MAGIC = f"kwdocs-cache {RECORD_FORMAT} {__version__}\n".encode()
+_decoder = msgspec.msgpack.Decoder(list[FileRecord])
+_encoder = msgspec.msgpack.Encoder()
+
+
+def default_cache_dir() -> Path:
+    """The user's cache folder for kwdocs (``$KWDOCS_CACHE_DIR`` overrides it)."""
+    override = os.environ.get("KWDOCS_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kwdocs", appauthor=False))
+
+
+class RecordCache:
+    """Load and save the records of one workspace root."""
+
+    def __init__(self, root: Path, cache_dir: Path | None = None) -> None:
+        self.root = Path(root).absolute()
+        folder = cache_dir if cache_dir is not None else default_cache_dir()
+        key = hashlib.blake2b(str(self.root).encode("utf-8", "surrogateescape"), digest_size=12)
+        self.path = folder / f"{self.root.name[:40] or 'root'}-{key.hexdigest()}.kwcache"
+
+    def load(self) -> dict[str, FileRecord]:
+        """The cached records by path; {} when there is no usable cache."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return {}
+        if not data.startswith(_MAGIC):
+            log.info("cache %s has another format; ignoring it", self.path)
+            return {}
+        try:
+            records = _decoder.decode(memoryview(data)[len(_MAGIC) :])
+        except (msgspec.DecodeError, msgspec.ValidationError) as error:
+            log.warning("cache %s is corrupt (%s); ignoring it", self.path, error)
+            return {}
+        return {r.path: r for r in records}
+
+    def save(self, records: Iterable[FileRecord]) -> None:
+        """Replace the cache atomically; failures are logged, never raised."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            payload = _encoder.encode(list(records))
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".kwcache")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(_MAGIC)
+                    f.write(payload)
+                os.replace(tmp, self.path)
+            except BaseException:
+                with_suppress_unlink(tmp)
+                raise
+        except OSError as error:
+            log.warning("could not write the cache %s: %s", self.path, error)
+
+
+def with_suppress_unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -1,0 +1,398 @@
+"""Python keywords from the real parser: ``ast`` first, parso's error recovery when ast fails."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from kwdocs.model import Keyword, Problem
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# Compound statements whose bodies still belong to the enclosing scope.
+_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
+_PROPERTY_DECORATORS = frozenset(
+    {"property", "cached_property", "functools.cached_property", "abc.abstractproperty"}
+)
+_MAX_SIGNATURE = 400
+
+
+@dataclass
+class PythonResult:
+    """What one Python file yields: keywords and file-level facts, plus the tree for page facts."""
+
+    keywords: list[Keyword] = field(default_factory=list)
+    docstring: str = ""
+    all_names: list[str] | None = None
+    problems: list[Problem] = field(default_factory=list)
+    parser: str = "ast"
+    tree: ast.Module | None = None
+
+
+def module_name(path: str) -> str:
+    """Dotted module name of a workspace-relative path (``a/b/__init__.py`` → ``a.b``)."""
+    stem = path.rsplit(".", 1)[0] if path.endswith((".py", ".pyi")) else path
+    parts = [p for p in stem.split("/") if p]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def resolve_relative(module: str, is_package: bool, level: int, name: str | None) -> str:
+    """Absolute module of ``from <level dots><name> import …`` written in ``module``."""
+    if level == 0:
+        return name or ""
+    parts = module.split(".") if module else []
+    if not is_package and parts:
+        parts.pop()
+    drop = level - 1
+    if drop:
+        parts = parts[:-drop] if drop <= len(parts) else []
+    if name:
+        parts.append(name)
+    return ".".join(parts)
+
+
+def summarise(doc: str | None) -> str:
+    """First paragraph of a cleaned docstring on one line."""
+    if not doc:
+        return ""
+    paragraph = doc.strip().split("\n\n", 1)[0]
+    summary = " ".join(paragraph.split())
+    return summary[:497] + "..." if len(summary) > 500 else summary
+
+
+def dotted(node: ast.expr) -> str:
+    """Source-like text of a decorator or base; fast for names and attributes."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = dotted(node.value)
+        return f"{inner}.{node.attr}"
+    try:
+        text = ast.unparse(node)
+    except (ValueError, RecursionError):  # pragma: no cover - unparse of exotic trees
+        return "…"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+class _Lines:
+    """Source lines and conversion of ast's UTF-8 byte columns to code points."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+
+    def text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+    def col(self, line: int, byte_col: int) -> int:
+        text = self.text(line)
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+    def find(self, line: int, name: str, start: int) -> int:
+        """Column of ``name`` on ``line`` at or after ``start`` (``start`` if not found)."""
+        text = self.text(line)
+        pos = text.find(name, start)
+        while pos >= 0:
+            before = text[pos - 1] if pos else " "
+            after = text[pos + len(name)] if pos + len(name) < len(text) else " "
+            if not (before.isidentifier() or before.isdigit()) and not (
+                after.isidentifier() or after.isdigit()
+            ):
+                return pos
+            pos = text.find(name, pos + 1)
+        return start
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+    try:
+        if isinstance(node, ast.ClassDef):
+            parts = [dotted(b) for b in node.bases]
+            parts += [
+                f"{k.arg}={dotted(k.value)}" if k.arg else f"**{dotted(k.value)}"
+                for k in node.keywords
+            ]
+            text = f"class {node.name}({', '.join(parts)})" if parts else f"class {node.name}"
+        else:
+            prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
+            text = f"{prefix} {node.name}({ast.unparse(node.args)})"
+            if node.returns is not None:
+                text += f" -> {ast.unparse(node.returns)}"
+    except (ValueError, RecursionError):  # pragma: no cover - defensive
+        text = node.name
+    return text if len(text) <= _MAX_SIGNATURE else text[: _MAX_SIGNATURE - 3] + "..."
+
+
+def _target_names(target: ast.expr) -> Iterator[ast.Name]:
+    if isinstance(target, ast.Name):
+        yield target
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _literal_strings(node: ast.expr | None) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts
+    ):
+        return [e.value for e in node.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def is_constant_name(name: str) -> bool:
+    """UPPER_CASE names are constants by convention; other module-level names are variables."""
+    stripped = name.strip("_")
+    return bool(stripped) and stripped.upper() == stripped and any(c.isalpha() for c in stripped)
+
+
+class _AstWalker:
+    """Walks statements only (never expressions): definitions are statements, and this keeps
+    extraction a small fraction of the parse time."""
+
+    def __init__(self, lines: _Lines, module: str, is_package: bool) -> None:
+        self.lines = lines
+        self.module = module
+        self.is_package = is_package
+        self.keywords: list[Keyword] = []
+        self.all_names: list[str] | None = None
+        self._seen_imports: set[tuple[str, str, str]] = set()
+        self._seen_names: set[tuple[str, str]] = set()
+
+    def walk(self, body: Iterable[ast.stmt], scope: str, scope_kind: str) -> None:
+        for node in body:
+            if isinstance(node, _FUNCS):
+                self._function(node, scope, scope_kind)
+            elif isinstance(node, ast.ClassDef):
+                self._class(node, scope)
+            elif isinstance(node, ast.Import):
+                self._import(node)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                if scope_kind == "module":
+                    self._assignment(node)
+            else:
+                # if/for/while/try/with/match: their bodies are in the same scope.
+                for name in _BLOCK_FIELDS:
+                    block = getattr(node, name, None)
+                    if block:
+                        self.walk(block, scope, scope_kind)
+                if isinstance(node, ast.ExceptHandler):
+                    continue
+                cases = getattr(node, "cases", None)
+                if cases:
+                    for case in cases:
+                        self.walk(case.body, scope, scope_kind)
+
+    def _name_position(self, node: ast.stmt, name: str) -> tuple[int, int]:
+        line = node.lineno
+        start = self.lines.col(line, node.col_offset)
+        col = self.lines.find(line, name, start)
+        return line, col
+
+    def _function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, scope_kind: str
+    ) -> None:
+        decorators = tuple(dotted(d) for d in node.decorator_list)
+        if scope_kind == "class":
+            is_property = any(
+                d in _PROPERTY_DECORATORS or d.endswith((".setter", ".getter", ".deleter"))
+                for d in decorators
+            )
+            kind = "property" if is_property else "method"
+        else:
+            kind = "function"
+        qualname = f"{scope}.{node.name}" if scope else node.name
+        line, col = self._name_position(node, node.name)
+        self.keywords.append(
+            Keyword(
+                name=node.name,
+                qualname=qualname,
+                kind=kind,
+                line=line,
+                col=col,
+                end_col=col + len(node.name),
+                end_line=node.end_lineno or line,
+                signature=_signature(node),
+                summary=summarise(ast.get_docstring(node)),
+                decorators=decorators,
+            )
+        )
+        self.walk(node.body, qualname, "function")
+
+    def _class(self, node: ast.ClassDef, scope: str) -> None:
+        qualname = f"{scope}.{node.name}" if scope else node.name
+        line, col = self._name_position(node, node.name)
+        self.keywords.append(
+            Keyword(
+                name=node.name,
+                qualname=qualname,
+                kind="class",
+                line=line,
+                col=col,
+                end_col=col + len(node.name),
+                end_line=node.end_lineno or line,
+                signature=_signature(node),
+                summary=summarise(ast.get_docstring(node)),
+                bases=tuple(dotted(b) for b in node.bases),
+                decorators=tuple(dotted(d) for d in node.decorator_list),
+            )
+        )
+        self.walk(node.body, qualname, "class")
+
+    def _add_import(self, keyword: Keyword) -> None:
+        key = (keyword.name, keyword.alias, keyword.kind)
+        if key not in self._seen_imports:
+            self._seen_imports.add(key)
+            self.keywords.append(keyword)
+
+    def _import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            line = alias.lineno
+            start = self.lines.col(line, alias.col_offset)
+            self._add_import(
+                Keyword(
+                    name=alias.name,
+                    qualname=alias.asname or alias.name,
+                    kind="module",
+                    line=line,
+                    col=start,
+                    end_col=start + len(alias.name),
+                    end_line=node.end_lineno or line,
+                    target=alias.name,
+                    alias=alias.asname or "",
+                )
+            )
+
+    def _import_from(self, node: ast.ImportFrom) -> None:
+        written = "." * node.level + (node.module or "")
+        resolved = resolve_relative(self.module, self.is_package, node.level, node.module)
+        line = node.lineno
+        start = self.lines.col(line, node.col_offset)
+        col = self.lines.find(line, written, start + 4) if written else start
+        if node.module or node.level:
+            self._add_import(
+                Keyword(
+                    name=written,
+                    qualname=written,
+                    kind="module",
+                    line=line,
+                    col=col,
+                    end_col=col + len(written),
+                    end_line=node.end_lineno or line,
+                    target=resolved,
+                )
+            )
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            a_line = alias.lineno
+            a_col = self.lines.col(a_line, alias.col_offset)
+            self._add_import(
+                Keyword(
+                    name=alias.name,
+                    qualname=alias.asname or alias.name,
+                    kind="import",
+                    line=a_line,
+                    col=a_col,
+                    end_col=a_col + len(alias.name),
+                    end_line=a_line,
+                    target=f"{resolved}.{alias.name}" if resolved else alias.name,
+                    alias=alias.asname or "",
+                )
+            )
+
+    def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+        if isinstance(node, ast.Assign):
+            targets: list[ast.expr] = list(node.targets)
+            value = node.value
+        else:
+            targets = [node.target]
+            value = node.value
+        for target in targets:
+            for name_node in _target_names(target):
+                name = name_node.id
+                if name == "__all__":
+                    strings = _literal_strings(value)
+                    if strings is not None:
+                        if isinstance(node, ast.AugAssign):
+                            self.all_names = (self.all_names or []) + strings
+                        else:
+                            self.all_names = strings
+                if isinstance(node, ast.AugAssign) or (name, "v") in self._seen_names:
+                    continue
+                self._seen_names.add((name, "v"))
+                line = name_node.lineno
+                col = self.lines.col(line, name_node.col_offset)
+                signature = ""
+                if isinstance(node, ast.AnnAssign):
+                    signature = f"{name}: {dotted(node.annotation)}"
+                self.keywords.append(
+                    Keyword(
+                        name=name,
+                        qualname=name,
+                        kind="constant" if is_constant_name(name) else "variable",
+                        line=line,
+                        col=col,
+                        end_col=col + len(name),
+                        end_line=node.end_lineno or line,
+                        signature=signature,
+                    )
+                )
+
+
+def extract_python(path: str, text: str, lines: list[str]) -> PythonResult:
+    """Keywords of one Python file; never raises on bad input."""
+    module = module_name(path)
+    is_package = path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
+        "__init__.py",
+        "__init__.pyi",
+    )
+    result = PythonResult()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
+            tree = ast.parse(text, filename=path)
+    except SyntaxError as error:
+        result.problems.append(_syntax_problem(error, lines))
+    except (ValueError, RecursionError, MemoryError) as error:
+        result.problems.append(Problem(f"the parser gave up: {type(error).__name__}: {error}", 1))
+    else:
+        walker = _AstWalker(_Lines(lines), module, is_package)
+        try:
+            walker.walk(tree.body, "", "module")
+        except RecursionError:  # statements nested past the interpreter's limit
+            result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
+        result.keywords = walker.keywords
+        result.all_names = walker.all_names
+        result.docstring = ast.get_docstring(tree) or ""
+        result.tree = tree
+        return result
+
+    # ast failed: recover what parso's error-recovering parser can see.
+    from kwdocs.extract.python_recovery import recover
+
+    result.parser = "parso"
+    try:
+        recovered = recover(text, module, is_package)
+    except (RecursionError, MemoryError) as error:
+        result.problems.append(Problem(f"error recovery gave up: {type(error).__name__}", 1))
+        return result
+    result.keywords = recovered.keywords
+    result.docstring = recovered.docstring
+    result.all_names = recovered.all_names
+    return result
+
+
+def _syntax_problem(error: SyntaxError, lines: list[str]) -> Problem:
+    line = error.lineno or 1
+    col = max((error.offset or 1) - 1, 0)
+    message = f"SyntaxError: {error.msg}"
+    if error.msg.startswith("source code") and "null bytes" in error.msg:
+        message = "SyntaxError: source code contains NUL bytes"
+    return Problem(message, line, col)

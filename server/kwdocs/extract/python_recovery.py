@@ -1,0 +1,310 @@
+"""Keywords of Python files that ``ast`` rejects, from parso's error-recovering parser.
+
+Used for syntax errors and for syntax newer than the running interpreter: parso parses with its
+newest grammar and keeps every well-formed definition around the broken part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import parso
+from parso.python import tree as pt
+
+from kwdocs.extract.python import (
+    _PROPERTY_DECORATORS,
+    is_constant_name,
+    resolve_relative,
+    summarise,
+)
+from kwdocs.model import Keyword
+
+_GRAMMAR_VERSION = "3.13"
+_grammar = None
+
+
+def _load_grammar() -> parso.Grammar:
+    global _grammar
+    if _grammar is None:
+        try:
+            _grammar = parso.load_grammar(version=_GRAMMAR_VERSION)
+        except (NotImplementedError, FileNotFoundError):  # an older parso
+            _grammar = parso.load_grammar()
+    return _grammar
+
+
+@dataclass
+class Recovered:
+    keywords: list[Keyword] = field(default_factory=list)
+    docstring: str = ""
+    all_names: list[str] | None = None
+
+
+def _code(node: pt.NodeOrLeaf) -> str:
+    return " ".join(node.get_code(include_prefix=False).split())
+
+
+def _docstring(node: pt.NodeOrLeaf) -> str:
+    doc_node = node.get_doc_node() if hasattr(node, "get_doc_node") else None
+    if doc_node is None:
+        return ""
+    try:
+        from ast import literal_eval
+
+        value = literal_eval(doc_node.get_code(include_prefix=False))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return ""
+    if not isinstance(value, str):
+        return ""
+    import inspect
+
+    return inspect.cleandoc(value)
+
+
+def _decorators(node: pt.ClassOrFunc) -> tuple[str, ...]:
+    return tuple(_code(d).lstrip("@").strip() for d in node.get_decorators())
+
+
+def _last_line(node: pt.NodeOrLeaf) -> int:
+    line, col = node.end_pos
+    return line - 1 if col == 0 and line > node.start_pos[0] else line
+
+
+class _ParsoWalker:
+    def __init__(self, module: str, is_package: bool) -> None:
+        self.module = module
+        self.is_package = is_package
+        self.keywords: list[Keyword] = []
+        self.all_names: list[str] | None = None
+        self._seen: set[tuple[str, str, str]] = set()
+
+    def walk(self, node: pt.BaseNode, scope: str, scope_kind: str) -> None:
+        for child in node.children:
+            kind = child.type
+            if kind == "classdef":
+                self._class(child, scope)
+            elif kind == "funcdef":
+                self._function(child, scope, scope_kind)
+            elif kind in ("import_name", "import_from"):
+                self._import(child)
+            elif kind == "expr_stmt":
+                if scope_kind == "module":
+                    self._assignment(child)
+            elif kind == "error_node":
+                self._broken_definition(child, scope, scope_kind)
+                self.walk(child, scope, scope_kind)
+            elif isinstance(child, pt.BaseNode):
+                self.walk(child, scope, scope_kind)
+
+    def _function(self, node: pt.Function, scope: str, scope_kind: str) -> None:
+        name = node.name.value
+        decorators = _decorators(node)
+        if scope_kind == "class":
+            is_property = any(
+                d in _PROPERTY_DECORATORS or d.endswith((".setter", ".getter", ".deleter"))
+                for d in decorators
+            )
+            kind = "property" if is_property else "method"
+        else:
+            kind = "function"
+        qualname = f"{scope}.{name}" if scope else name
+        is_async = node.parent is not None and node.parent.type in ("async_stmt", "async_funcdef")
+        params = node.children[2] if len(node.children) > 2 else None
+        if params is not None and params.type == "type_params":
+            params = node.children[3]
+        signature = (
+            f"{'async def' if is_async else 'def'} {name}{_code(params) if params else '()'}"
+        )
+        annotation = node.annotation
+        if annotation is not None:
+            signature += f" -> {_code(annotation)}"
+        line, col = node.name.start_pos
+        self.keywords.append(
+            Keyword(
+                name=name,
+                qualname=qualname,
+                kind=kind,
+                line=line,
+                col=col,
+                end_col=col + len(name),
+                end_line=_last_line(node),
+                signature=signature[:400],
+                summary=summarise(_docstring(node)),
+                decorators=decorators,
+            )
+        )
+        self.walk(node.children[-1], qualname, "function")
+
+    def _class(self, node: pt.Class, scope: str) -> None:
+        name = node.name.value
+        qualname = f"{scope}.{name}" if scope else name
+        arglist = node.get_super_arglist()
+        bases: tuple[str, ...] = ()
+        if arglist is not None:
+            items = arglist.children if arglist.type == "arglist" else [arglist]
+            bases = tuple(
+                _code(item) for item in items if item.type not in ("operator", "argument")
+            )
+        signature = f"class {name}({_code(arglist)})" if arglist is not None else f"class {name}"
+        line, col = node.name.start_pos
+        self.keywords.append(
+            Keyword(
+                name=name,
+                qualname=qualname,
+                kind="class",
+                line=line,
+                col=col,
+                end_col=col + len(name),
+                end_line=_last_line(node),
+                signature=signature[:400],
+                summary=summarise(_docstring(node)),
+                bases=bases,
+                decorators=_decorators(node),
+            )
+        )
+        self.walk(node.children[-1], qualname, "class")
+
+    def _broken_definition(self, node: pt.BaseNode, scope: str, scope_kind: str) -> None:
+        """``def name(`` or ``class Name`` cut short by the error: still a definition."""
+        children = node.children
+        if len(children) < 2 or children[0].type != "keyword" or children[1].type != "name":
+            return
+        keyword, name_leaf = children[0].value, children[1]
+        if keyword not in ("def", "class"):
+            return
+        name = name_leaf.value
+        kind = "class" if keyword == "class" else "method" if scope_kind == "class" else "function"
+        line, col = name_leaf.start_pos
+        self.keywords.append(
+            Keyword(
+                name=name,
+                qualname=f"{scope}.{name}" if scope else name,
+                kind=kind,
+                line=line,
+                col=col,
+                end_col=col + len(name),
+                end_line=_last_line(node),
+                signature=f"{keyword} {name}",
+            )
+        )
+
+    def _add(self, keyword: Keyword) -> None:
+        key = (keyword.name, keyword.alias, keyword.kind)
+        if key not in self._seen:
+            self._seen.add(key)
+            self.keywords.append(keyword)
+
+    def _import(self, node: pt.Import) -> None:
+        if node.type == "import_name":
+            for path, alias in node._dotted_as_names():  # parso has no public pair accessor
+                written = ".".join(leaf.value for leaf in path)
+                line, col = path[0].start_pos
+                self._add(
+                    Keyword(
+                        name=written,
+                        qualname=alias.value if alias else written,
+                        kind="module",
+                        line=line,
+                        col=col,
+                        end_col=col + len(written),
+                        end_line=line,
+                        target=written,
+                        alias=alias.value if alias else "",
+                    )
+                )
+            return
+        from_names = node.get_from_names()
+        module = ".".join(leaf.value for leaf in from_names)
+        level = node.level
+        written = "." * level + module
+        resolved = resolve_relative(self.module, self.is_package, level, module or None)
+        if written:
+            anchor = from_names[0] if from_names else node.children[1]
+            line, col = anchor.start_pos
+            col = max(col - (level if from_names else 0), 0)
+            self._add(
+                Keyword(
+                    name=written,
+                    qualname=written,
+                    kind="module",
+                    line=line,
+                    col=col,
+                    end_col=col + len(written),
+                    end_line=line,
+                    target=resolved,
+                )
+            )
+        if node.is_star_import():
+            return
+        for name_leaf, alias in node._as_name_tuples():
+            name = name_leaf.value
+            line, col = name_leaf.start_pos
+            self._add(
+                Keyword(
+                    name=name,
+                    qualname=alias.value if alias else name,
+                    kind="import",
+                    line=line,
+                    col=col,
+                    end_col=col + len(name),
+                    end_line=line,
+                    target=f"{resolved}.{name}" if resolved else name,
+                    alias=alias.value if alias else "",
+                )
+            )
+
+    def _assignment(self, node: pt.ExprStmt) -> None:
+        children = node.children
+        targets = []
+        if len(children) >= 2 and children[1].type == "annassign":
+            targets.append(children[0])
+        else:
+            for i, child in enumerate(children[:-1]):
+                if children[i + 1].type == "operator" and children[i + 1].value == "=":
+                    targets.append(child)
+        for target in targets:
+            leaves = [target] if target.type == "name" else []
+            if target.type in ("testlist_star_expr", "exprlist", "atom"):
+                leaves = [c for c in target.children if c.type == "name"]
+            for leaf in leaves:
+                name = leaf.value
+                if name == "__all__":
+                    value = children[-1]
+                    if value.type == "atom":
+                        self.all_names = _string_items(value)
+                key = (name, "", "variable")
+                if key in self._seen:
+                    continue
+                self._seen.add(key)
+                line, col = leaf.start_pos
+                self.keywords.append(
+                    Keyword(
+                        name=name,
+                        qualname=name,
+                        kind="constant" if is_constant_name(name) else "variable",
+                        line=line,
+                        col=col,
+                        end_col=col + len(name),
+                        end_line=_last_line(node),
+                    )
+                )
+
+
+def _string_items(atom: pt.BaseNode) -> list[str] | None:
+    from ast import literal_eval
+
+    try:
+        value = literal_eval(atom.get_code(include_prefix=False))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return list(value)
+    return None
+
+
+def recover(text: str, module: str, is_package: bool) -> Recovered:
+    """Best-effort keywords of source that does not parse."""
+    tree = _load_grammar().parse(text, error_recovery=True)
+    walker = _ParsoWalker(module, is_package)
+    walker.walk(tree, "", "module")
+    return Recovered(walker.keywords, _docstring(tree), walker.all_names)

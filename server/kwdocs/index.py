@@ -1,0 +1,231 @@
+"""The in-memory keyword index of one workspace root. Knows nothing of LSP."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
+
+from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
+
+# Where a kind ranks when several definitions share a name (lower first).
+KIND_RANK = {
+    "class": 0,
+    "function": 1,
+    "method": 2,
+    "property": 2,
+    "constant": 3,
+    "variable": 4,
+    "heading": 5,
+    "module": 6,
+    "import": 7,
+    "identifier": 8,
+}
+# Inline code mentions in Markdown are not definitions: kept on their file's record for its
+# pages, but not offered as answers to name look-ups.
+_UNINDEXED_KINDS = frozenset({"identifier"})
+
+
+class Definition(NamedTuple):
+    """A keyword together with the file that holds it."""
+
+    path: str
+    keyword: Keyword
+
+
+def _sort_key(definition: Definition) -> tuple[int, str, int]:
+    return (KIND_RANK.get(definition.keyword.kind, 9), definition.path, definition.keyword.line)
+
+
+class KeywordIndex:
+    """keyword → definitions and path → record; replacing one file costs that file's size."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, FileRecord] = {}
+        self._by_name: dict[str, dict[str, list[Keyword]]] = {}
+        self._modules: dict[str, str] = {}
+        self._module_suffixes: dict[str, set[str]] = {}
+        self._symbol_names: dict[str, int] = {}  # definition name → how many files define it
+        self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
+        self.generation = 0
+        """Bumped on every change: lets callers cache derived facts."""
+
+    # ---- changes -------------------------------------------------------------------------
+
+    def update(self, record: FileRecord) -> None:
+        """Add or replace one file's record."""
+        if record.path in self.records:
+            self.remove(record.path)
+        self.records[record.path] = record
+        for keyword in record.keywords:
+            if keyword.kind in _UNINDEXED_KINDS:
+                continue
+            for key in {keyword.name, keyword.qualname}:
+                self._by_name.setdefault(key, {}).setdefault(record.path, []).append(keyword)
+            if keyword.kind in DEFINITION_KINDS:
+                self._add_symbol(keyword.name)
+        if record.module:
+            self._modules[record.module] = record.path
+            for suffix in _suffixes(record.module):
+                self._module_suffixes.setdefault(suffix, set()).add(record.path)
+        self.generation += 1
+
+    def remove(self, path: str) -> FileRecord | None:
+        """Forget one file; returns its old record."""
+        record = self.records.pop(path, None)
+        if record is None:
+            return None
+        for keyword in record.keywords:
+            if keyword.kind in _UNINDEXED_KINDS:
+                continue
+            for key in {keyword.name, keyword.qualname}:
+                per_path = self._by_name.get(key)
+                if per_path is not None and per_path.pop(path, None) is not None and not per_path:
+                    del self._by_name[key]
+            if keyword.kind in DEFINITION_KINDS:
+                self._drop_symbol(keyword.name)
+        if record.module and self._modules.get(record.module) == path:
+            del self._modules[record.module]
+            for suffix in _suffixes(record.module):
+                paths = self._module_suffixes.get(suffix)
+                if paths is not None:
+                    paths.discard(path)
+                    if not paths:
+                        del self._module_suffixes[suffix]
+        self.generation += 1
+        return record
+
+    def _add_symbol(self, name: str) -> None:
+        count = self._symbol_names.get(name, 0)
+        self._symbol_names[name] = count + 1
+        if count == 0 and self._sorted is not None:
+            bisect.insort(self._sorted, (name.lower(), name))
+
+    def _drop_symbol(self, name: str) -> None:
+        count = self._symbol_names.get(name, 0)
+        if count <= 1:
+            self._symbol_names.pop(name, None)
+            if self._sorted is not None:
+                item = (name.lower(), name)
+                i = bisect.bisect_left(self._sorted, item)
+                if i < len(self._sorted) and self._sorted[i] == item:
+                    del self._sorted[i]
+        else:
+            self._symbol_names[name] = count - 1
+
+    # ---- look-ups ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def keyword_count(self) -> int:
+        return sum(len(r.keywords) for r in self.records.values())
+
+    def get(self, path: str) -> FileRecord | None:
+        return self.records.get(path)
+
+    def lookup(self, name: str, kinds: Iterable[str] | None = None) -> list[Definition]:
+        """Every keyword named ``name`` (plain or qualified), best kinds first."""
+        per_path = self._by_name.get(name)
+        if not per_path:
+            return []
+        wanted = frozenset(kinds) if kinds is not None else None
+        found = [
+            Definition(path, keyword)
+            for path, keywords in per_path.items()
+            for keyword in keywords
+            if wanted is None or keyword.kind in wanted
+        ]
+        found.sort(key=_sort_key)
+        return found
+
+    def lookup_qualname(self, qualname: str) -> list[Definition]:
+        """Keywords whose qualified name is exactly ``qualname``."""
+        return [d for d in self.lookup(qualname) if d.keyword.qualname == qualname]
+
+    def module_path(self, module: str) -> str | None:
+        """The file of a dotted module name: exact, else a unique match of its trailing parts
+        (``pkg.mod`` finds ``src/pkg/mod.py``)."""
+        path = self._modules.get(module)
+        if path is not None:
+            return path
+        paths = self._module_suffixes.get(module)
+        if paths and len(paths) == 1:
+            return next(iter(paths))
+        return None
+
+    def modules(self) -> dict[str, str]:
+        """Dotted module name → path of every Python file."""
+        return dict(self._modules)
+
+    def definitions(self) -> Iterator[Definition]:
+        """Every definition of the workspace (no imports, headings or identifiers)."""
+        for path, record in self.records.items():
+            for keyword in record.keywords:
+                if keyword.kind in DEFINITION_KINDS:
+                    yield Definition(path, keyword)
+
+    def search(self, query: str, limit: int = 100) -> list[Definition]:
+        """Definitions for symbol search: exact, prefix, substring, then fuzzy name matches."""
+        names = self._match_names(query, limit)
+        results: list[Definition] = []
+        for name in names:
+            defs = [d for d in self.lookup(name) if d.keyword.kind in DEFINITION_KINDS]
+            results.extend(d for d in defs if d.keyword.name == name)
+            if len(results) >= limit:
+                break
+        return results[:limit]
+
+    def _match_names(self, query: str, limit: int) -> list[str]:
+        if self._sorted is None:
+            self._sorted = sorted((n.lower(), n) for n in self._symbol_names)
+        ordered = self._sorted
+        lowered = query.lower()
+        if not lowered:
+            return [name for _, name in ordered[:limit]]
+        chosen: dict[str, None] = {}
+        # Exact and prefix matches: a binary search, then a run of the sorted list.
+        start = bisect.bisect_left(ordered, (lowered, ""))
+        prefix: list[str] = []
+        for low, name in ordered[start:]:
+            if not low.startswith(lowered):
+                break
+            prefix.append(name)
+            if len(prefix) >= limit * 4:
+                break
+        prefix.sort(key=lambda n: (n.lower() != lowered, n != query, len(n), n))
+        for name in prefix:
+            chosen[name] = None
+        if len(chosen) < limit:
+            for low, name in ordered:
+                if lowered in low and name not in chosen:
+                    chosen[name] = None
+                    if len(chosen) >= limit:
+                        break
+        if len(chosen) < limit and len(lowered) >= 3:
+            from rapidfuzz import fuzz, process
+
+            fuzzy = process.extract(
+                lowered,
+                [low for low, _ in ordered],
+                scorer=fuzz.WRatio,
+                limit=limit - len(chosen),
+                score_cutoff=80,
+            )
+            for _, _, i in fuzzy:
+                chosen.setdefault(ordered[i][1], None)
+        return list(chosen)
+
+
+def _suffixes(module: str) -> Iterator[str]:
+    parts = module.split(".")
+    for i in range(1, len(parts)):
+        yield ".".join(parts[i:])
+
+
+def build_index(records: Iterable[FileRecord]) -> KeywordIndex:
+    """An index holding ``records``."""
+    index = KeywordIndex()
+    for record in records:
+        index.update(record)
+    return index
