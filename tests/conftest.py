@@ -1,0 +1,109 @@
+"""Shared fixtures: real corpora (PyTorch's Python sources from the local wheel, the standard
+library) and small workspaces built in temporary folders."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+TORCH_VERSION = "2.13.0"
+_TOOLS = Path(os.environ.get("KWDOCS_TEST_CACHE", Path.home() / ".cache" / "kwdocs-tests"))
+
+
+def _torch_wheel() -> Path | None:
+    """The PyTorch CPU wheel, copied by pip from the machine's local wheel store (no network)."""
+    folder = _TOOLS / "wheels"
+    found = sorted(folder.glob(f"torch-{TORCH_VERSION}*.whl"))
+    if found:
+        return found[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            f"torch=={TORCH_VERSION}",
+            "--no-deps",
+            "-d",
+            str(folder),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    found = sorted(folder.glob(f"torch-{TORCH_VERSION}*.whl"))
+    if result.returncode != 0 or not found:
+        return None
+    return found[0]
+
+
+def torch_sources() -> Path | None:
+    """A folder holding ``torch/**.py`` from the wheel, extracted once per machine."""
+    target = _TOOLS / f"torch-{TORCH_VERSION}-py"
+    stamp = target / ".complete"
+    if stamp.exists():
+        return target
+    wheel = _torch_wheel()
+    if wheel is None:
+        return None
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    with zipfile.ZipFile(wheel) as archive:
+        members = [n for n in archive.namelist() if n.startswith("torch/") and n.endswith(".py")]
+        archive.extractall(tmp, members=members)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    stamp.write_text(TORCH_VERSION)
+    return target
+
+
+@pytest.fixture(scope="session")
+def torch_root() -> Path:
+    """Root folder containing ``torch/`` (PyTorch 2.13.0's Python files)."""
+    root = torch_sources()
+    if root is None:
+        reason = f"the PyTorch {TORCH_VERSION} wheel cannot be had here (pip download failed)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return root
+
+
+@pytest.fixture(scope="session")
+def stdlib_root() -> Path:
+    """The running interpreter's standard library folder."""
+    return Path(sysconfig.get_paths()["stdlib"])
+
+
+@pytest.fixture
+def make_tree(tmp_path: Path):
+    """Build a workspace from {relative path: text or bytes}; returns its root."""
+
+    def build(files: dict[str, str | bytes], root: Path | None = None) -> Path:
+        base = root or tmp_path / "ws"
+        base.mkdir(parents=True, exist_ok=True)
+        for rel, content in files.items():
+            path = base / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        return base
+
+    return build
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Every test gets its own record cache folder: tests never share or pollute one."""
+    monkeypatch.setenv("KWDOCS_CACHE_DIR", str(tmp_path_factory.mktemp("kwcache")))
