@@ -53,8 +53,9 @@ class Discovery:
     skipped: list[Skip] = field(default_factory=list)
 
 
-def _spec(patterns: list[str]) -> pathspec.PathSpec | None:
-    return pathspec.PathSpec.from_lines("gitwildmatch", patterns) if patterns else None
+def _spec(patterns: list[str]) -> pathspec.GitIgnoreSpec | None:
+    # Globs follow .gitignore syntax (``**``, trailing ``/``, ``!`` negation).
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
 
 
 class PathFilter:

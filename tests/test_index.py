@@ -1,0 +1,153 @@
+"""The keyword index, the record cache and whole-root indexing."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from kwdocs.cache import RecordCache
+from kwdocs.config import load_settings
+from kwdocs.extract import extract_bytes
+from kwdocs.index import KeywordIndex, build_index
+from kwdocs.indexer import index_root
+from kwdocs.model import decode_record, encode_record
+
+SHAPES = b'''"""Shapes."""
+import math
+from .base import Base as B
+
+RATIO = 2
+
+class Shape(B):
+    """A shape."""
+    def area(self): ...
+
+def make_shape(): ...
+'''
+USE = b"from pkg.shapes import Shape\n\ndef area(): ...\nclass Other: ...\n"
+
+
+def _index() -> KeywordIndex:
+    return build_index(
+        [extract_bytes("src/pkg/shapes.py", SHAPES), extract_bytes("src/pkg/use.py", USE)]
+    )
+
+
+def test_lookup_by_name_qualname_and_kind_order() -> None:
+    index = _index()
+    areas = index.lookup("area")
+    assert [(d.path, d.keyword.qualname) for d in areas] == [
+        ("src/pkg/use.py", "area"),  # functions rank before methods
+        ("src/pkg/shapes.py", "Shape.area"),
+    ]
+    assert [d.path for d in index.lookup_qualname("Shape.area")] == ["src/pkg/shapes.py"]
+    shape = index.lookup("Shape")
+    assert [d.keyword.kind for d in shape] == ["class", "import"]
+    assert index.lookup("B")[0].keyword.target == "src.pkg.base.Base"
+    assert index.lookup("nothing") == []
+
+
+def test_module_paths_exact_and_by_suffix() -> None:
+    index = _index()
+    assert index.module_path("src.pkg.shapes") == "src/pkg/shapes.py"
+    assert index.module_path("pkg.shapes") == "src/pkg/shapes.py"  # src layout
+    assert index.module_path("shapes") == "src/pkg/shapes.py"
+    assert index.module_path("pkg.missing") is None
+
+
+def test_update_replaces_and_remove_forgets() -> None:
+    index = _index()
+    generation = index.generation
+    index.update(extract_bytes("src/pkg/shapes.py", b"class Renamed: ...\n"))
+    assert index.generation > generation
+    assert [d.keyword.kind for d in index.lookup("Shape")] == ["import"]
+    assert index.lookup("Renamed")[0].path == "src/pkg/shapes.py"
+    assert index.lookup("RATIO") == []
+    assert [d.keyword.name for d in index.search("Ren")] == ["Renamed"]
+    removed = index.remove("src/pkg/shapes.py")
+    assert removed is not None and index.lookup("Renamed") == []
+    assert index.search("Ren") == []
+    assert index.module_path("pkg.shapes") is None
+    assert index.remove("not/there.py") is None
+    assert len(index) == 1
+
+
+def test_search_prefix_substring_and_definitions_only() -> None:
+    index = _index()
+    assert [d.keyword.qualname for d in index.search("make")] == ["make_shape"]
+    assert {d.keyword.qualname for d in index.search("shape")} >= {"Shape", "make_shape"}
+    assert all(d.keyword.kind != "import" for d in index.search("B"))
+    assert len(index.search("", limit=3)) == 3
+
+
+def test_records_round_trip_through_msgpack() -> None:
+    record = extract_bytes("src/pkg/shapes.py", SHAPES, mtime_ns=42)
+    assert decode_record(encode_record(record)) == record
+
+
+def test_cache_round_trip_and_corruption(tmp_path: Path) -> None:
+    cache = RecordCache(tmp_path / "ws", tmp_path / "cache")
+    assert cache.load() == {}
+    record = extract_bytes("a.py", SHAPES)
+    cache.save([record])
+    assert cache.load() == {"a.py": record}
+    cache.path.write_bytes(cache.path.read_bytes()[:-7])  # a torn write
+    assert cache.load() == {}
+    cache.path.write_bytes(b"kwdocs-cache 0 0.0.0\n\x90")  # an older format
+    assert cache.load() == {}
+    cache.path.write_bytes(b"\x00garbage")
+    assert cache.load() == {}
+
+
+def test_index_root_uses_cache_and_notices_changes(make_tree) -> None:
+    root = make_tree({"pkg/__init__.py": '"""Pkg."""\n', "pkg/shapes.py": SHAPES.decode()})
+    settings = load_settings(root)
+    index, report = index_root(settings)
+    assert (report.files, report.extracted, report.from_cache) == (2, 2, 0)
+    assert index.lookup("Shape")[0].path == "pkg/shapes.py"
+
+    _, report = index_root(settings)
+    assert (report.extracted, report.from_cache) == (0, 2)
+
+    # Same content, new mtime: confirmed by hash, not re-extracted.
+    path = root / "pkg" / "shapes.py"
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    _, report = index_root(settings)
+    assert (report.extracted, report.from_cache) == (0, 2)
+
+    path.write_text("class Changed: ...\n")
+    (root / "pkg" / "new.py").write_text("def fresh(): ...\n")
+    index, report = index_root(settings)
+    assert (report.extracted, report.from_cache, report.files) == (2, 1, 3)
+    assert index.lookup("Changed") and index.lookup("fresh") and not index.lookup("Shape")
+
+    (root / "pkg" / "new.py").unlink()
+    index, report = index_root(settings, index=index)
+    assert not index.lookup("fresh") and report.files == 2
+
+
+def test_index_root_in_parallel_matches_serial(stdlib_root: Path, tmp_path: Path) -> None:
+    settings = load_settings(stdlib_root / "json", {"cacheDir": str(tmp_path / "c1")})
+    settings.use_cache = False
+    serial_settings = load_settings(stdlib_root / "json")
+    serial_settings.use_cache = False
+    serial_settings.jobs = 1
+    from kwdocs import indexer
+
+    threshold = indexer.PARALLEL_THRESHOLD
+    indexer.PARALLEL_THRESHOLD = 1  # force the process pool on this small tree
+    try:
+        parallel, report = index_root(settings)
+    finally:
+        indexer.PARALLEL_THRESHOLD = threshold
+    serial, _ = index_root(serial_settings)
+    assert report.extracted == len(parallel) > 3
+    assert parallel.records == serial.records
+
+
+def test_skips_are_reported(make_tree) -> None:
+    root = make_tree({"ok.py": "x = 1\n", "bin.py": b"\x00\x01\x02\x03" * 100})
+    index, report = index_root(load_settings(root))
+    assert list(index.records) == ["ok.py"]
+    assert [(s.path, s.reason) for s in report.skipped] == [("bin.py", "binary file")]
