@@ -3,6 +3,7 @@ library) and small workspaces built in temporary folders."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -52,6 +53,16 @@ def torch_sources() -> Path | None:
     stamp = target / ".complete"
     if stamp.exists():
         return target
+    _TOOLS.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may all ask at once: one extracts, the others wait for it.
+    with open(_TOOLS / ".torch.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stamp.exists():
+            return target
+        return _extract_torch(target, stamp)
+
+
+def _extract_torch(target: Path, stamp: Path) -> Path | None:
     wheel = _torch_wheel()
     if wheel is None:
         return None

@@ -47,7 +47,13 @@ def test_syntax_error_keeps_definitions_around_it() -> None:
 
 
 def test_newer_syntax_than_the_running_python() -> None:
-    source = "type Alias = int\ndef first[T](x: T) -> T:\n    return x\nclass Box[T]:\n    def get(self) -> T: ...\n"
+    source = (
+        "type Alias = int\n"
+        "def first[T](x: T) -> T:\n"
+        "    return x\n"
+        "class Box[T]:\n"
+        "    def get(self) -> T: ...\n"
+    )
     record = extract_bytes("new.py", source.encode())
     kinds = {k.qualname: k.kind for k in record.keywords}
     assert kinds["first"] == "function"
