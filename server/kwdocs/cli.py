@@ -46,9 +46,9 @@ def _settings(args: argparse.Namespace, root: str) -> Any:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    settings = _settings(args, args.root)
     from kwdocs.export import ExportError, export_workspace, format_summary
 
-    settings = _settings(args, args.root)
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         summary = export_workspace(settings, progress=show_progress)

@@ -1,0 +1,84 @@
+"""The command line, run as a user runs it: a subprocess of ``python -m kwdocs``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+SHAPES = '''"""Shapes."""
+
+
+class Shape:
+    """A shape with sides."""
+
+    def area(self) -> float:
+        """Its area."""
+        return 0.0
+'''
+
+
+def kwdocs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kwdocs", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_version_and_help() -> None:
+    result = kwdocs("--version")
+    assert result.returncode == 0 and result.stdout.startswith("kwdocs ")
+    result = kwdocs("--help")
+    assert result.returncode == 0
+    for command in ("export", "index", "lookup", "serve"):
+        assert command in result.stdout
+
+
+def test_index_prints_counts_and_json(make_tree) -> None:
+    root = make_tree({"pkg/shapes.py": SHAPES, "README.md": "# Title\n"})
+    result = kwdocs("index", str(root), "--stats")
+    assert result.returncode == 0, result.stderr
+    assert "indexed 2 files, 3 keywords (0 from cache, 2 extracted, 0 skipped)" in result.stdout
+    assert "peak memory:" in result.stdout and "  class       1" in result.stdout
+    data = json.loads(kwdocs("index", str(root), "--json").stdout)
+    assert data["files"] == 2 and data["from_cache"] == 2 and data["extracted"] == 0
+    data = json.loads(kwdocs("index", str(root), "--json", "--no-cache").stdout)
+    assert data["extracted"] == 2
+
+
+def test_lookup_prints_definitions_with_page_links(make_tree) -> None:
+    root = make_tree({"pkg/shapes.py": SHAPES})
+    result = kwdocs("lookup", "area", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "pkg/shapes.py:7:9: method Shape.area" in result.stdout
+    assert "def area(self) -> float" in result.stdout and "Its area." in result.stdout
+    rows = json.loads(kwdocs("lookup", "Shape", "--root", str(root), "--json").stdout)
+    assert rows[0]["kind"] == "class" and rows[0]["line"] == 4
+    expected = (root / "docs/kwdocs/pkg/shapes.py_docs.md").as_uri() + "#class-shape"
+    assert rows[0]["docs_page"] == expected
+    missing = kwdocs("lookup", "Nope", "--root", str(root))
+    assert missing.returncode == 1 and "no keyword named 'Nope'" in missing.stderr
+
+
+def test_bad_root_is_one_line_and_status_2(tmp_path: Path) -> None:
+    for command in ("index", "export"):
+        result = kwdocs(command, str(tmp_path / "missing"))
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            f"kwdocs: error: ROOT does not exist: {tmp_path / 'missing'}"
+        ]
+    file = tmp_path / "file.txt"
+    file.write_text("x")
+    result = kwdocs("index", str(file))
+    assert result.returncode == 2 and "ROOT is not a folder" in result.stderr
+
+
+def test_bad_setting_is_one_line_and_status_2(make_tree) -> None:
+    root = make_tree({"pyproject.toml": "[tool.kwdocs]\ndefinition-target = 'nowhere'\n"})
+    result = kwdocs("index", str(root))
+    assert result.returncode == 2
+    assert result.stderr.startswith("kwdocs: error: definitionTarget: expected one of")
