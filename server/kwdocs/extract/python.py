@@ -395,4 +395,7 @@ def _syntax_problem(error: SyntaxError, lines: list[str]) -> Problem:
     message = f"SyntaxError: {error.msg}"
     if error.msg.startswith("source code") and "null bytes" in error.msg:
         message = "SyntaxError: source code contains NUL bytes"
+        # Python reports no line for this one: name the first line holding a NUL.
+        line = next((i for i, text in enumerate(lines, 1) if "\0" in text), line)
+        col = 0
     return Problem(message, line, col)
