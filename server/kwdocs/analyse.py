@@ -1,0 +1,267 @@
+"""Cross-file facts from the records of a whole workspace: which files import which, workspace
+inheritance, the tests that import a module, and how each import is classified."""
+
+from __future__ import annotations
+
+import posixpath
+import sys
+from collections import defaultdict
+from collections.abc import Mapping
+
+import msgspec
+
+from kwdocs.model import FileRecord
+from kwdocs.pages import keyword_anchors
+
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
+
+
+class ImportFact(msgspec.Struct, frozen=True, array_like=True):
+    """One imported module of a file, how it is classified, and the names taken from it."""
+
+    module: str
+    group: str
+    """``standard library``, ``third-party``, ``workspace`` or ``unresolved``."""
+    path: str
+    """The workspace file of the module (group ``workspace``), else ""."""
+    names: tuple[str, ...]
+    line: int
+
+
+class ClassLink(msgspec.Struct, frozen=True, array_like=True):
+    """A workspace-internal inheritance edge seen from one class of the page's file."""
+
+    qualname: str
+    """The class of this file."""
+    other: str
+    """The qualname of the base (or subclass) in the other file."""
+    path: str
+    anchor: str
+
+
+class FileLinks(msgspec.Struct, array_like=True):
+    """Everything a file's docs page shows about other files: part of the page fingerprint."""
+
+    imports: list[ImportFact] = []
+    imported_by: list[str] = []
+    tests: list[str] = []
+    bases: list[ClassLink] = []
+    subclasses: list[ClassLink] = []
+    siblings: list[str] = []
+
+
+def is_test_file(path: str) -> bool:
+    """Files under a ``tests``/``test`` folder, ``test_*.py`` and ``*_test.py``."""
+    folder, _, name = path.rpartition("/")
+    if not name.endswith(".py"):
+        return False
+    if name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    return any(part in ("tests", "test") for part in folder.split("/"))
+
+
+class ModuleMap:
+    """Dotted module name → workspace file, as KeywordIndex.module_path resolves it: an exact
+    name first, else a unique match of the trailing parts."""
+
+    def __init__(self, records: Mapping[str, FileRecord]) -> None:
+        self.exact: dict[str, str] = {}
+        suffixes: dict[str, set[str]] = defaultdict(set)
+        for path in sorted(records):
+            module = records[path].module
+            if not module:
+                continue
+            self.exact.setdefault(module, path)
+            parts = module.split(".")
+            for start in range(1, len(parts)):
+                suffixes[".".join(parts[start:])].add(path)
+        self.suffixes = suffixes
+
+    def path(self, module: str) -> str | None:
+        found = self.exact.get(module)
+        if found is not None:
+            return found
+        if module.partition(".")[0] in STDLIB:
+            return None  # `typing` is the standard library even if some `x/typing.py` exists
+        paths = self.suffixes.get(module)
+        if paths and len(paths) == 1:
+            return next(iter(paths))
+        return None
+
+    def resolve(self, dotted: str) -> tuple[str, str] | None:
+        """(file, rest): the longest module prefix of ``dotted`` in the workspace."""
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):
+            path = self.path(".".join(parts[:cut]))
+            if path is not None:
+                return path, ".".join(parts[cut:])
+        return None
+
+
+def _imports(record: FileRecord, modules: ModuleMap) -> list[ImportFact]:
+    relative_lines = {k.line for k in record.keywords if k.kind == "module" and k.name[:1] == "."}
+    names: dict[tuple[str, int], list[str]] = defaultdict(list)
+    statements: dict[str, int] = {}
+    for keyword in record.keywords:
+        if keyword.kind == "module":
+            statements.setdefault(keyword.target, keyword.line)
+        elif keyword.kind == "import":
+            module = keyword.target.rpartition(".")[0]
+            shown = f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
+            names[(module, keyword.line)].append(shown)
+    facts = []
+    for module, line in statements.items():
+        taken: list[str] = []
+        for (name_module, _line), shown in names.items():
+            if name_module == module:
+                taken.extend(shown)
+        path = modules.path(module) or ""
+        if not path:
+            # `from . import x` binds submodules: the module itself may be a package file.
+            for name in taken:
+                path = modules.path(f"{module}.{name.split(' as ')[0]}") or ""
+                if path:
+                    break
+        if path == record.path:
+            path = ""
+        if path:
+            group = "workspace"
+        elif module.partition(".")[0] in STDLIB and line not in relative_lines:
+            group = "standard library"
+        elif line in relative_lines or not module:
+            group = "unresolved"
+        else:
+            group = "third-party"
+        facts.append(ImportFact(module, group, path, tuple(sorted(set(taken))), line))
+    facts.sort(key=lambda f: (f.group, f.module))
+    return facts
+
+
+def _imported_paths(record: FileRecord, modules: ModuleMap) -> set[str]:
+    """Workspace files this file imports: modules, and submodules imported by name."""
+    found: set[str] = set()
+    for keyword in record.keywords:
+        if keyword.kind not in ("module", "import") or not keyword.target:
+            continue
+        path = modules.path(keyword.target)
+        if path is None and keyword.kind == "import":
+            path = modules.path(keyword.target.rpartition(".")[0])
+        if path is not None and path != record.path:
+            found.add(path)
+    return found
+
+
+class Analysis:
+    """Cross-file facts of a workspace, computed once and then asked per file."""
+
+    def __init__(self, records: Mapping[str, FileRecord]) -> None:
+        self.records = records
+        self.modules = ModuleMap(records)
+        self.imports_of: dict[str, set[str]] = {}
+        imported_by: dict[str, set[str]] = defaultdict(set)
+        for path, record in records.items():
+            if record.language != "python":
+                continue
+            targets = _imported_paths(record, self.modules)
+            self.imports_of[path] = targets
+            for target in targets:
+                imported_by[target].add(path)
+        self.imported_by = imported_by
+        self.folders: dict[str, list[str]] = defaultdict(list)
+        for path in sorted(records):
+            self.folders[posixpath.dirname(path)].append(path)
+        self._anchors: dict[str, dict[tuple[str, str, int], str]] = {}
+        self._classes: dict[str, dict[str, int]] = {}
+        self._bases, self._subclasses = self._inheritance()
+
+    def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
+        anchors = self._anchors.get(path)
+        if anchors is None:
+            anchors = self._anchors[path] = keyword_anchors(self.records[path])
+        return anchors.get((kind, qualname, line), "detailed-analysis")
+
+    def _find_class(self, path: str, qualname: str) -> tuple[str, str, int] | None:
+        classes = self._classes.get(path)
+        if classes is None:
+            classes = self._classes[path] = {}
+            for keyword in self.records[path].keywords:
+                if keyword.kind == "class":
+                    classes.setdefault(keyword.qualname, keyword.line)
+        line = classes.get(qualname)
+        return None if line is None else (path, qualname, line)
+
+    def resolve_base(self, record: FileRecord, base: str) -> tuple[str, str, int] | None:
+        """The workspace class a base expression names: (file, qualname, line), or None."""
+        base = base.split("[", 1)[0].strip()
+        if not base or not base.replace(".", "").replace("_", "").isalnum():
+            return None
+        head, _, rest = base.partition(".")
+        local = self._find_class(record.path, base)
+        if local is not None:
+            return local
+        for keyword in record.keywords:
+            if keyword.kind not in ("import", "module") or not keyword.target:
+                continue
+            if keyword.qualname == head:
+                dotted = f"{keyword.target}.{rest}" if rest else keyword.target
+            elif base.startswith(keyword.qualname + "."):  # `import a.b` then `a.b.Cls`
+                dotted = keyword.target + base[len(keyword.qualname) :]
+            else:
+                continue
+            found = self.modules.resolve(dotted)
+            if found is not None and found[1]:
+                return self._find_class(found[0], found[1])
+            return None
+        return None
+
+    def _inheritance(
+        self,
+    ) -> tuple[dict[str, list[ClassLink]], dict[str, list[ClassLink]]]:
+        bases: dict[str, list[ClassLink]] = defaultdict(list)
+        subclasses: dict[str, list[ClassLink]] = defaultdict(list)
+        for path in sorted(self.records):
+            record = self.records[path]
+            if record.language != "python":
+                continue
+            for keyword in record.keywords:
+                if keyword.kind != "class" or not keyword.bases:
+                    continue
+                for base in keyword.bases:
+                    found = self.resolve_base(record, base)
+                    if found is None:
+                        continue
+                    base_path, base_qualname, base_line = found
+                    bases[path].append(
+                        ClassLink(
+                            keyword.qualname,
+                            base_qualname,
+                            base_path,
+                            self.anchor(base_path, "class", base_qualname, base_line),
+                        )
+                    )
+                    subclasses[base_path].append(
+                        ClassLink(
+                            base_qualname,
+                            keyword.qualname,
+                            path,
+                            self.anchor(path, "class", keyword.qualname, keyword.line),
+                        )
+                    )
+        return bases, subclasses
+
+    def links(self, path: str) -> FileLinks:
+        """The cross-file facts one file's docs page shows."""
+        record = self.records[path]
+        importers = sorted(self.imported_by.get(path, ()))
+        return FileLinks(
+            imports=_imports(record, self.modules) if record.language == "python" else [],
+            imported_by=importers,
+            tests=[p for p in importers if is_test_file(p)],
+            bases=sorted(self._bases.get(path, []), key=_link_key),
+            subclasses=sorted(self._subclasses.get(path, []), key=_link_key),
+            siblings=[p for p in self.folders.get(posixpath.dirname(path), []) if p != path],
+        )
+
+
+def _link_key(link: ClassLink) -> tuple[str, str, str]:
+    return link.qualname, link.path, link.other

@@ -1,0 +1,670 @@
+"""``kwdocs export``: plan every page, render only those whose inputs changed (in worker
+processes for large trees), write each atomically inside OUT, remove pages of deleted sources,
+and keep a manifest of what kwdocs wrote."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from kwdocs import __version__
+from kwdocs.analyse import Analysis, FileLinks
+from kwdocs.config import Settings
+from kwdocs.discover import MANIFEST_NAME
+from kwdocs.extract import extract_source, is_generated_page, read_bounded
+from kwdocs.facts import page_facts
+from kwdocs.model import RECORD_FORMAT, FileRecord, Skip, decode_record, encode_record
+from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_page, page_uri
+from kwdocs.render.docs_page import render_docs_page
+from kwdocs.render.folder_pages import folder_tree, render_folder_doc, render_folder_index
+from kwdocs.render.kw_page import render_kw_page
+
+LOCK_NAME = ".kwdocs.lock"
+MANIFEST_FORMAT = 1
+TEMP_PREFIX = ".kwdocs-tmp-"
+# Below this many files to render, worker processes cost more than they save.
+PARALLEL_THRESHOLD = 48
+_CHUNK = 16
+
+PhaseProgress = Callable[[str, int, int], None]
+"""Called with (phase, done, total): phases ``index`` and ``pages``."""
+
+
+class ExportError(Exception):
+    """A bad output folder or a second export at once; the message is one line."""
+
+
+@dataclass
+class ExportSummary:
+    """What one export did."""
+
+    root: Path
+    out: Path
+    files: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "out": str(self.out),
+            "index": page_uri(self.out, folder_page("", FOLDER_INDEX)),
+            "files": self.files,
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "conflicts": list(self.conflicts),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class FileExportSummary:
+    """What exporting one source file's pages did."""
+
+    root: Path
+    out: Path
+    written: int = 0
+    unchanged: int = 0
+    pages: list[str] = field(default_factory=list)
+    """file URIs of the docs page and the keyword page."""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "out": str(self.out),
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "pages": list(self.pages),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def format_summary(summary: ExportSummary, verbose: bool = False) -> str:
+    """The paragraph ``kwdocs export`` prints at the end."""
+    lines = [
+        f"Documented {summary.files:,} files from {summary.root} into {summary.out}: "
+        f"{summary.written:,} pages written, {summary.unchanged:,} unchanged, "
+        f"{summary.removed:,} removed in {summary.seconds:.2f} s."
+    ]
+    if summary.skipped:
+        counts: dict[str, int] = {}
+        for skip in summary.skipped:
+            reason = skip.reason.split(" (", 1)[0]
+            counts[reason] = counts.get(reason, 0) + 1
+        detail = "; ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items()))
+        lines.append(f"Skipped {len(summary.skipped):,} files: {detail}.")
+        if verbose:
+            lines += [f"  {skip.path}: {skip.reason}" for skip in summary.skipped]
+        else:
+            lines.append("(--verbose lists them.)")
+    if summary.conflicts:
+        lines.append(
+            f"Left {len(summary.conflicts):,} files in the output folder alone (kwdocs did not "
+            "write them):"
+        )
+        lines += [f"  {c['path']}: {c['reason']}" for c in summary.conflicts]
+    lines.append(f"Start at {summary.out / FOLDER_INDEX}")
+    return "\n".join(lines)
+
+
+# -- the output folder ---------------------------------------------------------------------
+
+
+def check_output(settings: Settings) -> tuple[str, str]:
+    """Real paths of ROOT and OUT, OUT created; ExportError when OUT cannot be used."""
+    root = os.path.realpath(settings.root)
+    if not os.path.isdir(root):
+        raise ExportError(f"ROOT is not a folder: {settings.root}")
+    out_given = Path(settings.out)
+    if out_given.exists() and not out_given.is_dir():
+        raise ExportError(f"the output folder is a file, not a folder: {out_given}")
+    out = os.path.realpath(out_given)
+    if out == root:
+        raise ExportError(
+            f"the output folder is the workspace root itself ({out_given}); "
+            "use a subfolder such as docs/kwdocs"
+        )
+    if os.path.commonpath([out, root]) == out:
+        raise ExportError(f"the output folder {out_given} contains the workspace root {root}")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as error:
+        raise ExportError(
+            f"cannot create the output folder {out_given}: {error.strerror}"
+        ) from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ExportError(f"the output folder is not writable: {out_given}")
+    return root, out
+
+
+@contextlib.contextmanager
+def export_lock(out: str, wait: float = 0.0) -> Iterator[None]:
+    """Hold OUT's lock; a second export fails at once (or after ``wait`` seconds)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock on this platform: no lock
+        yield
+        return
+    path = os.path.join(out, LOCK_NAME)
+    try:
+        handle = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+    except OSError as error:
+        raise ExportError(f"cannot create the lock file {path}: {error.strerror}") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise ExportError(
+                        f"another kwdocs export is writing to {out} (lock {LOCK_NAME}); "
+                        "run again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+# -- the manifest --------------------------------------------------------------------------
+
+
+class PageEntry(msgspec.Struct, frozen=True):
+    """A page kwdocs wrote: its content hash, fingerprint and what stat said after writing."""
+
+    sha: str
+    fp: str = ""
+    size: int = 0
+    mtime_ns: int = 0
+
+
+class Manifest(msgspec.Struct):
+    """``OUT/.kwdocs-manifest.json``: every page kwdocs wrote (only these may be removed)."""
+
+    format: int = MANIFEST_FORMAT
+    version: str = __version__
+    pages: dict[str, PageEntry] = {}
+
+
+def load_manifest(out: str) -> Manifest:
+    """The manifest of OUT; an empty one when missing or unreadable (pages are then checked
+    by their marker before anything is overwritten)."""
+    try:
+        with open(os.path.join(out, MANIFEST_NAME), "rb") as f:
+            manifest = msgspec.json.decode(f.read(), type=Manifest)
+    except (OSError, msgspec.DecodeError, msgspec.ValidationError):
+        return Manifest(pages={})
+    if manifest.format != MANIFEST_FORMAT:
+        return Manifest(pages={})
+    return manifest
+
+
+def save_manifest(out: str, manifest: Manifest) -> None:
+    manifest.pages = dict(sorted(manifest.pages.items()))
+    manifest.version = __version__
+    data = msgspec.json.format(msgspec.json.encode(manifest), indent=1) + b"\n"
+    _atomic_write(os.path.join(out, MANIFEST_NAME), data)
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def _atomic_write(target: str, data: bytes) -> None:
+    """Write via a temporary file in the same folder and rename: readers (and an export killed
+    midway) see the old file or the new one, never half of one."""
+    folder = os.path.dirname(target)
+    temp = os.path.join(
+        folder,
+        f"{TEMP_PREFIX}{os.getpid()}-{hashlib.blake2b(target.encode(), digest_size=6).hexdigest()}",
+    )
+    try:
+        with open(temp, "wb") as f:
+            f.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def _inside(out: str, path: str) -> bool:
+    real = os.path.realpath(path)
+    return real == out or os.path.commonpath([out, real]) == out
+
+
+def sha_of(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class WriteResult(msgspec.Struct, frozen=True, array_like=True):
+    """The outcome for one page: ``written``, ``unchanged`` or ``conflict`` (with a reason)."""
+
+    page: str
+    status: str
+    entry: PageEntry | None = None
+    reason: str = ""
+
+
+def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
+    """Write one page inside OUT unless it is unchanged or belongs to the user."""
+    data = text.encode("utf-8")
+    sha = sha_of(data)
+    target = os.path.join(out, page)
+    folder = os.path.dirname(target)
+    if not _inside(out, folder):
+        return WriteResult(page, "conflict", reason="its folder leads outside the output folder")
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        return WriteResult(page, "conflict", reason=f"cannot create its folder: {error.strerror}")
+    if not _inside(out, folder):
+        return WriteResult(page, "conflict", reason="its folder leads outside the output folder")
+    if os.path.islink(target):
+        return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
+    try:
+        with open(target, "rb") as f:
+            existing: bytes | None = f.read()
+    except FileNotFoundError:
+        existing = None
+    except IsADirectoryError:
+        return WriteResult(page, "conflict", reason="a folder is in the way")
+    except OSError as error:
+        return WriteResult(page, "conflict", reason=f"unreadable: {error.strerror}")
+    if existing is not None:
+        if not is_generated_page(existing):
+            return WriteResult(page, "conflict", reason="a file kwdocs did not write")
+        if existing == data:
+            return WriteResult(page, "unchanged", _entry(target, sha, fp))
+    try:
+        _atomic_write(target, data)
+    except OSError as error:
+        return WriteResult(page, "conflict", reason=f"cannot write: {error.strerror}")
+    return WriteResult(page, "written", _entry(target, sha, fp))
+
+
+def _entry(target: str, sha: str, fp: str) -> PageEntry:
+    st = os.stat(target)
+    return PageEntry(sha, fp, st.st_size, st.st_mtime_ns)
+
+
+def _still_there(out: str, page: str, entry: PageEntry) -> bool:
+    """The page on disk is the one the manifest recorded (stat only: cheap)."""
+    try:
+        st = os.stat(os.path.join(out, page))
+    except OSError:
+        return False
+    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+# -- rendering (also run in worker processes) ----------------------------------------------
+
+
+class RenderJob(msgspec.Struct, array_like=True):
+    """One source file whose pages need rendering."""
+
+    path: str
+    record: bytes
+    links: bytes
+    pages: list[tuple[str, str, str]]
+    """(page, ``docs``/``kw``, fingerprint)."""
+
+
+def _render_job(
+    root: str, out: str, root_from_out: str, settings: tuple[int, int], job: RenderJob
+) -> list[WriteResult] | Skip:
+    source_limit, max_size = settings
+    outcome = read_bounded(os.path.join(root, job.path), max_size)
+    if isinstance(outcome, str):
+        return Skip(job.path, f"changed during export: {outcome}")
+    data, mtime_ns = outcome
+    indexed = decode_record(job.record)
+    # One parse gives the record (re-extracted in case the file changed since it was
+    # indexed), the text and the tree the facts come from.
+    extraction = extract_source(job.path, data, mtime_ns)
+    record = extraction.record if extraction.record.digest != indexed.digest else indexed
+    results = []
+    for page, kind, fp in job.pages:
+        if kind == "kw":
+            text = render_kw_page(record, root_from_out)
+        else:
+            links = msgspec.msgpack.decode(job.links, type=FileLinks)
+            facts = page_facts(extraction.tree)
+            text = render_docs_page(
+                record, extraction.text, facts, links, root_from_out, source_limit
+            )
+        results.append(write_page(out, page, text, fp))
+    return results
+
+
+def _render_chunk(
+    root: str, out: str, root_from_out: str, settings: tuple[int, int], jobs: list[bytes]
+) -> list[bytes]:
+    """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
+    results = []
+    for raw in jobs:
+        job = msgspec.msgpack.decode(raw, type=RenderJob)
+        try:
+            outcome: list[WriteResult] | Skip = _render_job(root, out, root_from_out, settings, job)
+        except Exception as error:  # one bad file must not lose the others' pages
+            outcome = Skip(job.path, f"internal error while rendering: {type(error).__name__}")
+        results.append(_encoder.encode(outcome))
+    return results
+
+
+_encoder = msgspec.msgpack.Encoder()
+_outcome_decoder = msgspec.msgpack.Decoder(list[WriteResult] | Skip)
+
+
+# -- planning ------------------------------------------------------------------------------
+
+
+def _fingerprint(*parts: Any) -> str:
+    return sha_of(_encoder.encode([__version__, RECORD_FORMAT, *parts]))
+
+
+def _root_from_out(root: str, out: str) -> str:
+    return os.path.relpath(root, out).replace(os.sep, "/")
+
+
+@dataclass
+class _Plan:
+    jobs: list[RenderJob] = field(default_factory=list)
+    folder_pages: dict[str, str] = field(default_factory=dict)
+    """page → text (folder pages are cheap: always rendered, written when they differ)."""
+    wanted: set[str] = field(default_factory=set)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def _plan(
+    records: Mapping[str, FileRecord],
+    analysis: Analysis,
+    manifest: Manifest,
+    out: str,
+    root_from_out: str,
+    source_limit: int,
+) -> _Plan:
+    plan = _Plan()
+    owners: dict[str, str] = {}
+    for path in sorted(records):
+        record = records[path]
+        links = _encoder.encode(analysis.links(path))
+        pages = []
+        for page, kind, inputs in (
+            (kw_page(path), "kw", b""),
+            (docs_page(path), "docs", links),
+        ):
+            if page in owners:
+                continue  # two sources cannot share a page path; the first keeps it
+            owners[page] = path
+            plan.wanted.add(page)
+            fp = _fingerprint(kind, path, record.digest, root_from_out, source_limit, inputs)
+            entry = manifest.pages.get(page)
+            if entry is not None and entry.fp == fp and _still_there(out, page, entry):
+                plan.unchanged.append(page)
+            else:
+                pages.append((page, kind, fp))
+        if pages:
+            plan.jobs.append(RenderJob(path, encode_record(record), links, pages))
+    for folder in folder_tree(list(records)).values():
+        for name, render in ((FOLDER_INDEX, render_folder_index), (FOLDER_DOC, render_folder_doc)):
+            page = folder_page(folder.path, name)
+            if page in owners:
+                continue
+            owners[page] = folder.path
+            plan.wanted.add(page)
+            plan.folder_pages[page] = render(folder, records)
+    return plan
+
+
+# -- the exports ---------------------------------------------------------------------------
+
+
+def _progress_callback(progress: bool | PhaseProgress) -> tuple[PhaseProgress | None, Any]:
+    if callable(progress):
+        return progress, None
+    if not progress:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("index", total=None)
+
+    def update(phase: str, done: int, total: int) -> None:
+        bar.update(task, description=phase, completed=done, total=total)
+
+    return update, bar
+
+
+def _clean_temp_files(out: str) -> None:
+    """Remove temporary files an interrupted export left behind."""
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            if name.startswith(TEMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+
+
+def _remove_page(out: str, page: str) -> bool:
+    """Delete a page kwdocs wrote (still carrying the marker) and folders it leaves empty."""
+    target = os.path.join(out, page)
+    if not _inside(out, os.path.dirname(target)) or os.path.islink(target):
+        return False
+    try:
+        with open(target, "rb") as f:
+            if not is_generated_page(f.read(256)):
+                return False  # the user replaced it with their own file: keep it
+        os.unlink(target)
+    except OSError:
+        return False
+    folder = os.path.dirname(target)
+    while folder != out and _inside(out, folder):
+        try:
+            os.rmdir(folder)
+        except OSError:
+            break
+        folder = os.path.dirname(folder)
+    return True
+
+
+def export_workspace(
+    settings: Settings,
+    *,
+    progress: bool | PhaseProgress = False,
+    records: Mapping[str, FileRecord] | None = None,
+    skipped: list[Skip] | None = None,
+) -> ExportSummary:
+    """Write (or refresh) every page of the workspace into OUT."""
+    started = time.perf_counter()
+    root, out = check_output(settings)
+    summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
+    report, bar = _progress_callback(progress)
+    with export_lock(out), bar if bar is not None else contextlib.nullcontext():
+        if records is None:
+            from kwdocs.indexer import index_root
+
+            index, index_report = index_root(
+                settings, progress=(lambda d, t: report("index", d, t)) if report else None
+            )
+            records = index.records
+            summary.skipped = list(index_report.skipped)
+        else:
+            summary.skipped = list(skipped or [])
+        summary.files = len(records)
+        _clean_temp_files(out)
+        manifest = load_manifest(out)
+        if manifest.version != __version__:
+            manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
+        root_from_out = _root_from_out(root, out)
+        analysis = Analysis(records)
+        plan = _plan(records, analysis, manifest, out, root_from_out, settings.source_limit)
+        summary.unchanged += len(plan.unchanged)
+        new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
+        try:
+            total = len(plan.jobs) + 1
+            for page, text in plan.folder_pages.items():
+                entry = manifest.pages.get(page)
+                fp = sha_of(text.encode("utf-8"))
+                if entry is not None and entry.sha == fp and _still_there(out, page, entry):
+                    new_pages[page] = entry
+                    summary.unchanged += 1
+                    continue
+                _tally(summary, new_pages, write_page(out, page, text, fp))
+            if report:
+                report("pages", 1, total)
+            for done, outcome in enumerate(
+                _render_all(settings, root, out, root_from_out, plan.jobs), start=2
+            ):
+                if isinstance(outcome, Skip):
+                    summary.skipped.append(outcome)
+                else:
+                    for result in outcome:
+                        _tally(summary, new_pages, result)
+                if report:
+                    report("pages", done, total)
+        finally:
+            # Pages of sources that are gone: only those the manifest says kwdocs wrote.
+            for page in sorted(set(manifest.pages) - plan.wanted):
+                if _remove_page(out, page):
+                    summary.removed += 1
+            # Pages still wanted but not reached (an error midway) keep their old entries.
+            for page in plan.wanted:
+                if page not in new_pages and page in manifest.pages:
+                    new_pages[page] = PageEntry(manifest.pages[page].sha)
+            save_manifest(out, Manifest(pages=new_pages))
+    summary.skipped.sort(key=lambda s: s.path)
+    summary.conflicts.sort(key=lambda c: c["path"])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteResult) -> None:
+    if result.status == "conflict":
+        summary.conflicts.append({"path": result.page, "reason": result.reason})
+        return
+    if result.status == "written":
+        summary.written += 1
+    else:
+        summary.unchanged += 1
+    assert result.entry is not None
+    pages[result.page] = result.entry
+
+
+def _render_all(
+    settings: Settings, root: str, out: str, root_from_out: str, jobs: list[RenderJob]
+) -> Iterator[list[WriteResult] | Skip]:
+    """Render and write every job's pages, across all cores for a large tree."""
+    from kwdocs.indexer import make_pool, worker_count
+
+    limits = (settings.source_limit, settings.max_file_size)
+    workers = worker_count(settings)
+    encoded = [_encoder.encode(job) for job in jobs]
+    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        for raw in encoded:
+            for item in _render_chunk(root, out, root_from_out, limits, [raw]):
+                yield _outcome_decoder.decode(item)
+        return
+    pool = make_pool(workers)
+    try:
+        futures = [
+            pool.submit(_render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK])
+            for i in range(0, len(encoded), _CHUNK)
+        ]
+        for future in as_completed(futures):
+            for item in future.result():
+                yield _outcome_decoder.decode(item)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def export_file(
+    settings: Settings, path: str, records: Mapping[str, FileRecord]
+) -> FileExportSummary:
+    """Write the docs and keyword pages of one source file (and its folders' pages)."""
+    started = time.perf_counter()
+    root, out = check_output(settings)
+    record = records.get(path)
+    if record is None:
+        raise ExportError(f"not an indexed file of this workspace: {path}")
+    summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
+    with export_lock(out, wait=30.0):
+        manifest = load_manifest(out)
+        root_from_out = _root_from_out(root, out)
+        analysis = Analysis(records)
+        links = _encoder.encode(analysis.links(path))
+        pages = [
+            (
+                page,
+                kind,
+                _fingerprint(
+                    kind, path, record.digest, root_from_out, settings.source_limit, inputs
+                ),
+            )
+            for page, kind, inputs in ((kw_page(path), "kw", b""), (docs_page(path), "docs", links))
+        ]
+        job = RenderJob(path, encode_record(record), links, pages)
+        limits = (settings.source_limit, settings.max_file_size)
+        outcome = _render_job(root, out, root_from_out, limits, job)
+        if isinstance(outcome, Skip):
+            raise ExportError(f"{path}: {outcome.reason}")
+        results = list(outcome)
+        # The folder pages its links lead to, from the root down to its folder.
+        tree = folder_tree(list(records))
+        folder = os.path.dirname(path).replace(os.sep, "/")
+        while True:
+            for name, render in (
+                (FOLDER_INDEX, render_folder_index),
+                (FOLDER_DOC, render_folder_doc),
+            ):
+                text = render(tree[folder], records)
+                results.append(
+                    write_page(out, folder_page(folder, name), text, sha_of(text.encode()))
+                )
+            if not folder:
+                break
+            folder = os.path.dirname(folder)
+        for result in results:
+            if result.status == "conflict":
+                continue
+            summary.written += result.status == "written"
+            summary.unchanged += result.status == "unchanged"
+            assert result.entry is not None
+            manifest.pages[result.page] = result.entry
+        save_manifest(out, manifest)
+    summary.pages = [page_uri(Path(out), docs_page(path)), page_uri(Path(out), kw_page(path))]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def summary_json(summary: ExportSummary) -> str:
+    """The summary as indented JSON text."""
+    return json.dumps(summary.to_json(), indent=2)

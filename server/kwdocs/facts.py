@@ -1,0 +1,382 @@
+"""Page facts of one Python file from a single walk over its ast tree: per-function cyclomatic
+complexity (radon's rules) and length, risky calls (named after bandit's check ids) and the
+idioms the file uses, each with its line."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+import msgspec
+
+from kwdocs.model import Finding
+
+# Risky calls by resolved dotted name: (bandit check id, what the page says).
+RISKY_CALLS: dict[str, tuple[str, str]] = {
+    "eval": ("B307", "`eval` runs arbitrary code"),
+    "exec": ("B102", "`exec` runs arbitrary code"),
+    "pickle.load": ("B301", "unpickling can run arbitrary code"),
+    "pickle.loads": ("B301", "unpickling can run arbitrary code"),
+    "pickle.Unpickler": ("B301", "unpickling can run arbitrary code"),
+    "dill.load": ("B301", "unpickling can run arbitrary code"),
+    "dill.loads": ("B301", "unpickling can run arbitrary code"),
+    "shelve.open": ("B301", "shelve unpickles its values"),
+    "marshal.load": ("B302", "unmarshalling untrusted data is unsafe"),
+    "marshal.loads": ("B302", "unmarshalling untrusted data is unsafe"),
+    "tempfile.mktemp": ("B306", "`tempfile.mktemp` is open to a race: use `mkstemp`"),
+    "os.system": ("B605", "starts a process with a shell"),
+    "os.popen": ("B605", "starts a process with a shell"),
+    "hashlib.md5": ("B324", "MD5 is a weak hash for security purposes"),
+    "hashlib.sha1": ("B324", "SHA-1 is a weak hash for security purposes"),
+}
+# yaml.load is only safe with a safe loader.
+_YAML_SAFE_LOADERS = ("SafeLoader", "CSafeLoader", "BaseLoader")
+_SUBPROCESS = frozenset(
+    {
+        "subprocess.Popen",
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+    }
+)
+_ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
+_TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
+# Idiom codes, in the order the page lists them, with their plain-text names.
+IDIOMS: dict[str, str] = {
+    "dataclass": "dataclasses",
+    "enum": "enumerations",
+    "abc": "abstract base classes",
+    "abstractmethod": "abstract methods",
+    "protocol": "protocols, named tuples and typed dicts",
+    "metaclass": "metaclasses",
+    "slots": "`__slots__`",
+    "property": "properties",
+    "classmethod": "class and static methods",
+    "context-manager": "context managers (defined)",
+    "with": "`with` statements",
+    "generator": "generators",
+    "async": "async functions",
+    "decorator": "other decorators",
+    "cache": "memoisation (`functools.cache`/`lru_cache`)",
+    "overload": "`typing.overload`",
+    "type-checking": "`TYPE_CHECKING` blocks",
+    "all": "`__all__`",
+    "main": '`if __name__ == "__main__"` entry point',
+    "global": "`global`/`nonlocal` statements",
+    "walrus": "assignment expressions (`:=`)",
+    "match": "`match` statements",
+}
+
+
+class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
+    """Size and cyclomatic complexity of one function or method."""
+
+    qualname: str
+    line: int
+    end_line: int
+    complexity: int
+
+    @property
+    def length(self) -> int:
+        return self.end_line - self.line + 1
+
+
+class PageFacts(msgspec.Struct, array_like=True):
+    """What the docs page states about a file beyond its keywords."""
+
+    parsed: bool = False
+    """False when there was no tree (syntax error, not Python): the lists below are empty."""
+    functions: list[FunctionFacts] = []
+    risks: list[Finding] = []
+    idioms: list[Finding] = []
+
+
+def dotted(node: ast.expr) -> str:
+    """``a.b.c`` for a chain of attributes on a name, else ""."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    if isinstance(node, ast.Call):  # decorators such as @lru_cache(maxsize=None)
+        return dotted(node.func)
+    return ""
+
+
+class _Frame:
+    """A function whose complexity is being summed, or a class (which stops the sum)."""
+
+    __slots__ = ("complexity", "counted", "node", "qualname", "yields")
+
+    def __init__(self, node: ast.AST | None, qualname: str, counted: bool) -> None:
+        self.node = node
+        self.qualname = qualname
+        self.counted = counted
+        self.complexity = 1
+        self.yields = False
+
+
+class _Walker:
+    """One recursive walk that feeds every fact at once."""
+
+    def __init__(self) -> None:
+        self.facts = PageFacts(parsed=True, functions=[], risks=[], idioms=[])
+        self.aliases: dict[str, str] = {}
+        self.frames: list[_Frame] = [_Frame(None, "", counted=False)]
+        self.scope: list[str] = []
+        self.in_assert = 0
+
+    def idiom(self, code: str, line: int, message: str) -> None:
+        self.facts.idioms.append(Finding(code, line, message))
+
+    def risk(self, code: str, line: int, message: str) -> None:
+        self.facts.risks.append(Finding(code, line, message))
+
+    def resolve(self, node: ast.expr) -> str:
+        name = dotted(node)
+        if not name:
+            return ""
+        head, _, rest = name.partition(".")
+        full = self.aliases.get(head, head)
+        return f"{full}.{rest}" if rest else full
+
+    def add(self, amount: int) -> None:
+        frame = self.frames[-1]
+        if frame.counted and not self.in_assert:
+            frame.complexity += amount
+
+    def visit(self, node: ast.AST) -> None:
+        kind = type(node).__name__
+        handler = getattr(self, "visit_" + kind, None)
+        if handler is not None:
+            handler(node)
+            return
+        # radon's increments (radon.visitors.ComplexityVisitor.generic_visit).
+        if kind == "Try":
+            self.add(len(node.handlers) + bool(node.orelse))  # type: ignore[attr-defined]
+        elif kind == "BoolOp":
+            self.add(len(node.values) - 1)  # type: ignore[attr-defined]
+        elif kind == "IfExp":
+            self.add(1)
+        elif kind in ("For", "While", "AsyncFor"):
+            self.add(bool(node.orelse) + 1)  # type: ignore[attr-defined]
+        elif kind == "comprehension":
+            self.add(len(node.ifs) + 1)  # type: ignore[attr-defined]
+        elif kind in ("Global", "Nonlocal"):
+            self.idiom("global", node.lineno, f"`{kind.lower()}` statement")  # type: ignore[attr-defined]
+        elif kind == "NamedExpr":
+            self.idiom("walrus", node.lineno, "assignment expression")  # type: ignore[attr-defined]
+        elif kind in ("Yield", "YieldFrom"):
+            self.frames[-1].yields = True
+        elif kind in ("With", "AsyncWith"):
+            self.idiom("with", node.lineno, "`with` statement")  # type: ignore[attr-defined]
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.add(1)
+        test = dotted(node.test)
+        if test in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+            self.idiom("type-checking", node.lineno, "`if TYPE_CHECKING:` block")
+        elif (
+            not self.scope
+            and isinstance(node.test, ast.Compare)
+            and dotted(node.test.left) == "__name__"
+        ):
+            self.idiom("main", node.lineno, "script entry point")
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_Match(self, node: ast.AST) -> None:
+        cases = node.cases  # type: ignore[attr-defined]
+        wildcard = any(getattr(case.pattern, "pattern", False) is None for case in cases)
+        self.add(max(0, len(cases) - wildcard))
+        self.idiom("match", node.lineno, "`match` statement")  # type: ignore[attr-defined]
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def visit_Assert(self, node: ast.Assert) -> None:
+        # radon counts an assert once and does not look inside it.
+        self.add(1)
+        self.risk("B101", node.lineno, "`assert` is removed under `python -O`")
+        self.in_assert += 1
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+        self.in_assert -= 1
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                head = alias.name.partition(".")[0]
+                self.aliases[head] = head
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not node.module:
+            return
+        for alias in node.names:
+            self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                if target.id == "__slots__" and self.scope:
+                    self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
+                elif target.id == "__all__" and not self.scope:
+                    self.idiom("all", node.lineno, "`__all__` declares the public names")
+        self.generic(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.check_call(node)
+        self.generic(node)
+
+    def generic(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
+
+    def check_call(self, node: ast.Call) -> None:
+        name = self.resolve(node.func)
+        if not name:
+            return
+        keywords = {k.arg: k.value for k in node.keywords if k.arg}
+        if name in RISKY_CALLS:
+            code, message = RISKY_CALLS[name]
+            if code == "B324" and _is_false(keywords.get("usedforsecurity")):
+                return
+            self.risk(code, node.lineno, f"`{name}`: {message}")
+        elif name == "yaml.load":
+            loader = keywords.get("Loader") or (node.args[1] if len(node.args) > 1 else None)
+            if loader is None or not dotted(loader).endswith(_YAML_SAFE_LOADERS):
+                self.risk("B506", node.lineno, "`yaml.load` without a safe loader")
+        elif name in _SUBPROCESS:
+            shell = keywords.get("shell")
+            if shell is not None and not _is_false(shell):
+                self.risk("B602", node.lineno, f"`{name}` with `shell=True`")
+
+    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        where = ".".join([*self.scope, node.name])
+        for decorator in node.decorator_list:
+            name = self.resolve(decorator)
+            short = name.rpartition(".")[2]
+            line = decorator.lineno
+            if short in ("dataclass", "define", "frozen") or name in ("attr.s", "attrs.define"):
+                self.idiom("dataclass", line, f"`{where}` is a dataclass")
+            elif short in ("property", "cached_property") or short in ("setter", "getter"):
+                self.idiom("property", line, f"`{where}` is a property")
+            elif short in ("classmethod", "staticmethod"):
+                self.idiom("classmethod", line, f"`{where}` is a {short}")
+            elif short == "abstractmethod":
+                self.idiom("abstractmethod", line, f"`{where}` is abstract")
+            elif short in ("contextmanager", "asynccontextmanager"):
+                self.idiom("context-manager", line, f"`{where}` is a context manager")
+            elif short in ("cache", "lru_cache"):
+                self.idiom("cache", line, f"`{where}` is memoised")
+            elif short == "overload":
+                self.idiom("overload", line, f"`{where}` is an overload")
+            elif name:
+                self.idiom("decorator", line, f"`@{name}` on `{where}`")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # Decorators, defaults and annotations belong to no function's complexity in radon.
+        self.frames.append(_Frame(None, "", counted=False))
+        for child in (*node.decorator_list, node.args, node.returns):
+            if child is not None:
+                self.visit(child)
+        self.frames.pop()
+        self.decorators(node)
+        qualname = ".".join([*self.scope, node.name])
+        if isinstance(node, ast.AsyncFunctionDef):
+            self.idiom("async", node.lineno, f"`{qualname}` is async")
+        frame = _Frame(node, qualname, counted=True)
+        self.frames.append(frame)
+        self.scope.append(node.name)
+        for child in node.body:
+            self.visit(child)
+        self.scope.pop()
+        self.frames.pop()
+        if frame.yields:
+            self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
+        end = getattr(node, "end_lineno", None) or node.lineno
+        self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        # A lambda's body counts towards the enclosing function, as in radon.
+        self.generic(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.frames.append(_Frame(None, "", counted=False))
+        for child in (*node.decorator_list, *node.bases, *node.keywords):
+            self.visit(child)
+        self.decorators(node)
+        qualname = ".".join([*self.scope, node.name])
+        self.class_idioms(node, qualname)
+        self.scope.append(node.name)
+        for child in node.body:
+            self.visit(child)
+        self.scope.pop()
+        self.frames.pop()
+
+    def class_idioms(self, node: ast.ClassDef, qualname: str) -> None:
+        bases = [self.resolve(base).rpartition(".")[2] for base in node.bases]
+        line = node.lineno
+        if any(base in _ENUM_BASES for base in bases):
+            self.idiom("enum", line, f"`{qualname}` is an enumeration")
+        if "ABC" in bases:
+            self.idiom("abc", line, f"`{qualname}` is an abstract base class")
+        for base in bases:
+            if base in _TYPING_BASES:
+                self.idiom("protocol", line, f"`{qualname}` is a {_TYPING_BASES[base]}")
+        for keyword in node.keywords:
+            if keyword.arg == "metaclass":
+                meta = self.resolve(keyword.value)
+                if meta.rpartition(".")[2] == "ABCMeta":
+                    self.idiom("abc", line, f"`{qualname}` is an abstract base class")
+                else:
+                    self.idiom("metaclass", line, f"`{qualname}` uses metaclass `{meta}`")
+        methods = {
+            child.name
+            for child in node.body
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
+        if {"__enter__", "__exit__"} <= methods or {"__aenter__", "__aexit__"} <= methods:
+            self.idiom("context-manager", line, f"`{qualname}` is a context manager")
+
+
+def _is_false(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value in (False, None, 0)
+
+
+def page_facts(tree: ast.Module | None) -> PageFacts:
+    """Facts of one parsed file; an empty, unparsed PageFacts when there is no tree."""
+    if tree is None:
+        return PageFacts()
+    walker = _Walker()
+    try:
+        for child in tree.body:
+            walker.visit(child)
+    except RecursionError:
+        # Pathologically deep nesting: keep what was learnt, the page says it is partial.
+        walker.facts.parsed = False
+    facts = walker.facts
+    facts.functions.sort(key=lambda f: (f.line, f.qualname))
+    facts.risks.sort(key=lambda f: (f.line, f.code, f.message))
+    facts.idioms.sort(key=lambda f: (f.line, f.code, f.message))
+    return facts
+
+
+def iter_longest(facts: PageFacts, count: int) -> Iterator[FunctionFacts]:
+    """The ``count`` longest functions, longest first (ties by line)."""
+    yield from sorted(facts.functions, key=lambda f: (-f.length, f.line))[:count]
+
+
+def iter_most_complex(facts: PageFacts, count: int) -> Iterator[FunctionFacts]:
+    """The ``count`` most complex functions, most complex first (ties by line)."""
+    yield from sorted(facts.functions, key=lambda f: (-f.complexity, f.line))[:count]

@@ -1,0 +1,113 @@
+"""The keyword page of one file (``<file>_kw.md``): every keyword, linked to the section of the
+docs page that describes it."""
+
+from __future__ import annotations
+
+import posixpath
+
+from kwdocs.model import GROUP_ORDER, KIND_GROUPS, FileRecord, Keyword
+from kwdocs.pages import (
+    FOLDER_INDEX,
+    docs_page,
+    folder_page,
+    github_slug,
+    keyword_anchors,
+    kw_page,
+    link_target,
+)
+from kwdocs.render.markdown import FOOTER, code, escape, header, link, plural, source_link
+
+# Which docs-page sections describe each group, for the Keyword → Section Map.
+GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Classes": ("Detailed Analysis", "Architecture & Design"),
+    "Functions": ("Detailed Analysis", "Performance Considerations"),
+    "Methods": ("Detailed Analysis", "Performance Considerations"),
+    "Constants": ("Module-level names",),
+    "Variables": ("Module-level names",),
+    "Imports": ("Dependencies",),
+    "Headings": ("Detailed Analysis",),
+    "Identifiers": ("Identifiers",),
+}
+
+
+def display_name(keyword: Keyword) -> str:
+    """What the keyword list shows: qualnames for members, ``name as alias`` for imports."""
+    if keyword.kind in ("module", "import"):
+        return f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
+    if keyword.kind in ("constant", "variable", "identifier"):
+        return keyword.name
+    return keyword.qualname
+
+
+def render_kw_page(record: FileRecord, root_from_out: str) -> str:
+    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT."""
+    page = kw_page(record.path)
+    docs = docs_page(record.path)
+    docs_name = posixpath.basename(docs)
+    folder = posixpath.dirname(record.path)
+    anchors = keyword_anchors(record)
+    out = [header("keyword page", record.path), f"# Keyword Index: {code(record.path)}", ""]
+    source = source_link(page, record.path, root_from_out)
+    folder_index = link_target(page, folder_page(folder, FOLDER_INDEX))
+    out += [
+        "## File Information",
+        "",
+        f"- **Original File**: {link(escape(record.path), source)}",
+        f"- **Documentation**: {link(code(docs_name), link_target(page, docs))}",
+        f"- **Folder**: {link(code(folder or '.'), folder_index)}",
+        f"- **Language**: {record.language}",
+        f"- **Keywords**: {len(record.keywords):,}",
+        "",
+        "## Keywords Extracted",
+        "",
+    ]
+    groups: dict[str, list[Keyword]] = {}
+    for keyword in record.keywords:
+        groups.setdefault(KIND_GROUPS.get(keyword.kind, "Variables"), []).append(keyword)
+    if not record.keywords:
+        reason = {
+            "text": "kwdocs extracts no keywords from text files",
+            "markdown": "the document has no headings and no inline code identifiers",
+        }.get(record.language, "the file defines and imports nothing")
+        out += [f"This file has no keywords: {reason}.", ""]
+    else:
+        counts = ", ".join(
+            plural(len(groups[g]), g.lower()[:-1], g.lower())
+            if g != "Classes"
+            else plural(len(groups[g]), "class", "classes")
+            for g in GROUP_ORDER
+            if g in groups
+        )
+        out += [f"This file has {plural(len(record.keywords), 'keyword')}: {counts}.", ""]
+    for group in GROUP_ORDER:
+        members = groups.get(group)
+        if not members:
+            continue
+        out += [f"### {group}", ""]
+        rows = []
+        for keyword in members:
+            name = display_name(keyword)
+            anchor = anchors.get(
+                (keyword.kind, keyword.qualname, keyword.line), "detailed-analysis"
+            )
+            line = f"- **{code(name)}**: {link(escape(docs_name), link_target(page, docs, anchor))}"
+            if keyword.kind in ("module", "import") and keyword.target and keyword.target != name:
+                line += f" → {code(keyword.target)}"
+            if keyword.kind == "property":
+                line += " (property)"
+            rows.append(((name.lower(), name, keyword.line), line))
+        out += [row for _key, row in sorted(rows)]
+        out.append("")
+    out += ["## Keyword → Section Map", ""]
+    if not groups:
+        out += ["No keywords, so no section describes one.", ""]
+    for group in GROUP_ORDER:
+        if group not in groups:
+            continue
+        sections = ", ".join(
+            link(escape(title), link_target(page, docs, github_slug(title)))
+            for title in GROUP_SECTIONS[group]
+        )
+        out.append(f"- **{group}** ({len(groups[group]):,}): {sections}")
+    out += ["", "---", "", FOOTER, ""]
+    return "\n".join(out)
