@@ -106,7 +106,8 @@ else
   cd "$TOOLS"
   rm -rf "$CS_DIR"
   mv "$build" "$CS_DIR"
-  version="$("$CS_BIN" --version 2>/dev/null | tail -n 1)"
+  # --config: otherwise code-server writes a default ~/.config/code-server/config.yaml.
+  version="$("$CS_BIN" --config "$CS_DIR/config.yaml" --version 2>/dev/null | tail -n 1)"
   [[ "$version" == "$CODE_SERVER_VERSION "* ]] || die "code-server does not run: '$version'"
   echo "$stamp_text" >"$stamp"
   log "code-server installed: $version ($(du -sh "$CS_DIR" | cut -f1))"

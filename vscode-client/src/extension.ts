@@ -1,6 +1,7 @@
 // kwdocs VS Code client: starts the kwdocs language server, forwards the
 // `kwdocs` settings, shows indexing progress in the status bar and exposes the
 // server's export commands in the command palette.
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -104,7 +105,7 @@ export async function deactivate(): Promise<void> {
 
 async function startClient(): Promise<boolean> {
   setStatus('$(sync~spin) kwdocs', 'Starting the kwdocs server');
-  const server = resolveServerCommand();
+  const server = await resolveServerCommand();
   if (server === undefined) {
     return false;
   }
@@ -156,6 +157,11 @@ async function startClient(): Promise<boolean> {
   client = newClient;
   try {
     await newClient.start();
+    // start() can resolve although the process exited during initialize (the
+    // close handler clears the promise it returns), so look at the state too.
+    if (!newClient.isRunning()) {
+      throw new Error('the server process exited during start-up, see the kwdocs output');
+    }
     initialized = true;
     if (!seen.status) {
       // The server reports its indexing through kwdocs/status; until then it runs.
@@ -204,7 +210,7 @@ function serverSettings(): Record<string, unknown> {
  * on PATH, else `python3 -m kwdocs`. Checks that the executable exists so
  * that the common mistake gets one clear message.
  */
-function resolveServerCommand(): ServerCommand | undefined {
+async function resolveServerCommand(): Promise<ServerCommand | undefined> {
   const config = vscode.workspace.getConfiguration(SECTION);
   const serverPath = expandPath(config.get<string>('server.path', ''));
   const pythonPath = expandPath(config.get<string>('server.pythonPath', ''));
@@ -231,7 +237,33 @@ function resolveServerCommand(): ServerCommand | undefined {
     void reportStartFailure(`kwdocs: ${reason}.`);
     return undefined;
   }
+  if (command.args[0] === '-m') {
+    // The usual mistake is an interpreter without kwdocs: say so in one message
+    // rather than as a failed connection.
+    const problem = await importProblem(command.command);
+    if (problem !== undefined) {
+      const reason = `${command.command} cannot import kwdocs (${problem})`;
+      output.error(reason);
+      setStatus('$(error) kwdocs', `kwdocs: ${reason}`, true);
+      void reportStartFailure(`kwdocs: the language server could not be started: ${reason}.`);
+      return undefined;
+    }
+  }
   return command;
+}
+
+/** Why `python -c 'import kwdocs'` fails, or undefined if it works. */
+function importProblem(python: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(python, ['-c', 'import kwdocs'], { timeout: 20_000 }, (error, _stdout, stderr) => {
+      if (error === null) {
+        resolve(undefined);
+      } else {
+        const lines = stderr.trim().split('\n');
+        resolve(lines[lines.length - 1] || error.message);
+      }
+    });
+  });
 }
 
 async function reportStartFailure(message: string): Promise<void> {

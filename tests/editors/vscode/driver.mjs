@@ -1,0 +1,558 @@
+// Drives the kwdocs extension in real VS Code (code-server) with Debian's chromium:
+// hover, go to definition and the export command, with a screenshot of each step.
+//
+// Run by tests/editors/test_vscode.py; standalone:
+//   KWDOCS_CODE_SERVER=…/code-server KWDOCS_VSIX=…/kwdocs-0.1.0.vsix \
+//   KWDOCS_PYTHON=$(which python3) KWDOCS_ARTIFACTS=/tmp/artifacts node driver.mjs
+//
+// Writes $KWDOCS_ARTIFACTS/result.json ({ok, checks: [{name, ok, detail}], …}) and
+// exits 0 only if every check passed. Every wait is bounded; code-server and
+// chromium are always stopped.
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined || value === '') {
+    console.error(`driver: set ${name}`);
+    process.exit(2);
+  }
+  return value;
+};
+const CODE_SERVER = env('KWDOCS_CODE_SERVER');
+const VSIX = env('KWDOCS_VSIX');
+const PYTHON = env('KWDOCS_PYTHON');
+const ARTIFACTS = path.resolve(env('KWDOCS_ARTIFACTS'));
+const CHROMIUM = env('KWDOCS_CHROMIUM', '/usr/bin/chromium');
+// The whole run, after which everything is stopped and the driver fails.
+const TOTAL_SECONDS = Number(env('KWDOCS_DRIVER_TIMEOUT', '300'));
+// How long the server may take to start and index the small workspace.
+const READY_SECONDS = Number(env('KWDOCS_READY_TIMEOUT', '90'));
+
+// The workspace: a class with a docstring, used from another module.
+const SHAPES_PY = `"""Plane shapes."""
+
+
+class Shape:
+    """A plane figure with a name and an area.
+
+    Subclasses override :meth:\`area\`.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def area(self) -> float:
+        """Return the area of the shape."""
+        return 0.0
+
+
+class Square(Shape):
+    """A square with sides of equal length."""
+
+    def __init__(self, side: float) -> None:
+        super().__init__("square")
+        self.side = side
+
+    def area(self) -> float:
+        return self.side * self.side
+`;
+const USE_PY = `"""Describes shapes."""
+from pkg.shapes import Shape, Square
+
+
+def describe(shape: Shape) -> str:
+    """Return a one-line description of a shape."""
+    return f"{shape.name}: {shape.area():.2f}"
+
+
+print(describe(Square(2.0)))
+`;
+// Where the cursor goes for the hover: inside \`Shape\` in \`describe(shape: Shape)\`.
+const HOVER_AT = { line: 5, column: 22 };
+const SHAPE_DEFINITION_LINE = 4; // `class Shape:` in shapes.py
+const DOCSTRING_SUMMARY = 'A plane figure with a name and an area';
+
+const started = Date.now();
+const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
+const log = (message) => console.log(`[driver ${elapsed()}s] ${message}`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const result = { ok: false, checks: [], screenshots: [], workspace: null, error: null };
+const check = (name, ok, detail) => {
+  result.checks.push({ name, ok: Boolean(ok), detail });
+  log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`);
+  return Boolean(ok);
+};
+
+let codeServer;
+let browser;
+let page;
+let shot = 0;
+
+async function screenshot(name) {
+  if (!page) return;
+  const file = path.join(ARTIFACTS, `${String(++shot).padStart(2, '0')}-${name}.png`);
+  try {
+    await page.screenshot({ path: file, timeout: 10_000 });
+    result.screenshots.push(path.basename(file));
+  } catch (error) {
+    log(`screenshot ${name} failed: ${error.message}`);
+  }
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `probe` until it returns a truthy value or `seconds` pass. */
+async function waitFor(what, seconds, probe, intervalMs = 250) {
+  const deadline = Date.now() + seconds * 1000;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      if (error instanceof ServerStartError) throw error;
+      last = error;
+    }
+    await sleep(intervalMs);
+  }
+  throw new Error(`timed out after ${seconds}s waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+}
+
+function makeWorkspace(root) {
+  const workspace = path.join(root, 'workspace');
+  fs.mkdirSync(path.join(workspace, 'pkg'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'pkg', '__init__.py'), '"""Shapes package."""\n');
+  fs.writeFileSync(path.join(workspace, 'pkg', 'shapes.py'), SHAPES_PY);
+  fs.writeFileSync(path.join(workspace, 'pkg', 'use.py'), USE_PY);
+
+  const userData = path.join(root, 'user-data');
+  fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  const settings = {
+    'kwdocs.server.pythonPath': PYTHON,
+    // The protocol traffic ends up in the kwdocs log, copied to the artifacts.
+    'kwdocs.trace.server': 'verbose',
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.enableExperiments': false,
+    'workbench.welcomePage.walkthroughs.openOnInstall': false,
+    'security.workspace.trust.enabled': false,
+    'telemetry.telemetryLevel': 'off',
+    'update.mode': 'none',
+    'extensions.autoUpdate': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.ignoreRecommendations': true,
+    'git.enabled': false,
+    'editor.minimap.enabled': false,
+    'window.commandCenter': false,
+    'chat.commandCenter.enabled': false,
+  };
+  fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
+  return { workspace, userData, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
+}
+
+function installExtension(dirs) {
+  const args = ['--config', dirs.config, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData];
+  const run = spawnSync(CODE_SERVER, [...args, '--install-extension', VSIX, '--force'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  fs.writeFileSync(path.join(ARTIFACTS, 'install-extension.log'), `${run.stdout}\n${run.stderr}`);
+  const installed = spawnSync(CODE_SERVER, [...args, '--list-extensions', '--show-versions'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const listed = installed.stdout ?? '';
+  return check(
+    'install the .vsix',
+    run.status === 0 && /kwdocs\.kwdocs@/.test(listed),
+    `exit ${run.status}; installed: ${listed.trim() || '(none)'}${run.error ? `; ${run.error.message}` : ''}`,
+  );
+}
+
+async function startCodeServer(dirs, port) {
+  const logFile = fs.openSync(path.join(ARTIFACTS, 'code-server.log'), 'w');
+  codeServer = spawn(
+    CODE_SERVER,
+    [
+      '--config', dirs.config,
+      '--auth', 'none',
+      '--bind-addr', `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--extensions-dir', dirs.extensions,
+      '--user-data-dir', dirs.userData,
+      dirs.workspace,
+    ],
+    // Its own process group, so that the extension host and the kwdocs server
+    // it starts are stopped with it.
+    { stdio: ['ignore', logFile, logFile], detached: true },
+  );
+  let exited = null;
+  codeServer.once('exit', (code, signal) => {
+    exited = `code-server exited (${signal ?? code})`;
+  });
+  await waitFor('code-server /healthz', 60, async () => {
+    if (exited) throw new Error(exited);
+    const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return response.ok;
+  });
+  log(`code-server is up on port ${port}`);
+}
+
+const statusBarText = () => page.locator('.statusbar').innerText({ timeout: 5_000 });
+const activeTab = async () =>
+  (await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label', { timeout: 5_000 })) ?? '';
+
+async function openFile(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(name);
+  // Wait for the file in the results before accepting.
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: name })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
+  await page.keyboard.press('Enter');
+  await waitFor(`the tab of ${name}`, 15, async () => (await activeTab()).startsWith(name));
+}
+
+async function goToLine(line, column) {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`:${line}:${column}`);
+  await page.keyboard.press('Enter');
+  await waitFor(`the cursor at ${line}:${column}`, 10, async () =>
+    (await statusBarText()).includes(`Ln ${line}, Col ${column}`),
+  );
+}
+
+async function hoverContents() {
+  const hover = page.locator('.monaco-hover:not(.hidden)').filter({ hasText: /\S/ });
+  await hover.first().waitFor({ state: 'visible', timeout: 3_000 });
+  const text = (await hover.allInnerTexts()).join('\n').trim();
+  // Rendered Markdown links keep their target in data-href (href may be empty).
+  const links = await hover.locator('a').evaluateAll((anchors) =>
+    anchors.map((a) => a.getAttribute('data-href') || a.getAttribute('href') || a.getAttribute('title') || ''),
+  );
+  return { text, links };
+}
+
+class ServerStartError extends Error {}
+
+async function showHoverWhenReady() {
+  // The first hovers can be empty (or "Loading…") while the server starts and
+  // indexes: ask again until the kwdocs hover shows, within READY_SECONDS.
+  let last = { text: '', links: [] };
+  try {
+    return await waitFor(
+      'a non-empty hover',
+      READY_SECONDS,
+      async () => {
+        // The extension's error message when the server cannot start: no use waiting.
+        const failure = page.locator('.notification-toast', { hasText: /kwdocs: the language server (did not|could not be) start/ });
+        if (await failure.count()) {
+          throw new ServerStartError((await failure.first().innerText()).replace(/\s+/g, ' '));
+        }
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+K');
+        await page.keyboard.press('Control+I');
+        try {
+          last = await hoverContents();
+        } catch {
+          return false;
+        }
+        return last.text && !/^loading/i.test(last.text) && last.text.includes('Shape') ? last : false;
+      },
+      1_000,
+    );
+  } catch (error) {
+    if (error instanceof ServerStartError) throw error;
+    log(`${error.message}; last hover: ${JSON.stringify(last)}`);
+    return last;
+  }
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page
+    .locator('.quick-input-list .monaco-list-row', { hasText: title })
+    .first()
+    .waitFor({ state: 'visible', timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+function copyServerLogs(userData) {
+  // The extension's log output channel is a file under the user data logs.
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/kwdocs.*\.log$/.test(entry.name) || (entry.name === 'exthost.log')) found.push(full);
+    }
+  };
+  try {
+    walk(path.join(userData, 'logs'));
+  } catch {
+    return;
+  }
+  for (const file of found) {
+    const name = path.relative(path.join(userData, 'logs'), file).replace(/[\\/]/g, '__');
+    fs.copyFileSync(file, path.join(ARTIFACTS, name));
+    if (name.endsWith('kwdocs.log')) {
+      // The errors (and the server's tracebacks on stderr) for the test's failure message.
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      result.serverErrors = lines.filter((line) => /error|traceback|exception/i.test(line)).slice(-20);
+    }
+  }
+}
+
+async function cleanup() {
+  if (browser) {
+    await Promise.race([browser.close().catch(() => {}), sleep(10_000)]);
+    browser = undefined;
+  }
+  if (codeServer && codeServer.exitCode === null && codeServer.signalCode === null) {
+    const group = -codeServer.pid;
+    try {
+      process.kill(group, 'SIGTERM');
+    } catch {}
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && codeServer.exitCode === null && codeServer.signalCode === null) await sleep(100);
+    try {
+      // Whatever is left of the group (the extension host, the kwdocs server).
+      process.kill(group, 'SIGKILL');
+    } catch {}
+  }
+}
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  for (const old of fs.readdirSync(ARTIFACTS)) {
+    if (old !== '.gitignore') fs.rmSync(path.join(ARTIFACTS, old), { recursive: true, force: true });
+  }
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kwdocs-vscode-'));
+  const dirs = makeWorkspace(root);
+  result.workspace = dirs.workspace;
+  log(`workspace ${dirs.workspace}`);
+
+  if (!installExtension(dirs)) return;
+  const port = await freePort();
+  await startCodeServer(dirs, port);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Playwright gives every launch a new empty profile.
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    timeout: 60_000,
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const consoleLines = [];
+  page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
+
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, {
+      timeout: 60_000,
+    });
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+    // Give keyboard focus to the workbench (the page itself has none at first).
+    await page.locator('.part.editor').click({ timeout: 10_000 });
+    await screenshot('workbench');
+
+    // Hover.
+    await openFile('use.py');
+    await goToLine(HOVER_AT.line, HOVER_AT.column);
+    await screenshot('use-py-cursor-on-Shape');
+    let hover;
+    try {
+      hover = await showHoverWhenReady();
+    } catch (error) {
+      if (!(error instanceof ServerStartError)) throw error;
+      await screenshot('server-did-not-start');
+      check('the kwdocs server starts', false, error.message);
+      return;
+    }
+    check('the kwdocs server starts', true, 'no start-up error shown');
+    await screenshot('hover');
+    result.hover = hover;
+    check('hover names the class', hover.text.includes('Shape'), hover.text);
+    check('hover shows the docstring summary', hover.text.includes(DOCSTRING_SUMMARY), hover.text);
+    check(
+      'hover links to the page of shapes.py',
+      hover.links.some((link) => /shapes\.py_docs\.md#/.test(decodeURIComponent(link))),
+      hover.links,
+    );
+
+    // The status bar item: "kwdocs: N keywords" once indexing is done.
+    let statusItem = '';
+    try {
+      statusItem = await waitFor('the kwdocs status bar item', 30, async () => {
+        const text = await statusBarText();
+        return /kwdocs: \d+ keywords/.exec(text)?.[0];
+      });
+    } catch (error) {
+      statusItem = `${error.message}; status bar: ${(await statusBarText().catch(() => '')).replace(/\s+/g, ' ')}`;
+    }
+    check('status bar shows the keyword count', /^kwdocs: [1-9]\d* keywords$/.test(statusItem), statusItem);
+
+    // Go to definition.
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F12');
+    let definition = { tab: '', position: '' };
+    try {
+      await waitFor('shapes.py to become the active editor', 20, async () => (await activeTab()).startsWith('shapes.py'));
+    } catch (error) {
+      log(error.message);
+    }
+    await sleep(500);
+    definition = {
+      tab: await activeTab().catch(() => ''),
+      position: /Ln \d+, Col \d+/.exec(await statusBarText().catch(() => ''))?.[0] ?? '',
+    };
+    await screenshot('definition');
+    result.definition = definition;
+    check('go to definition opens shapes.py', definition.tab.startsWith('shapes.py'), definition.tab);
+    check(
+      `go to definition lands on line ${SHAPE_DEFINITION_LINE}`,
+      definition.position.startsWith(`Ln ${SHAPE_DEFINITION_LINE},`),
+      definition.position,
+    );
+
+    // Export from the command palette.
+    await page.keyboard.press('Escape');
+    await runCommand('kwdocs: Export documentation pages');
+    await screenshot('export-command');
+    const toast = page.locator('.notification-toast', { hasText: 'kwdocs: exported' });
+    const failed = page.locator('.notification-toast', { hasText: 'kwdocs.server.exportAll failed' });
+    let notification = '';
+    try {
+      notification = await waitFor('the export notification', 60, async () => {
+        for (const found of [toast, failed]) {
+          if (await found.count()) return (await found.first().innerText()).replace(/\s+/g, ' ').trim();
+        }
+        return false;
+      });
+    } catch (error) {
+      const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
+      notification = `${error.message}; notifications: ${JSON.stringify(toasts)}`;
+    }
+    await screenshot('export-notification');
+    result.notification = notification;
+    check(
+      'export notification shows the summary',
+      /kwdocs: exported \d+ files? — \d+ pages? written, \d+ unchanged, \d+ removed, \d+ skipped/.test(notification),
+      notification,
+    );
+    check('export notification offers "Open index"', notification.includes('Open index'), notification);
+    const out = path.join(dirs.workspace, 'docs', 'kwdocs');
+    const expected = ['index.md', 'pkg/shapes.py_docs.md'];
+    const missing = expected.filter((file) => !fs.existsSync(path.join(out, file)));
+    const listing = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).sort() : [];
+    result.exported = listing;
+    check('export wrote the pages', missing.length === 0, missing.length ? { missing, listing } : listing);
+    if (fs.existsSync(path.join(out, 'pkg/shapes.py_docs.md'))) {
+      const doc = fs.readFileSync(path.join(out, 'pkg/shapes.py_docs.md'), 'utf8');
+      check('the page of shapes.py documents Shape', doc.includes('Shape') && doc.includes(DOCSTRING_SUMMARY), doc.slice(0, 300));
+    }
+
+    // The notification's button opens the root index.md.
+    if (notification.includes('Open index')) {
+      await toast.first().locator('.monaco-button', { hasText: 'Open index' }).click();
+      let tab = '';
+      try {
+        tab = await waitFor('index.md to open', 15, async () => {
+          const label = await activeTab();
+          return label.startsWith('index.md') ? label : false;
+        });
+      } catch (error) {
+        tab = `${error.message}; active tab: ${await activeTab().catch(() => '')}`;
+      }
+      await screenshot('open-index');
+      check('"Open index" opens index.md', tab.startsWith('index.md'), tab);
+    }
+  } catch (error) {
+    await screenshot('failure');
+    throw error;
+  } finally {
+    fs.writeFileSync(path.join(ARTIFACTS, 'browser-console.log'), consoleLines.join('\n'));
+    await cleanup();
+    copyServerLogs(dirs.userData);
+  }
+}
+
+const watchdog = setTimeout(async () => {
+  result.error = `the driver did not finish within ${TOTAL_SECONDS}s`;
+  log(result.error);
+  await screenshot('timeout');
+  await cleanup();
+  finish(3);
+}, TOTAL_SECONDS * 1000);
+
+function finish(code) {
+  clearTimeout(watchdog);
+  result.ok = code === 0 && result.checks.length > 0 && result.checks.every((c) => c.ok);
+  result.seconds = Number(elapsed());
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  fs.writeFileSync(path.join(ARTIFACTS, 'result.json'), JSON.stringify(result, null, 2));
+  const failed = result.checks.filter((c) => !c.ok).map((c) => c.name);
+  log(
+    result.ok
+      ? `all ${result.checks.length} checks passed`
+      : `FAILED: ${result.error ?? ''}${failed.length ? ` failed checks: ${failed.join('; ')}` : ''}`,
+  );
+  process.exit(result.ok ? 0 : code || 1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, async () => {
+    result.error = `stopped by ${signal}`;
+    await cleanup();
+    finish(4);
+  });
+}
+
+main().then(
+  () => finish(0),
+  async (error) => {
+    result.error = error.stack ?? String(error);
+    log(`error: ${result.error}`);
+    await cleanup();
+    finish(1);
+  },
+);
