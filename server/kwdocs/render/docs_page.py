@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 
-from kwdocs.analyse import FileLinks, is_test_file
+from kwdocs.analyse import ClassLink, FileLinks, is_test_file
 from kwdocs.facts import IDIOMS, PageFacts, iter_longest, iter_most_complex
 from kwdocs.model import FileRecord, Keyword
 from kwdocs.pages import (
@@ -36,6 +36,10 @@ FENCE_LANGUAGES = {"python": "python", "markdown": "markdown", "text": "text"}
 # How many entries a long list shows before it says how many more there are.
 LIST_LIMIT = 100
 TOP = 5
+
+
+def _lines(lines: list[int]) -> str:
+    return f"{'line' if len(lines) == 1 else 'lines'} {lines_list(lines)}"
 
 
 def _rank(complexity: int) -> str:
@@ -254,7 +258,7 @@ class _Page:
             if not identifiers:
                 self.add("The document has no inline code identifiers.", "")
             for name in sorted(identifiers):
-                self.add(f"- {code(name)}: line {lines_list(identifiers[name])}")
+                self.add(f"- {code(name)}: {_lines(identifiers[name])}")
             if identifiers:
                 self.add("")
 
@@ -263,13 +267,11 @@ class _Page:
         lines: list[str] = []
         for edge in self.links.bases:
             lines.append(
-                f"- {code(edge.qualname)} inherits from {code(edge.other)} in "
-                f"{self.docs_link(edge.path, edge.anchor)}"
+                f"- {code(edge.qualname)} inherits from {self.class_link(edge.other, edge)}"
             )
         for edge in self.links.subclasses:
             lines.append(
-                f"- {code(edge.qualname)} is subclassed by {code(edge.other)} in "
-                f"{self.docs_link(edge.path, edge.anchor)}"
+                f"- {code(edge.qualname)} is subclassed by {self.class_link(edge.other, edge)}"
             )
         design = ("dataclass", "enum", "abc", "abstractmethod", "protocol", "metaclass")
         for finding in self.facts.idioms:
@@ -318,6 +320,11 @@ class _Page:
             self.more(len(self.links.imported_by))
             self.add("")
 
+    def class_link(self, qualname: str, edge: ClassLink) -> str:
+        if edge.path == self.record.path:
+            return link(code(qualname), link_target(self.page, self.page, edge.anchor))
+        return f"{code(qualname)} in {self.docs_link(edge.path, edge.anchor)}"
+
     def more(self, count: int) -> None:
         if count > LIST_LIMIT:
             self.add(f"- … and {count - LIST_LIMIT:,} more")
@@ -339,10 +346,8 @@ class _Page:
             findings = found.get(idiom)
             if not findings:
                 continue
-            self.add(
-                f"- **{title}** ({len(findings):,}): lines "
-                f"{lines_list(sorted({f.line for f in findings}))}"
-            )
+            lines = sorted({f.line for f in findings})
+            self.add(f"- **{title}** ({len(findings):,}): {_lines(lines)}")
         self.add("")
 
     def unparsed(self, what: str) -> str:
@@ -395,7 +400,7 @@ class _Page:
             return
         self.add("Risky calls, named after bandit's checks:", "")
         for (check, message), lines in sorted(found.items()):
-            self.add(f"- **{check}** {message}: line {lines_list(lines)}")
+            self.add(f"- **{check}** {message}: {_lines(lines)}")
         self.add("")
 
     def testing(self) -> None:
