@@ -1,0 +1,235 @@
+"""``export_workspace`` and ``export_file`` on real trees: links, determinism, incremental runs,
+the manifest, the user's own files, the lock and generated pages lying in the tree."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from export_support import copy_fixture, export, page_tree, stamps
+from linkcheck import check_tree
+
+from kwdocs.config import load_settings
+from kwdocs.discover import MANIFEST_NAME
+from kwdocs.export import (
+    ExportError,
+    export_file,
+    export_lock,
+    export_workspace,
+    format_summary,
+)
+from kwdocs.extract import GENERATED_MARKER
+from kwdocs.indexer import index_root
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return copy_fixture(tmp_path / "ws")
+
+
+def out_of(root: Path) -> Path:
+    return root / "docs" / "kwdocs"
+
+
+def test_every_link_and_anchor_resolves(workspace: Path) -> None:
+    summary = export(workspace)
+    out = out_of(workspace)
+    assert summary.files == 8
+    assert summary.written == len(page_tree(out)) == 8 * 2 + 3 * 2
+    assert check_tree(out) == []
+    first_lines = {data.split(b"\n", 1)[0] for data in page_tree(out).values()}
+    assert all(line.startswith(GENERATED_MARKER.encode()) for line in first_lines)
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    assert sorted(manifest["pages"]) == sorted(page_tree(out))
+
+
+def test_link_checker_catches_broken_links(workspace: Path) -> None:
+    export(workspace)
+    out = out_of(workspace)
+    page = out / "pkg" / "util.py_kw.md"
+    page.write_text(
+        page.read_text() + "\n[gone](./nope.md) [bad anchor](./util.py_docs.md#no-such-heading)\n"
+    )
+    problems = check_tree(out)
+    assert len(problems) == 2
+    assert "no such file" in problems[0] and "no heading" in problems[1]
+
+
+def test_two_exports_are_byte_identical(workspace: Path, tmp_path: Path) -> None:
+    export(workspace, tmp_path / "out_a")
+    export(workspace, tmp_path / "out_b")
+    first, second = page_tree(tmp_path / "out_a"), page_tree(tmp_path / "out_b")
+    assert first and first == second
+
+
+def test_second_run_writes_nothing(workspace: Path) -> None:
+    first = export(workspace)
+    out = out_of(workspace)
+    before = stamps(out)
+    second = export(workspace)
+    assert (second.written, second.removed) == (0, 0)
+    assert second.unchanged == first.written
+    assert stamps(out) == before
+    # A new mtime without a content change is no change either.
+    for path in workspace.rglob("*.py"):
+        os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 5_000_000_000))
+    third = export(workspace)
+    assert third.written == 0
+    assert stamps(out) == before
+
+
+def test_changed_file_rewrites_its_pages_and_pages_that_mention_it(workspace: Path) -> None:
+    export(workspace)
+    out = out_of(workspace)
+    before = stamps(out)
+    test_file = workspace / "tests" / "test_shapes.py"
+    test_file.write_text(test_file.read_text() + "\nfrom pkg.util import helper\n")
+    summary = export(workspace)
+    after = stamps(out)
+    rewritten = {page for page in after if after[page] != before[page]}
+    assert {
+        "tests/test_shapes.py_docs.md",
+        "tests/test_shapes.py_kw.md",
+        # util's docs page lists its importers and the tests that import it.
+        "pkg/util.py_docs.md",
+        # keyword counts in the folder pages changed.
+        "tests/index.md",
+    } <= rewritten
+    assert "pkg/hostile.py_docs.md" not in rewritten
+    assert "pkg/util.py_kw.md" not in rewritten
+    assert summary.written == len(rewritten)
+    util_page = (out / "pkg" / "util.py_docs.md").read_text()
+    imported_by = util_page.split("### Imported by", 1)[1].split("##", 1)[0]
+    assert "test_shapes.py" in imported_by
+    assert check_tree(out) == []
+
+
+def test_deleted_source_loses_its_pages(workspace: Path) -> None:
+    export(workspace)
+    out = out_of(workspace)
+    shutil.rmtree(workspace / "tests")
+    summary = export(workspace)
+    assert summary.removed == 4  # two file pages and the folder's two pages
+    assert not (out / "tests").exists()
+    assert "test_shapes" not in (out / "pkg" / "shapes.py_docs.md").read_text()
+    assert check_tree(out) == []
+
+
+def test_user_files_in_out_are_never_touched(workspace: Path) -> None:
+    out = out_of(workspace)
+    (out / "pkg").mkdir(parents=True)
+    mine = out / "pkg" / "shapes.py_docs.md"
+    mine.write_text("my own notes\n")
+    notes = out / "notes.md"
+    notes.write_text("# Notes\n")
+    summary = export(workspace)
+    assert summary.conflicts == [
+        {"path": "pkg/shapes.py_docs.md", "reason": "a file kwdocs did not write"}
+    ]
+    assert "kwdocs did not write" in format_summary(summary)
+    assert mine.read_text() == "my own notes\n"
+    assert notes.read_text() == "# Notes\n"
+    # A page kwdocs wrote that the user replaced is kept when its source goes away.
+    replaced = out / "pkg" / "util.py_kw.md"
+    replaced.write_text("mine now\n")
+    (workspace / "pkg" / "util.py").unlink()
+    again = export(workspace)
+    assert replaced.read_text() == "mine now\n"
+    assert mine.read_text() == "my own notes\n"
+    assert notes.exists()
+    assert not (out / "pkg" / "util.py_docs.md").exists()
+    assert again.removed == 1
+
+
+def test_page_deleted_by_hand_is_written_again(workspace: Path) -> None:
+    export(workspace)
+    page = out_of(workspace) / "pkg" / "shapes.py_docs.md"
+    text = page.read_text()
+    page.unlink()
+    summary = export(workspace)
+    assert summary.written == 1
+    assert page.read_text() == text
+
+
+def test_pages_without_manifest_are_adopted_when_identical(workspace: Path) -> None:
+    export(workspace)
+    out = out_of(workspace)
+    before = stamps(out)
+    (out / MANIFEST_NAME).unlink()
+    summary = export(workspace)
+    assert summary.written == 0 and summary.conflicts == []
+    assert stamps(out) == before
+    assert json.loads((out / MANIFEST_NAME).read_text())["pages"]
+
+
+def test_generated_pages_elsewhere_in_the_tree_are_not_documented(workspace: Path) -> None:
+    export(workspace)
+    export(workspace)
+    out = out_of(workspace)
+    copy = workspace / "copied"
+    copy.mkdir()
+    shutil.copy(out / "pkg" / "shapes.py_docs.md", copy / "shapes.py_docs.md")
+    summary = export(workspace)
+    assert not (out / "copied").exists()
+    assert not list(out.rglob("*_docs.md_docs.md")) and not list(out.rglob("*_kw.md_kw.md"))
+    reasons = {s.path: s.reason for s in summary.skipped}
+    assert reasons["copied/shapes.py_docs.md"] == "page generated by kwdocs"
+
+
+def test_second_export_at_once_fails_cleanly(workspace: Path) -> None:
+    out = out_of(workspace)
+    out.mkdir(parents=True)
+    with export_lock(str(out)), pytest.raises(ExportError, match="another kwdocs export"):
+        export(workspace)
+    export(workspace)  # the lock is free again
+
+
+@pytest.mark.parametrize("case", ["file", "root", "parent"])
+def test_bad_output_folders(workspace: Path, case: str) -> None:
+    out = {"file": workspace / "README.md", "root": workspace, "parent": workspace.parent}[case]
+    with pytest.raises(ExportError) as caught:
+        export(workspace, out)
+    assert "\n" not in str(caught.value)
+
+
+def test_export_with_records_from_an_index(workspace: Path) -> None:
+    settings = load_settings(workspace)
+    index, report = index_root(settings)
+    calls: list[tuple[str, int, int]] = []
+    summary = export_workspace(
+        settings,
+        records=index.records,
+        skipped=report.skipped,
+        progress=lambda phase, done, total: calls.append((phase, done, total)),
+    )
+    assert summary.written == 22
+    assert calls and calls[-1][0] == "pages" and calls[-1][1] == calls[-1][2]
+    data = summary.to_json()
+    assert data["index"] == (out_of(workspace) / "index.md").resolve().as_uri()
+    assert set(data) == {
+        "root", "out", "index", "files", "written", "unchanged", "removed", "skipped",
+        "conflicts", "seconds",
+    }  # fmt: skip
+
+
+def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) -> None:
+    settings = load_settings(workspace)
+    index, _report = index_root(settings)
+    result = export_file(settings, "pkg/shapes.py", index.records)
+    out = out_of(workspace)
+    assert result.pages == [
+        (out / "pkg" / "shapes.py_docs.md").resolve().as_uri(),
+        (out / "pkg" / "shapes.py_kw.md").resolve().as_uri(),
+    ]
+    assert result.written == 2 + 4  # and the folder pages on the way from the root
+    manifest = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    assert {"pkg/shapes.py_docs.md", "pkg/shapes.py_kw.md", "index.md"} <= set(manifest)
+    full = export_workspace(settings)
+    assert full.unchanged >= 2
+    again = export_file(settings, "pkg/shapes.py", index.records)
+    assert again.written == 0
+    with pytest.raises(ExportError):
+        export_file(settings, "pkg/nope.py", index.records)
