@@ -9,9 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from markdown_it import MarkdownIt
-
 from kwdocs.pages import Slugger
+from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark")
 

@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 from export_support import copy_fixture, export, page_tree, stamps
-from linkcheck import check_tree
-
 from kwdocs.config import load_settings
 from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import (
@@ -23,6 +21,7 @@ from kwdocs.export import (
 )
 from kwdocs.extract import GENERATED_MARKER
 from kwdocs.indexer import index_root
+from linkcheck import check_tree
 
 
 @pytest.fixture
