@@ -1,0 +1,1 @@
+"""kwdocs benchmarks: ``python -m benchmarks`` measures the figures of the speed issue."""

@@ -1,0 +1,192 @@
+"""The table of figures next to the targets of the speed issue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from benchmarks.stats import median
+
+# The rows of the issue's table, in its order and with its wording.
+FIGURES = (
+    "cold full index (no cache)",
+    "warm start (cache present, nothing changed)",
+    "server process start → initialize answered",
+    "first hover on the open file after initialize, cold workspace (no cache)",
+    "hover and definition p99, warm",
+    "workspace/symbol p99",
+    "edit → updated hover, on a 2,800-line file",
+    "resident memory of the server with the whole index",
+    "export of every page, cold",
+    "re-export after one file changed",
+)
+
+
+@dataclass
+class Row:
+    figure: str
+    target: str
+    measured: str
+    verdict: str  # "met", "MISSED by …", or "not measured: …"
+
+
+def _ms(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+def _s(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds:.2f} s"
+
+
+def _verdict(value: float | None, limit: float, unit: str = "") -> str:
+    if value is None:
+        return "not measured"
+    if value <= limit:
+        return "met"
+    if unit == "×":
+        return f"MISSED by {value - limit:.2f}× ({value / limit:.2f} of the limit)"
+    return f"MISSED by {value / limit:.1f}×"
+
+
+def _medians(runs: list[dict[str, Any]], key: str) -> float | None:
+    return median([r[key] for r in runs if r.get(key) is not None])
+
+
+def build_rows(results: dict[str, Any]) -> list[Row]:
+    """One row per figure of the issue, whatever was or was not measured."""
+    main = results.get("main", {})
+    skipped = results.get("not_measured", {})
+    rows: list[Row] = []
+
+    def missing(figure: str, target: str, why: str) -> None:
+        rows.append(Row(figure, target, "–", f"not measured: {why}"))
+
+    floor = _medians(main.get("ast_floor", []), "seconds")
+    cold = _medians(main.get("cold_index", []), "seconds")
+    target = "≤ 1.1 × ast floor"
+    if floor and cold:
+        ratio = cold / floor
+        rows.append(
+            Row(FIGURES[0], target, f"{_s(cold)} = {ratio:.2f} × floor {_s(floor)}",
+                _verdict(ratio, 1.1, "×"))
+        )
+    else:
+        missing(FIGURES[0], target, skipped.get("cold_index", "no run"))
+
+    server = main.get("server", {})
+    warm = server.get("warm_start", [])
+    ready = _medians(warm, "ready_s")
+    cli_warm = _medians(main.get("warm_index", []), "seconds")
+    if ready is not None:
+        after = _medians(warm, "ready_after_initialized_s")
+        detail = f"{_s(ready)} from spawn ({_s(after)} after initialized)"
+        if cli_warm is not None:
+            detail += f"; `kwdocs index` in-process {_s(cli_warm)}"
+        rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, _verdict(ready, 0.5)))
+    elif cli_warm is not None:
+        rows.append(
+            Row(FIGURES[1], "≤ 0.5 s", f"`kwdocs index` in-process {_s(cli_warm)} (no server)",
+                "not measured: server " + skipped.get("server", "")))
+    else:
+        missing(FIGURES[1], "≤ 0.5 s", skipped.get("server", "no run"))
+
+    init = _medians(warm, "initialize_s")
+    if init is not None:
+        rows.append(Row(FIGURES[2], "≤ 0.8 s", _s(init), _verdict(init, 0.8)))
+    else:
+        missing(FIGURES[2], "≤ 0.8 s", skipped.get("server", "no run"))
+
+    first = _medians(server.get("cold_first_hover", []), "first_hover_s")
+    if first is not None:
+        rows.append(Row(FIGURES[3], "≤ 150 ms", _ms(first), _verdict(first, 0.150)))
+    else:
+        missing(FIGURES[3], "≤ 150 ms", skipped.get("server", "no run"))
+
+    lat = server.get("latencies", [])
+    hover = median([r["hover"]["p99"] for r in lat if r.get("hover", {}).get("p99") is not None])
+    definition = median(
+        [r["definition"]["p99"] for r in lat if r.get("definition", {}).get("p99") is not None]
+    )
+    if hover is not None and definition is not None:
+        count = lat[0]["hover"]["count"]
+        worst = max(hover, definition)
+        rows.append(
+            Row(FIGURES[4], "≤ 5 ms each, ≥ 1,000 positions",
+                f"hover {_ms(hover)}, definition {_ms(definition)} ({count} positions)",
+                _verdict(worst, 0.005) if count >= 1000 else
+                f"{_verdict(worst, 0.005)} (only {count} positions)")
+        )
+    else:
+        missing(FIGURES[4], "≤ 5 ms each", skipped.get("server", "no run"))
+
+    symbol = median([r["symbol"]["p99"] for r in lat if r.get("symbol", {}).get("p99") is not None])
+    if symbol is not None:
+        s = lat[0]["symbol"]
+        complete = f"{s['exact_complete']}/{s['exact_queries']} exact queries complete"
+        verdict = _verdict(symbol, 0.020)
+        if s["exact_complete"] < s["exact_queries"]:
+            verdict += " (results incomplete)"
+        rows.append(Row(FIGURES[5], "≤ 20 ms, complete results",
+                        f"{_ms(symbol)} ({s['count']} queries; {complete})", verdict))
+    else:
+        missing(FIGURES[5], "≤ 20 ms", skipped.get("server", "no run"))
+
+    edit = median([r["edit"]["p50"] for r in lat if r.get("edit", {}).get("p50") is not None])
+    if edit is not None:
+        e = next(r["edit"] for r in lat if r.get("edit"))
+        rows.append(Row(FIGURES[6], "≤ 30 ms",
+                        f"{_ms(edit)} median, p90 {_ms(e['p90'])} ({e['file']}, {e['lines']} lines)",
+                        _verdict(edit, 0.030)))
+    else:
+        missing(FIGURES[6], "≤ 30 ms", skipped.get("server", "no run"))
+
+    rss = median([r["rss"]["server_mib"] for r in lat if r.get("rss", {}).get("server_mib")])
+    if rss is not None:
+        rows.append(Row(FIGURES[7], "≤ 150 MiB", f"{rss:.0f} MiB", _verdict(rss, 150)))
+    else:
+        index_peak = _medians(main.get("cold_index", []), "peak_memory_mib")
+        detail = f"`kwdocs index` peak {index_peak:.0f} MiB" if index_peak else "–"
+        rows.append(Row(FIGURES[7], "≤ 150 MiB", detail,
+                        "not measured: server " + skipped.get("server", "")))
+
+    export = main.get("export", [])
+    cold_export = median([r["cold"]["wall"] for r in export if r.get("cold")])
+    if cold_export is not None and floor:
+        ratio = cold_export / floor
+        rows.append(Row(FIGURES[8], "≤ 1.5 × ast floor",
+                        f"{_s(cold_export)} = {ratio:.2f} × floor", _verdict(ratio, 1.5, "×")))
+    else:
+        missing(FIGURES[8], "≤ 1.5 × ast floor", skipped.get("export", "no run"))
+
+    again = median([r["again"]["wall"] for r in export if r.get("again")])
+    if again is not None:
+        inner = median([r["again"]["summary"].get("seconds") for r in export
+                        if r.get("again") and r["again"]["summary"].get("seconds") is not None])
+        detail = f"{_s(again)} wall" + (f" ({_s(inner)} in-process)" if inner is not None else "")
+        rows.append(Row(FIGURES[9], "≤ 1 s", detail, _verdict(again, 1.0)))
+    else:
+        missing(FIGURES[9], "≤ 1 s", skipped.get("export", "no run"))
+    return rows
+
+
+def format_table(rows: list[Row]) -> str:
+    """A Markdown table (readable in a terminal as well)."""
+    lines = ["| figure | target | measured (median) | verdict |", "|---|---|---|---|"]
+    lines += [f"| {r.figure} | {r.target} | {r.measured} | {r.verdict} |" for r in rows]
+    return "\n".join(lines)
+
+
+def format_scaling(scaling: list[dict[str, Any]]) -> str:
+    """Seconds per corpus size: ast floor, ctags, kwdocs cold and warm, export."""
+    head = "| corpus | files | lines | ast floor | ctags | kwdocs cold | ratio | kwdocs warm | export cold |"
+    lines = [head, "|---|---|---|---|---|---|---|---|---|"]
+    for point in scaling:
+        floor = point.get("ast_floor")
+        cold = point.get("cold_index")
+        ratio = f"{cold / floor:.2f}×" if floor and cold else "–"
+        lines.append(
+            f"| {point['name']} | {point['files']} | {point['lines']:,} | {_s(floor)} "
+            f"| {_s(point.get('ctags'))} | {_s(cold)} | {ratio} | {_s(point.get('warm_index'))} "
+            f"| {_s(point.get('export_cold'))} |"
+        )
+    return "\n".join(lines)
