@@ -40,12 +40,8 @@ def _find_wheel() -> Path:
     folder = CORPORA / "wheels"
     folder.mkdir(parents=True, exist_ok=True)
     # pip copies the wheel from the machine's wheel store (or the index): no install.
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", f"torch=={TORCH_VERSION}", "--no-deps"]
-        + ["-d", str(folder), "-q"],
-        check=True,
-        timeout=1200,
-    )
+    command = [sys.executable, "-m", "pip", "download", f"torch=={TORCH_VERSION}", "--no-deps"]
+    subprocess.run([*command, "-d", str(folder), "-q"], check=True, timeout=1200)
     found = sorted(folder.glob(f"torch-{TORCH_VERSION}*.whl"))
     if not found:
         raise RuntimeError(f"pip download torch=={TORCH_VERSION} produced no wheel")
@@ -73,7 +69,9 @@ def torch_tree() -> Path:
 
     def build(tmp: Path) -> None:
         with zipfile.ZipFile(_find_wheel()) as archive:
-            members = [n for n in archive.namelist() if n.startswith("torch/") and n.endswith(".py")]
+            members = [
+                n for n in archive.namelist() if n.startswith("torch/") and n.endswith(".py")
+            ]
             archive.extractall(tmp, members=members)
 
     return _complete(CORPORA / "torch", build)

@@ -46,7 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     paths = sorted(str(p) for p in Path(args.root).rglob("*.py") if p.is_file())
     seconds, errors = parse_all(paths, args.jobs)
-    print(json.dumps({"seconds": seconds, "files": len(paths), "errors": errors, "jobs": args.jobs}))
+    print(
+        json.dumps({"seconds": seconds, "files": len(paths), "errors": errors, "jobs": args.jobs})
+    )
 
 
 if __name__ == "__main__":

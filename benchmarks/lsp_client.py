@@ -67,7 +67,9 @@ class LspClient:
         _, result = await self.timed_request(method, params, timeout)
         return result
 
-    async def timed_request(self, method: str, params: Any, timeout: float = 120) -> tuple[float, Any]:
+    async def timed_request(
+        self, method: str, params: Any, timeout: float = 120
+    ) -> tuple[float, Any]:
         """(seconds from sending to reading the reply, result)."""
         ident = next(self._ids)
         future: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
@@ -137,7 +139,9 @@ class LspClient:
         method = message["method"]
         if method == "workspace/configuration":
             items = message.get("params", {}).get("items", [])
-            return [self.settings if item.get("section") in (None, "kwdocs") else None for item in items]
+            return [
+                self.settings if item.get("section") in (None, "kwdocs") else None for item in items
+            ]
         if method == "workspace/applyEdit":
             return {"applied": False}
         return None  # progress tokens, registrations, showMessageRequest

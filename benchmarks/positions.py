@@ -80,7 +80,9 @@ def pick_positions(
     """``count`` identifier positions over ``files`` Python files: half definitions, half
     uses where a file has both, in a shuffled order."""
     rng = random.Random(seed)
-    candidates = sorted(p for p, r in index.records.items() if r.language == "python" and r.lines >= 80)
+    candidates = sorted(
+        p for p, r in index.records.items() if r.language == "python" and r.lines >= 80
+    )
     chosen_files = rng.sample(candidates, min(files, len(candidates)))
     per_file = max(1, -(-count // max(1, len(chosen_files))))
     picked: list[Position] = []

@@ -67,8 +67,12 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     if floor and cold:
         ratio = cold / floor
         rows.append(
-            Row(FIGURES[0], target, f"{_s(cold)} = {ratio:.2f} × floor {_s(floor)}",
-                _verdict(ratio, 1.1, "×"))
+            Row(
+                FIGURES[0],
+                target,
+                f"{_s(cold)} = {ratio:.2f} × floor {_s(floor)}",
+                _verdict(ratio, 1.1, "×"),
+            )
         )
     else:
         missing(FIGURES[0], target, skipped.get("cold_index", "no run"))
@@ -85,8 +89,13 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
         rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, _verdict(ready, 0.5)))
     elif cli_warm is not None:
         rows.append(
-            Row(FIGURES[1], "≤ 0.5 s", f"`kwdocs index` in-process {_s(cli_warm)} (no server)",
-                "not measured: server " + skipped.get("server", "")))
+            Row(
+                FIGURES[1],
+                "≤ 0.5 s",
+                f"`kwdocs index` in-process {_s(cli_warm)} (no server)",
+                "not measured: server " + skipped.get("server", ""),
+            )
+        )
     else:
         missing(FIGURES[1], "≤ 0.5 s", skipped.get("server", "no run"))
 
@@ -111,10 +120,14 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
         count = lat[0]["hover"]["count"]
         worst = max(hover, definition)
         rows.append(
-            Row(FIGURES[4], "≤ 5 ms each, ≥ 1,000 positions",
+            Row(
+                FIGURES[4],
+                "≤ 5 ms each, ≥ 1,000 positions",
                 f"hover {_ms(hover)}, definition {_ms(definition)} ({count} positions)",
-                _verdict(worst, 0.005) if count >= 1000 else
-                f"{_verdict(worst, 0.005)} (only {count} positions)")
+                _verdict(worst, 0.005)
+                if count >= 1000
+                else f"{_verdict(worst, 0.005)} (only {count} positions)",
+            )
         )
     else:
         missing(FIGURES[4], "≤ 5 ms each", skipped.get("server", "no run"))
@@ -126,17 +139,28 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
         verdict = _verdict(symbol, 0.020)
         if s["exact_complete"] < s["exact_queries"]:
             verdict += " (results incomplete)"
-        rows.append(Row(FIGURES[5], "≤ 20 ms, complete results",
-                        f"{_ms(symbol)} ({s['count']} queries; {complete})", verdict))
+        rows.append(
+            Row(
+                FIGURES[5],
+                "≤ 20 ms, complete results",
+                f"{_ms(symbol)} ({s['count']} queries; {complete})",
+                verdict,
+            )
+        )
     else:
         missing(FIGURES[5], "≤ 20 ms", skipped.get("server", "no run"))
 
     edit = median([r["edit"]["p50"] for r in lat if r.get("edit", {}).get("p50") is not None])
     if edit is not None:
         e = next(r["edit"] for r in lat if r.get("edit"))
-        rows.append(Row(FIGURES[6], "≤ 30 ms",
-                        f"{_ms(edit)} median, p90 {_ms(e['p90'])} ({e['file']}, {e['lines']} lines)",
-                        _verdict(edit, 0.030)))
+        rows.append(
+            Row(
+                FIGURES[6],
+                "≤ 30 ms",
+                f"{_ms(edit)} median, p90 {_ms(e['p90'])} ({e['file']}, {e['lines']} lines)",
+                _verdict(edit, 0.030),
+            )
+        )
     else:
         missing(FIGURES[6], "≤ 30 ms", skipped.get("server", "no run"))
 
@@ -146,22 +170,36 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     else:
         index_peak = _medians(main.get("cold_index", []), "peak_memory_mib")
         detail = f"`kwdocs index` peak {index_peak:.0f} MiB" if index_peak else "–"
-        rows.append(Row(FIGURES[7], "≤ 150 MiB", detail,
-                        "not measured: server " + skipped.get("server", "")))
+        rows.append(
+            Row(
+                FIGURES[7], "≤ 150 MiB", detail, "not measured: server " + skipped.get("server", "")
+            )
+        )
 
     export = main.get("export", [])
     cold_export = median([r["cold"]["wall"] for r in export if r.get("cold")])
     if cold_export is not None and floor:
         ratio = cold_export / floor
-        rows.append(Row(FIGURES[8], "≤ 1.5 × ast floor",
-                        f"{_s(cold_export)} = {ratio:.2f} × floor", _verdict(ratio, 1.5, "×")))
+        rows.append(
+            Row(
+                FIGURES[8],
+                "≤ 1.5 × ast floor",
+                f"{_s(cold_export)} = {ratio:.2f} × floor",
+                _verdict(ratio, 1.5, "×"),
+            )
+        )
     else:
         missing(FIGURES[8], "≤ 1.5 × ast floor", skipped.get("export", "no run"))
 
     again = median([r["again"]["wall"] for r in export if r.get("again")])
     if again is not None:
-        inner = median([r["again"]["summary"].get("seconds") for r in export
-                        if r.get("again") and r["again"]["summary"].get("seconds") is not None])
+        inner = median(
+            [
+                r["again"]["summary"].get("seconds")
+                for r in export
+                if r.get("again") and r["again"]["summary"].get("seconds") is not None
+            ]
+        )
         detail = f"{_s(again)} wall" + (f" ({_s(inner)} in-process)" if inner is not None else "")
         rows.append(Row(FIGURES[9], "≤ 1 s", detail, _verdict(again, 1.0)))
     else:
@@ -178,7 +216,10 @@ def format_table(rows: list[Row]) -> str:
 
 def format_scaling(scaling: list[dict[str, Any]]) -> str:
     """Seconds per corpus size: ast floor, ctags, kwdocs cold and warm, export."""
-    head = "| corpus | files | lines | ast floor | ctags | kwdocs cold | ratio | kwdocs warm | export cold |"
+    head = (
+        "| corpus | files | lines | ast floor | ctags | kwdocs cold | ratio | kwdocs warm "
+        "| export cold |"
+    )
     lines = [head, "|---|---|---|---|---|---|---|---|---|"]
     for point in scaling:
         floor = point.get("ast_floor")

@@ -25,20 +25,32 @@ HERE = Path(__file__).resolve().parent
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="repetitions of each figure")
-    parser.add_argument("--quick", action="store_true",
-                        help="smoke pass: 1 run, fewer positions, no scaling or stdlib")
-    parser.add_argument("--corpus", type=Path, metavar="DIR",
-                        help="measure this folder instead of the torch package")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="smoke pass: 1 run, fewer positions, no scaling or stdlib",
+    )
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        metavar="DIR",
+        help="measure this folder instead of the torch package",
+    )
     parser.add_argument("--positions", type=int, default=1200, help="hover/definition positions")
     parser.add_argument("--queries", type=int, default=400, help="workspace/symbol queries")
     parser.add_argument("--edits", type=int, default=20, help="edit → hover repetitions")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1/8…all series")
     parser.add_argument("--no-server", action="store_true", help="skip the server figures")
     parser.add_argument("--no-export", action="store_true", help="skip the export figures")
-    parser.add_argument("--work", type=Path, default=corpora.CORPORA / "work",
-                        help="scratch folder for caches, pages and copies")
-    parser.add_argument("--results", type=Path, default=HERE / "results",
-                        help="where the JSON results go")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=corpora.CORPORA / "work",
+        help="scratch folder for caches, pages and copies",
+    )
+    parser.add_argument(
+        "--results", type=Path, default=HERE / "results", help="where the JSON results go"
+    )
     parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots there")
     args = parser.parse_args(argv)
     if args.quick:
@@ -51,16 +63,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def say(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')} load {load_average():.2f}] {message}",
-          file=sys.stderr, flush=True)
+    print(
+        f"[{time.strftime('%H:%M:%S')} load {load_average():.2f}] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def machine() -> dict[str, Any]:
     cpu = platform.processor()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f
-                        if line.startswith("model name")), cpu)
+            cpu = next(
+                (line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu
+            )
     except OSError:
         pass
     memory = None
@@ -151,9 +167,13 @@ def server_figures(root: Path, work: Path, args: argparse.Namespace) -> dict[str
     expected = {}
     for kind, query in queries:
         if kind == "exact":
-            expected[query] = sum(1 for d in index.lookup(query) if d.keyword.name == query
-                                  and d.keyword.kind in ("class", "function", "method",
-                                                         "property", "constant", "variable"))
+            expected[query] = sum(
+                1
+                for d in index.lookup(query)
+                if d.keyword.name == query
+                and d.keyword.kind
+                in ("class", "function", "method", "property", "constant", "variable")
+            )
     edit_path = P.edit_target(index)
     target = _first_hover_target(index, root)
     logs = work / "server-stderr.log"
@@ -176,8 +196,11 @@ def server_figures(root: Path, work: Path, args: argparse.Namespace) -> dict[str
             )
         say(f"server: latencies {i + 1}/{args.runs}")
         out["latencies"].append(
-            asyncio.run(S.latencies(root, warm_cache, logs, picked, queries, expected,
-                                    edit_path, args.edits))
+            asyncio.run(
+                S.latencies(
+                    root, warm_cache, logs, picked, queries, expected, edit_path, args.edits
+                )
+            )
         )
     return out
 
@@ -189,8 +212,10 @@ def _first_hover_target(index: Any, root: Path) -> Any:
     preferred = "torch/nn/modules/module.py"
     record = index.get(preferred)
     if record is None:
-        python = sorted((r for r in index.records.values() if r.language == "python"),
-                        key=lambda r: (-r.lines, r.path))
+        python = sorted(
+            (r for r in index.records.values() if r.language == "python"),
+            key=lambda r: (-r.lines, r.path),
+        )
         record = next((r for r in python if r.keywords), None)
     if record is None:
         return None
@@ -199,8 +224,9 @@ def _first_hover_target(index: Any, root: Path) -> Any:
     )
     if keyword is None:
         return None
-    return Position(record.path, keyword.line - 1, keyword.col + len(keyword.name) // 2,
-                    keyword.name, True)
+    return Position(
+        record.path, keyword.line - 1, keyword.col + len(keyword.name) // 2, keyword.name, True
+    )
 
 
 # ---- scaling ----------------------------------------------------------------------------------
@@ -211,7 +237,10 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
     say(f"scaling: {name} ({info.files} files)")
     figures = engine_figures(root, work, runs)
     point: dict[str, Any] = {
-        "name": name, "files": info.files, "lines": info.lines, "megabytes": info.megabytes,
+        "name": name,
+        "files": info.files,
+        "lines": info.lines,
+        "megabytes": info.megabytes,
         "ast_floor": median([r["seconds"] for r in figures["ast_floor"]]),
         "cold_index": median([r["seconds"] for r in figures["cold_index"]]),
         "cold_index_wall": median([r["wall"] for r in figures["cold_index"]]),
@@ -223,8 +252,11 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
     if export:
         cold = []
         for _ in range(runs):
-            cold.append(engine.kwdocs_export(root, _fresh(work / "export-out"),
-                                             _fresh(work / "export-cache"))["wall"])
+            cold.append(
+                engine.kwdocs_export(
+                    root, _fresh(work / "export-out"), _fresh(work / "export-cache")
+                )["wall"]
+            )
         point["export_cold"] = median(cold)
     return point
 
@@ -248,8 +280,13 @@ def main(argv: list[str] | None = None) -> int:
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "command": "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": machine(),
-        "corpus": {"name": name, "root": str(root), "files": info.files, "lines": info.lines,
-                   "megabytes": round(info.megabytes, 2)},
+        "corpus": {
+            "name": name,
+            "root": str(root),
+            "files": info.files,
+            "lines": info.lines,
+            "megabytes": round(info.megabytes, 2),
+        },
         "runs": args.runs,
         "load": {"start": load_average()},
         "main": {},
@@ -290,11 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_scaling and args.corpus is None:
         with_export = "export" in main_results
         for denominator in corpora.FRACTIONS:
-            results["scaling"].append(scaling_point(
-                f"torch 1/{denominator}", corpora.torch_subset(denominator), work, args.runs,
-                with_export))
+            results["scaling"].append(
+                scaling_point(
+                    f"torch 1/{denominator}",
+                    corpora.torch_subset(denominator),
+                    work,
+                    args.runs,
+                    with_export,
+                )
+            )
         main_point = {
-            "name": "torch (all)", "files": info.files, "lines": info.lines,
+            "name": "torch (all)",
+            "files": info.files,
+            "lines": info.lines,
             "megabytes": info.megabytes,
             "ast_floor": median([r["seconds"] for r in main_results["ast_floor"]]),
             "cold_index": median([r["seconds"] for r in main_results["cold_index"]]),
@@ -322,9 +367,11 @@ def main(argv: list[str] | None = None) -> int:
         for path in write_plots(results, args.plots):
             say(f"plot {path}")
 
-    print(f"kwdocs benchmarks: {name} ({info.files} files, {info.lines:,} lines), "
-          f"{args.runs} run(s), load {results['load']['start']} → {results['load']['end']}, "
-          f"{results['machine']['cores']} cores")
+    print(
+        f"kwdocs benchmarks: {name} ({info.files} files, {info.lines:,} lines), "
+        f"{args.runs} run(s), load {results['load']['start']} → {results['load']['end']}, "
+        f"{results['machine']['cores']} cores"
+    )
     print(format_table(rows))
     if results["scaling"]:
         print()

@@ -31,9 +31,10 @@ def server_available() -> str | None:
 
 def _is_ready(message: dict[str, Any]) -> bool:
     """The index of the workspace is complete: kwdocs/status ready (or error, to stop waiting)."""
-    return message.get("method") == "kwdocs/status" and message.get("params", {}).get(
-        "state"
-    ) in ("ready", "error")
+    return message.get("method") == "kwdocs/status" and message.get("params", {}).get("state") in (
+        "ready",
+        "error",
+    )
 
 
 def _uri(root: Path, path: str) -> str:
@@ -265,7 +266,7 @@ async def _edit_hover(session: Session, path: str, edits: int) -> dict[str, Any]
     for i in range(edits):
         insert_at = len(lines) - 1  # the empty string after the final newline
         name = f"kwbench_probe_{i}"
-        new = f"def {name}():\n    \"\"\"Probe {i} summary.\"\"\"\n"
+        new = f'def {name}():\n    """Probe {i} summary."""\n'
         version += 1
         sent = time.perf_counter()
         await session.client.notify(
@@ -295,5 +296,10 @@ async def _edit_hover(session: Session, path: str, edits: int) -> dict[str, Any]
             if time.perf_counter() - sent > 30:
                 raise RuntimeError(f"hover never showed the edit {i} of {path}")
         await asyncio.sleep(0.3)
-    return {**distribution(samples), "median_tries": sorted(tries)[len(tries) // 2],
-            "file": path, "lines": len(text.split("\n")), "samples": samples}
+    return {
+        **distribution(samples),
+        "median_tries": sorted(tries)[len(tries) // 2],
+        "file": path,
+        "lines": len(text.split("\n")),
+        "samples": samples,
+    }
