@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from kwdocs.extract import extract_bytes
 from kwdocs.pages import page_links
 
