@@ -53,6 +53,14 @@ class Discovery:
     skipped: list[Skip] = field(default_factory=list)
 
 
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
 def _spec(patterns: list[str]) -> pathspec.GitIgnoreSpec | None:
     # Globs follow .gitignore syntax (``**``, trailing ``/``, ``!`` negation).
     return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
@@ -66,11 +74,14 @@ class PathFilter:
         self.exclude = _spec(settings.exclude)
         self.root = os.path.realpath(settings.root)
         self.out = os.path.realpath(settings.out)
+        # The output folder is recognised by identity, not by realpath(): resolving every
+        # folder's path costs its depth in lstat calls, quadratic on very deep trees.
+        self.out_key = _identity(self.out)
 
     def excluded_dir(self, rel: str, name: str, full: str) -> bool:
         if name in BUILTIN_EXCLUDED_DIRS or name.endswith(".egg-info"):
             return True
-        if os.path.realpath(full) == self.out:
+        if self.out_key is not None and _identity(full) == self.out_key:
             return True
         if os.path.exists(os.path.join(full, MANIFEST_NAME)):
             return True
