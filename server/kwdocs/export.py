@@ -22,8 +22,15 @@ from kwdocs import __version__
 from kwdocs.analyse import Analysis, FileLinks
 from kwdocs.config import Settings
 from kwdocs.discover import MANIFEST_NAME
-from kwdocs.extract import extract_source, is_generated_page, read_bounded
-from kwdocs.facts import page_facts
+from kwdocs.extract import (
+    check_content,
+    digest_of,
+    extract_source,
+    is_generated_page,
+    read_bounded,
+)
+from kwdocs.extract.decode import decode, normalise_newlines
+from kwdocs.facts import PageFacts, page_facts
 from kwdocs.model import RECORD_FORMAT, FileRecord, Skip, decode_record, encode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_page, page_uri
 from kwdocs.render.docs_page import render_docs_page
@@ -329,6 +336,8 @@ class RenderJob(msgspec.Struct, array_like=True):
     links: bytes
     pages: list[tuple[str, str, str]]
     """(page, ``docs``/``kw``, fingerprint)."""
+    facts: bytes = b""
+    """PageFacts from the parse that made the record, when this run made it: no second parse."""
 
 
 def _render_job(
@@ -339,22 +348,27 @@ def _render_job(
     if isinstance(outcome, str):
         return Skip(job.path, f"changed during export: {outcome}")
     data, mtime_ns = outcome
-    indexed = decode_record(job.record)
-    # One parse gives the record (re-extracted in case the file changed since it was
-    # indexed), the text and the tree the facts come from.
-    extraction = extract_source(job.path, data, mtime_ns)
-    record = extraction.record if extraction.record.digest != indexed.digest else indexed
+    record = decode_record(job.record)
+    if job.facts and digest_of(data) == record.digest:
+        # This run parsed the file already: decoding the text is all that is left to do.
+        text = normalise_newlines(decode(data, python=record.language == "python")[0])
+        facts = _facts_decoder.decode(job.facts)
+    else:
+        # One parse gives the record (re-extracted in case the file changed since it was
+        # indexed), the text and the tree the facts come from.
+        extraction = extract_source(job.path, data, mtime_ns)
+        if extraction.record.digest != record.digest:
+            record = extraction.record
+        text = extraction.text
+        facts = page_facts(extraction.tree)
     results = []
     for page, kind, fp in job.pages:
         if kind == "kw":
-            text = render_kw_page(record, root_from_out)
+            content = render_kw_page(record, root_from_out)
         else:
             links = msgspec.msgpack.decode(job.links, type=FileLinks)
-            facts = page_facts(extraction.tree)
-            text = render_docs_page(
-                record, extraction.text, facts, links, root_from_out, source_limit
-            )
-        results.append(write_page(out, page, text, fp))
+            content = render_docs_page(record, text, facts, links, root_from_out, source_limit)
+        results.append(write_page(out, page, content, fp))
     return results
 
 
@@ -374,7 +388,97 @@ def _render_chunk(
 
 
 _encoder = msgspec.msgpack.Encoder()
+_facts_decoder = msgspec.msgpack.Decoder(PageFacts)
 _outcome_decoder = msgspec.msgpack.Decoder(list[WriteResult] | Skip)
+
+
+# -- indexing with facts (one parse per file) -----------------------------------------------
+
+
+def _extract_with_facts(root: str, paths: list[str], max_size: int) -> list[tuple[str, Any]]:
+    """Worker side: read, extract and take the page facts from the same tree."""
+    out: list[tuple[str, Any]] = []
+    for path in paths:
+        try:
+            outcome = read_bounded(os.path.join(root, path), max_size)
+            if isinstance(outcome, str):
+                out.append((path, outcome))
+                continue
+            skip = check_content(path, outcome[0])
+            if skip is not None:
+                out.append((path, skip.reason))
+                continue
+            extraction = extract_source(path, outcome[0], outcome[1])
+            facts = page_facts(extraction.tree)
+            out.append((path, (encode_record(extraction.record), _encoder.encode(facts))))
+        except Exception as error:  # one bad file must not lose the others
+            out.append((path, f"internal error while extracting: {type(error).__name__}"))
+    return out
+
+
+def index_with_facts(
+    settings: Settings, report: PhaseProgress | None = None
+) -> tuple[dict[str, FileRecord], dict[str, bytes], list[Skip]]:
+    """Records of the workspace (cached ones reused, the cache refreshed) and, for the files
+    this run had to parse, their page facts from that same parse.
+
+    kwdocs.indexer.index_root parses too but keeps no facts; the export would then parse every
+    new file twice.
+    """
+    from kwdocs.cache import RecordCache
+    from kwdocs.discover import discover
+    from kwdocs.indexer import PARALLEL_THRESHOLD as INDEX_THRESHOLD
+    from kwdocs.indexer import make_pool, reusable, worker_count
+
+    found = discover(settings)
+    skipped = list(found.skipped)
+    cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
+    cached = cache.load() if cache else {}
+    root = str(settings.root)
+    records: dict[str, FileRecord] = {}
+    facts: dict[str, bytes] = {}
+    todo: list[str] = []
+    for source in found.files:
+        record = reusable(source, cached.get(source.path), root, settings.max_file_size)
+        if record is not None:
+            records[source.path] = record
+        else:
+            todo.append(source.path)
+    total = len(found.files)
+    done = len(records)
+    if report:
+        report("index", done, total)
+    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    workers = worker_count(settings)
+    if workers <= 1 or len(todo) < INDEX_THRESHOLD:
+        results: Iterator[list[tuple[str, Any]]] = (
+            _extract_with_facts(root, chunk, settings.max_file_size) for chunk in chunks
+        )
+        pool = None
+    else:
+        pool = make_pool(workers)
+        futures = [
+            pool.submit(_extract_with_facts, root, chunk, settings.max_file_size)
+            for chunk in chunks
+        ]
+        results = (future.result() for future in as_completed(futures))
+    try:
+        for batch in results:
+            for path, payload in batch:
+                if isinstance(payload, str):
+                    skipped.append(Skip(path, payload))
+                else:
+                    records[path] = decode_record(payload[0])
+                    facts[path] = payload[1]
+            done += len(batch)
+            if report:
+                report("index", done, total)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if cache is not None and (todo or len(cached) != len(records)):
+        cache.save(records[p] for p in sorted(records))
+    return {p: records[p] for p in sorted(records)}, facts, skipped
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -399,6 +503,7 @@ class _Plan:
 
 def _plan(
     records: Mapping[str, FileRecord],
+    facts: Mapping[str, bytes],
     analysis: Analysis,
     manifest: Manifest,
     out: str,
@@ -426,7 +531,8 @@ def _plan(
             else:
                 pages.append((page, kind, fp))
         if pages:
-            plan.jobs.append(RenderJob(path, encode_record(record), links, pages))
+            job = RenderJob(path, encode_record(record), links, pages, facts.get(path, b""))
+            plan.jobs.append(job)
     for folder in folder_tree(list(records)).values():
         for name, render in ((FOLDER_INDEX, render_folder_index), (FOLDER_DOC, render_folder_doc)):
             page = folder_page(folder.path, name)
@@ -509,14 +615,9 @@ def export_workspace(
     summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
     report, bar = _progress_callback(progress)
     with export_lock(out), bar if bar is not None else contextlib.nullcontext():
+        facts: dict[str, bytes] = {}
         if records is None:
-            from kwdocs.indexer import index_root
-
-            index, index_report = index_root(
-                settings, progress=(lambda d, t: report("index", d, t)) if report else None
-            )
-            records = index.records
-            summary.skipped = list(index_report.skipped)
+            records, facts, summary.skipped = index_with_facts(settings, report)
         else:
             summary.skipped = list(skipped or [])
         summary.files = len(records)
@@ -526,7 +627,7 @@ def export_workspace(
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         root_from_out = _root_from_out(root, out)
         analysis = Analysis(records)
-        plan = _plan(records, analysis, manifest, out, root_from_out, settings.source_limit)
+        plan = _plan(records, facts, analysis, manifest, out, root_from_out, settings.source_limit)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:

@@ -5,7 +5,8 @@ idioms the file uses, each with its line."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import msgspec
 
@@ -108,6 +109,26 @@ def dotted(node: ast.expr) -> str:
     return ""
 
 
+def _leaf_types() -> frozenset[type]:
+    """Node types with nothing inside that any fact looks at."""
+    leaves: set[type] = {ast.Name, ast.Constant, ast.alias, ast.Pass, ast.Break, ast.Continue}
+    for base in (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop):
+        leaves.update(base.__subclasses__())
+    return frozenset(leaves)
+
+
+_LEAVES = _leaf_types()
+_FIELD_CACHE: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...]:
+    fields = _FIELD_CACHE.get(cls)
+    if fields is None:
+        skip = {"ctx", "op", "ops", "type_comment"}
+        fields = _FIELD_CACHE[cls] = tuple(f for f in cls._fields if f not in skip)  # type: ignore[attr-defined]
+    return fields
+
+
 class _Frame:
     """A function whose complexity is being summed, or a class (which stops the sum)."""
 
@@ -130,6 +151,35 @@ class _Walker:
         self.frames: list[_Frame] = [_Frame(None, "", counted=False)]
         self.scope: list[str] = []
         self.in_assert = 0
+        handlers: dict[type, Callable[[Any], None]] = {
+            ast.Try: self.visit_Try,
+            ast.BoolOp: self.visit_BoolOp,
+            ast.IfExp: self.visit_IfExp,
+            ast.For: self.visit_loop,
+            ast.AsyncFor: self.visit_loop,
+            ast.While: self.visit_loop,
+            ast.comprehension: self.visit_comprehension,
+            ast.Global: self.visit_scope_statement,
+            ast.Nonlocal: self.visit_scope_statement,
+            ast.NamedExpr: self.visit_NamedExpr,
+            ast.Yield: self.visit_yield,
+            ast.YieldFrom: self.visit_yield,
+            ast.With: self.visit_with,
+            ast.AsyncWith: self.visit_with,
+            ast.If: self.visit_If,
+            ast.Assert: self.visit_Assert,
+            ast.Import: self.visit_Import,
+            ast.ImportFrom: self.visit_ImportFrom,
+            ast.Assign: self.visit_Assign,
+            ast.Call: self.visit_Call,
+            ast.FunctionDef: self.visit_FunctionDef,
+            ast.AsyncFunctionDef: self.visit_FunctionDef,
+            ast.ClassDef: self.visit_ClassDef,
+        }
+        match_node = getattr(ast, "Match", None)
+        if match_node is not None:
+            handlers[match_node] = self.visit_Match
+        self.handlers = handlers
 
     def idiom(self, code: str, line: int, message: str) -> None:
         self.facts.idioms.append(Finding(code, line, message))
@@ -151,32 +201,60 @@ class _Walker:
             frame.complexity += amount
 
     def visit(self, node: ast.AST) -> None:
-        kind = type(node).__name__
-        handler = getattr(self, "visit_" + kind, None)
+        handler = self.handlers.get(type(node))
         if handler is not None:
             handler(node)
-            return
-        # radon's increments (radon.visitors.ComplexityVisitor.generic_visit).
-        if kind == "Try":
-            self.add(len(node.handlers) + bool(node.orelse))  # type: ignore[attr-defined]
-        elif kind == "BoolOp":
-            self.add(len(node.values) - 1)  # type: ignore[attr-defined]
-        elif kind == "IfExp":
-            self.add(1)
-        elif kind in ("For", "While", "AsyncFor"):
-            self.add(bool(node.orelse) + 1)  # type: ignore[attr-defined]
-        elif kind == "comprehension":
-            self.add(len(node.ifs) + 1)  # type: ignore[attr-defined]
-        elif kind in ("Global", "Nonlocal"):
-            self.idiom("global", node.lineno, f"`{kind.lower()}` statement")  # type: ignore[attr-defined]
-        elif kind == "NamedExpr":
-            self.idiom("walrus", node.lineno, "assignment expression")  # type: ignore[attr-defined]
-        elif kind in ("Yield", "YieldFrom"):
-            self.frames[-1].yields = True
-        elif kind in ("With", "AsyncWith"):
-            self.idiom("with", node.lineno, "`with` statement")  # type: ignore[attr-defined]
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        else:
+            self.generic(node)
+
+    def generic(self, node: ast.AST) -> None:
+        # ast.iter_child_nodes, minus the leaves no fact looks at (names, constants,
+        # contexts, operators): they are most of a tree.
+        for name in _fields(type(node)):
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
+                        self.visit(item)
+            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
+                self.visit(value)
+
+    # radon's increments (radon.visitors.ComplexityVisitor.generic_visit).
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self.add(len(node.handlers) + bool(node.orelse))
+        self.generic(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.add(len(node.values) - 1)
+        self.generic(node)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.add(1)
+        self.generic(node)
+
+    def visit_loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
+        self.add(bool(node.orelse) + 1)
+        self.generic(node)
+
+    def visit_comprehension(self, node: ast.comprehension) -> None:
+        self.add(len(node.ifs) + 1)
+        self.generic(node)
+
+    def visit_scope_statement(self, node: ast.Global | ast.Nonlocal) -> None:
+        self.idiom("global", node.lineno, f"`{type(node).__name__.lower()}` statement")
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.idiom("walrus", node.lineno, "assignment expression")
+        self.generic(node)
+
+    def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        self.frames[-1].yields = True
+        self.generic(node)
+
+    def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
+        self.idiom("with", node.lineno, "`with` statement")
+        self.generic(node)
 
     def visit_If(self, node: ast.If) -> None:
         self.add(1)
@@ -189,24 +267,21 @@ class _Walker:
             and dotted(node.test.left) == "__name__"
         ):
             self.idiom("main", node.lineno, "script entry point")
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        self.generic(node)
 
     def visit_Match(self, node: ast.AST) -> None:
         cases = node.cases  # type: ignore[attr-defined]
         wildcard = any(getattr(case.pattern, "pattern", False) is None for case in cases)
         self.add(max(0, len(cases) - wildcard))
         self.idiom("match", node.lineno, "`match` statement")  # type: ignore[attr-defined]
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        self.generic(node)
 
     def visit_Assert(self, node: ast.Assert) -> None:
         # radon counts an assert once and does not look inside it.
         self.add(1)
         self.risk("B101", node.lineno, "`assert` is removed under `python -O`")
         self.in_assert += 1
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
+        self.generic(node)
         self.in_assert -= 1
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -235,10 +310,6 @@ class _Walker:
     def visit_Call(self, node: ast.Call) -> None:
         self.check_call(node)
         self.generic(node)
-
-    def generic(self, node: ast.AST) -> None:
-        for child in ast.iter_child_nodes(node):
-            self.visit(child)
 
     def check_call(self, node: ast.Call) -> None:
         name = self.resolve(node.func)
@@ -304,12 +375,6 @@ class _Walker:
             self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
         end = getattr(node, "end_lineno", None) or node.lineno
         self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        # A lambda's body counts towards the enclosing function, as in radon.
-        self.generic(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.frames.append(_Frame(None, "", counted=False))

@@ -70,6 +70,7 @@ class _Page:
         self.source_limit = source_limit
         self.page = docs_page(record.path)
         self.anchors = keyword_anchors(record)
+        self.self_link = link_target(self.page, self.page)
         self.out: list[str] = []
 
     def add(self, *lines: str) -> None:
@@ -190,7 +191,9 @@ class _Page:
 
     def keyword_link(self, keyword: Keyword) -> str:
         anchor = self.anchors.get((keyword.kind, keyword.qualname, keyword.line), "")
-        return link(code(keyword.qualname), link_target(self.page, self.page, anchor))
+        return link(
+            code(keyword.qualname), f"{self.self_link}#{anchor}" if anchor else self.self_link
+        )
 
     def detailed(self) -> None:
         self.section("Detailed Analysis")

@@ -46,6 +46,8 @@ def render_kw_page(record: FileRecord, root_from_out: str) -> str:
     docs_name = posixpath.basename(docs)
     folder = posixpath.dirname(record.path)
     anchors = keyword_anchors(record)
+    docs_link = link_target(page, docs)
+    docs_label = escape(docs_name)
     out = [header("keyword page", record.path), f"# Keyword Index: {code(record.path)}", ""]
     source = source_link(page, record.path, root_from_out)
     folder_index = link_target(page, folder_page(folder, FOLDER_INDEX))
@@ -90,7 +92,7 @@ def render_kw_page(record: FileRecord, root_from_out: str) -> str:
             anchor = anchors.get(
                 (keyword.kind, keyword.qualname, keyword.line), "detailed-analysis"
             )
-            line = f"- **{code(name)}**: {link(escape(docs_name), link_target(page, docs, anchor))}"
+            line = f"- **{code(name)}**: {link(docs_label, f'{docs_link}#{anchor}')}"
             if keyword.kind in ("module", "import") and keyword.target and keyword.target != name:
                 line += f" → {code(keyword.target)}"
             if keyword.kind == "property":
