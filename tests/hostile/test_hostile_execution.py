@@ -1,0 +1,110 @@
+"""kwdocs never runs workspace code: modules that leave a marker when imported (ordinary
+modules, conftest.py, setup.py, sitecustomize, .pth files, and modules named like the standard
+library modules kwdocs and its worker processes import) stay unexecuted through indexing,
+lookup and export, started both as the ``kwdocs`` script and as ``python -m kwdocs`` from
+inside the workspace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# Standard-library names imported by kwdocs, multiprocessing's helper processes (forkserver,
+# resource tracker) and the worker processes: a workspace file of the same name must not
+# shadow them.
+SHADOWED = [
+    "argparse",
+    "json",
+    "pathlib",
+    "typing",
+    "signal",
+    "socket",
+    "pickle",
+    "selectors",
+    "struct",
+    "threading",
+    "tempfile",
+    "inspect",
+    "tokenize",
+    "logging",
+    "hashlib",
+    "msgspec",
+    "parso",
+    "pathspec",
+]
+OWN = ["evil", "conftest", "setup", "sitecustomize", "usercustomize", "noxfile", "pkg/__init__"]
+MARKER_CODE = "import pathlib as _p; _p.Path({path!r}).write_text('ran')\n"
+
+
+def build_workspace(root: Path, markers: Path) -> Path:
+    """A workspace whose every module writes ``markers/<name>`` when executed."""
+    for name in SHADOWED + OWN:
+        path = root / f"{name}.py"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        marker = markers / name.replace("/", "_")
+        # Write the marker with os only: the module may itself be shadowing pathlib.
+        code = f"import os\nos.close(os.open({str(marker)!r}, os.O_CREAT | os.O_WRONLY))\n"
+        path.write_text(code + "def defined_here():\n    pass\n")
+    (root / "evil.pth").write_text(f"import os; os.mkdir({str(markers / 'pth')!r})\n")
+    # Enough files to start the worker pool (the parallel threshold is 48).
+    for i in range(80):
+        (root / "many" / f"m{i}.py").parent.mkdir(exist_ok=True)
+        (root / "many" / f"m{i}.py").write_text(f"import evil\n\ndef f{i}():\n    pass\n")
+    return root
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> tuple[Path, Path]:
+    markers = tmp_path / "markers"
+    markers.mkdir()
+    root = build_workspace(tmp_path / "ws", markers)
+    return root, markers
+
+
+def kwdocs_script() -> Path:
+    script = Path(sys.executable).parent / "kwdocs"
+    if not script.exists():
+        found = shutil.which("kwdocs")
+        if found is None:
+            pytest.fail("the kwdocs console script is not installed")
+        script = Path(found)
+    return script
+
+
+def run(command: list[str], cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "KWDOCS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONSAFEPATH", None)  # the guard must come from kwdocs, not from the caller
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+COMMANDS = {
+    "index": ["index", "."],
+    "lookup": ["lookup", "defined_here", "--root", "."],
+    "export": ["export", ".", "--out", "../out", "-q"],
+}
+
+
+@pytest.mark.parametrize("launcher", ["script", "module"])
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_no_workspace_code_runs(
+    hostile: tuple[Path, Path], tmp_path: Path, launcher: str, command: str
+) -> None:
+    root, markers = hostile
+    prefix = [str(kwdocs_script())] if launcher == "script" else [sys.executable, "-m", "kwdocs"]
+    result = run(prefix + COMMANDS[command], cwd=root, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(os.listdir(markers)) == [], result.stderr[-2000:]
+    if command == "index":
+        assert "indexed 106 files" in result.stdout
+    if command == "lookup":
+        assert result.stdout.count("defined_here") >= len(SHADOWED + OWN)
+    if command == "export":
+        assert (tmp_path / "out" / "evil.py_docs.md").is_file()
