@@ -1,0 +1,245 @@
+"""``textDocument/definition``: where the keyword under the cursor is defined. Unambiguous
+answers come from the index (imports resolved, same file); otherwise jedi's static inference
+(never executing workspace code) decides when it lands inside the workspace, else the index's
+ranked candidates. ``definitionTarget`` chooses the source, the docs-page section, or both."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from kwdocs.lsp.lookup import PRECISE, Candidate
+from kwdocs.lsp.positions import to_units
+from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
+from kwdocs.pages import Slugger, docs_page, page_uri
+from lsprotocol import types
+
+log = logging.getLogger(__name__)
+
+JEDI_TIMEOUT = 3.0
+PAGE_TIMEOUT = 10.0
+MAX_LOCATIONS = 20
+_projects: dict[str, Any] = {}
+
+
+def _jedi_goto(root: str, path: str, text: str, line: int, column: int) -> list[tuple[str, int]]:
+    """(file, 1-based line) of the definitions jedi infers; runs on the jedi thread."""
+    import jedi
+
+    project = _projects.get(root)
+    if project is None:
+        # smart_sys_path=False: only the root is added, not folders above it; extensions in
+        # the workspace are never loaded.
+        project = jedi.Project(
+            root, added_sys_path=(root,), smart_sys_path=False, load_unsafe_extensions=False
+        )
+        _projects[root] = project
+    script = jedi.Script(text, path=path, project=project)
+    names = script.goto(line, column, follow_imports=True)
+    if not names or all(n.type == "module" and n.line is None for n in names):
+        names = script.infer(line, column) or names
+    found = []
+    for name in names:
+        if name.module_path is None or name.line is None:
+            continue
+        found.append((str(name.module_path), name.line))
+    return found
+
+
+class LineReader:
+    """Line texts of files for column conversion; open buffers first, then the disk."""
+
+    def __init__(self, server: Any) -> None:
+        self.server = server
+        self._files: dict[str, list[str] | None] = {}
+
+    def line(self, path: str, number: int) -> str:
+        uri = _uri(path)
+        doc = self.server.state.documents.get(uri)
+        if doc is not None:
+            text = doc.line(number - 1)
+            return text or ""
+        if path not in self._files:
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+                self._files[path] = (
+                    None if data.isascii() else split_lsp_lines(data.decode("utf-8", "replace"))
+                )
+            except OSError:
+                self._files[path] = None
+        lines = self._files[path]
+        if lines is None:
+            return ""  # ASCII (or unreadable): code points are units, no text needed
+        return lines[number - 1] if 0 < number <= len(lines) else ""
+
+
+def _uri(path: str) -> str:
+    from pathlib import Path
+
+    return Path(path).as_uri()
+
+
+def source_location(server: Any, reader: LineReader, candidate: Candidate) -> types.Location:
+    keyword = candidate.keyword
+    full = candidate.folder.full_path(candidate.path)
+    text = reader.line(full, keyword.line)
+    encoding = server.encoding
+    start = keyword.col if not text else to_units(text, keyword.col, encoding)
+    end = keyword.end_col if not text else to_units(text, keyword.end_col, encoding)
+    line = keyword.line - 1
+    return types.Location(
+        uri=_uri(full),
+        range=types.Range(
+            start=types.Position(line=line, character=start),
+            end=types.Position(line=line, character=end),
+        ),
+    )
+
+
+def heading_line(page: str, anchor: str) -> int:
+    """0-based line of the heading whose slug is ``anchor`` in a Markdown page (0 if none)."""
+    if not anchor:
+        return 0
+    try:
+        with open(page, encoding="utf-8", errors="replace") as f:
+            lines = f.read().split("\n")
+    except OSError:
+        return 0
+    slugger = Slugger()
+    fence = ""
+    for number, line in enumerate(lines):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            mark = stripped[:3]
+            if not fence:
+                fence = mark
+            elif mark == fence:
+                fence = ""
+            continue
+        if fence or not stripped.startswith("#"):
+            continue
+        level = len(stripped) - len(stripped.lstrip("#"))
+        if level > 6 or (len(stripped) > level and stripped[level] not in " \t"):
+            continue
+        title = stripped[level:].strip().rstrip("#").strip()
+        if slugger.slug(_plain(title)) == anchor:
+            return number
+    return 0
+
+
+def _plain(title: str) -> str:
+    """Heading text as GitHub slugs it: inline code and emphasis marks dropped."""
+    return title.replace("`", "").replace("*", "").replace("\\", "")
+
+
+async def docs_location(server: Any, candidate: Candidate) -> types.Location | None:
+    folder: Folder = candidate.folder
+    record = folder.index.get(candidate.path)
+    if record is None:
+        return None
+    if not await server.pages.ensure_ready(folder, candidate.path, PAGE_TIMEOUT):
+        return None
+    keyword = candidate.keyword
+    anchor = ""
+    if not (keyword.kind == "module" and keyword.end_col == 0):
+        anchor = server.anchors.of(str(folder.root), record, keyword)
+    page = os.path.join(str(folder.settings.out), *docs_page(record.path).split("/"))
+    line = heading_line(page, anchor)
+    position = types.Position(line=line, character=0)
+    return types.Location(
+        uri=page_uri(folder.settings.out, docs_page(record.path)),
+        range=types.Range(start=position, end=position),
+    )
+
+
+async def _jedi_candidates(
+    server: Any, doc: Any, home: Folder, position: types.Position, text: str
+) -> list[Candidate] | None:
+    """Index candidates matching jedi's answer, or None when jedi finds nothing inside the
+    workspace (or fails, or takes too long)."""
+    from kwdocs.lsp.positions import to_points
+
+    column = to_points(text, position.character, server.encoding)
+    future = server.jedi.submit(
+        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column
+    )
+    try:
+        hits = await asyncio.wait_for(future, JEDI_TIMEOUT)
+    except asyncio.TimeoutError:
+        log.info("jedi took longer than %ss; answering from the index", JEDI_TIMEOUT)
+        return None
+    except asyncio.CancelledError:
+        raise
+    except Exception as error:
+        log.info("jedi failed (%s); answering from the index", error)
+        return None
+    found: list[Candidate] = []
+    for path, line in hits:
+        folder = server.state.folder_of(os.path.normpath(path))
+        rel = folder.rel_path(os.path.normpath(path)) if folder is not None else None
+        if folder is None or rel is None:
+            continue
+        record = folder.index.get(rel)
+        if record is None:
+            continue
+        keyword = next((k for k in record.keywords if k.line == line), None)
+        if keyword is None:
+            from kwdocs.lsp.lookup import module_keyword
+
+            keyword = module_keyword(record, record.module or rel)
+        found.append(Candidate(folder, rel, keyword, PRECISE))
+    return found or None
+
+
+async def handle(server: Any, params: types.DefinitionParams) -> list[types.Location] | None:
+    from kwdocs.lsp.sync import check_moved
+
+    doc = server.document(params.text_document.uri)
+    if doc is None:
+        return None
+    found = server.word_at(doc, params.position)
+    if found is None:
+        return None
+    text, word = found
+    home, context, is_page = server.context_of(doc)
+    line = None if is_page else params.position.line + 1
+    candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
+    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
+        candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
+    precise = [c for c in candidates if c.rank == PRECISE]
+    # One precise answer that is not an import of something outside the workspace.
+    unambiguous = len(precise) == 1 and not (
+        precise[0].keyword.kind in ("import", "module") and precise[0].keyword.end_col
+    )
+    if (
+        not unambiguous
+        and not is_page
+        and home is not None
+        and doc.language == "python"
+        and doc.path is not None
+    ):
+        inferred = await _jedi_candidates(server, doc, home, params.position, text)
+        if inferred:
+            candidates = inferred
+    if not candidates:
+        return None
+    best_rank = candidates[0].rank
+    chosen = [c for c in candidates if c.rank == best_rank][:MAX_LOCATIONS]
+    settings = (home or chosen[0].folder).settings
+    target = settings.definition_target
+    locations: list[types.Location] = []
+    if target in ("source", "both"):
+        reader = LineReader(server)
+        locations += [source_location(server, reader, c) for c in chosen]
+    if target in ("docs", "both"):
+        for candidate in chosen[:5]:
+            location = await docs_location(server, candidate)
+            if location is not None:
+                locations.append(location)
+        if not locations:  # pages could not be written: the source is better than nothing
+            reader = LineReader(server)
+            locations += [source_location(server, reader, c) for c in chosen]
+    return locations or None

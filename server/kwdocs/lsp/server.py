@@ -1,0 +1,592 @@
+"""The kwdocs language server: the LanguageServer subclass holding the session state, thin
+handlers that delegate to one module per feature, and ``serve()`` for ``kwdocs serve``.
+
+Imports are kept to pygls, lsprotocol and kwdocs' light modules: ``initialize`` must be
+answered fast; jedi, the indexer's pool, the exporter and rapidfuzz load when first needed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import inspect
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from kwdocs import __version__
+from kwdocs.lsp import settings as settings_mod
+from kwdocs.lsp.indexing import Pools, index_folder
+from kwdocs.lsp.lookup import Resolver, Word, word_at
+from kwdocs.lsp.pagegen import PageGenerator
+from kwdocs.lsp.positions import UTF16, to_points
+from kwdocs.lsp.progress import StatusNotifier
+from kwdocs.lsp.workspace_state import Document, Folder, State, uri_to_path
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+log = logging.getLogger("kwdocs.lsp")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Commands run through workspace/executeCommand. They differ from the VS Code extension's own
+# command ids, because vscode-languageclient registers every server command as a VS Code one.
+CMD_EXPORT_ALL = "kwdocs.server.exportAll"
+CMD_EXPORT_FILE = "kwdocs.server.exportFile"
+CMD_REINDEX = "kwdocs.server.reindex"
+CMD_DEBUG_INFO = "kwdocs.server.debugInfo"
+COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
+# Files worth hearing about from the client's file watcher.
+WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
+PARENT_CHECK_SECONDS = 2.0
+# A hover on a file that is not open reads it from disk up to this size.
+MAX_UNOPENED = 4_000_000
+
+
+class _Malformed:
+    """A request whose parameters could not be read: answered with InvalidParams."""
+
+    jsonrpc = "2.0"
+
+    def __init__(self, msg_id: Any, method: str, error: Exception) -> None:
+        self.id = msg_id
+        self.method = method
+        self.error = error
+
+
+class KwdocsProtocol(LanguageServerProtocol):
+    """pygls' protocol, but a request with malformed parameters still gets its one answer
+    (pygls would log the failure and never reply)."""
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except Exception as error:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                msg_id = data["id"]
+                if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool):
+                    return _Malformed(msg_id, str(data.get("method")), error)
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Malformed):
+            log.warning("malformed parameters for %s (request %r)", message.method, message.id)
+            error = JsonRpcInvalidParams(f"invalid parameters for {message.method}")
+            self._send_response(message.id, error=error.to_response_error())
+            return
+        super().handle_message(message)
+
+
+class KwdocsServer(LanguageServer):
+    """Session state: folders with their indexes, open documents, caches and workers."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "kwdocs",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=KwdocsProtocol,
+        )
+        self.state = State()
+        self.resolver = Resolver()
+        self.pools = Pools()
+        self.pages = PageGenerator()
+        self.status = StatusNotifier(self)
+        self.init_options: Any = None
+        self.pushed_settings: dict[str, Any] | None = None
+        self.encoding = UTF16
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.started = False
+        self.hover_cache: dict[tuple[Any, ...], Any] = {}
+        self._jedi: Any = None
+        self._anchors: Any = None
+
+    # ---- helpers used by the feature modules -----------------------------------------------
+
+    @property
+    def anchors(self) -> Any:
+        if self._anchors is None:
+            from kwdocs.lsp.hover import Anchors
+
+            self._anchors = Anchors()
+        return self._anchors
+
+    @property
+    def jedi(self) -> Any:
+        if self._jedi is None:
+            from kwdocs.lsp.background import SerialWorker
+
+            self._jedi = SerialWorker("kwdocs-jedi")
+        return self._jedi
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        """Run a coroutine in the background, keeping a reference and logging its failure."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self.tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
+        return task
+
+    def document(self, uri: Any) -> Document | None:
+        """The open document of ``uri`` (its record brought up to date), else the file read
+        from disk when it is a regular file; None for anything else."""
+        if not isinstance(uri, str):
+            return None
+        from kwdocs.lsp import sync
+
+        doc = self.state.documents.get(uri)
+        if doc is not None:
+            sync.flush(doc)
+            return doc
+        path = uri_to_path(uri)
+        if path is None:
+            return None
+        try:
+            with open(path, "rb") as f:
+                data = f.read(MAX_UNOPENED + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_UNOPENED:
+            return None
+        from kwdocs.extract.decode import decode
+
+        text = decode(data, python=path.endswith(".py"))[0]
+        doc = sync.make_document(self, uri, text)
+        if doc.folder is not None and doc.rel is not None:
+            sync.check_moved(self, doc.folder, doc.rel)
+            doc.record = doc.folder.index.get(doc.rel)
+        if doc.record is None and not doc.generated:
+            sync.extract_buffer(doc)
+        return doc
+
+    def context_of(self, doc: Document) -> tuple[Folder | None, Any, bool]:
+        """(home folder, record giving context, is a generated page) for a document."""
+        if doc.generated:
+            if doc.folder is not None and doc.source_rel:
+                return doc.folder, doc.folder.index.get(doc.source_rel), True
+            return doc.folder, None, True
+        return doc.folder, doc.record, False
+
+    def word_at(self, doc: Document, position: Any) -> tuple[str, Word] | None:
+        """The line's text and the word at an LSP position, or None (bad positions too)."""
+        line_no = getattr(position, "line", None)
+        character = getattr(position, "character", None)
+        if not isinstance(line_no, int) or not isinstance(character, int):
+            return None
+        if line_no < 0 or character < 0:
+            return None
+        text = doc.line(line_no)
+        if text is None:
+            return None
+        word = word_at(text, to_points(text, character, self.encoding))
+        return (text, word) if word is not None else None
+
+    def send_status(self) -> None:
+        """``kwdocs/status`` summing every folder."""
+        folders = self.state.folders
+        if not folders:
+            self.status.send("ready", 0, 0, 0)
+            return
+        states = {f.state for f in folders}
+        state = "error" if "error" in states else "indexing" if "indexing" in states else "ready"
+        done = sum(f.done if f.state == "indexing" else len(f.index) for f in folders)
+        total = sum(max(f.total, len(f.index)) for f in folders)
+        keywords = sum(f.index.keyword_count() for f in folders) if state != "indexing" else 0
+        message = "; ".join(f.message for f in folders if f.message) or None
+        self.status.send(state, done, total, keywords, message)
+
+    def pages_changed(self, folder: Folder, rel: str) -> None:
+        self.hover_cache.clear()
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    def on_initialize(self, params: types.InitializeParams) -> None:
+        self.init_options = params.initialization_options
+        self.encoding = str(self.workspace.position_encoding or UTF16)
+        folders = list(params.workspace_folders or [])
+        if not folders:
+            root_uri = params.root_uri
+            if root_uri is None and params.root_path:
+                root_uri = Path(params.root_path).absolute().as_uri()
+            if root_uri:
+                folders = [types.WorkspaceFolder(uri=root_uri, name=Path(root_uri).name)]
+        for wf in folders:
+            self.add_folder(wf.uri, wf.name)
+        if params.process_id:
+            self.spawn(_watch_parent(self, params.process_id))
+
+    def add_folder(self, uri: str, name: str) -> Folder | None:
+        path = uri_to_path(uri)
+        if path is None or not os.path.isdir(path):
+            log.warning("ignoring workspace folder %s: not a local folder", uri)
+            return None
+        root = Path(path)
+        built, problem = settings_mod.build(root, [self.init_options])
+        if problem:
+            log.warning("%s", problem)
+        folder = Folder(uri=uri, root=root, name=name or root.name, settings=built)
+        self.state.folders.append(folder)
+        return folder
+
+    async def startup(self) -> None:
+        """After ``initialized``: settings, watchers, then indexing every folder."""
+        for folder in self.state.folders:
+            await self.load_folder_settings(folder)
+        await self.register_watchers()
+        self.started = True
+        for folder in list(self.state.folders):
+            await self.index(folder)
+
+    async def load_folder_settings(self, folder: Folder) -> bool:
+        """Read the folder's settings again; True when the indexed files may have changed."""
+        pulled = await settings_mod.pull(self, folder.uri)
+        built, problem = settings_mod.build(
+            folder.root, [self.init_options, self.pushed_settings, pulled]
+        )
+        if problem:
+            log.warning("%s", problem)
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=problem)
+            )
+        old = folder.settings
+        folder.settings = built
+        if old.out != built.out:
+            self.hover_cache.clear()
+        return settings_mod.reindex_needed(old, built)
+
+    async def register_watchers(self) -> None:
+        capabilities = self.client_capabilities.workspace
+        watched = capabilities.did_change_watched_files if capabilities else None
+        if not (watched and watched.dynamic_registration):
+            log.info("the client cannot register file watchers: checking files as they are used")
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]
+        )
+        params = types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id="kwdocs-watch",
+                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=options,
+                )
+            ]
+        )
+        try:
+            await asyncio.wait_for(
+                self.client_register_capability_async(params), settings_mod.REQUEST_TIMEOUT
+            )
+        except Exception as error:
+            log.warning("registering file watchers failed: %r", error)
+
+    async def index(self, folder: Folder) -> dict[str, Any]:
+        first = {d.rel for d in self.state.documents.values() if d.folder is folder and d.rel}
+        result = await index_folder(
+            self, folder, lambda final: self.send_status(), self.pools, first
+        )
+        self.hover_cache.clear()
+        return result
+
+    def schedule_reload(self, folder: Folder) -> None:
+        async def reload() -> None:
+            await self.load_folder_settings(folder)
+            await self.index(folder)
+
+        self.spawn(reload())
+
+    async def settings_changed(self, pushed: Any) -> None:
+        if isinstance(pushed, dict) and settings_mod.options_from(pushed):
+            self.pushed_settings = settings_mod.options_from(pushed)
+        for folder in list(self.state.folders):
+            if await self.load_folder_settings(folder) and self.started:
+                self.spawn(self.index(folder))
+
+    def close(self) -> None:
+        self.pools.close()
+
+
+async def _watch_parent(server: KwdocsServer, pid: int) -> None:
+    """Exit when the editor process is gone (it may die without closing our stdin)."""
+    while True:
+        await asyncio.sleep(PARENT_CHECK_SECONDS)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            log.warning("the client process %s is gone; exiting", pid)
+            _hard_exit(1)
+        except PermissionError:  # alive, owned by someone else
+            pass
+
+
+def _hard_exit(code: int) -> None:
+    for handler in logging.getLogger().handlers:
+        with contextlib.suppress(Exception):
+            handler.flush()
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    os._exit(code)
+
+
+# ---- handlers: thin, every one answers exactly once ------------------------------------------
+
+
+def safe(default: Any = None) -> Callable[[F], F]:
+    """A failing handler logs the cause and answers ``default`` instead of raising."""
+
+    def wrap(fn: F) -> F:
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def run_async(*args: Any) -> Any:
+                try:
+                    return await fn(*args)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s failed", fn.__name__)
+                    return default
+
+            return run_async  # type: ignore[return-value]
+
+        @functools.wraps(fn)
+        def run(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except Exception:
+                log.exception("%s failed", fn.__name__)
+                return default
+
+        return run  # type: ignore[return-value]
+
+    return wrap
+
+
+def create_server() -> KwdocsServer:
+    """A server with every feature registered."""
+    server = KwdocsServer()
+
+    @server.feature(types.INITIALIZE)
+    @safe()
+    def initialize(ls: KwdocsServer, params: types.InitializeParams) -> None:
+        ls.on_initialize(params)
+
+    @server.feature(types.INITIALIZED)
+    @safe()
+    def initialized(ls: KwdocsServer, params: types.InitializedParams) -> None:
+        ls.spawn(ls.startup())
+
+    @server.feature(types.SHUTDOWN)
+    @safe()
+    def shutdown(ls: KwdocsServer, params: Any) -> None:
+        for folder in ls.state.folders:
+            if folder.cancel is not None:
+                folder.cancel.set()
+        ls.close()
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @safe()
+    def did_open(ls: KwdocsServer, params: types.DidOpenTextDocumentParams) -> None:
+        from kwdocs.lsp import sync
+
+        sync.open_document(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @safe()
+    def did_change(ls: KwdocsServer, params: types.DidChangeTextDocumentParams) -> None:
+        from kwdocs.lsp import sync
+
+        sync.change_document(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @safe()
+    def did_save(ls: KwdocsServer, params: types.DidSaveTextDocumentParams) -> None:
+        from kwdocs.lsp import sync
+
+        sync.save_document(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @safe()
+    def did_close(ls: KwdocsServer, params: types.DidCloseTextDocumentParams) -> None:
+        from kwdocs.lsp import sync
+
+        sync.close_document(ls, params)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @safe()
+    def watched(ls: KwdocsServer, params: types.DidChangeWatchedFilesParams) -> None:
+        from kwdocs.lsp import sync
+
+        sync.watched_files_changed(ls, params)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @safe()
+    def configuration(ls: KwdocsServer, params: types.DidChangeConfigurationParams) -> None:
+        ls.spawn(ls.settings_changed(params.settings))
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    @safe()
+    def folders_changed(ls: KwdocsServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        for removed in params.event.removed or []:
+            for folder in [f for f in ls.state.folders if f.uri == removed.uri]:
+                if folder.cancel is not None:
+                    folder.cancel.set()
+                folder.run_id += 1
+                ls.state.folders.remove(folder)
+        for added in params.event.added or []:
+            folder = ls.add_folder(added.uri, added.name)
+            if folder is not None and ls.started:
+                ls.schedule_reload(folder)
+        ls.hover_cache.clear()
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @safe()
+    def hover(ls: KwdocsServer, params: types.HoverParams) -> types.Hover | None:
+        from kwdocs.lsp.hover import handle
+
+        return handle(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DEFINITION)
+    @safe()
+    async def definition(ls: KwdocsServer, params: types.DefinitionParams) -> Any:
+        from kwdocs.lsp.definition import handle
+
+        return await handle(ls, params)
+
+    @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+    @safe()
+    def document_symbol(ls: KwdocsServer, params: types.DocumentSymbolParams) -> Any:
+        from kwdocs.lsp.symbols import document_symbols
+
+        return document_symbols(ls, params)
+
+    @server.feature(types.WORKSPACE_SYMBOL)
+    @safe()
+    def workspace_symbol(ls: KwdocsServer, params: types.WorkspaceSymbolParams) -> Any:
+        from kwdocs.lsp.symbols import workspace_symbols
+
+        return workspace_symbols(ls, params)
+
+    @server.command(CMD_EXPORT_ALL)
+    async def export_all(ls: KwdocsServer, *args: Any) -> Any:
+        from kwdocs.lsp.commands import export_all
+
+        return await export_all(ls, list(args))
+
+    @server.command(CMD_EXPORT_FILE)
+    async def export_file(ls: KwdocsServer, *args: Any) -> Any:
+        from kwdocs.lsp.commands import export_file
+
+        return await export_file(ls, list(args))
+
+    @server.command(CMD_REINDEX)
+    async def reindex(ls: KwdocsServer, *args: Any) -> Any:
+        from kwdocs.lsp.commands import reindex
+
+        return await reindex(ls, list(args))
+
+    @server.command(CMD_DEBUG_INFO)
+    def debug_info(ls: KwdocsServer, *args: Any) -> Any:
+        from kwdocs.lsp.commands import debug_info
+
+        return debug_info(ls)
+
+    return server
+
+
+# ---- logging and entry point -------------------------------------------------------------------
+
+
+class ClientLogHandler(logging.Handler):
+    """Forwards kwdocs' own log records to the client as ``window/logMessage``."""
+
+    _TYPES: ClassVar[dict[int, types.MessageType]] = {
+        logging.ERROR: types.MessageType.Error,
+        logging.WARNING: types.MessageType.Warning,
+        logging.INFO: types.MessageType.Info,
+        logging.DEBUG: types.MessageType.Log,
+    }
+
+    def __init__(self, server: KwdocsServer) -> None:
+        super().__init__()
+        self.server = server
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.loop_thread: int | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.loop is None or self.server.protocol.writer is None:
+            return
+        try:
+            level = max((lvl for lvl in self._TYPES if lvl <= record.levelno), default=10)
+            params = types.LogMessageParams(type=self._TYPES[level], message=self.format(record))
+            if threading.get_ident() == self.loop_thread:
+                self.server.window_log_message(params)
+            elif not self.loop.is_closed():
+                self.loop.call_soon_threadsafe(self.server.window_log_message, params)
+        except Exception:  # logging must never break the server
+            pass
+
+
+def _setup_logging(args: Any, server: KwdocsServer) -> ClientLogHandler:
+    level = getattr(logging, str(getattr(args, "log_level", "INFO")).upper(), logging.INFO)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG if level <= logging.DEBUG else logging.INFO)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(formatter)
+    stderr.setLevel(level)
+    root.addHandler(stderr)
+    log_file = getattr(args, "log_file", None)
+    if log_file:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        file_handler.setFormatter(formatter)
+        file_handler.setLevel(level)
+        root.addHandler(file_handler)
+    # pygls logs every message it sends at INFO: keep it quiet unless debugging.
+    quiet = logging.DEBUG if level <= logging.DEBUG else logging.WARNING
+    logging.getLogger("pygls").setLevel(quiet)
+    client = ClientLogHandler(server)
+    client.setLevel(max(level, logging.INFO))
+    client.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("kwdocs").addHandler(client)
+    return client
+
+
+def serve(args: Any) -> int:
+    """Run the server until the client says ``exit`` (or disappears); the exit status."""
+    server = create_server()
+    client_log = _setup_logging(args, server)
+
+    original_start = server.protocol.handle_message
+
+    def handle_first(message: Any) -> None:
+        # Learn the loop (for log forwarding from worker threads) on the first message.
+        if client_log.loop is None:
+            try:
+                client_log.loop = asyncio.get_running_loop()
+                client_log.loop_thread = threading.get_ident()
+            except RuntimeError:
+                pass
+        original_start(message)
+
+    server.protocol.handle_message = handle_first  # type: ignore[method-assign]
+    try:
+        if getattr(args, "tcp", False):
+            server.start_tcp(args.host, args.port)
+        else:
+            server.start_io()
+    finally:
+        server.close()
+    code = 0 if server.protocol._shutdown else 1
+    # Daemon threads (exports, jedi) must not keep the process alive: leave at once.
+    _hard_exit(code)
+    return code

@@ -1,0 +1,152 @@
+"""What the server holds per workspace folder (settings, keyword index, indexing state) and per
+open document. Changed only on the event loop; background work gets snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from kwdocs.config import Settings
+from kwdocs.index import KeywordIndex
+from kwdocs.model import FileRecord, Skip
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lsp_lines(text: str) -> list[str]:
+    """Lines as LSP counts them (a trailing line end gives a last, empty line)."""
+    return _LINE_END.split(text)
+
+
+def uri_to_path(uri: str) -> str | None:
+    """Absolute file system path of a ``file:`` URI, or None for other schemes or junk."""
+    if not isinstance(uri, str):
+        return None
+    try:
+        parsed = urlparse(uri)
+    except ValueError:
+        return None
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if parsed.netloc and parsed.netloc != "localhost":
+        path = f"//{parsed.netloc}{path}"
+    if not path or "\x00" in path:
+        return None
+    return os.path.normpath(path)
+
+
+def path_to_uri(path: str | Path) -> str:
+    return Path(path).absolute().as_uri()
+
+
+@dataclass
+class Folder:
+    """One workspace folder: its settings, its index and the state of its indexing."""
+
+    uri: str
+    root: Path
+    name: str
+    settings: Settings
+    index: KeywordIndex = field(default_factory=KeywordIndex)
+    skipped: list[Skip] = field(default_factory=list)
+    state: str = "idle"
+    """``idle`` (not indexed yet), ``indexing``, ``ready`` or ``error``."""
+    message: str = ""
+    done: int = 0
+    total: int = 0
+    run_id: int = 0
+    cancel: threading.Event | None = None
+    task: asyncio.Task | None = None
+    buffers: set[str] = field(default_factory=set)
+    """Relative paths whose record comes from an editor buffer: indexing leaves them alone."""
+
+    def rel_path(self, path: str) -> str | None:
+        """``path`` relative to the root with forward slashes, or None when outside it."""
+        root = str(self.root)
+        if path == root:
+            return None
+        prefix = root.rstrip(os.sep) + os.sep
+        if not path.startswith(prefix):
+            return None
+        return path[len(prefix) :].replace(os.sep, "/")
+
+    def full_path(self, rel: str) -> str:
+        return os.path.join(str(self.root), *rel.split("/"))
+
+    def out_rel(self, path: str) -> str | None:
+        """``path`` relative to the output folder, or None when outside it."""
+        out = str(self.settings.out)
+        prefix = out.rstrip(os.sep) + os.sep
+        return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else None
+
+
+@dataclass
+class Document:
+    """An open editor buffer and what was extracted from it."""
+
+    uri: str
+    path: str | None
+    folder: Folder | None
+    rel: str | None
+    language: str
+    generated: bool = False
+    """A page kwdocs wrote (``_kw.md``/``_docs.md``): hovers resolve through its source file."""
+    source_rel: str | None = None
+    """For generated pages: the relative path of the source file the page describes."""
+    record: FileRecord | None = None
+    version: int = 0
+    """Bumped on every change the server sees (caches key on it)."""
+    dirty: bool = False
+    timer: asyncio.TimerHandle | None = None
+    text: str = ""
+    _lines_of: str | None = None
+    _lines: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        """The buffer's lines without line ends, cached per text."""
+        if self._lines_of is not self.text:
+            # LSP counts only \n, \r\n and \r as line ends (str.splitlines knows more).
+            self._lines = split_lsp_lines(self.text)
+            self._lines_of = self.text
+        return self._lines
+
+    def line(self, number: int) -> str | None:
+        """0-based line of the buffer, or None past the end."""
+        lines = self.lines()
+        return lines[number] if 0 <= number < len(lines) else None
+
+
+class State:
+    """Every folder and open document of the session."""
+
+    def __init__(self) -> None:
+        self.folders: list[Folder] = []
+        self.documents: dict[str, Document] = {}
+
+    def folder_of(self, path: str | None) -> Folder | None:
+        """The innermost folder holding ``path``."""
+        if path is None:
+            return None
+        best: Folder | None = None
+        for folder in self.folders:
+            if folder.rel_path(path) is not None and (
+                best is None or len(str(folder.root)) > len(str(best.root))
+            ):
+                best = folder
+        return best
+
+    def folder_of_output(self, path: str | None) -> tuple[Folder, str] | None:
+        """The folder whose output folder holds ``path``, with the page's path in it."""
+        if path is None:
+            return None
+        for folder in self.folders:
+            rel = folder.out_rel(path)
+            if rel is not None:
+                return folder, rel
+        return None
