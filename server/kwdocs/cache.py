@@ -4,6 +4,7 @@ folder (platformdirs) or a configured one. A stale, corrupt or foreign file is d
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
 import os
@@ -53,12 +54,19 @@ class RecordCache:
         if not data.startswith(_MAGIC):
             log.info("cache %s has another format; ignoring it", self.path)
             return {}
+        # Decoding makes a list per record that the cyclic collector would keep traversing
+        # while the rest are made (a third of the load time); nothing here can form a cycle.
+        was_enabled = gc.isenabled()
+        gc.disable()
         try:
             records = _decoder.decode(memoryview(data)[len(_MAGIC) :])
+            return {r.path: r for r in records}
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             log.warning("cache %s is corrupt (%s); ignoring it", self.path, error)
             return {}
-        return {r.path: r for r in records}
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def save(self, records: Iterable[FileRecord]) -> None:
         """Replace the cache atomically; failures are logged, never raised."""
