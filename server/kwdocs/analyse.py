@@ -36,7 +36,9 @@ class ClassLink(msgspec.Struct, frozen=True, array_like=True):
     other: str
     """The qualname of the base (or subclass) in the other file."""
     path: str
-    anchor: str
+    line: int
+    """Line of the other class: with its file, it names the heading the link points at."""
+    anchor: str = ""
 
 
 class FileLinks(msgspec.Struct, array_like=True):
@@ -236,7 +238,7 @@ class Analysis:
                             keyword.qualname,
                             base_qualname,
                             base_path,
-                            self.anchor(base_path, "class", base_qualname, base_line),
+                            base_line,
                         )
                     )
                     subclasses[base_path].append(
@@ -244,22 +246,46 @@ class Analysis:
                             base_qualname,
                             keyword.qualname,
                             path,
-                            self.anchor(path, "class", keyword.qualname, keyword.line),
+                            keyword.line,
                         )
                     )
         return bases, subclasses
 
     def links(self, path: str) -> FileLinks:
-        """The cross-file facts one file's docs page shows."""
+        """The cross-file facts one file's docs page shows, anchors of other pages included."""
         record = self.records[path]
         importers = sorted(self.imported_by.get(path, ()))
         return FileLinks(
             imports=_imports(record, self.modules) if record.language == "python" else [],
             imported_by=importers,
             tests=[p for p in importers if is_test_file(p)],
-            bases=sorted(self._bases.get(path, []), key=_link_key),
-            subclasses=sorted(self._subclasses.get(path, []), key=_link_key),
-            siblings=[p for p in self.folders.get(posixpath.dirname(path), []) if p != path],
+            bases=[self._anchored(link) for link in self._bases.get(path, [])],
+            subclasses=[self._anchored(link) for link in self._subclasses.get(path, [])],
+            siblings=self.siblings(path),
+        )
+
+    def siblings(self, path: str) -> list[str]:
+        return [p for p in self.folders.get(posixpath.dirname(path), []) if p != path]
+
+    def _anchored(self, link: ClassLink) -> ClassLink:
+        anchor = self.anchor(link.path, "class", link.other, link.line)
+        return ClassLink(link.qualname, link.other, link.path, link.line, anchor)
+
+    def links_key(self, path: str) -> tuple:
+        """What ``links(path)`` is a function of, cheaply: for page fingerprints.
+
+        Imports are a function of the file's own record and of where its imports resolve;
+        anchors of other pages a function of those pages' records.
+        """
+        edges = [
+            (link.qualname, link.other, link.path, link.line, self.records[link.path].digest)
+            for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))
+        ]
+        return (
+            sorted(self.imports_of.get(path, ())),
+            sorted(self.imported_by.get(path, ())),
+            edges,
+            self.siblings(path),
         )
 
 

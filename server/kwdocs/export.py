@@ -34,7 +34,7 @@ from kwdocs.facts import PageFacts, page_facts
 from kwdocs.model import RECORD_FORMAT, FileRecord, Skip, decode_record, encode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_page, page_uri
 from kwdocs.render.docs_page import render_docs_page
-from kwdocs.render.folder_pages import folder_tree, render_folder_doc, render_folder_index
+from kwdocs.render.folder_pages import Folder, folder_tree, render_folder_doc, render_folder_index
 from kwdocs.render.kw_page import render_kw_page
 
 LOCK_NAME = ".kwdocs.lock"
@@ -488,6 +488,16 @@ def _fingerprint(*parts: Any) -> str:
     return sha_of(_encoder.encode([__version__, RECORD_FORMAT, *parts]))
 
 
+def _folder_fingerprint(
+    folder: Folder, name: str, records: Mapping[str, FileRecord], root_from_out: str
+) -> str:
+    # A folder page shows its files' records and its subfolders: those are its inputs.
+    files = [(p, records[p].digest) for p in folder.files]
+    return _fingerprint(
+        name, folder.path, root_from_out, files, folder.subfolders, folder.total_files
+    )
+
+
 def _root_from_out(root: str, out: str) -> str:
     return os.path.relpath(root, out).replace(os.sep, "/")
 
@@ -495,8 +505,8 @@ def _root_from_out(root: str, out: str) -> str:
 @dataclass
 class _Plan:
     jobs: list[RenderJob] = field(default_factory=list)
-    folder_pages: dict[str, str] = field(default_factory=dict)
-    """page → text (folder pages are cheap: always rendered, written when they differ)."""
+    folder_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """page → (text, fingerprint): folder pages are cheap, rendered in this process."""
     wanted: set[str] = field(default_factory=set)
     unchanged: list[str] = field(default_factory=list)
 
@@ -514,12 +524,9 @@ def _plan(
     owners: dict[str, str] = {}
     for path in sorted(records):
         record = records[path]
-        links = _encoder.encode(analysis.links(path))
+        key = _encoder.encode(analysis.links_key(path))
         pages = []
-        for page, kind, inputs in (
-            (kw_page(path), "kw", b""),
-            (docs_page(path), "docs", links),
-        ):
+        for page, kind, inputs in ((kw_page(path), "kw", b""), (docs_page(path), "docs", key)):
             if page in owners:
                 continue  # two sources cannot share a page path; the first keeps it
             owners[page] = path
@@ -531,6 +538,7 @@ def _plan(
             else:
                 pages.append((page, kind, fp))
         if pages:
+            links = _encoder.encode(analysis.links(path))
             job = RenderJob(path, encode_record(record), links, pages, facts.get(path, b""))
             plan.jobs.append(job)
     for folder in folder_tree(list(records)).values():
@@ -540,7 +548,12 @@ def _plan(
                 continue
             owners[page] = folder.path
             plan.wanted.add(page)
-            plan.folder_pages[page] = render(folder, records)
+            fp = _folder_fingerprint(folder, name, records, root_from_out)
+            entry = manifest.pages.get(page)
+            if entry is not None and entry.fp == fp and _still_there(out, page, entry):
+                plan.unchanged.append(page)
+            else:
+                plan.folder_pages[page] = (render(folder, records), fp)
     return plan
 
 
@@ -632,13 +645,7 @@ def export_workspace(
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:
             total = len(plan.jobs) + 1
-            for page, text in plan.folder_pages.items():
-                entry = manifest.pages.get(page)
-                fp = sha_of(text.encode("utf-8"))
-                if entry is not None and entry.sha == fp and _still_there(out, page, entry):
-                    new_pages[page] = entry
-                    summary.unchanged += 1
-                    continue
+            for page, (text, fp) in plan.folder_pages.items():
                 _tally(summary, new_pages, write_page(out, page, text, fp))
             if report:
                 report("pages", 1, total)
@@ -747,9 +754,8 @@ def export_file(
                 (FOLDER_DOC, render_folder_doc),
             ):
                 text = render(tree[folder], records)
-                results.append(
-                    write_page(out, folder_page(folder, name), text, sha_of(text.encode()))
-                )
+                fp = _folder_fingerprint(tree[folder], name, records, root_from_out)
+                results.append(write_page(out, folder_page(folder, name), text, fp))
             if not folder:
                 break
             folder = os.path.dirname(folder)
