@@ -181,10 +181,15 @@ def test_export_from_command_palette(vscode_run: dict[str, Any]) -> None:
     _check(vscode_run, '"Open index" opens index.md')
 
 
+def test_start_failure_explains_the_fix(vscode_run: dict[str, Any]) -> None:
+    _check(vscode_run, "a Python without kwdocs gets a message with the fix")
+
+
 def test_driver_passed_with_screenshots(vscode_run: dict[str, Any]) -> None:
     """Every check passed, the driver exited 0 and left a screenshot of each step."""
     assert vscode_run["exit_code"] == 0 and vscode_run["ok"], vscode_run["log"][-4000:]
     shots = vscode_run["screenshots"]
-    for step in ("workbench", "hover", "definition", "export-notification", "open-index"):
+    steps = ("workbench", "hover", "definition", "export-notification", "open-index")
+    for step in (*steps, "server-cannot-start"):
         assert any(step in shot for shot in shots), f"no screenshot of {step}: {shots}"
         assert all((ARTIFACTS / shot).is_file() for shot in shots)

@@ -66,6 +66,10 @@ interface ServerCommand {
 }
 
 let client: LanguageClient | undefined;
+// Starts, stops and restarts run one after the other: settings events and
+// commands can ask for them at the same time.
+let lifecycle: Promise<unknown> = Promise.resolve();
+let restartTimer: NodeJS.Timeout | undefined;
 let output: vscode.LogOutputChannel;
 let status: vscode.StatusBarItem;
 
@@ -91,16 +95,29 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       // The other settings reach the running server through
       // workspace/didChangeConfiguration; a different executable needs a new process.
       if (event.affectsConfiguration('kwdocs.server')) {
-        void restartClient();
+        // Later, not within this event: the client still sends the change to the
+        // old server, which fails once it is being stopped. The delay also
+        // folds several changes into one restart.
+        clearTimeout(restartTimer);
+        restartTimer = setTimeout(() => {
+          void restartClient();
+        }, 300);
       }
     }),
+    { dispose: () => clearTimeout(restartTimer) },
   );
 
-  await startClient();
+  await serialized(startClient);
 }
 
 export async function deactivate(): Promise<void> {
-  await stopClient();
+  await serialized(stopClient);
+}
+
+function serialized<T>(step: () => Promise<T>): Promise<T> {
+  const next = lifecycle.then(step, step);
+  lifecycle = next.catch(() => undefined);
+  return next;
 }
 
 async function startClient(): Promise<boolean> {
@@ -169,7 +186,6 @@ async function startClient(): Promise<boolean> {
     }
     return true;
   } catch (error) {
-    initialized = false;
     output.error(`The server did not start: ${errorText(error)}`);
     setStatus('$(error) kwdocs', 'The kwdocs server did not start — click for its output', true);
     void reportStartFailure(
@@ -195,8 +211,10 @@ async function stopClient(): Promise<void> {
 }
 
 async function restartClient(): Promise<void> {
-  await stopClient();
-  await startClient();
+  await serialized(async () => {
+    await stopClient();
+    await startClient();
+  });
 }
 
 /** The server's settings as initializationOptions (the server also pulls them). */
@@ -349,11 +367,13 @@ function showServerStatus(params: StatusParams): void {
 
 /** The running client, starting it if an earlier start failed. */
 async function runningClient(): Promise<LanguageClient | undefined> {
-  if (client?.isRunning()) {
-    return client;
-  }
-  await stopClient();
-  return (await startClient()) ? client : undefined;
+  return serialized(async () => {
+    if (client?.isRunning()) {
+      return client;
+    }
+    await stopClient();
+    return (await startClient()) ? client : undefined;
+  });
 }
 
 async function serverCommand<T>(title: string, command: string, args: unknown[] = []): Promise<T | undefined> {
@@ -362,10 +382,11 @@ async function serverCommand<T>(title: string, command: string, args: unknown[] 
     return undefined;
   }
   try {
+    // In the status bar: most runs take well under a second, and a notification
+    // would flash; the server's own work-done progress shows the details.
     return await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
-      (_progress, token) =>
-        running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }, token) as Promise<T>,
+      { location: vscode.ProgressLocation.Window, title },
+      () => running.sendRequest(ExecuteCommandRequest.type, { command, arguments: args }) as Promise<T>,
     );
   } catch (error) {
     output.error(`${command} failed: ${errorText(error)}`);

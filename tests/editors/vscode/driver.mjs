@@ -142,6 +142,11 @@ function makeWorkspace(root) {
 
   const userData = path.join(root, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
+  writeSettings(userData, {});
+  return { workspace, userData, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
+}
+
+function writeSettings(userData, overrides) {
   const settings = {
     'kwdocs.server.pythonPath': PYTHON,
     // The protocol traffic ends up in the kwdocs log, copied to the artifacts.
@@ -160,9 +165,9 @@ function makeWorkspace(root) {
     'editor.minimap.enabled': false,
     'window.commandCenter': false,
     'chat.commandCenter.enabled': false,
+    ...overrides,
   };
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
-  return { workspace, userData, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
 }
 
 function installExtension(dirs) {
@@ -235,14 +240,44 @@ async function openFile(name) {
 }
 
 async function goToLine(line, column) {
-  await page.keyboard.press('Control+G');
+  const at = `Ln ${line}, Col ${column}`;
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`:${line}:${column}`);
-  await page.keyboard.press('Enter');
-  await waitFor(`the cursor at ${line}:${column}`, 10, async () =>
-    (await statusBarText()).includes(`Ln ${line}, Col ${column}`),
-  );
+  // Up to three tries: an Enter typed while the quick input is still updating
+  // its list can be dropped.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await input.isVisible())) {
+      await page.keyboard.press('Control+G');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    await input.fill(`:${line}:${column}`);
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: `line ${line}` })
+      .first()
+      .waitFor({ state: 'visible', timeout: 5_000 });
+    await page.keyboard.press('Enter');
+    try {
+      await waitFor(`the cursor at ${line}:${column}`, 5, async () => (await statusBarText()).includes(at));
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      log(`go to ${line}:${column}: try ${attempt} did not move the cursor, again`);
+    }
+  }
+}
+
+/** Types a string setting into the Settings editor, as a user would. */
+async function setSettingInUi(key, title, value) {
+  await page.keyboard.press('Control+Comma');
+  await page.locator('.settings-editor').waitFor({ state: 'visible', timeout: 15_000 });
+  // The search box has the focus when the editor opens.
+  await page.keyboard.type(key, { delay: 10 });
+  // kwdocs.server.* are machine settings: in code-server, as in any remote
+  // window, they are set for the remote machine.
+  await page.locator('.settings-tabs-widget .action-label', { hasText: 'Remote' }).click({ timeout: 10_000 });
+  const input = page.locator('.settings-editor .setting-item-contents', { hasText: title }).locator('input').first();
+  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.fill(value);
+  await page.keyboard.press('Tab');
 }
 
 async function hoverContents() {
@@ -472,6 +507,7 @@ async function main() {
       const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
       notification = `${error.message}; notifications: ${JSON.stringify(toasts)}`;
     }
+    await sleep(700); // let the toast finish sliding in
     await screenshot('export-notification');
     result.notification = notification;
     check(
@@ -506,6 +542,30 @@ async function main() {
       await screenshot('open-index');
       check('"Open index" opens index.md', tab.startsWith('index.md'), tab);
     }
+
+    // A Python without kwdocs: the extension restarts the server when the
+    // setting changes and says how to fix it.
+    const bare = path.join(path.dirname(dirs.workspace), 'bare-venv');
+    const venv = spawnSync(PYTHON, ['-m', 'venv', '--without-pip', bare], { encoding: 'utf8', timeout: 60_000 });
+    if (venv.status !== 0) throw new Error(`python -m venv failed: ${venv.stderr}`);
+    await page.keyboard.press('Escape');
+    await setSettingInUi('kwdocs.server.pythonPath', 'Python Path', path.join(bare, 'bin', 'python'));
+    const startError = page.locator('.notification-toast', { hasText: 'cannot import kwdocs' });
+    let message = '';
+    try {
+      await startError.first().waitFor({ state: 'visible', timeout: 30_000 });
+      message = (await startError.first().innerText()).replace(/\s+/g, ' ').trim();
+    } catch (error) {
+      const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
+      message = `${error.message.split('\n')[0]}; notifications: ${JSON.stringify(toasts)}`;
+    }
+    await sleep(700);
+    await screenshot('server-cannot-start');
+    check(
+      'a Python without kwdocs gets a message with the fix',
+      message.includes('pip install kwdocs') && message.includes('kwdocs.server.pythonPath') && message.includes('Open Settings'),
+      message,
+    );
   } catch (error) {
     await screenshot('failure');
     throw error;
@@ -513,6 +573,7 @@ async function main() {
     fs.writeFileSync(path.join(ARTIFACTS, 'browser-console.log'), consoleLines.join('\n'));
     await cleanup();
     copyServerLogs(dirs.userData);
+    if (!process.env.KWDOCS_KEEP_WORKSPACE) fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
