@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import itertools
+import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -47,6 +49,7 @@ class KeywordIndex:
         self._module_suffixes: dict[str, set[str]] = {}
         self._symbol_names: dict[str, int] = {}  # definition name → how many files define it
         self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
+        self._blobs: _Blobs | None = None
         self.generation = 0
         """Bumped on every change: lets callers cache derived facts."""
 
@@ -100,6 +103,9 @@ class KeywordIndex:
         self._symbol_names[name] = count + 1
         if count == 0 and self._sorted is not None:
             bisect.insort(self._sorted, (name.lower(), name))
+            if self._blobs is not None:
+                # The joined blobs stay; names added since are searched one by one.
+                self._blobs.added.add(name)
 
     def _drop_symbol(self, name: str) -> None:
         count = self._symbol_names.get(name, 0)
@@ -177,8 +183,11 @@ class KeywordIndex:
         return results[:limit]
 
     def _match_names(self, query: str, limit: int) -> list[str]:
+        """Symbol names for a query, best first: exact, prefix, camel-case/word initials,
+        substring, and only when those find little, fuzzy matches of similar length."""
         if self._sorted is None:
             self._sorted = sorted((n.lower(), n) for n in self._symbol_names)
+            self._blobs = None
         ordered = self._sorted
         lowered = query.lower()
         if not lowered:
@@ -193,28 +202,157 @@ class KeywordIndex:
             prefix.append(name)
             if len(prefix) >= limit * 4:
                 break
-        prefix.sort(key=lambda n: (n.lower() != lowered, n != query, len(n), n))
-        for name in prefix:
+        prefix.sort(
+            key=lambda n: (n != query, n.lower() != lowered, not n.startswith(query), len(n), n)
+        )
+        for name in prefix[:limit]:
             chosen[name] = None
-        if len(chosen) < limit:
-            for low, name in ordered:
-                if lowered in low and name not in chosen:
-                    chosen[name] = None
-                    if len(chosen) >= limit:
-                        break
-        if len(chosen) < limit and len(lowered) >= 3:
-            from rapidfuzz import fuzz, process
+        if len(chosen) >= limit:
+            return list(chosen)
+        blobs = self._search_blobs()
+        live = self._symbol_names
+        # Camel-case and snake_case initials: "fph" or "FlaParHan" find FlatParamHandle.
+        words = _words(query)
+        initials = "".join(w[0] for w in words).lower() if len(words) > 1 else lowered
+        if initials:
+            camel: list[tuple[int, int, str]] = []
+            found = [blobs.names[i] for i in _find_all(blobs.initials, initials, blobs.starts)]
+            found += [n for n in blobs.added if initials in _initials(n)]
+            for name in found:
+                if name in chosen or name not in live:
+                    continue
+                if not _words_match(words, _words(name), initials):
+                    continue
+                camel.append((_initials(name).find(initials), len(name), name))
+            camel.sort()
+            for _, _, name in camel[: limit * 4]:
+                chosen.setdefault(name, None)
+                if len(chosen) >= limit:
+                    return list(chosen)
+        # Substrings: one C-speed scan of all names joined, not a Python loop over them.
+        substrings = itertools.chain(
+            (blobs.names[i] for i in _find_all(blobs.lower, lowered, blobs.starts)),
+            sorted(n for n in blobs.added if lowered in n.lower()),
+        )
+        for name in substrings:
+            if name in live:
+                chosen.setdefault(name, None)
+                if len(chosen) >= limit:
+                    return list(chosen)
+        # Fuzzy, the last resort (typos): few answers so far, names of a similar length
+        # sharing the first letter, and a high score cutoff so exact queries get no junk.
+        if len(chosen) < 5 and len(lowered) >= 4:
+            first = bisect.bisect_left(ordered, (lowered[0], ""))
+            last = bisect.bisect_left(ordered, (chr(ord(lowered[0]) + 1), ""))
+            slack = max(2, len(lowered) // 4)
+            near = [
+                i for i in range(first, last) if abs(len(ordered[i][0]) - len(lowered)) <= slack
+            ]
+            if near:
+                from rapidfuzz import fuzz, process
 
-            fuzzy = process.extract(
-                lowered,
-                [low for low, _ in ordered],
-                scorer=fuzz.WRatio,
-                limit=limit - len(chosen),
-                score_cutoff=80,
-            )
-            for _, _, i in fuzzy:
-                chosen.setdefault(ordered[i][1], None)
+                matches = process.extract(
+                    lowered,
+                    [ordered[i][0] for i in near],
+                    scorer=fuzz.ratio,
+                    limit=limit - len(chosen),
+                    score_cutoff=80,
+                )
+                for _, _, j in matches:
+                    chosen.setdefault(ordered[near[j]][1], None)
         return list(chosen)
+
+    def _search_blobs(self) -> _Blobs:
+        """All symbol names (and their initials) joined in one string each; rebuilt when many
+        names were added since (removed names are filtered out at search time)."""
+        if self._blobs is None or len(self._blobs.added) > _MAX_ADDED:
+            ordered = self._sorted or []
+            lows = [low for low, _ in ordered]
+            starts = list(itertools.accumulate((len(low) + 1 for low in lows), initial=1))
+            # Initials padded to their name's length, so one offset table serves both blobs.
+            padded = (_initials(name).ljust(len(low))[: len(low)] for low, name in ordered)
+            self._blobs = _Blobs(
+                "\n" + "\n".join(lows) + "\n",
+                "\n" + "\n".join(padded) + "\n",
+                starts[:-1],
+                [name for _, name in ordered],
+                set(),
+            )
+        return self._blobs
+
+    def symbol_names(self) -> list[str]:
+        """Every distinct definition name (a copy)."""
+        return list(self._symbol_names)
+
+
+def prepare_search(names: Iterable[str]) -> None:
+    """Work out the camel-case initials of names ahead of the first search; safe to run in a
+    worker thread (it only fills a cache)."""
+    for name in names:
+        _initials(name)
+
+
+class _Blobs(NamedTuple):
+    lower: str
+    initials: str
+    starts: list[int]
+    names: list[str]
+    added: set[str]
+
+
+# Names added after the blobs were built are scanned one by one up to this many.
+_MAX_ADDED = 2000
+
+
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+_INITIALS: dict[str, str] = {}
+
+
+def _words(name: str) -> list[str]:
+    """The words of a camelCase, PascalCase or snake_case name."""
+    return _WORD.findall(name)
+
+
+def _initials(name: str) -> str:
+    """Lowercase first letters of a name's words: FlatParamHandle → fph."""
+    found = _INITIALS.get(name)
+    if found is None:
+        found = "".join(w[0] for w in _WORD.findall(name)).lower()
+        if len(_INITIALS) < 1_000_000:
+            _INITIALS[name] = found
+    return found
+
+
+def _words_match(query_words: list[str], name_words: list[str], initials: str) -> bool:
+    """Each query word starts the name word it lines up with (a bare initials query matches
+    by its letters alone)."""
+    if len(query_words) <= 1:
+        return True
+    letters = "".join(w[0] for w in name_words).lower()
+    at = letters.find(initials)
+    if at < 0:
+        return False
+    for q, w in zip(query_words, name_words[at:], strict=False):
+        if not w.lower().startswith(q.lower()):
+            return False
+    return True
+
+
+def _find_all(blob: str, needle: str, starts: list[int], cap: int = 5000) -> Iterator[int]:
+    """Indexes of the entries of a newline-joined blob that contain ``needle``, each once."""
+    if not needle or "\n" in needle:
+        return
+    position = blob.find(needle)
+    found = 0
+    last = -1
+    while position >= 0 and found < cap:
+        entry = bisect.bisect_right(starts, position) - 1
+        if entry != last and entry >= 0:
+            yield entry
+            found += 1
+            last = entry
+        # Skip to the next entry: one answer per name is enough.
+        position = blob.find(needle, blob.find("\n", position) + 1)
 
 
 def _suffixes(module: str) -> Iterator[str]:
