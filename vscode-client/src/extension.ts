@@ -104,7 +104,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         }, 300);
       }
     }),
-    { dispose: () => clearTimeout(restartTimer) },
+    {
+      dispose: () => {
+        clearTimeout(restartTimer);
+      },
+    },
   );
 
   await serialized(startClient);
