@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from kwdocs.config import load_settings
 from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import LOCK_NAME, TEMP_PREFIX, export_lock, export_workspace
@@ -134,7 +133,8 @@ def big_workspace(root: Path, files: int, version: str) -> Path:
         path = root / f"pkg{i % 10}" / f"mod_{i}.py"
         path.parent.mkdir(parents=True, exist_ok=True)
         body = "".join(
-            f"def {version}_{i}_{j}(x):\n    '''Function {j} of {version}.'''\n    return x + {j}\n\n"
+            f"def {version}_{i}_{j}(x):\n    '''Function {j} of {version}.'''\n"
+            f"    return x + {j}\n\n"
             for j in range(30)
         )
         path.write_text(f'"""Module {i}, {version}."""\n\nimport os\n\n{body}')
