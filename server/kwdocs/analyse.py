@@ -78,8 +78,15 @@ class ModuleMap:
             for start in range(1, len(parts)):
                 suffixes[".".join(parts[start:])].add(path)
         self.suffixes = suffixes
+        self._memo: dict[str, str | None] = {}
 
     def path(self, module: str) -> str | None:
+        if module in self._memo:
+            return self._memo[module]
+        found = self._memo[module] = self._path(module)
+        return found
+
+    def _path(self, module: str) -> str | None:
         found = self.exact.get(module)
         if found is not None:
             return found
