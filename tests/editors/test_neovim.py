@@ -57,6 +57,15 @@ from shapes.geometry import Circle
 
 LABEL, DISC = "𝜋 r²", Circle(2.0)
 '''
+TYPED = [
+    "",
+    "",
+    "def brand_new():",
+    '    """Typed in Neovim, never saved."""',
+    "",
+    "",
+    "brand_new()",
+]
 README = """\
 # Shapes
 
@@ -169,6 +178,7 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
         workspace / "shapes" / "use.py",
         workspace / "README.md",
     )
+    kw_page = workspace / OUT / "shapes" / "geometry.py_kw.md"
     position = {"line": 5, "needle": "Circle(2.0)"}
     spec = {
         "cmd": [
@@ -209,9 +219,45 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
                 "path": str(use),
                 "params": {"command": "kwdocs.server.exportAll"},
             },
+            # :KwdocsExport of docs/neovim.md: a second export, over an unchanged tree.
+            {"name": "user_command", "user_command": "KwdocsExport"},
+            {
+                "name": "workspace_symbol",
+                "method": "workspace/symbol",
+                "path": str(use),
+                "params": {"query": "Circ"},
+            },
+            {
+                "name": "document_symbol",
+                "method": "textDocument/documentSymbol",
+                "path": str(geometry),
+                "filetype": "python",
+                "params": {"textDocument": {"uri": geometry.as_uri()}},
+            },
+            # From a generated page back to the source.
+            {
+                "name": "page_hover",
+                "method": "textDocument/hover",
+                "path": str(kw_page),
+                "filetype": "markdown",
+                "at": {"needle": "**`Circle`**", "offset": 3},
+            },
+            {
+                "name": "page_definition",
+                "method": "textDocument/definition",
+                "path": str(kw_page),
+                "at": {"needle": "**`Circle`**", "offset": 3},
+            },
+            # Typed and not saved: hover answers from the buffer.
+            {"name": "edit", "path": str(use), "before": 6, "insert": TYPED},
+            {
+                "name": "edited_hover",
+                "method": "textDocument/hover",
+                "path": str(use),
+                "at": {"line": 12, "needle": "brand_new()"},
+            },
         ],
         "user_command_file": str(snippet),
-        "user_command": "KwdocsExport",
         "result": str(tmp_path / "result.json"),
         "lsp_log_level": "debug",
         "watchdog_ms": 120_000,
@@ -276,6 +322,32 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
     messages = [n["message"] for n in steps["user_command"]["notifications"]]
     report = messages[-1]
     assert f"{summary['files']} files, 0 pages written, {len(pages)} unchanged" in report, messages
+
+    symbols = steps["workspace_symbol"]
+    assert symbols.get("error") is None, symbols
+    circles = [s for s in symbols["result"] if s["name"] == "Circle"]
+    assert circles, symbols["result"]
+    assert circles[0]["location"]["uri"] == geometry.as_uri()
+
+    outline = steps["document_symbol"]
+    assert outline.get("error") is None, outline
+    tops = {s["name"]: s for s in outline["result"]}
+    assert "Circle" in tops, outline["result"]
+    # Neovim advertises hierarchical document symbols: methods sit inside their class.
+    assert {c["name"] for c in tops["Circle"].get("children", [])} >= {"__init__", "area"}
+
+    page_hover = steps["page_hover"]
+    assert page_hover.get("error") is None and page_hover["result"], page_hover
+    assert "A circle with a radius, measured in metres." in _hover_text(page_hover["result"])
+    page_definition = steps["page_definition"]
+    assert page_definition.get("error") is None and page_definition["result"], page_definition
+    assert (geometry.as_uri(), circle.line - 1) in _locations(page_definition["result"])
+
+    assert steps["edit"]["modified"] is True
+    edited = steps["edited_hover"]
+    assert edited.get("error") is None and edited["result"], edited
+    assert "Typed in Neovim, never saved." in _hover_text(edited["result"])
+    assert "brand_new" not in use.read_text(encoding="utf-8")
 
     assert steps["exit"]["code"] == 0, steps["exit"]
 

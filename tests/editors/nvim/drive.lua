@@ -61,11 +61,22 @@ end
 local function position_at(buf, target)
   -- Put the cursor on the needle and let Neovim compute the LSP position, as a key mapping
   -- would: the character offset then goes through Neovim's own UTF-16 conversion.
-  local line = vim.api.nvim_buf_get_lines(buf, target.line - 1, target.line, true)[1]
+  local number = target.line
+  if number == nil then
+    -- No line given: the first line holding the needle (pages written during the run).
+    for i, text in ipairs(vim.api.nvim_buf_get_lines(buf, 0, -1, true)) do
+      if text:find(target.needle, 1, true) then
+        number = i
+        break
+      end
+    end
+    assert(number, ('%q not found in %s'):format(target.needle, vim.api.nvim_buf_get_name(buf)))
+  end
+  local line = vim.api.nvim_buf_get_lines(buf, number - 1, number, true)[1]
   local start = line:find(target.needle, 1, true)
-  assert(start, ('%q not found on line %d: %q'):format(target.needle, target.line, line))
+  assert(start, ('%q not found on line %d: %q'):format(target.needle, number, line))
   vim.api.nvim_win_set_buf(0, buf)
-  vim.api.nvim_win_set_cursor(0, { target.line, start - 1 + (target.offset or 0) })
+  vim.api.nvim_win_set_cursor(0, { number, start - 1 + (target.offset or 0) })
   return vim.lsp.util.make_position_params()
 end
 
@@ -88,6 +99,23 @@ local function open(path, filetype)
   -- Under -u NONE there is no filetype detection.
   vim.api.nvim_buf_set_option(buf, 'filetype', filetype)
   return buf
+end
+
+local function run_user_command(command)
+  -- A user command of docs/neovim.md (dofile'd before), run as a user would; it reports
+  -- through vim.notify.
+  local before = #results.notifications
+  vim.cmd(command)
+  wait_for(':' .. command .. ' to report', spec.request_timeout_ms, function()
+    for i = before + 1, #results.notifications do
+      if results.notifications[i].message:find('written', 1, true)
+        or results.notifications[i].level >= vim.log.levels.WARN then
+        return true
+      end
+    end
+    return false
+  end)
+  return { notifications = { unpack(results.notifications, before + 1) } }
 end
 
 local function main()
@@ -128,6 +156,10 @@ local function main()
     offset_encoding = client.offset_encoding,
   })
 
+  if spec.user_command_file then
+    dofile(spec.user_command_file)
+  end
+
   local buffers = {}
   for _, document in ipairs(spec.open) do
     local buf = open(document.path, document.filetype)
@@ -135,8 +167,8 @@ local function main()
     buffers[document.path] = buf
   end
 
-  -- Hover on the open file must work at once; the other files arrive with the background
-  -- indexing, whose work-done progress ends with kind 'end'.
+  -- The hovers below name keywords of files that are not open: wait until the background
+  -- indexing is over (its work-done progress ends with kind 'end').
   wait_for('the indexing progress to end', spec.index_timeout_ms, function()
     for _, event in ipairs(results.progress) do
       if event.kind == 'end' then
@@ -149,25 +181,22 @@ local function main()
 
   for _, case in ipairs(spec.requests) do
     local buf = buffers[case.path]
-    local params = case.params or position_at(buf, case.at)
-    step(case.name, request(client, case.method, params, buf))
-  end
-
-  if spec.user_command_file then
-    -- The :KwdocsExport of docs/neovim.md, run as a user would.
-    dofile(spec.user_command_file)
-    local before = #results.notifications
-    vim.cmd(spec.user_command)
-    wait_for(':' .. spec.user_command .. ' to report', spec.request_timeout_ms, function()
-      for i = before + 1, #results.notifications do
-        if results.notifications[i].message:find('written', 1, true)
-          or results.notifications[i].level >= vim.log.levels.WARN then
-          return true
-        end
-      end
-      return false
-    end)
-    step('user_command', { notifications = { unpack(results.notifications, before + 1) } })
+    if buf == nil and case.path then
+      -- A file first opened here (a page the export wrote): open and attach it now.
+      buf = open(case.path, case.filetype)
+      vim.lsp.buf_attach_client(buf, client_id)
+      buffers[case.path] = buf
+    end
+    if case.user_command then
+      step(case.name, run_user_command(case.user_command))
+    elseif case.insert then
+      -- Typed, not saved: the server must answer from the buffer (didChange), not the disk.
+      vim.api.nvim_buf_set_lines(buf, case.before - 1, case.before - 1, true, case.insert)
+      step(case.name, { modified = vim.api.nvim_buf_get_option(buf, 'modified') })
+    else
+      local params = case.params or position_at(buf, case.at)
+      step(case.name, request(client, case.method, params, buf))
+    end
   end
 
   -- A clean shutdown: shutdown request, exit notification, the process ends with status 0.
