@@ -338,6 +338,24 @@ async function runCommand(title) {
   await page.keyboard.press('Enter');
 }
 
+/** The text of the first notification matching `pattern`, or what was shown instead. */
+async function toastText(pattern, seconds = 30) {
+  const toast = page.locator('.notification-toast', { hasText: pattern });
+  try {
+    await toast.first().waitFor({ state: 'visible', timeout: seconds * 1000 });
+    await sleep(700); // let it finish sliding in before the screenshot
+    return (await toast.first().innerText()).replace(/\s+/g, ' ').trim();
+  } catch (error) {
+    const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
+    return `${error.message.split('\n')[0]}; notifications: ${JSON.stringify(toasts)}`;
+  }
+}
+
+async function clearNotifications() {
+  await runCommand('Notifications: Clear All Notifications');
+  await page.locator('.notification-toast').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => {});
+}
+
 function copyServerLogs(userData) {
   // The extension's log output channel is a file under the user data logs.
   const found = [];
@@ -489,11 +507,38 @@ async function main() {
       definition.position,
     );
 
-    // Export from the command palette.
+    // The other palette commands, with shapes.py as the active editor.
     await page.keyboard.press('Escape');
+    await runCommand('kwdocs: Export pages of this file');
+    const fileToast = await toastText(/kwdocs: exported the pages of|exportFile failed/);
+    await screenshot('export-file');
+    check(
+      'export of this file reports its pages',
+      /kwdocs: exported the pages of shapes\.py — \d+ written, \d+ unchanged/.test(fileToast),
+      fileToast,
+    );
+    await runCommand('kwdocs: Re-index workspace');
+    const reindexToast = await toastText(/kwdocs: indexed|reindex failed/);
+    await screenshot('reindex');
+    check('re-index reports files and keywords', /kwdocs: indexed 3 files, [1-9]\d* keywords/.test(reindexToast), reindexToast);
+    await runCommand('kwdocs: Show debug information');
+    let debugText = '';
+    try {
+      debugText = await waitFor('the debug information', 20, async () => {
+        const text = await page.locator('.editor-instance .view-lines').first().innerText();
+        return text.includes('"version"') ? text : false;
+      });
+    } catch (error) {
+      debugText = error.message;
+    }
+    await screenshot('debug-info');
+    check('debug information opens as JSON', debugText.includes('"version"') && debugText.includes('"folders"'), debugText.slice(0, 300));
+    await clearNotifications();
+
+    // Export from the command palette.
     await runCommand('kwdocs: Export documentation pages');
     await screenshot('export-command');
-    const toast = page.locator('.notification-toast', { hasText: 'kwdocs: exported' });
+    const toast = page.locator('.notification-toast', { hasText: /kwdocs: exported \d+ files?/ });
     const failed = page.locator('.notification-toast', { hasText: 'kwdocs.server.exportAll failed' });
     let notification = '';
     try {
@@ -548,18 +593,9 @@ async function main() {
     const bare = path.join(path.dirname(dirs.workspace), 'bare-venv');
     const venv = spawnSync(PYTHON, ['-m', 'venv', '--without-pip', bare], { encoding: 'utf8', timeout: 60_000 });
     if (venv.status !== 0) throw new Error(`python -m venv failed: ${venv.stderr}`);
-    await page.keyboard.press('Escape');
+    await clearNotifications();
     await setSettingInUi('kwdocs.server.pythonPath', 'Python Path', path.join(bare, 'bin', 'python'));
-    const startError = page.locator('.notification-toast', { hasText: 'cannot import kwdocs' });
-    let message = '';
-    try {
-      await startError.first().waitFor({ state: 'visible', timeout: 30_000 });
-      message = (await startError.first().innerText()).replace(/\s+/g, ' ').trim();
-    } catch (error) {
-      const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
-      message = `${error.message.split('\n')[0]}; notifications: ${JSON.stringify(toasts)}`;
-    }
-    await sleep(700);
+    const message = await toastText('cannot import kwdocs');
     await screenshot('server-cannot-start');
     check(
       'a Python without kwdocs gets a message with the fix',
