@@ -280,6 +280,13 @@ class KeywordIndex:
             )
         return self._blobs
 
+    def warm_search(self) -> None:
+        """Build the search structures now rather than on the first query."""
+        if self._sorted is None:
+            self._sorted = sorted((n.lower(), n) for n in self._symbol_names)
+            self._blobs = None
+        self._search_blobs()
+
     def symbol_names(self) -> list[str]:
         """Every distinct definition name (a copy)."""
         return list(self._symbol_names)

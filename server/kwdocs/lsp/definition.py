@@ -205,6 +205,7 @@ async def handle(server: Any, params: types.DefinitionParams) -> list[types.Loca
         return None
     text, word = found
     home, context, is_page = server.context_of(doc)
+    server.preload_imports(home, context, word)
     line = None if is_page else params.position.line + 1
     candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
     if candidates and check_moved(server, candidates[0].folder, candidates[0].path):

@@ -178,6 +178,7 @@ def handle(server: Any, params: types.HoverParams) -> types.Hover | None:
     if cached is not None:
         return cached
     home, context, is_page = server.context_of(doc)
+    server.preload_imports(home, context, word)
     candidates = server.resolver.resolve(
         server.state.folders, home, context, word, None if is_page else line_no + 1
     )

@@ -77,6 +77,34 @@ def word_at(line: str, col: int) -> Word | None:
     return Word(tuple(segments), start, end, attribute)
 
 
+def in_string(line: str, col: int) -> bool:
+    """True when code point ``col`` of a Python line lies inside a string literal that opens
+    on that line (words in strings are data, not names)."""
+    quote = ""
+    i = 0
+    size = len(line)
+    while i < size and i <= col:
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if line.startswith(quote, i):
+                if i + len(quote) > col:
+                    return True
+                i += len(quote)
+                quote = ""
+                continue
+        elif char == "#":
+            return False
+        elif char in "'\"":
+            quote = line[i : i + 3] if line.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        i += 1
+    return bool(quote)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One answer: a keyword of a folder's file, and how sure the resolution is."""
@@ -213,7 +241,8 @@ class Resolver:
             chains = []
             if segments[0] in names:
                 chains.append(names[segments[0]].split(".") + segments[1:])
-            if record is None or segments[0] not in names or len(segments) > 1:
+            if len(segments) > 1 and (record is None or segments[0] not in names):
+                # A dotted name not bound by an import: maybe fully qualified (pkg.mod.Name).
                 chains.append(segments)
             for chain in chains:
                 for path, keyword in by_module(index, chain):

@@ -79,6 +79,8 @@ class WorkProgress:
         self._send(types.WorkDoneProgressEnd(message=message or None))
 
     def _send(self, value: Any) -> None:
+        if getattr(self.server, "exiting", False):
+            return
         try:
             self.server.progress(types.ProgressParams(token=self.token, value=value))
         except Exception:  # the client is gone; nothing to tell
@@ -95,6 +97,8 @@ class StatusNotifier:
     def send(
         self, state: str, files: int, total: int, keywords: int, message: str | None = None
     ) -> None:
+        if getattr(self.server, "exiting", False):
+            return
         now = time.monotonic()
         if state == "indexing" and now - self._last < THROTTLE and files not in (0, total):
             return

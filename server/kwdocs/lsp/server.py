@@ -21,7 +21,7 @@ from typing import Any, ClassVar, TypeVar
 from kwdocs import __version__
 from kwdocs.lsp import settings as settings_mod
 from kwdocs.lsp.indexing import Pools, index_folder
-from kwdocs.lsp.lookup import Resolver, Word, word_at
+from kwdocs.lsp.lookup import Resolver, Word, in_string, word_at
 from kwdocs.lsp.pagegen import PageGenerator
 from kwdocs.lsp.positions import UTF16, to_points
 from kwdocs.lsp.progress import StatusNotifier
@@ -105,6 +105,12 @@ class KwdocsServer(LanguageServer):
         self.hover_cache: dict[tuple[Any, ...], Any] = {}
         self._jedi: Any = None
         self._anchors: Any = None
+        self.exiting = False
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log only: pygls would show every internal error to the user (and recurse when the
+        connection is gone)."""
+        log.debug("server error (%s): %s", getattr(source, "__name__", source), error)
 
     # ---- helpers used by the feature modules -----------------------------------------------
 
@@ -188,8 +194,36 @@ class KwdocsServer(LanguageServer):
         text = doc.line(line_no)
         if text is None:
             return None
-        word = word_at(text, to_points(text, character, self.encoding))
-        return (text, word) if word is not None else None
+        col = to_points(text, character, self.encoding)
+        word = word_at(text, col)
+        if word is None or (doc.language == "python" and in_string(text, word.start)):
+            return None
+        return text, word
+
+    def preload_imports(self, home: Folder | None, context: Any, word: Word) -> None:
+        """While a folder is still being indexed, extract the module a name is imported from
+        right away (it is small and the user is looking at it) so the answer is precise."""
+        if home is None or context is None or home.state == "ready":
+            return
+        target = self.resolver.bindings_of(context).get(word.segments[0])
+        if not target:
+            return
+        parts = target.split(".")
+        index = home.index
+        for cut in range(len(parts), 0, -1):
+            module = parts[:cut]
+            if index.module_path(".".join(module)) is not None:
+                return
+            for rel in ("/".join(module) + ".py", "/".join(module) + "/__init__.py"):
+                if rel in home.buffers or not os.path.isfile(home.full_path(rel)):
+                    continue
+                from kwdocs.extract import read_and_extract
+                from kwdocs.model import FileRecord
+
+                outcome = read_and_extract(str(home.root), rel, home.settings.max_file_size)
+                if isinstance(outcome, FileRecord):
+                    index.update(outcome)
+                    return
 
     def send_status(self) -> None:
         """``kwdocs/status`` summing every folder."""
@@ -295,7 +329,17 @@ class KwdocsServer(LanguageServer):
             self, folder, lambda final: self.send_status(), self.pools, first
         )
         self.hover_cache.clear()
+        if folder.state == "ready":
+            self.spawn(self._warm_search(folder))
         return result
+
+    async def _warm_search(self, folder: Folder) -> None:
+        """Prepare symbol search off the loop (name initials), then its joined tables."""
+        from kwdocs.index import prepare_search
+        from kwdocs.lsp.background import run_daemon
+
+        await run_daemon(prepare_search, folder.index.symbol_names(), name="kwdocs-warm")
+        folder.index.warm_search()
 
     def schedule_reload(self, folder: Folder) -> None:
         async def reload() -> None:
@@ -392,6 +436,10 @@ def create_server() -> KwdocsServer:
             if folder.cancel is not None:
                 folder.cancel.set()
         ls.close()
+
+    @server.feature(types.EXIT)
+    def exit_(ls: KwdocsServer, params: Any) -> None:
+        ls.exiting = True  # nothing may be written once pygls closes stdout
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @safe()
@@ -523,7 +571,7 @@ class ClientLogHandler(logging.Handler):
         self.loop_thread: int | None = None
 
     def emit(self, record: logging.LogRecord) -> None:
-        if self.loop is None or self.server.protocol.writer is None:
+        if self.loop is None or self.server.protocol.writer is None or self.server.exiting:
             return
         try:
             level = max((lvl for lvl in self._TYPES if lvl <= record.levelno), default=10)

@@ -115,12 +115,29 @@ def _contains(outer: types.Range, inner: types.Range) -> bool:
     ) and (inner.end.line, inner.end.character) <= (outer.end.line, outer.end.character)
 
 
+def _search(folder: Any, query: str) -> list[Any]:
+    """Ranked definitions of a folder; ``mod.Name`` or ``Class.meth`` narrows by the dotted
+    prefix (falling back to the last part alone)."""
+    query = query.strip()
+    if "." not in query.strip("."):
+        return folder.index.search(query.strip("."), WORKSPACE_LIMIT)
+    head, _, last = query.rpartition(".")
+    found = folder.index.search(last, WORKSPACE_LIMIT * 4)
+    head = head.lower()
+    narrowed = []
+    for definition in found:
+        record = folder.index.get(definition.path)
+        module = record.module if record is not None else ""
+        full = f"{module}.{definition.keyword.qualname}".lower()
+        if head in full.rpartition(".")[0]:
+            narrowed.append(definition)
+    return (narrowed or found)[:WORKSPACE_LIMIT]
+
+
 def workspace_symbols(server: Any, params: types.WorkspaceSymbolParams) -> Any:
     query = params.query if isinstance(params.query, str) else ""
     encoding = server.encoding
-    per_folder = [
-        (folder, folder.index.search(query, WORKSPACE_LIMIT)) for folder in server.state.folders
-    ]
+    per_folder = [(folder, _search(folder, query)) for folder in server.state.folders]
     # Interleave the folders' ranked lists so the best of each comes first.
     merged = []
     for position in range(WORKSPACE_LIMIT):
