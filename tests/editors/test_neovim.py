@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kwdocs import __version__
 from kwdocs.extract import extract_bytes
 from kwdocs.pages import page_links
 
@@ -48,14 +49,14 @@ class Circle:
         """The area enclosed by the circle."""
         return math.pi * self.radius**2
 '''
-# A character outside the BMP before the name: Neovim sends UTF-16 offsets, which differ here
-# from code points and bytes.
+# Characters outside the BMP before the name: Neovim sends UTF-16 offsets, here 8 units more
+# than code points (and more again in bytes), so a server that confuses them misses the name.
 USE = '''\
 """Uses the geometry module."""
 
 from shapes.geometry import Circle
 
-LABEL, DISC = "𝜋 r²", Circle(2.0)
+LABEL, DISC = "𝜋𝜋𝜋𝜋𝜋𝜋𝜋𝜋 r²", Circle(2.0)
 '''
 TYPED = [
     "",
@@ -84,12 +85,15 @@ def _nvim() -> str:
     return found
 
 
-def _export_command_snippet() -> str:
-    """The Lua block of docs/neovim.md that follows its ``<!-- test: KwdocsExport -->`` mark."""
+def _user_commands() -> str:
+    """The Lua blocks of docs/neovim.md marked for testing, in one chunk as in an init.lua."""
     text = NEOVIM_DOC.read_text(encoding="utf-8")
-    match = re.search(r"<!-- test: KwdocsExport -->\s*```lua\n(.*?)\n```", text, re.DOTALL)
-    assert match, "docs/neovim.md lost the marked :KwdocsExport block"
-    return match.group(1)
+    blocks = []
+    for mark in ("KwdocsExport", "more commands"):
+        match = re.search(rf"<!-- test: {mark} -->\s*```lua\n(.*?)\n```", text, re.DOTALL)
+        assert match, f"docs/neovim.md lost the block marked {mark!r}"
+        blocks.append(match.group(1))
+    return "\n".join(blocks)
 
 
 def _lua_blocks() -> list[str]:
@@ -172,14 +176,15 @@ def workspace(tmp_path: Path) -> Path:
 def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Path) -> None:
     nvim = _nvim()
     snippet = tmp_path / "kwdocs_export.lua"
-    snippet.write_text(_export_command_snippet(), encoding="utf-8")
+    snippet.write_text(_user_commands(), encoding="utf-8")
     geometry, use, readme = (
         workspace / "shapes" / "geometry.py",
         workspace / "shapes" / "use.py",
         workspace / "README.md",
     )
     kw_page = workspace / OUT / "shapes" / "geometry.py_kw.md"
-    position = {"line": 5, "needle": "Circle(2.0)"}
+    # The cursor on the last letter of the name, as a user leaves it after typing it.
+    position = {"line": 5, "needle": "Circle(2.0)", "offset": 5}
     spec = {
         "cmd": [
             sys.executable,
@@ -192,7 +197,8 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
             str(tmp_path / "server.log"),
         ],
         "root": str(workspace),
-        # The settings as docs/neovim.md passes them: both ways the server reads settings.
+        # The settings as docs/neovim.md passes them. Neovim 0.7 answers workspace/configuration
+        # but does not announce it, so there init_options is what the server reads.
         "init_options": {"outputDir": OUT},
         "settings": {"kwdocs": {"outputDir": OUT}},
         "open": [
@@ -221,6 +227,18 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
             },
             # :KwdocsExport of docs/neovim.md: a second export, over an unchanged tree.
             {"name": "user_command", "user_command": "KwdocsExport"},
+            {
+                "name": "export_file_command",
+                "user_command": "KwdocsExportFile",
+                "path": str(geometry),
+                "filetype": "python",
+            },
+            {
+                "name": "debug_info",
+                "method": "workspace/executeCommand",
+                "path": str(use),
+                "params": {"command": "kwdocs.server.debugInfo"},
+            },
             {
                 "name": "workspace_symbol",
                 "method": "workspace/symbol",
@@ -280,7 +298,11 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
     circle = next(k for k in record.keywords if k.qualname == "Circle")
     docs_link, kw_link = page_links(workspace / OUT, record, circle)
     hover = steps["hover"]
-    assert hover.get("error") is None and hover["result"], hover
+    assert hover.get("error") is None, hover
+    assert hover["result"], (
+        f"hover is null at {hover['params']['position']} (UTF-16 columns, after 8 characters "
+        "outside the BMP): does the server read the column in another encoding?"
+    )
     text = _hover_text(hover["result"])
     assert "Circle" in text
     assert "A circle with a radius, measured in metres." in text
@@ -322,6 +344,27 @@ def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Pa
     messages = [n["message"] for n in steps["user_command"]["notifications"]]
     report = messages[-1]
     assert f"{summary['files']} files, 0 pages written, {len(pages)} unchanged" in report, messages
+
+    # :KwdocsExportFile on geometry.py: its pages (and its folders' pages), already up to date.
+    messages = [n["message"] for n in steps["export_file_command"]["notifications"]]
+    assert messages[-1].startswith("kwdocs: 0 pages written, "), messages
+    for page in ("shapes/geometry.py_docs.md", "shapes/geometry.py_kw.md"):
+        assert (out / page).as_uri() in messages[-1]
+
+    # The debug report shows what the server made of Neovim 0.7's capabilities.
+    debug = steps["debug_info"]
+    assert debug.get("error") is None, debug
+    report = debug["result"]
+    assert report["version"] == __version__
+    assert [Path(f["root"]) for f in report["folders"]] == [workspace]
+    assert report["folders"][0]["state"] == "ready"
+    assert Path(next(iter(report["settings"].values()))["out"]) == out
+    assert use.as_uri() in {d["uri"] for d in report["openDocuments"]}
+    assert report["positionEncoding"] == "utf-16"
+    capabilities = report["clientCapabilities"]
+    assert capabilities["workDoneProgress"]
+    assert capabilities["hierarchicalDocumentSymbols"]
+    assert not capabilities["watchedFilesDynamicRegistration"]
 
     symbols = steps["workspace_symbol"]
     assert symbols.get("error") is None, symbols
