@@ -82,3 +82,11 @@ def test_bad_setting_is_one_line_and_status_2(make_tree) -> None:
     result = kwdocs("index", str(root))
     assert result.returncode == 2
     assert result.stderr.startswith("kwdocs: error: definitionTarget: expected one of")
+
+
+def test_paths_on_the_command_line_are_relative_to_the_working_folder(make_tree) -> None:
+    root = make_tree({"src/pkg/shapes.py": SHAPES})
+    result = kwdocs("export", "src", "--out", "build/pages", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert (root / "build/pages/pkg/shapes.py_docs.md").is_file()
+    assert not (root / "src/build").exists()

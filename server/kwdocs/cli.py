@@ -27,11 +27,17 @@ def _settings(args: argparse.Namespace, root: str) -> Any:
         raise UsageError(f"ROOT does not exist: {root}")
     if not root_path.is_dir():
         raise UsageError(f"ROOT is not a folder: {root}")
+
+    def from_cwd(value: str | None) -> str | None:
+        # Paths typed on the command line are relative to where the user is, not to ROOT
+        # (which is how pyproject.toml and editor settings read them).
+        return str(Path(value).absolute()) if value else None
+
     overrides: dict[str, Any] = {
-        "outputDir": getattr(args, "out", None),
+        "outputDir": from_cwd(getattr(args, "out", None)),
         "maxFileSize": getattr(args, "max_file_size", None),
         "jobs": getattr(args, "jobs", None),
-        "cacheDir": getattr(args, "cache_dir", None),
+        "cacheDir": from_cwd(getattr(args, "cache_dir", None)),
     }
     try:
         settings = load_settings(root_path, overrides)
