@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import keyword as pykeyword
 import random
+import time
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from pathlib import Path
 from kwdocs.config import load_settings
 from kwdocs.index import KeywordIndex
 from kwdocs.indexer import index_root
+
+from benchmarks.stats import distribution
 
 
 @dataclass(frozen=True)
@@ -121,3 +124,22 @@ def edit_target(index: KeywordIndex, lines: int = 2800) -> str | None:
     if not python:
         return None
     return min(python, key=lambda r: (abs(r.lines - lines), -r.lines, r.path)).path
+
+
+def engine_latencies(
+    index: KeywordIndex, positions: list[Position], queries: list[tuple[str, str]]
+) -> dict[str, dict[str, float | int | None]]:
+    """The engine's share of hover and symbol search, without the server: index.lookup of
+    every hovered name, index.search of every query (in this process)."""
+    index.search("warm up")
+    lookups = []
+    for p in positions:
+        started = time.perf_counter()
+        index.lookup(p.name)
+        lookups.append(time.perf_counter() - started)
+    searches = []
+    for _, query in queries:
+        started = time.perf_counter()
+        index.search(query)
+        searches.append(time.perf_counter() - started)
+    return {"index.lookup": distribution(lookups), "index.search": distribution(searches)}

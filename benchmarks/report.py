@@ -44,8 +44,8 @@ def _verdict(value: float | None, limit: float, unit: str = "") -> str:
     if value <= limit:
         return "met"
     if unit == "×":
-        return f"MISSED by {value - limit:.2f}× ({value / limit:.2f} of the limit)"
-    return f"MISSED by {value / limit:.1f}×"
+        return f"MISSED: {value:.2f}× vs {limit}× ({value / limit:.2f} times the limit)"
+    return f"MISSED: {value / limit:.1f} times the limit"
 
 
 def _medians(runs: list[dict[str, Any]], key: str) -> float | None:
@@ -164,9 +164,28 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     else:
         missing(FIGURES[6], "≤ 30 ms", skipped.get("server", "no run"))
 
-    rss = median([r["rss"]["server_mib"] for r in lat if r.get("rss", {}).get("server_mib")])
-    if rss is not None:
-        rows.append(Row(FIGURES[7], "≤ 150 MiB", f"{rss:.0f} MiB", _verdict(rss, 150)))
+    ready_rss = median(
+        [r["rss_ready"]["server_mib"] for r in lat if r.get("rss_ready", {}).get("server_mib")]
+    )
+    used_rss = median([r["rss"]["server_mib"] for r in lat if r.get("rss", {}).get("server_mib")])
+    if ready_rss is None and used_rss is not None:
+        rows.append(
+            Row(
+                FIGURES[7],
+                "≤ 150 MiB",
+                f"{used_rss:.0f} MiB after the latency run",
+                _verdict(used_rss, 150),
+            )
+        )
+    elif ready_rss is not None and used_rss is not None:
+        rows.append(
+            Row(
+                FIGURES[7],
+                "≤ 150 MiB",
+                f"{ready_rss:.0f} MiB at ready; {used_rss:.0f} MiB after the latency run",
+                f"at ready: {_verdict(ready_rss, 150)}; after use: {_verdict(used_rss, 150)}",
+            )
+        )
     else:
         index_peak = _medians(main.get("cold_index", []), "peak_memory_mib")
         detail = f"`kwdocs index` peak {index_peak:.0f} MiB" if index_peak else "–"
@@ -177,14 +196,18 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
         )
 
     export = main.get("export", [])
-    cold_export = median([r["cold"]["wall"] for r in export if r.get("cold")])
+    # In-process seconds on both sides of the ratio, as for the cold index.
+    cold_export = median(
+        [r["cold"]["summary"].get("seconds", r["cold"]["wall"]) for r in export if r.get("cold")]
+    )
     if cold_export is not None and floor:
         ratio = cold_export / floor
+        wall = median([r["cold"]["wall"] for r in export if r.get("cold")])
         rows.append(
             Row(
                 FIGURES[8],
                 "≤ 1.5 × ast floor",
-                f"{_s(cold_export)} = {ratio:.2f} × floor",
+                f"{_s(cold_export)} = {ratio:.2f} × floor ({_s(wall)} wall)",
                 _verdict(ratio, 1.5, "×"),
             )
         )

@@ -40,6 +40,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=400, help="workspace/symbol queries")
     parser.add_argument("--edits", type=int, default=20, help="edit → hover repetitions")
     parser.add_argument("--no-scaling", action="store_true", help="skip the 1/8…all series")
+    parser.add_argument("--scaling-runs", type=int, default=1, help="repetitions per size")
     parser.add_argument("--no-server", action="store_true", help="skip the server figures")
     parser.add_argument("--no-export", action="store_true", help="skip the export figures")
     parser.add_argument(
@@ -176,6 +177,7 @@ def server_figures(root: Path, work: Path, args: argparse.Namespace) -> dict[str
             )
     edit_path = P.edit_target(index)
     target = _first_hover_target(index, root)
+    engine_side = P.engine_latencies(index, picked, queries)
     logs = work / "server-stderr.log"
     del index
     out: dict[str, Any] = {
@@ -185,6 +187,7 @@ def server_figures(root: Path, work: Path, args: argparse.Namespace) -> dict[str
         "positions": len(picked),
         "position_files": len({p.path for p in picked}),
         "first_hover_target": target.__dict__ if target else None,
+        "engine_latencies": engine_side,
     }
     for i in range(args.runs):
         say(f"server: warm start {i + 1}/{args.runs}")
@@ -252,11 +255,10 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
     if export:
         cold = []
         for _ in range(runs):
-            cold.append(
-                engine.kwdocs_export(
-                    root, _fresh(work / "export-out"), _fresh(work / "export-cache")
-                )["wall"]
+            done = engine.kwdocs_export(
+                root, _fresh(work / "export-out"), _fresh(work / "export-cache")
             )
+            cold.append(done["summary"].get("seconds", done["wall"]))
         point["export_cold"] = median(cold)
     return point
 
@@ -332,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"torch 1/{denominator}",
                     corpora.torch_subset(denominator),
                     work,
-                    args.runs,
+                    args.scaling_runs,
                     with_export,
                 )
             )
@@ -345,11 +347,16 @@ def main(argv: list[str] | None = None) -> int:
             "cold_index": median([r["seconds"] for r in main_results["cold_index"]]),
             "ctags": median([r["seconds"] for r in main_results["ctags"]]),
             "warm_index": median([r["seconds"] for r in main_results["warm_index"]]),
-            "export_cold": median([r["cold"]["wall"] for r in main_results.get("export", [])]),
+            "export_cold": median(
+                [
+                    r["cold"]["summary"].get("seconds", r["cold"]["wall"])
+                    for r in main_results.get("export", [])
+                ]
+            ),
         }
         results["scaling"].append(main_point)
         results["scaling"].append(
-            scaling_point("stdlib", corpora.stdlib_tree(), work, args.runs, with_export)
+            scaling_point("stdlib", corpora.stdlib_tree(), work, args.scaling_runs, with_export)
         )
 
     results["load"]["end"] = load_average()
@@ -399,4 +406,11 @@ def _context(main_results: dict[str, Any]) -> str:
     warm_wall = median([r["wall"] for r in main_results.get("warm_index", [])])
     if warm_wall is not None:
         lines.append(f"`kwdocs index` warm wall (process start to exit): {warm_wall:.2f} s")
+    engine_side = main_results.get("server", {}).get("engine_latencies")
+    if engine_side:
+        for name, figures in engine_side.items():
+            lines.append(
+                f"in-process {name}: p50 {figures['p50'] * 1000:.2f} ms, "
+                f"p99 {figures['p99'] * 1000:.2f} ms over {figures['count']} calls"
+            )
     return "\n".join(lines)

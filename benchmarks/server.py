@@ -60,7 +60,9 @@ class Session:
         self.root = root
         self.cache_dir = cache_dir
         self.logs = logs
-        self.client = LspClient()
+        # Pages the server writes on demand go to the scratch folder, never into the corpus.
+        self.options = {"outputDir": str(cache_dir.parent / "server-pages")}
+        self.client = LspClient(settings=self.options)
         self.initialize_answered = 0.0
         self.initialized_sent = 0.0
         self.ready_at: float | None = None
@@ -70,7 +72,8 @@ class Session:
     async def start(self) -> None:
         await self.client.start(SERVER, kwdocs_env(self.cache_dir), self.logs)
         self._ready = self.client.wait_for(_is_ready)
-        await self.client.request("initialize", initialize_params(self.root), timeout=60)
+        params = initialize_params(self.root, self.options)
+        await self.client.request("initialize", params, timeout=60)
         self.initialize_answered = time.perf_counter()
         await self.client.notify("initialized", {})
         self.initialized_sent = time.perf_counter()
@@ -201,6 +204,7 @@ async def latencies(
     try:
         await session.start()
         await session.wait_ready()
+        out["rss_ready"] = session.rss()
         for path in sorted({p.path for p in positions}):
             await session.open(path)
         await asyncio.sleep(1.0)  # let the didOpen re-extractions settle
