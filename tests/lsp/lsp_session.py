@@ -31,6 +31,7 @@ class Session:
         self.roots = roots
         self.statuses: list[dict[str, Any]] = []
         self.registrations: list[types.RegistrationParams] = []
+        self.initialized: types.InitializeResult | None = None
 
     # ---- waiting -----------------------------------------------------------------------------
 
@@ -172,7 +173,7 @@ async def session(
     await client.start_io(sys.executable, "-m", "kwdocs", "serve", "--log-level", level)
     caps = capabilities or capabilities_for(profile)
     try:
-        await asyncio.wait_for(
+        state.initialized = await asyncio.wait_for(
             client.initialize_session(
                 types.InitializeParams(
                     capabilities=caps,

@@ -246,7 +246,8 @@ class KwdocsServer(LanguageServer):
 
     def on_initialize(self, params: types.InitializeParams) -> None:
         self.init_options = params.initialization_options
-        self.encoding = str(self.workspace.position_encoding or UTF16)
+        chosen = self.workspace.position_encoding or UTF16
+        self.encoding = str(getattr(chosen, "value", chosen))  # an enum member or a string
         folders = list(params.workspace_folders or [])
         if not folders:
             root_uri = params.root_uri
