@@ -176,7 +176,12 @@ def handle(server: Any, params: types.HoverParams) -> types.Hover | None:
     key = (doc.uri, doc.version, line_no, word.start, word.end, word.segments, generations)
     cached = server.hover_cache.get(key)
     if cached is not None:
-        return cached
+        result, folder, path = cached
+        if not check_moved(server, folder, path):  # a stat: clients without watchers
+            return result
+        server.hover_cache.pop(key, None)
+        generations = tuple(f.index.generation for f in server.state.folders)
+        key = (*key[:-1], generations)
     home, context, is_page = server.context_of(doc)
     server.preload_imports(home, context, word)
     candidates = server.resolver.resolve(
@@ -203,5 +208,5 @@ def handle(server: Any, params: types.HoverParams) -> types.Hover | None:
     )
     if len(server.hover_cache) > 1024:
         server.hover_cache.clear()
-    server.hover_cache[key] = result
+    server.hover_cache[key] = (result, best.folder, best.path)
     return result

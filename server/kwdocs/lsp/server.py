@@ -150,9 +150,9 @@ class KwdocsServer(LanguageServer):
             return None
         from kwdocs.lsp import sync
 
+        self.flush_edits()
         doc = self.state.documents.get(uri)
         if doc is not None:
-            sync.flush(doc)
             return doc
         path = uri_to_path(uri)
         if path is None:
@@ -174,6 +174,14 @@ class KwdocsServer(LanguageServer):
         if doc.record is None and not doc.generated:
             sync.extract_buffer(doc)
         return doc
+
+    def flush_edits(self) -> None:
+        """Re-extract every buffer with pending edits: answers never lag behind typing."""
+        from kwdocs.lsp import sync
+
+        for doc in self.state.documents.values():
+            if doc.dirty:
+                sync.flush(doc)
 
     def context_of(self, doc: Document) -> tuple[Folder | None, Any, bool]:
         """(home folder, record giving context, is a generated page) for a document."""
@@ -350,7 +358,7 @@ class KwdocsServer(LanguageServer):
         self.spawn(reload())
 
     async def settings_changed(self, pushed: Any) -> None:
-        if isinstance(pushed, dict) and settings_mod.options_from(pushed):
+        if settings_mod.options_from(pushed):
             self.pushed_settings = settings_mod.options_from(pushed)
         for folder in list(self.state.folders):
             if await self.load_folder_settings(folder) and self.started:

@@ -19,8 +19,20 @@ SECTION = "kwdocs"
 REQUEST_TIMEOUT = 3.0
 
 
+def plain(value: Any) -> Any:
+    """JSON values as dicts and lists: pygls hands some over as namedtuples."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
 def options_from(value: Any) -> dict[str, Any]:
     """The kwdocs settings in ``value``: ``{"kwdocs": {...}}`` or the section itself."""
+    value = plain(value)
     if not isinstance(value, dict):
         return {}
     inner = value.get(SECTION)
@@ -51,6 +63,7 @@ async def pull(server: Any, scope_uri: str | None) -> dict[str, Any] | None:
     except Exception as error:  # the client answered with an error: use the other layers
         log.warning("workspace/configuration failed: %s", error)
         return None
+    result = plain(result)
     if isinstance(result, list) and result and isinstance(result[0], dict):
         return options_from(result[0])
     return None

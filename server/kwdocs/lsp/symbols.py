@@ -135,6 +135,7 @@ def _search(folder: Any, query: str) -> list[Any]:
 
 
 def workspace_symbols(server: Any, params: types.WorkspaceSymbolParams) -> Any:
+    server.flush_edits()
     query = params.query if isinstance(params.query, str) else ""
     encoding = server.encoding
     per_folder = [(folder, _search(folder, query)) for folder in server.state.folders]

@@ -1,0 +1,166 @@
+"""Document sync and outside changes over stdio: unsaved edits change answers at once, an edit
+storm leaves the last edit, closing falls back to the disk, watched files and settings apply."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from lsp_session import NEOVIM, VSCODE, capabilities_for, hover_text, session
+from lsprotocol import types
+
+pytestmark = pytest.mark.asyncio
+
+
+async def _symbols(s, query: str) -> list[str]:
+    found = await s.request(types.WORKSPACE_SYMBOL, types.WorkspaceSymbolParams(query=query))
+    return [f"{x.name}@{x.location.uri.rsplit('/', 1)[-1]}" for x in found or []]
+
+
+async def test_unsaved_edits_change_hover_before_save(sample: Path):
+    square = sample / "pkg/square.py"
+    async with session(sample) as s:
+        await s.ready()
+        s.open(square)
+        assert "A square." in hover_text(await s.hover(square, 5, 8))
+        # '    """A square."""' → '    """A perfect square."""', then hover at once.
+        s.edit(square, 2, (6, 9), (6, 9), "perfect ")
+        assert "A perfect square." in hover_text(await s.hover(square, 5, 8))
+        # The new text also reaches other files' answers and symbol search.
+        s.edit(square, 3, (16, 4), (16, 9), "assemble")
+        assert "assemble@square.py" in await _symbols(s, "assemble")
+        assert "build@square.py" not in await _symbols(s, "build")
+        # Closing the unsaved buffer falls back to the file on disk.
+        s.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=square.as_uri())
+            )
+        )
+        await _poll(s, "build", "build@square.py")
+        await _poll(s, "assemble", None)
+
+
+async def test_edit_storm_last_edit_wins(make_tree):
+    root = make_tree({"storm.py": "def name_0():\n    pass\n"})
+    path = root / "storm.py"
+    async with session(root) as s:
+        await s.ready()
+        s.open(path)
+        for i in range(1, 1001):
+            old = f"name_{i - 1}"
+            s.edit(path, i + 1, (0, 4), (0, 4 + len(old)), f"name_{i}")
+        text = hover_text(await s.hover(path, 0, 6))
+        assert "name_1000" in text
+        # Only the last name is indexed: no trace of the 1,000 intermediate versions.
+        assert await _symbols(s, "name_") == ["name_1000@storm.py"]
+        info = await s.command("kwdocs.server.debugInfo")
+        assert info["openDocuments"][0]["version"] == 1000
+
+
+async def test_watched_file_changes(sample: Path):
+    async with session(sample, VSCODE) as s:
+        await s.ready()
+        await s.until(lambda: s.registrations)
+        extra = sample / "pkg/extra.py"
+        extra.write_text("class Extra:\n    pass\n", encoding="utf-8")
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Created)]
+            )
+        )
+        await _poll(s, "Extra", "Extra@extra.py")
+        extra.write_text("class Renamed:\n    pass\n", encoding="utf-8")
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        await _poll(s, "Renamed", "Renamed@extra.py")
+        assert "Extra@extra.py" not in await _symbols(s, "Extra")
+        extra.unlink()
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=extra.as_uri(), type=types.FileChangeType.Deleted)]
+            )
+        )
+        await _poll(s, "Renamed", None)
+
+
+async def _poll(s, query: str, wanted: str | None, present: bool = True) -> None:
+    """Wait until symbol search for ``query`` has ``wanted`` (or lacks it; None: any
+    name starting with the query)."""
+    import asyncio
+
+    found: list[str] = []
+    for _ in range(300):
+        found = await _symbols(s, query)
+        if wanted is None:
+            if not any(x.startswith(query) for x in found):
+                return
+        elif (wanted in found) == present:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{query}: {found}")
+
+
+async def test_client_without_watchers_notices_changed_files_when_used(sample: Path):
+    square = sample / "pkg/square.py"
+    base = sample / "pkg/base.py"
+    async with session(sample, NEOVIM) as s:
+        await s.ready()
+        assert s.registrations == []
+        s.open(square)
+        assert "A geometric shape" in hover_text(await s.hover(square, 5, 15))
+        text = base.read_text(encoding="utf-8").replace("A geometric shape", "A changed shape")
+        base.write_text(text, encoding="utf-8")
+        stat = base.stat()
+        os.utime(base, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+        # No watcher told the server: the look-up itself sees the file moved.
+        assert "A changed shape" in hover_text(await s.hover(square, 5, 15))
+
+
+async def test_settings_changes_apply(sample: Path):
+    square = sample / "pkg/square.py"
+    async with session(sample, configuration={"outputDir": "site"}) as s:
+        await s.ready()
+        s.open(square)
+        assert "/ws/site/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
+        assert "Shape@shape.py" in await _symbols(s, "Shape")
+        # Pulled again on didChangeConfiguration: a new output folder and an exclude.
+        s.client.set_configuration(
+            {"outputDir": "pages", "exclude": ["other/**"]}, section="kwdocs"
+        )
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings=None)
+        )
+        await _poll(s, "Shape", "Shape@base.py")
+        await _poll(s, "Shape", "Shape@shape.py", present=False)
+        assert "/ws/pages/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
+
+
+async def test_pushed_settings_for_clients_without_configuration(sample: Path):
+    caps = capabilities_for(VSCODE)
+    caps.workspace.configuration = False
+    square = sample / "pkg/square.py"
+    async with session(sample, capabilities=caps, init_options={"outputDir": "first"}) as s:
+        await s.ready()
+        s.open(square)
+        assert "/ws/first/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"kwdocs": {"outputDir": "second"}})
+        )
+        import asyncio
+
+        for _ in range(200):
+            text = hover_text(await s.hover(square, 5, 15))
+            if "/ws/second/" in text:
+                break
+            await asyncio.sleep(0.05)
+        assert "/ws/second/pkg/base.py_docs.md" in text
+        # A wrong value is reported, and the defaults are used, never a crash.
+        s.client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"kwdocs": {"maxFileSize": "big"}})
+        )
+        await s.until(lambda: any("max_file_size" in m.message for m in s.client.messages))
+        assert hover_text(await s.hover(square, 5, 15))
