@@ -32,7 +32,9 @@ start=$SECONDS
 
 export DEBIAN_FRONTEND=noninteractive
 # Never wait for an answer: npx (node-pty's build runs `npx node-gyp`) would ask.
+# Errors only: npm's warnings about this machine's own npmrc would bury the log.
 export npm_config_yes=true npm_config_fund=false npm_config_audit=false npm_config_update_notifier=false
+export npm_config_loglevel=error
 # node-gyp would download Node's headers; Debian's nodejs ships them in /usr/include/node.
 if [[ -z "${npm_config_nodedir:-}" && -f /usr/include/node/node.h ]]; then
   export npm_config_nodedir=/usr
@@ -124,7 +126,8 @@ npm_ci() {
     log "npm dependencies of ${dir#"$REPO"/} up to date"
   else
     log "npm ci in ${dir#"$REPO"/}"
-    (cd "$dir" && npm ci --no-progress >/dev/null)
+    # --prefer-offline: the lockfile pins every version, so what is in npm's cache will do.
+    (cd "$dir" && npm ci --no-progress --prefer-offline >/dev/null)
     echo "$sha" >"$marker"
   fi
 }

@@ -410,198 +410,33 @@ async function main() {
   const dirs = makeWorkspace(root);
   result.workspace = dirs.workspace;
   log(`workspace ${dirs.workspace}`);
-
-  if (!installExtension(dirs)) return;
-  const port = await freePort();
-  await startCodeServer(dirs, port);
-
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Playwright gives every launch a new empty profile.
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    timeout: 60_000,
-  });
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  page = await context.newPage();
-  page.setDefaultTimeout(15_000);
   const consoleLines = [];
-  page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
-  page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
-
   try {
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, {
+    if (!installExtension(dirs)) return;
+    const port = await freePort();
+    await startCodeServer(dirs, port);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      // Playwright gives every launch a new empty profile.
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       timeout: 60_000,
     });
-    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-    await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
-    // Give keyboard focus to the workbench (the page itself has none at first).
-    await page.locator('.part.editor').click({ timeout: 10_000 });
-    await screenshot('workbench');
-
-    // Hover.
-    await openFile('use.py');
-    await goToLine(HOVER_AT.line, HOVER_AT.column);
-    await screenshot('use-py-cursor-on-Shape');
-    let hover;
-    try {
-      hover = await showHoverWhenReady();
-    } catch (error) {
-      if (!(error instanceof ServerStartError)) throw error;
-      await screenshot('server-did-not-start');
-      check('the kwdocs server starts', false, error.message);
-      return;
-    }
-    check('the kwdocs server starts', true, 'no start-up error shown');
-    await screenshot('hover');
-    result.hover = hover;
-    check('hover names the class', hover.text.includes('Shape'), hover.text);
-    check('hover shows the docstring summary', hover.text.includes(DOCSTRING_SUMMARY), hover.text);
-    check(
-      'hover links to the page of shapes.py',
-      hover.links.some((link) => /shapes\.py_docs\.md#/.test(decodeURIComponent(link))),
-      hover.links,
-    );
-
-    // The status bar item: "kwdocs: N keywords" once indexing is done.
-    let statusItem = '';
-    try {
-      statusItem = await waitFor('the kwdocs status bar item', 30, async () => {
-        const text = await statusBarText();
-        return /kwdocs: \d+ keywords/.exec(text)?.[0];
-      });
-    } catch (error) {
-      statusItem = `${error.message}; status bar: ${(await statusBarText().catch(() => '')).replace(/\s+/g, ' ')}`;
-    }
-    check('status bar shows the keyword count', /^kwdocs: [1-9]\d* keywords$/.test(statusItem), statusItem);
-
-    // Go to definition.
-    await page.keyboard.press('Escape');
-    await page.keyboard.press('F12');
-    let definition = { tab: '', position: '' };
-    try {
-      await waitFor('shapes.py to become the active editor', 20, async () => (await activeTab()).startsWith('shapes.py'));
-    } catch (error) {
-      log(error.message);
-    }
-    await sleep(500);
-    definition = {
-      tab: await activeTab().catch(() => ''),
-      position: /Ln \d+, Col \d+/.exec(await statusBarText().catch(() => ''))?.[0] ?? '',
-    };
-    await screenshot('definition');
-    result.definition = definition;
-    check('go to definition opens shapes.py', definition.tab.startsWith('shapes.py'), definition.tab);
-    check(
-      `go to definition lands on line ${SHAPE_DEFINITION_LINE}`,
-      definition.position.startsWith(`Ln ${SHAPE_DEFINITION_LINE},`),
-      definition.position,
-    );
-
-    // The other palette commands, with shapes.py as the active editor.
-    await page.keyboard.press('Escape');
-    await runCommand('kwdocs: Export pages of this file');
-    const fileToast = await toastText(/kwdocs: exported the pages of|exportFile failed/);
-    await screenshot('export-file');
-    check(
-      'export of this file reports its pages',
-      /kwdocs: exported the pages of shapes\.py — \d+ written, \d+ unchanged/.test(fileToast),
-      fileToast,
-    );
-    await runCommand('kwdocs: Re-index workspace');
-    const reindexToast = await toastText(/kwdocs: indexed|reindex failed/);
-    await screenshot('reindex');
-    check('re-index reports files and keywords', /kwdocs: indexed 3 files, [1-9]\d* keywords/.test(reindexToast), reindexToast);
-    await runCommand('kwdocs: Show debug information');
-    let debugText = '';
-    try {
-      debugText = await waitFor('the debug information', 20, async () => {
-        const text = await page.locator('.editor-instance .view-lines').first().innerText();
-        return text.includes('"version"') ? text : false;
-      });
-    } catch (error) {
-      debugText = error.message;
-    }
-    await screenshot('debug-info');
-    check('debug information opens as JSON', debugText.includes('"version"') && debugText.includes('"folders"'), debugText.slice(0, 300));
-    await clearNotifications();
-
-    // Export from the command palette.
-    await runCommand('kwdocs: Export documentation pages');
-    await screenshot('export-command');
-    const toast = page.locator('.notification-toast', { hasText: /kwdocs: exported \d+ files?/ });
-    const failed = page.locator('.notification-toast', { hasText: 'kwdocs.server.exportAll failed' });
-    let notification = '';
-    try {
-      notification = await waitFor('the export notification', 60, async () => {
-        for (const found of [toast, failed]) {
-          if (await found.count()) return (await found.first().innerText()).replace(/\s+/g, ' ').trim();
-        }
-        return false;
-      });
-    } catch (error) {
-      const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
-      notification = `${error.message}; notifications: ${JSON.stringify(toasts)}`;
-    }
-    await sleep(700); // let the toast finish sliding in
-    await screenshot('export-notification');
-    result.notification = notification;
-    check(
-      'export notification shows the summary',
-      /kwdocs: exported \d+ files? — \d+ pages? written, \d+ unchanged, \d+ removed, \d+ skipped/.test(notification),
-      notification,
-    );
-    check('export notification offers "Open index"', notification.includes('Open index'), notification);
-    const out = path.join(dirs.workspace, 'docs', 'kwdocs');
-    const expected = ['index.md', 'pkg/shapes.py_docs.md'];
-    const missing = expected.filter((file) => !fs.existsSync(path.join(out, file)));
-    const listing = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).sort() : [];
-    result.exported = listing;
-    check('export wrote the pages', missing.length === 0, missing.length ? { missing, listing } : listing);
-    if (fs.existsSync(path.join(out, 'pkg/shapes.py_docs.md'))) {
-      const doc = fs.readFileSync(path.join(out, 'pkg/shapes.py_docs.md'), 'utf8');
-      check('the page of shapes.py documents Shape', doc.includes('Shape') && doc.includes(DOCSTRING_SUMMARY), doc.slice(0, 300));
-    }
-
-    // The notification's button opens the root index.md.
-    if (notification.includes('Open index')) {
-      await toast.first().locator('.monaco-button', { hasText: 'Open index' }).click();
-      let tab = '';
-      try {
-        tab = await waitFor('index.md to open', 15, async () => {
-          const label = await activeTab();
-          return label.startsWith('index.md') ? label : false;
-        });
-      } catch (error) {
-        tab = `${error.message}; active tab: ${await activeTab().catch(() => '')}`;
-      }
-      await screenshot('open-index');
-      check('"Open index" opens index.md', tab.startsWith('index.md'), tab);
-    }
-
-    // A Python without kwdocs: the extension restarts the server when the
-    // setting changes and says how to fix it.
-    const bare = path.join(path.dirname(dirs.workspace), 'bare-venv');
-    const venv = spawnSync(PYTHON, ['-m', 'venv', '--without-pip', bare], { encoding: 'utf8', timeout: 60_000 });
-    if (venv.status !== 0) throw new Error(`python -m venv failed: ${venv.stderr}`);
-    await clearNotifications();
-    await setSettingInUi('kwdocs.server.pythonPath', 'Python Path', path.join(bare, 'bin', 'python'));
-    const message = await toastText('cannot import kwdocs');
-    await screenshot('server-cannot-start');
-    check(
-      'a Python without kwdocs gets a message with the fix',
-      message.includes('pip install kwdocs') && message.includes('kwdocs.server.pythonPath') && message.includes('Open Settings'),
-      message,
-    );
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
+    page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
+    await drive(dirs, port);
   } catch (error) {
     await screenshot('failure');
     throw error;
@@ -611,6 +446,173 @@ async function main() {
     copyServerLogs(dirs.userData);
     if (!process.env.KWDOCS_KEEP_WORKSPACE) fs.rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** The steps in the editor, as a user would take them. */
+async function drive(dirs, port) {
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, {
+    timeout: 60_000,
+  });
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  await page.locator('.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+  // Give keyboard focus to the workbench (the page itself has none at first).
+  await page.locator('.part.editor').click({ timeout: 10_000 });
+  await screenshot('workbench');
+
+  // Hover.
+  await openFile('use.py');
+  await goToLine(HOVER_AT.line, HOVER_AT.column);
+  await screenshot('use-py-cursor-on-Shape');
+  let hover;
+  try {
+    hover = await showHoverWhenReady();
+  } catch (error) {
+    if (!(error instanceof ServerStartError)) throw error;
+    await screenshot('server-did-not-start');
+    check('the kwdocs server starts', false, error.message);
+    return;
+  }
+  check('the kwdocs server starts', true, 'no start-up error shown');
+  await screenshot('hover');
+  result.hover = hover;
+  check('hover names the class', hover.text.includes('Shape'), hover.text);
+  check('hover shows the docstring summary', hover.text.includes(DOCSTRING_SUMMARY), hover.text);
+  check(
+    'hover links to the page of shapes.py',
+    hover.links.some((link) => /shapes\.py_docs\.md#/.test(decodeURIComponent(link))),
+    hover.links,
+  );
+
+  // The status bar item: "kwdocs: N keywords" once indexing is done.
+  let statusItem = '';
+  try {
+    statusItem = await waitFor('the kwdocs status bar item', 30, async () => {
+      const text = await statusBarText();
+      return /kwdocs: \d+ keywords/.exec(text)?.[0];
+    });
+  } catch (error) {
+    statusItem = `${error.message}; status bar: ${(await statusBarText().catch(() => '')).replace(/\s+/g, ' ')}`;
+  }
+  check('status bar shows the keyword count', /^kwdocs: [1-9]\d* keywords$/.test(statusItem), statusItem);
+
+  // Go to definition.
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F12');
+  let definition = { tab: '', position: '' };
+  try {
+    await waitFor('shapes.py to become the active editor', 20, async () => (await activeTab()).startsWith('shapes.py'));
+  } catch (error) {
+    log(error.message);
+  }
+  await sleep(500);
+  definition = {
+    tab: await activeTab().catch(() => ''),
+    position: /Ln \d+, Col \d+/.exec(await statusBarText().catch(() => ''))?.[0] ?? '',
+  };
+  await screenshot('definition');
+  result.definition = definition;
+  check('go to definition opens shapes.py', definition.tab.startsWith('shapes.py'), definition.tab);
+  check(
+    `go to definition lands on line ${SHAPE_DEFINITION_LINE}`,
+    definition.position.startsWith(`Ln ${SHAPE_DEFINITION_LINE},`),
+    definition.position,
+  );
+
+  // The other palette commands, with shapes.py as the active editor.
+  await page.keyboard.press('Escape');
+  await runCommand('kwdocs: Export pages of this file');
+  const fileToast = await toastText(/kwdocs: exported the pages of|exportFile failed/);
+  await screenshot('export-file');
+  check(
+    'export of this file reports its pages',
+    /kwdocs: exported the pages of shapes\.py — \d+ written, \d+ unchanged/.test(fileToast),
+    fileToast,
+  );
+  await runCommand('kwdocs: Re-index workspace');
+  const reindexToast = await toastText(/kwdocs: indexed|reindex failed/);
+  await screenshot('reindex');
+  check('re-index reports files and keywords', /kwdocs: indexed 3 files, [1-9]\d* keywords/.test(reindexToast), reindexToast);
+  await runCommand('kwdocs: Show debug information');
+  let debugText = '';
+  try {
+    debugText = await waitFor('the debug information', 20, async () => {
+      const text = await page.locator('.editor-instance .view-lines').first().innerText();
+      return text.includes('"version"') ? text : false;
+    });
+  } catch (error) {
+    debugText = error.message;
+  }
+  await screenshot('debug-info');
+  check('debug information opens as JSON', debugText.includes('"version"') && debugText.includes('"folders"'), debugText.slice(0, 300));
+  await clearNotifications();
+
+  // Export from the command palette.
+  await runCommand('kwdocs: Export documentation pages');
+  await screenshot('export-command');
+  const toast = page.locator('.notification-toast', { hasText: /kwdocs: exported \d+ files?/ });
+  const failed = page.locator('.notification-toast', { hasText: 'kwdocs.server.exportAll failed' });
+  let notification = '';
+  try {
+    notification = await waitFor('the export notification', 60, async () => {
+      for (const found of [toast, failed]) {
+        if (await found.count()) return (await found.first().innerText()).replace(/\s+/g, ' ').trim();
+      }
+      return false;
+    });
+  } catch (error) {
+    const toasts = await page.locator('.notification-toast').allInnerTexts().catch(() => []);
+    notification = `${error.message}; notifications: ${JSON.stringify(toasts)}`;
+  }
+  await sleep(700); // let the toast finish sliding in
+  await screenshot('export-notification');
+  result.notification = notification;
+  check(
+    'export notification shows the summary',
+    /kwdocs: exported \d+ files? — \d+ pages? written, \d+ unchanged, \d+ removed, \d+ skipped/.test(notification),
+    notification,
+  );
+  check('export notification offers "Open index"', notification.includes('Open index'), notification);
+  const out = path.join(dirs.workspace, 'docs', 'kwdocs');
+  const expected = ['index.md', 'pkg/shapes.py_docs.md'];
+  const missing = expected.filter((file) => !fs.existsSync(path.join(out, file)));
+  const listing = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).sort() : [];
+  result.exported = listing;
+  check('export wrote the pages', missing.length === 0, missing.length ? { missing, listing } : listing);
+  if (fs.existsSync(path.join(out, 'pkg/shapes.py_docs.md'))) {
+    const doc = fs.readFileSync(path.join(out, 'pkg/shapes.py_docs.md'), 'utf8');
+    check('the page of shapes.py documents Shape', doc.includes('Shape') && doc.includes(DOCSTRING_SUMMARY), doc.slice(0, 300));
+  }
+
+  // The notification's button opens the root index.md.
+  if (notification.includes('Open index')) {
+    await toast.first().locator('.monaco-button', { hasText: 'Open index' }).click();
+    let tab = '';
+    try {
+      tab = await waitFor('index.md to open', 15, async () => {
+        const label = await activeTab();
+        return label.startsWith('index.md') ? label : false;
+      });
+    } catch (error) {
+      tab = `${error.message}; active tab: ${await activeTab().catch(() => '')}`;
+    }
+    await screenshot('open-index');
+    check('"Open index" opens index.md', tab.startsWith('index.md'), tab);
+  }
+
+  // A Python without kwdocs: the extension restarts the server when the
+  // setting changes and says how to fix it.
+  const bare = path.join(path.dirname(dirs.workspace), 'bare-venv');
+  const venv = spawnSync(PYTHON, ['-m', 'venv', '--without-pip', bare], { encoding: 'utf8', timeout: 60_000 });
+  if (venv.status !== 0) throw new Error(`python -m venv failed: ${venv.stderr}`);
+  await clearNotifications();
+  await setSettingInUi('kwdocs.server.pythonPath', 'Python Path', path.join(bare, 'bin', 'python'));
+  const message = await toastText('cannot import kwdocs');
+  await screenshot('server-cannot-start');
+  check(
+    'a Python without kwdocs gets a message with the fix',
+    message.includes('pip install kwdocs') && message.includes('kwdocs.server.pythonPath') && message.includes('Open Settings'),
+    message,
+  );
 }
 
 const watchdog = setTimeout(async () => {
