@@ -188,6 +188,9 @@ local function main()
       buffers[case.path] = buf
     end
     if case.user_command then
+      if buf then
+        vim.api.nvim_win_set_buf(0, buf) -- the command acts on the current buffer
+      end
       step(case.name, run_user_command(case.user_command))
     elseif case.insert then
       -- Typed, not saved: the server must answer from the buffer (didChange), not the disk.
