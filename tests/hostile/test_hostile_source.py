@@ -378,3 +378,10 @@ def test_every_case_in_one_tree_indexes_with_skips_explained(tmp_path: Path) -> 
     assert [d.path for d in index.lookup("after")] == sorted(
         ["newer.py", "syntax_unclosed-paren.py"]
     )
+
+
+def test_identifiers_python_normalises_are_found_where_written() -> None:
+    # NFKC: ``Aª`` defines ``Aa`` and ``ﬁnd`` defines ``find`` (found by the fuzzer).
+    text = "class Aª:\n    pass\n\n\ndef ﬁnd():\n    pass\n"
+    record = extract(text.encode())
+    assert triples(record) == {("Aa", "class", 1, 6), ("find", "function", 5, 4)}

@@ -104,6 +104,15 @@ class _Lines:
             ):
                 return pos
             pos = text.find(name, pos + 1)
+        if not text.isascii():
+            # Python binds identifiers NFKC-normalised (``Aª`` defines ``Aa``): find the word
+            # as written.
+            import re
+            import unicodedata
+
+            for match in re.finditer(r"\w+", text[start:]):
+                if unicodedata.normalize("NFKC", match.group()) == name:
+                    return start + match.start()
         return start
 
 

@@ -27,7 +27,7 @@ from kwdocs.lsp.positions import UTF16, to_points
 from kwdocs.lsp.progress import StatusNotifier
 from kwdocs.lsp.workspace_state import Document, Folder, State, uri_to_path
 from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -78,6 +78,12 @@ class KwdocsProtocol(LanguageServerProtocol):
             log.warning("malformed parameters for %s (request %r)", message.method, message.id)
             error = JsonRpcInvalidParams(f"invalid parameters for {message.method}")
             self._send_response(message.id, error=error.to_response_error())
+            return
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and hasattr(message, "id"):
+            # After shutdown every request still gets its one answer: an error.
+            refused = JsonRpcInvalidRequest(f"{method}: the server is shutting down")
+            self._send_response(message.id, error=refused.to_response_error())
             return
         super().handle_message(message)
 
@@ -157,13 +163,13 @@ class KwdocsServer(LanguageServer):
         path = uri_to_path(uri)
         if path is None:
             return None
-        try:
-            with open(path, "rb") as f:
-                data = f.read(MAX_UNOPENED + 1)
-        except OSError:
+        from kwdocs.extract import read_bounded
+
+        # Regular files only, opened without blocking: a FIFO must not hang the server.
+        outcome = read_bounded(path, MAX_UNOPENED)
+        if isinstance(outcome, str):
             return None
-        if len(data) > MAX_UNOPENED:
-            return None
+        data = outcome[0]
         from kwdocs.extract.decode import decode
 
         text = decode(data, python=path.endswith(".py"))[0]
