@@ -164,3 +164,15 @@ async def test_cancelled_requests_are_answered_once(sample: Path):
             assert isinstance(outcome, (list, JsonRpcException)), outcome
         assert any(isinstance(o, list) for o in done)
         await _still_answers(s, sample)
+
+
+async def test_requests_after_shutdown_get_an_error(sample: Path):
+    square = sample / "pkg/square.py"
+    async with session(sample) as s:
+        await s.ready()
+        await asyncio.wait_for(s.client.shutdown_async(None), STEP_TIMEOUT)
+        with pytest.raises(JsonRpcException):
+            await s.hover(square, 5, 15)
+        s.client.exit(None)
+        await asyncio.wait_for(s.client._server.wait(), STEP_TIMEOUT)
+        assert s.client._server.returncode == 0

@@ -200,8 +200,8 @@ def watched_files_changed(server: Any, params: types.DidChangeWatchedFilesParams
         if folder is None or path is None:
             continue
         rel = folder.rel_path(path)
-        if rel is None:
-            continue
+        if rel is None or folder.out_rel(path) is not None:
+            continue  # pages kwdocs writes are never indexed: an export's events are noise
         name = rel.rsplit("/", 1)[-1]
         if (name in ("pyproject.toml", ".gitignore") and "/" not in rel) or name == ".gitignore":
             settings_changed.add(id(folder))
