@@ -7,7 +7,9 @@
 //
 // Writes $KWDOCS_ARTIFACTS/result.json ({ok, checks: [{name, ok, detail}], …}) and
 // exits 0 only if every check passed. Every wait is bounded; code-server and
-// chromium are always stopped.
+// chromium are always stopped. Optional: KWDOCS_CHROMIUM (default /usr/bin/chromium),
+// KWDOCS_DRIVER_TIMEOUT (whole run, s), KWDOCS_READY_TIMEOUT (server start, s),
+// KWDOCS_KEEP_WORKSPACE=1 keeps the temporary workspace and user data.
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -458,11 +460,13 @@ async function drive(dirs, port) {
   // Give keyboard focus to the workbench (the page itself has none at first).
   await page.locator('.part.editor').click({ timeout: 10_000 });
   await screenshot('workbench');
+  log('workbench loaded');
 
   // Hover.
   await openFile('use.py');
   await goToLine(HOVER_AT.line, HOVER_AT.column);
   await screenshot('use-py-cursor-on-Shape');
+  log('use.py open, cursor on Shape; waiting for the hover');
   let hover;
   try {
     hover = await showHoverWhenReady();
