@@ -292,7 +292,7 @@ async function reportStartFailure(message: string): Promise<void> {
   const openSettings = 'Open Settings';
   const showOutput = 'Show Output';
   const choice = await vscode.window.showErrorMessage(
-    `${message} Install it with \`pip install kwdocs\`, or set kwdocs.server.path to the kwdocs ` +
+    `${message} Install kwdocs with \`pip install kwdocs\`, or set kwdocs.server.path to the kwdocs ` +
       'executable or kwdocs.server.pythonPath to a Python interpreter that has kwdocs installed.',
     openSettings,
     showOutput,
@@ -304,7 +304,10 @@ async function reportStartFailure(message: string): Promise<void> {
   }
 }
 
-/** Supports `~` and `${workspaceFolder}` so a setting can name a project's virtualenv. */
+/**
+ * Supports `~`, `${workspaceFolder}` and paths relative to the (first) workspace
+ * folder, so that a setting can name a project's virtual environment.
+ */
 function expandPath(value: string): string {
   let result = value.trim();
   if (!result) {
@@ -316,6 +319,10 @@ function expandPath(value: string): string {
   }
   if (result === '~' || result.startsWith('~/')) {
     result = path.join(os.homedir(), result.slice(1));
+  }
+  // A bare name (`python3.12`) is looked up on PATH; `.venv/bin/python` is a path.
+  if (folder !== undefined && !path.isAbsolute(result) && /[\\/]/.test(result)) {
+    result = path.resolve(folder, result);
   }
   return result;
 }
