@@ -49,14 +49,15 @@ async def export_all(server: Any, args: list[Any]) -> dict[str, Any]:
                     progress.report, done, total, f"{name}: {stage} {done}/{total}"
                 )
 
-            summary = await run_daemon(
-                _export_workspace,
-                folder.settings,
-                report,
-                dict(folder.index.records),
-                list(folder.skipped),
-                name="kwdocs-export",
-            )
+            async with server.pages.paused():
+                summary = await run_daemon(
+                    _export_workspace,
+                    folder.settings,
+                    report,
+                    dict(folder.index.records),
+                    list(folder.skipped),
+                    name="kwdocs-export",
+                )
             results.append(summary.to_json())
     finally:
         progress.end("done" if len(results) == len(folders) else "failed")

@@ -1,12 +1,16 @@
 """Pages on demand: hover links and docs-page definitions point into the output folder, so the
 page of a file is written (by kwdocs.export, in a background thread) when it is missing or
-older than its source."""
+older than its source. Jobs run one at a time; hovers only queue a few, newest first, after a
+short delay, so sweeping the mouse across a file never starts a storm of exports."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+from collections import OrderedDict
+from collections.abc import AsyncIterator
 from typing import Any
 
 from kwdocs.lsp.background import run_daemon
@@ -14,6 +18,11 @@ from kwdocs.lsp.workspace_state import Folder
 from kwdocs.pages import docs_page
 
 log = logging.getLogger(__name__)
+
+# A hovered file's pages are written this long after the hover (if still wanted).
+HOVER_DELAY = 0.3
+# At most this many files wait for their pages; older wishes are dropped.
+MAX_PENDING = 8
 
 
 def _export_one(settings: Any, rel: str, records: dict[str, Any]) -> Any:
@@ -23,18 +32,25 @@ def _export_one(settings: Any, rel: str, records: dict[str, Any]) -> Any:
 
 
 class PageGenerator:
-    """Knows which pages are fresh and runs at most one generation per file at a time."""
+    """Knows which pages are fresh; runs one generation at a time."""
 
     def __init__(self) -> None:
         self._fresh: dict[tuple[str, str], object] = {}
+        self._pending: OrderedDict[tuple[str, str], tuple[Folder, str]] = OrderedDict()
         self._running: dict[tuple[str, str], asyncio.Future[Any]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._paused = 0
+
+    @staticmethod
+    def _key(folder: Folder, rel: str) -> tuple[str, str]:
+        return (str(folder.settings.out), rel)
 
     def page_path(self, folder: Folder, rel: str) -> str:
         return os.path.join(str(folder.settings.out), *docs_page(rel).split("/"))
 
     def needed(self, folder: Folder, rel: str) -> bool:
         """True when the docs page of ``rel`` is missing or older than the source file."""
-        key = (str(folder.settings.out), rel)
+        key = self._key(folder, rel)
         record = folder.index.get(rel)
         if record is not None and self._fresh.get(key) is record:
             return False
@@ -51,34 +67,57 @@ class PageGenerator:
             return False
         return True
 
-    def ensure(self, folder: Folder, rel: str) -> asyncio.Future[Any] | None:
-        """Start generating the pages of ``rel`` when needed; the running job, or None."""
-        key = (str(folder.settings.out), rel)
-        running = self._running.get(key)
-        if running is not None:
-            return running
-        if not self.needed(folder, rel):
-            return None
+    def ensure(self, folder: Folder, rel: str) -> None:
+        """Queue the pages of ``rel`` for writing soon, when they are missing or stale."""
+        key = self._key(folder, rel)
+        if key in self._running or not self.needed(folder, rel):
+            return
+        self._pending[key] = (folder, rel)
+        self._pending.move_to_end(key)
+        while len(self._pending) > MAX_PENDING:
+            self._pending.popitem(last=False)
+        self._arm()
+
+    def _arm(self) -> None:
+        if self._timer is None and not self._running and self._pending and not self._paused:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_later(HOVER_DELAY, self._next)
+
+    def _next(self) -> None:
+        self._timer = None
+        if self._running or not self._pending or self._paused:
+            return
+        key, (folder, rel) = self._pending.popitem(last=True)
+        if self.needed(folder, rel):
+            self._start(key, folder, rel)
+        else:
+            self._arm()
+
+    def _start(self, key: tuple[str, str], folder: Folder, rel: str) -> asyncio.Future[Any]:
         snapshot = dict(folder.index.records)
         future = run_daemon(_export_one, folder.settings, rel, snapshot, name="kwdocs-pages")
         self._running[key] = future
 
         def finished(done: asyncio.Future[Any]) -> None:
             self._running.pop(key, None)
-            if done.cancelled():
-                return
-            error = done.exception()
-            if error is not None:
-                log.warning("could not write the pages of %s: %s", rel, error)
-            else:
-                self._fresh[key] = snapshot.get(rel)
+            if not done.cancelled():
+                error = done.exception()
+                if error is not None:
+                    log.warning("could not write the pages of %s: %s", rel, error)
+                else:
+                    self._fresh[key] = snapshot.get(rel)
+            self._arm()
 
         future.add_done_callback(finished)
         return future
 
     async def ensure_ready(self, folder: Folder, rel: str, timeout: float) -> bool:
-        """Generate the pages of ``rel`` if needed and wait (bounded); True when they exist."""
-        future = self.ensure(folder, rel)
+        """Write the pages of ``rel`` now if needed and wait (bounded); True when they exist."""
+        key = self._key(folder, rel)
+        future = self._running.get(key)
+        if future is None and self.needed(folder, rel):
+            self._pending.pop(key, None)
+            future = self._start(key, folder, rel)
         if future is not None:
             try:
                 await asyncio.wait_for(asyncio.shield(future), timeout)
@@ -87,3 +126,20 @@ class PageGenerator:
             except Exception:  # logged by the done callback
                 pass
         return os.path.exists(self.page_path(folder, rel))
+
+    @contextlib.asynccontextmanager
+    async def paused(self) -> AsyncIterator[None]:
+        """No page job runs inside this block (a whole export holds the output folder)."""
+        self._paused += 1
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        try:
+            for future in list(self._running.values()):
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(future)
+            yield
+        finally:
+            self._paused -= 1
+            self._pending.clear()  # the export wrote them all
+            self._arm()
