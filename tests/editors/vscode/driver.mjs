@@ -145,7 +145,9 @@ function makeWorkspace(root) {
   const userData = path.join(root, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeSettings(userData, {});
-  return { workspace, userData, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
+  const tmp = path.join(root, 'tmp');
+  fs.mkdirSync(tmp);
+  return { workspace, userData, tmp, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
 }
 
 function writeSettings(userData, overrides) {
@@ -207,9 +209,14 @@ async function startCodeServer(dirs, port) {
       '--user-data-dir', dirs.userData,
       dirs.workspace,
     ],
-    // Its own process group, so that the extension host and the kwdocs server
-    // it starts are stopped with it.
-    { stdio: ['ignore', logFile, logFile], detached: true },
+    {
+      stdio: ['ignore', logFile, logFile],
+      // Its own process group, so that the extension host and the kwdocs server
+      // it starts are stopped with it.
+      detached: true,
+      // Its IPC sockets go into the temporary folder removed at the end.
+      env: { ...process.env, TMPDIR: dirs.tmp },
+    },
   );
   let exited = null;
   codeServer.once('exit', (code, signal) => {
