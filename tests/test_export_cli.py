@@ -16,7 +16,6 @@ from export_support import copy_fixture, page_tree
 from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import TEMP_PREFIX, export_lock
 from kwdocs.render.markdown import FOOTER
-from linkcheck import check_tree
 
 
 def kwdocs(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -84,7 +83,7 @@ def test_locked_output_folder_exits_2(tmp_path: Path) -> None:
 
 def _large_tree(root: Path, files: int) -> None:
     body = "\n".join(
-        f"def function_{i}(x):\n    '''Function {i}.'''\n    return x + {i}\n" for i in range(150)
+        f"def function_{i}(x):\n    '''Function {i}.'''\n    return x + {i}\n" for i in range(40)
     )
     for n in range(files):
         folder = root / f"pkg{n % 10}"
@@ -104,7 +103,7 @@ def test_kill_9_midway_then_rerun_repairs(tmp_path: Path) -> None:
     )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
-        if out.is_dir() and sum(1 for _ in out.rglob("*_docs.md")) >= 40:
+        if out.is_dir() and sum(1 for _ in out.rglob("*_docs.md")) >= 10:
             break
         time.sleep(0.02)
     assert process.poll() is None, "the export finished before it could be killed"
@@ -114,13 +113,16 @@ def test_kill_9_midway_then_rerun_repairs(tmp_path: Path) -> None:
     pages = page_tree(out)
     assert pages and not (out / MANIFEST_NAME).exists()
     for rel, data in pages.items():
+        if rel.rpartition("/")[2].startswith(TEMP_PREFIX):
+            continue  # a page being written when the kill came: not a page yet
         assert data.endswith((FOOTER + "\n").encode()), rel
     result = kwdocs("export", str(root))
     assert result.returncode == 0, result.stderr
     assert not list(out.rglob(TEMP_PREFIX + "*"))
-    assert check_tree(out) == []
-    fresh = tmp_path / "fresh"
+    # The repaired tree is the tree a clean export writes (same depth below ROOT, so even the
+    # links to the sources are the same).
+    fresh = root / "docs" / "fresh"
     assert kwdocs("export", str(root), "--out", str(fresh)).returncode == 0
     repaired = page_tree(out)
-    assert repaired.keys() == page_tree(fresh).keys()
     assert len(repaired) == 400 * 2 + 11 * 2
+    assert repaired == page_tree(fresh)
