@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from lsp_session import NEOVIM, VSCODE, hover_text, session
+from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
 
@@ -48,6 +49,19 @@ async def test_definition_of_an_attribute_uses_static_inference(sample: Path):
         # Two methods are named area (Shape.area, Square.area): jedi knows sq is a Square.
         found = await s.definition(use, 3, 12)
         assert [_where(x) for x in found] == [(sample / "pkg/square.py", 8, 8)]
+        # A module-level name that is no keyword of the index... jedi still finds it.
+        found = await s.definition(use, 3, 9)
+        assert [_where(x) for x in found] == [(use, 2, 0)]
+        # Locals too: the parameter of a function.
+        use.write_text("def twice(number):\n    return number * 2\n", encoding="utf-8")
+        s.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(
+                text_document=types.TextDocumentIdentifier(uri=use.as_uri())
+            )
+        )
+        s.open(use)
+        found = await s.definition(use, 1, 12)
+        assert [_where(x) for x in found] == [(use, 0, 10)]
 
 
 async def test_definition_from_a_generated_page(sample: Path):

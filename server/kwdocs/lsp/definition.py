@@ -10,9 +10,10 @@ import logging
 import os
 from typing import Any
 
-from kwdocs.lsp.lookup import PRECISE, Candidate
+from kwdocs.lsp.lookup import PRECISE, Candidate, module_keyword
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
+from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
 from lsprotocol import types
 
@@ -22,10 +23,15 @@ JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
 _projects: dict[str, Any] = {}
+_scripts: dict[str, tuple[str, Any, Any]] = {}
+_MAX_SCRIPTS = 8
 
 
-def _jedi_goto(root: str, path: str, text: str, line: int, column: int) -> list[tuple[str, int]]:
-    """(file, 1-based line) of the definitions jedi infers; runs on the jedi thread."""
+def _jedi_goto(
+    root: str, path: str, text: str, line: int, column: int
+) -> list[tuple[str, int, int, str]]:
+    """(file, 1-based line, column, name) of the definitions jedi infers; runs on the jedi
+    thread. The Script of an unchanged buffer is reused (jedi keeps its inferences)."""
     import jedi
 
     project = _projects.get(root)
@@ -36,15 +42,22 @@ def _jedi_goto(root: str, path: str, text: str, line: int, column: int) -> list[
             root, added_sys_path=(root,), smart_sys_path=False, load_unsafe_extensions=False
         )
         _projects[root] = project
-    script = jedi.Script(text, path=path, project=project)
+    cached = _scripts.get(path)
+    if cached is not None and cached[0] == text and cached[1] is project:
+        script = cached[2]
+    else:
+        script = jedi.Script(text, path=path, project=project)
+        _scripts[path] = (text, project, script)
+        while len(_scripts) > _MAX_SCRIPTS:
+            _scripts.pop(next(iter(_scripts)))
     names = script.goto(line, column, follow_imports=True)
     if not names or all(n.type == "module" and n.line is None for n in names):
         names = script.infer(line, column) or names
     found = []
     for name in names:
-        if name.module_path is None or name.line is None:
+        if name.module_path is None:
             continue
-        found.append((str(name.module_path), name.line))
+        found.append((str(name.module_path), name.line or 0, name.column or 0, name.name or ""))
     return found
 
 
@@ -177,7 +190,7 @@ async def _jedi_candidates(
         log.info("jedi failed (%s); answering from the index", error)
         return None
     found: list[Candidate] = []
-    for path, line in hits:
+    for path, line, column, name in hits:
         folder = server.state.folder_of(os.path.normpath(path))
         rel = folder.rel_path(os.path.normpath(path)) if folder is not None else None
         if folder is None or rel is None:
@@ -185,10 +198,11 @@ async def _jedi_candidates(
         record = folder.index.get(rel)
         if record is None:
             continue
-        keyword = next((k for k in record.keywords if k.line == line), None)
-        if keyword is None:
-            from kwdocs.lsp.lookup import module_keyword
-
+        keyword = next((k for k in record.keywords if k.line == line and k.name == name), None)
+        if keyword is None and line:
+            # A local name, a parameter, an attribute: no keyword, but jedi knows the spot.
+            keyword = Keyword(name, name, "variable", line, column, column + len(name), line)
+        elif keyword is None:
             keyword = module_keyword(record, record.module or rel)
         found.append(Candidate(folder, rel, keyword, PRECISE))
     return found or None

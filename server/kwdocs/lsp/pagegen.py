@@ -1,7 +1,7 @@
 """Pages on demand: hover links and docs-page definitions point into the output folder, so the
 page of a file is written (by kwdocs.export, in a background thread) when it is missing or
 older than its source. Jobs run one at a time; hovers only queue a few, newest first, after a
-short delay, so sweeping the mouse across a file never starts a storm of exports."""
+pause of the hovers, so sweeping across a file never starts a storm of exports."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from kwdocs.pages import docs_page
 
 log = logging.getLogger(__name__)
 
-# A hovered file's pages are written this long after the hover (if still wanted).
-HOVER_DELAY = 0.3
+# A hovered file's pages are written once hovers have paused this long (a debounce: sweeping
+# across a file, or a benchmark's thousand hovers, writes nothing until it stops).
+HOVER_DELAY = 0.5
 # At most this many files wait for their pages; older wishes are dropped.
 MAX_PENDING = 8
 
@@ -76,6 +77,9 @@ class PageGenerator:
         self._pending.move_to_end(key)
         while len(self._pending) > MAX_PENDING:
             self._pending.popitem(last=False)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._arm()
 
     def _arm(self) -> None:
