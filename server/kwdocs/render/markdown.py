@@ -16,6 +16,7 @@ _INLINE_META = re.compile(r"([\\`*\[\]|~]|(?<![^\W_])_|_(?![^\W_]))")
 _LINE_START_META = re.compile(r"^(\s*)(\d*)([#+=>.)-])")
 _BACKTICK_RUN = re.compile(r"`+")
 _WHITESPACE = re.compile(r"\s+")
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
 
 def header(kind: str, source: str) -> str:
@@ -46,7 +47,9 @@ def _longest_run(text: str) -> int:
 
 def code(text: str) -> str:
     """A code span showing ``text`` literally, whatever backticks it holds."""
-    text = _WHITESPACE.sub(" ", text)
+    # Only line ends change (a code span turns them into spaces anyway): any other character,
+    # no-break spaces included, must survive so a heading's slug stays the one pages.py computes.
+    text = _LINE_ENDS.sub(" ", text)
     if not text.strip():
         # An all-space code span is not stripped, but an empty one is not a code span at all.
         return escape(text) or "(empty)"
