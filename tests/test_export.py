@@ -232,3 +232,24 @@ def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) ->
     assert again.written == 0
     with pytest.raises(ExportError):
         export_file(settings, "pkg/nope.py", index.records)
+
+
+def test_symlink_in_out_leading_outside_is_not_followed(workspace: Path, tmp_path: Path) -> None:
+    out = out_of(workspace)
+    out.mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (out / "pkg").symlink_to(elsewhere, target_is_directory=True)
+    summary = export(workspace)
+    assert list(elsewhere.iterdir()) == []
+    conflicts = {c["path"] for c in summary.conflicts}
+    assert "pkg/shapes.py_docs.md" in conflicts and "pkg/index.md" in conflicts
+    assert all("outside the output folder" in c["reason"] for c in summary.conflicts)
+
+
+def test_verbose_summary_lists_skipped_files(workspace: Path) -> None:
+    (workspace / "blob.bin").write_bytes(b"\x00\x01binary" * 100)
+    summary = export(workspace)
+    short = format_summary(summary)
+    assert "Skipped 1 file: 1 binary file." in short and "blob.bin" not in short
+    assert "  blob.bin: binary file" in format_summary(summary, verbose=True)

@@ -36,6 +36,7 @@ from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_pa
 from kwdocs.render.docs_page import render_docs_page
 from kwdocs.render.folder_pages import Folder, folder_tree, render_folder_doc, render_folder_index
 from kwdocs.render.kw_page import render_kw_page
+from kwdocs.render.markdown import plural
 
 LOCK_NAME = ".kwdocs.lock"
 MANIFEST_FORMAT = 1
@@ -117,15 +118,15 @@ def format_summary(summary: ExportSummary, verbose: bool = False) -> str:
             reason = skip.reason.split(" (", 1)[0]
             counts[reason] = counts.get(reason, 0) + 1
         detail = "; ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items()))
-        lines.append(f"Skipped {len(summary.skipped):,} files: {detail}.")
+        lines.append(f"Skipped {plural(len(summary.skipped), 'file')}: {detail}.")
         if verbose:
             lines += [f"  {skip.path}: {skip.reason}" for skip in summary.skipped]
         else:
             lines.append("(--verbose lists them.)")
     if summary.conflicts:
         lines.append(
-            f"Left {len(summary.conflicts):,} files in the output folder alone (kwdocs did not "
-            "write them):"
+            f"Left {plural(len(summary.conflicts), 'file')} in the output folder alone "
+            "(kwdocs did not write them, or they lead outside it):"
         )
         lines += [f"  {c['path']}: {c['reason']}" for c in summary.conflicts]
     lines.append(f"Start at {summary.out / FOLDER_INDEX}")
