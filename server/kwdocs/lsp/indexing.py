@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kwdocs.config import Settings
+from kwdocs.index import KeywordIndex
 from kwdocs.lsp.progress import WorkProgress
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import FileRecord, Skip
@@ -74,6 +75,9 @@ def _work(
     todo: list[str] = []
     chunk: list[FileRecord] = []
     done = 0
+    # First indexing of the folder (a warm start from the cache): build the whole index here,
+    # privately, and let the loop swap it in at once, instead of feeding it record by record.
+    fresh = KeywordIndex() if not known else None
     for source in found.files:
         if cancel.is_set():
             return
@@ -85,13 +89,20 @@ def _work(
             todo.append(source.path)
             continue
         disk[source.path] = record
+        if fresh is not None:
+            fresh.update(record)
+            continue
         chunk.append(record)
         if len(chunk) >= _REUSE_CHUNK:
             done += len(chunk)
             emit(("batch", chunk, [], done))
             chunk = []
     done += len(chunk)
-    emit(("batch", chunk, [], done))
+    if fresh is not None:
+        done = len(disk)
+        emit(("swap", fresh, done))
+    else:
+        emit(("batch", chunk, [], done))
     reused = len(disk)
     todo.sort(key=lambda p: p not in first)
     jobs = worker_count(settings)
@@ -140,9 +151,12 @@ async def index_folder(
     def emit(item: tuple[Any, ...]) -> None:
         loop.call_soon_threadsafe(queue.put_nowait, item)
 
+    # Records from disk the index has (buffers' records say nothing about the files).
+    known = {p: r for p, r in folder.index.records.items() if p not in folder.buffers}
+
     def run() -> None:
         try:
-            _work(folder.settings, dict(folder.index.records), first or set(), cancel, emit, pools)
+            _work(folder.settings, known, first or set(), cancel, emit, pools)
         except BaseException as error:  # reported on the loop; the thread must not die silently
             log.exception("indexing %s failed", folder.root)
             emit(("error", f"{type(error).__name__}: {error}"))
@@ -172,6 +186,17 @@ async def index_folder(
                 for stale in [p for p in index.records if p not in wanted]:
                     if stale not in folder.buffers:
                         index.remove(stale)
+            elif kind == "swap":
+                # Records of open buffers (and anything changed meanwhile) win over the cache.
+                fresh = item[1]
+                for rel in folder.buffers:
+                    record = index.get(rel)
+                    if record is not None:
+                        fresh.update(record)
+                folder.index = index = fresh
+                folder.done = item[2]
+                progress.report(folder.done, folder.total)
+                on_change(False)
             elif kind == "batch":
                 records, skips = item[1], item[2]
                 for start in range(0, len(records), _APPLY_CHUNK):
