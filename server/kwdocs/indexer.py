@@ -9,6 +9,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -82,18 +83,27 @@ def _extract_files(root: str, paths: list[str], max_size: int) -> list[tuple[str
 
 
 def make_pool(jobs: int) -> Executor:
-    """A process pool that is safe to start from a threaded program (the server)."""
+    """A process pool of ``jobs`` workers, safe to start from a threaded program (the server)."""
     # multiprocessing starts its helper processes with ``python -c`` in the current folder,
     # which puts that folder first on their sys.path: inside a workspace holding ``signal.py``
     # or ``pickle.py`` they would import and run it. Safe-path mode (3.11+) leaves it out.
     os.environ.setdefault("PYTHONSAFEPATH", "1")
-    method = "forkserver" if sys.platform.startswith("linux") else "spawn"
+    if not sys.platform.startswith("linux"):
+        method = "spawn"
+    elif threading.active_count() == 1:
+        # A single-threaded program (the command line) can fork: workers start at once with
+        # everything imported, and no interpreter is started at all.
+        method = "fork"
+    else:
+        # Forking a threaded program (the server) can copy a lock another thread holds.
+        method = "forkserver"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         # The fork server imports what a worker runs (this module pulls in the extractors and
         # the record codec) once; each worker forked from it starts with nothing to import.
         context.set_forkserver_preload(["kwdocs.indexer", "kwdocs.extract.python"])
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    # A fork inherits a collector paused by index_root; workers pause it per unit themselves.
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.enable)
 
 
 def worker_count(settings: Settings) -> int:
