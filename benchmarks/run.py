@@ -53,6 +53,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--results", type=Path, default=HERE / "results", help="where the JSON results go"
     )
     parser.add_argument("--plots", type=Path, metavar="DIR", help="write PNG plots there")
+    parser.add_argument(
+        "--docs", action="store_true", help="write the figures and plots into docs/benchmarks.md"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1
@@ -387,6 +390,10 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         print()
         print(extra)
+    if args.docs:
+        from benchmarks.docs import update
+
+        print(f"docs: {update(results)}")
     print(f"\nresults: {args.results / 'latest.json'}")
     return 0
 
