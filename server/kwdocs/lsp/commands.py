@@ -61,7 +61,7 @@ async def export_all(server: Any, args: list[Any]) -> dict[str, Any]:
             results.append(summary.to_json())
     finally:
         progress.end("done" if len(results) == len(folders) else "failed")
-    server.hover_cache.clear()
+    server.clear_caches()
     return {"folders": results, "seconds": round(time.perf_counter() - started, 3)}
 
 
@@ -98,7 +98,7 @@ async def export_file(server: Any, args: list[Any]) -> dict[str, Any]:
     summary = await run_daemon(
         _export_file, folder.settings, rel, dict(folder.index.records), name="kwdocs-export"
     )
-    server.hover_cache.clear()
+    server.clear_caches()
     return summary.to_json()
 
 

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
+_CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
 _projects: dict[str, Any] = {}
 _scripts: dict[str, tuple[str, Any, Any]] = {}
 _MAX_SCRIPTS = 8
@@ -220,15 +221,46 @@ async def handle(server: Any, params: types.DefinitionParams) -> list[types.Loca
     text, word = found
     home, context, is_page = server.context_of(doc)
     server.preload_imports(home, context, word)
+    generations = tuple(f.index.generation for f in server.state.folders)
+    position = (params.position.line, params.position.character)
+    key = (doc.uri, doc.version, position, generations, server.encoding)
+    cached = server.definition_cache.get(key)
+    if cached is not None and not any(
+        check_moved(server, folder, rel) for folder, rel in cached[1]
+    ):
+        return cached[0]
+    result, used = await _answer(server, doc, params, text, word, home, context, is_page)
+    if len(server.definition_cache) > 1024:
+        server.definition_cache.clear()
+    server.definition_cache[key] = (result, used)
+    return result
+
+
+async def _answer(
+    server: Any,
+    doc: Any,
+    params: types.DefinitionParams,
+    text: str,
+    word: Any,
+    home: Folder | None,
+    context: Any,
+    is_page: bool,
+) -> tuple[list[types.Location] | None, list[tuple[Folder, str]]]:
+    """The locations, and the files they came from (a cached answer is checked against them)."""
+    from kwdocs.lsp.sync import check_moved
+
     line = None if is_page else params.position.line + 1
     candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
     if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
         candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
     precise = [c for c in candidates if c.rank == PRECISE]
-    # One precise answer that is not an import of something outside the workspace.
+    # One precise answer that is not an import of something outside the workspace, or the
+    # only definition of an attribute's name in the whole workspace: no inference needed.
     unambiguous = len(precise) == 1 and not (
         precise[0].keyword.kind in ("import", "module") and precise[0].keyword.end_col
     )
+    if len(candidates) == 1 and (len(word.segments) > 1 or word.attribute):
+        unambiguous = candidates[0].keyword.kind in _CALLABLE_KINDS
     if (
         not unambiguous
         and not is_page
@@ -240,7 +272,7 @@ async def handle(server: Any, params: types.DefinitionParams) -> list[types.Loca
         if inferred:
             candidates = inferred
     if not candidates:
-        return None
+        return None, []
     best_rank = candidates[0].rank
     chosen = [c for c in candidates if c.rank == best_rank][:MAX_LOCATIONS]
     settings = (home or chosen[0].folder).settings
@@ -257,4 +289,4 @@ async def handle(server: Any, params: types.DefinitionParams) -> list[types.Loca
         if not locations:  # pages could not be written: the source is better than nothing
             reader = LineReader(server)
             locations += [source_location(server, reader, c) for c in chosen]
-    return locations or None
+    return locations or None, [(c.folder, c.path) for c in chosen]

@@ -109,6 +109,7 @@ class KwdocsServer(LanguageServer):
         self.tasks: set[asyncio.Task[Any]] = set()
         self.started = False
         self.hover_cache: dict[tuple[Any, ...], Any] = {}
+        self.definition_cache: dict[tuple[Any, ...], Any] = {}
         self._jedi: Any = None
         self._anchors: Any = None
         self.exiting = False
@@ -253,8 +254,13 @@ class KwdocsServer(LanguageServer):
         message = "; ".join(f.message for f in folders if f.message) or None
         self.status.send(state, done, total, keywords, message)
 
-    def pages_changed(self, folder: Folder, rel: str) -> None:
+    def clear_caches(self) -> None:
+        """Forget cached answers (settings, folders or files changed)."""
         self.hover_cache.clear()
+        self.definition_cache.clear()
+
+    def pages_changed(self, folder: Folder, rel: str) -> None:
+        self.clear_caches()
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -309,8 +315,7 @@ class KwdocsServer(LanguageServer):
             )
         old = folder.settings
         folder.settings = built
-        if old.out != built.out:
-            self.hover_cache.clear()
+        self.clear_caches()
         return settings_mod.reindex_needed(old, built)
 
     async def register_watchers(self) -> None:
@@ -343,7 +348,7 @@ class KwdocsServer(LanguageServer):
         result = await index_folder(
             self, folder, lambda final: self.send_status(), self.pools, first
         )
-        self.hover_cache.clear()
+        self.clear_caches()
         if folder.state == "ready":
             self.spawn(self._warm_search(folder))
         return result
@@ -509,7 +514,7 @@ def create_server() -> KwdocsServer:
             folder = ls.add_folder(added.uri, added.name)
             if folder is not None and ls.started:
                 ls.schedule_reload(folder)
-        ls.hover_cache.clear()
+        ls.clear_caches()
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @safe()
