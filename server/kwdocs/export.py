@@ -275,20 +275,31 @@ class WriteResult(msgspec.Struct, frozen=True, array_like=True):
     reason: str = ""
 
 
+# Folders of OUT already created and checked to lie inside it, during one batch of writes.
+_checked_folders: set[str] = set()
+
+
 def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
     """Write one page inside OUT unless it is unchanged or belongs to the user."""
     data = text.encode("utf-8")
     sha = sha_of(data)
     target = os.path.join(out, page)
     folder = os.path.dirname(target)
-    if not _inside(out, folder):
-        return WriteResult(page, "conflict", reason="its folder leads outside the output folder")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as error:
-        return WriteResult(page, "conflict", reason=f"cannot create its folder: {error.strerror}")
-    if not _inside(out, folder):
-        return WriteResult(page, "conflict", reason="its folder leads outside the output folder")
+    if folder not in _checked_folders:
+        if not _inside(out, folder):
+            return WriteResult(
+                page, "conflict", reason="its folder leads outside the output folder"
+            )
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            reason = f"cannot create its folder: {error.strerror}"
+            return WriteResult(page, "conflict", reason=reason)
+        if not _inside(out, folder):
+            return WriteResult(
+                page, "conflict", reason="its folder leads outside the output folder"
+            )
+        _checked_folders.add(folder)
     if os.path.islink(target):
         return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
     try:
@@ -377,6 +388,7 @@ def _render_chunk(
     root: str, out: str, root_from_out: str, settings: tuple[int, int], jobs: list[bytes]
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
+    _checked_folders.clear()
     results = []
     for raw in jobs:
         job = msgspec.msgpack.decode(raw, type=RenderJob)
@@ -636,6 +648,7 @@ def export_workspace(
             summary.skipped = list(skipped or [])
         summary.files = len(records)
         _clean_temp_files(out)
+        _checked_folders.clear()
         manifest = load_manifest(out)
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
@@ -726,6 +739,7 @@ def export_file(
         raise ExportError(f"not an indexed file of this workspace: {path}")
     summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
     with export_lock(out, wait=30.0):
+        _checked_folders.clear()
         manifest = load_manifest(out)
         root_from_out = _root_from_out(root, out)
         analysis = Analysis(records)

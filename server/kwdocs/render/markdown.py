@@ -49,7 +49,10 @@ def code(text: str) -> str:
     """A code span showing ``text`` literally, whatever backticks it holds."""
     # Only line ends change (a code span turns them into spaces anyway): any other character,
     # no-break spaces included, must survive so a heading's slug stays the one pages.py computes.
-    text = _LINE_ENDS.sub(" ", text)
+    if "\n" in text or "\r" in text:
+        text = _LINE_ENDS.sub(" ", text)
+    if "`" not in text and text[:1] not in ("", " ") and text[-1] != " ":
+        return f"`{text}`"  # the common case, short-circuited: pages hold thousands of these
     if not text.strip():
         # An all-space code span is not stripped, but an empty one is not a code span at all.
         return escape(text) or "(empty)"
