@@ -6,6 +6,8 @@ ranked candidates. ``definitionTarget`` chooses the source, the docs-page sectio
 from __future__ import annotations
 
 import asyncio
+import builtins
+import keyword as pykeyword
 import logging
 import os
 from typing import Any
@@ -22,6 +24,7 @@ log = logging.getLogger(__name__)
 JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
+_BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
 _CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
 _projects: dict[str, Any] = {}
 _scripts: dict[str, tuple[str, Any, Any]] = {}
@@ -250,7 +253,11 @@ async def _answer(
     from kwdocs.lsp.sync import check_moved
 
     line = None if is_page else params.position.line + 1
+    if len(word.segments) == 1 and not word.attribute and pykeyword.iskeyword(word.name):
+        return None, []  # def, return, None...: nothing to go to
     candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
+    if not candidates and len(word.segments) == 1 and word.name in _BUILTINS:
+        return None, []  # len, int, self...: defined outside every workspace folder
     if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
         candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
     precise = [c for c in candidates if c.rank == PRECISE]
