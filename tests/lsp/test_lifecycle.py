@@ -133,3 +133,48 @@ async def test_stdout_carries_only_protocol(sample: Path):
         length = int(head.split(b"\r\n")[0].split(b": ")[1])
         json.loads(rest[:length])
         rest = rest[length:]
+
+
+async def test_indexing_failure_ends_progress_and_reports_error(make_tree, tmp_path: Path):
+    import shutil
+
+    root = make_tree({"a.py": "def a():\n    pass\n"}, root=tmp_path / "doomed")
+    async with session(root) as s:
+        await s.ready()
+        shutil.rmtree(root)
+        await s.command("kwdocs.server.reindex")
+        status = await s.until(
+            lambda: s.statuses[-1] if s.statuses[-1]["state"] == "error" else None
+        )
+        assert "doomed" in status["message"] or "Error" in status["message"]
+        # Every progress the server began, it ended.
+        for token, reports in s.client.progress_reports.items():
+            if reports:
+                assert reports[0].kind == "begin" and reports[-1].kind == "end", token
+
+
+async def test_workspace_folders_added_and_removed(make_tree, tmp_path: Path):
+    first = make_tree({"a/alpha.py": "def alpha():\n    pass\n"}, root=tmp_path / "one")
+    second = make_tree({"b/beta.py": "def beta():\n    pass\n"}, root=tmp_path / "two")
+
+    async def names(s, query: str) -> list[str]:
+        found = await s.request(types.WORKSPACE_SYMBOL, types.WorkspaceSymbolParams(query=query))
+        return [x.name for x in found]
+
+    async with session(first) as s:
+        await s.ready()
+        assert await names(s, "beta") == []
+        s.client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[types.WorkspaceFolder(uri=second.as_uri(), name="two")],
+                    removed=[types.WorkspaceFolder(uri=first.as_uri(), name="one")],
+                )
+            )
+        )
+        for _ in range(200):
+            if await names(s, "beta") == ["beta"]:
+                break
+            await asyncio.sleep(0.05)
+        assert await names(s, "beta") == ["beta"]
+        assert await names(s, "alpha") == []
