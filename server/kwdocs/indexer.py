@@ -92,7 +92,10 @@ def make_pool(jobs: int) -> Executor:
         method = "spawn"
     elif threading.active_count() == 1:
         # A single-threaded program (the command line) can fork: workers start at once with
-        # everything imported, and no interpreter is started at all.
+        # everything imported (the Python extractor too, imported here once for all of them),
+        # and no interpreter is started at all.
+        import kwdocs.extract.python  # noqa: F401
+
         method = "fork"
     else:
         # Forking a threaded program (the server) can copy a lock another thread holds.
