@@ -165,9 +165,10 @@ async def index_folder(
 
     started = time.perf_counter()
     progress = WorkProgress(server, f"kwdocs: indexing {folder.name}")
-    await progress.begin("discovering files")
-    on_change(True)
+    # The work starts before the client has acknowledged the progress token.
     threading.Thread(target=run, name=f"kwdocs-index-{folder.name}", daemon=True).start()
+    on_change(True)
+    await progress.begin("discovering files")
     index = folder.index
     skipped: list[Skip] = []
     wanted: set[str] | None = None

@@ -178,8 +178,8 @@ class KwdocsServer(LanguageServer):
         if doc.folder is not None and doc.rel is not None:
             sync.check_moved(self, doc.folder, doc.rel)
             doc.record = doc.folder.index.get(doc.rel)
-        if doc.record is None and not doc.generated:
-            sync.extract_buffer(doc)
+        if doc.record is None:
+            sync.extract_buffer(doc, into_index=False)
         return doc
 
     def flush_edits(self) -> None:
@@ -297,8 +297,8 @@ class KwdocsServer(LanguageServer):
         """After ``initialized``: settings, watchers, then indexing every folder."""
         for folder in self.state.folders:
             await self.load_folder_settings(folder)
-        await self.register_watchers()
         self.started = True
+        self.spawn(self.register_watchers())
         for folder in list(self.state.folders):
             await self.index(folder)
 

@@ -54,8 +54,9 @@ def make_document(server: Any, uri: str, text: str) -> Document:
     return doc
 
 
-def extract_buffer(doc: Document) -> None:
-    """Re-extract the buffer and put its record in the folder's index (on the loop)."""
+def extract_buffer(doc: Document, into_index: bool = True) -> None:
+    """Re-extract the buffer and put its record in the folder's index (on the loop); a file
+    read for one request only (``into_index=False``) keeps its record to itself."""
     doc.dirty = False
     if doc.timer is not None:
         doc.timer.cancel()
@@ -69,7 +70,7 @@ def extract_buffer(doc: Document) -> None:
         log.exception("extracting the buffer of %s failed", doc.uri)
         return
     doc.record = record
-    if doc.folder is not None and doc.rel is not None:
+    if into_index and doc.folder is not None and doc.rel is not None:
         doc.folder.buffers.add(doc.rel)
         doc.folder.index.update(record)
 
