@@ -178,3 +178,59 @@ async def test_workspace_folders_added_and_removed(make_tree, tmp_path: Path):
             await asyncio.sleep(0.05)
         assert await names(s, "beta") == ["beta"]
         assert await names(s, "alpha") == []
+
+
+async def test_tcp_transport(sample: Path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kwdocs",
+            "serve",
+            "--tcp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the server never listened")
+
+        async def call(message: dict) -> dict:
+            writer.write(_frame(message))
+            await writer.drain()
+            length = 0
+            while (line := await reader.readline()) != b"\r\n":
+                if line.startswith(b"Content-Length"):
+                    length = int(line.split(b":")[1])
+            return json.loads(await reader.readexactly(length))
+
+        params = {"processId": None, "rootUri": sample.as_uri(), "capabilities": {}}
+        reply = await asyncio.wait_for(
+            call({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}), 30
+        )
+        assert reply["result"]["serverInfo"]["name"] == "kwdocs"
+        reply = await call({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": None})
+        assert reply == {"id": 2, "jsonrpc": "2.0", "result": None}
+        writer.write(_frame({"jsonrpc": "2.0", "method": "exit", "params": None}))
+        await writer.drain()
+        assert await asyncio.to_thread(server.wait, 30) == 0
+        assert server.stdout.read() == b""  # over TCP, stdout stays silent
+    finally:
+        server.kill()
+        server.wait()

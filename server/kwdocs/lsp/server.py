@@ -459,7 +459,11 @@ def create_server() -> KwdocsServer:
 
     @server.feature(types.EXIT)
     def exit_(ls: KwdocsServer, params: Any) -> None:
-        ls.exiting = True  # nothing may be written once pygls closes stdout
+        # Leave at once, before pygls closes the stream and raises SystemExit inside the loop
+        # (noisy over TCP); daemon threads (exports, jedi) must not keep the process alive.
+        ls.exiting = True
+        ls.close()
+        _hard_exit(0 if ls.protocol._shutdown else 1)
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @safe()
