@@ -164,3 +164,26 @@ async def test_pushed_settings_for_clients_without_configuration(sample: Path):
         )
         await s.until(lambda: any("max_file_size" in m.message for m in s.client.messages))
         assert hover_text(await s.hover(square, 5, 15))
+
+
+async def test_incremental_edits_count_lines_as_lsp_does(make_tree):
+    # A form feed and U+2028 are not line ends for LSP (str.splitlines thinks they are).
+    source = (
+        "# a \x0c form feed and a \u2028 separator inside one line\n"
+        "label = '𝔘'; x = Thing()\n"
+        "\n"
+        "\n"
+        "class Thing:\n"
+        "    '''Old text.'''\n"
+    )
+    root = make_tree({"mod.py": source})
+    path = root / "mod.py"
+    async with session(root) as s:
+        s.open(path)
+        s.edit(path, 2, (5, 7), (5, 10), "New")
+        line = "label = '𝔘'; x = Thing()"
+        column = len(line[: line.index("Thing")].encode("utf-16-le")) // 2
+        assert "New text." in hover_text(await s.hover(path, 1, column + 1))
+        # An edit whose range runs past the end is clamped, not refused.
+        s.edit(path, 3, (5, 7), (99, 0), "Last.'''\n")
+        assert "Last." in hover_text(await s.hover(path, 1, column + 1))

@@ -30,6 +30,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger("kwdocs.lsp")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,6 +73,15 @@ class KwdocsProtocol(LanguageServerProtocol):
                 if isinstance(msg_id, (int, str)) and not isinstance(msg_id, bool):
                     return _Malformed(msg_id, str(data.get("method")), error)
             raise
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        """Edits go to kwdocs' own copy of the buffer only: pygls' copy splits lines the way
+        str.splitlines does (form feeds, U+2028...), not as LSP counts them, and a bad range
+        there would stop the edit from reaching kwdocs at all."""
+        handler = self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)
+        if handler is not None:
+            yield handler, (params,), None
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Malformed):
@@ -655,7 +665,10 @@ def serve(args: Any) -> int:
         if getattr(args, "tcp", False):
             server.start_tcp(args.host, args.port)
         else:
-            server.start_io()
+            # Protocol only on the real stdout: a stray print() anywhere goes to stderr.
+            protocol_out = sys.stdout.buffer
+            sys.stdout = sys.stderr
+            server.start_io(sys.stdin.buffer, protocol_out)
     finally:
         server.close()
     code = 0 if server.protocol._shutdown else 1

@@ -89,10 +89,8 @@ def change_document(server: Any, params: types.DidChangeTextDocumentParams) -> N
     doc = server.state.documents.get(params.text_document.uri)
     if doc is None:
         return
-    # pygls has applied the edits to its copy; keep a reference to the result (no copy).
-    pygls_doc = server.workspace.text_documents.get(doc.uri)
-    if pygls_doc is not None:
-        doc.text = pygls_doc.source
+    for change in params.content_changes:
+        doc.apply(change, server.encoding)
     doc.version += 1
     doc.dirty = True
     if doc.timer is not None:

@@ -9,10 +9,12 @@ import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from kwdocs.config import Settings
 from kwdocs.index import KeywordIndex
+from kwdocs.lsp.positions import to_points
 from kwdocs.model import FileRecord, Skip
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -107,6 +109,8 @@ class Document:
     text: str = ""
     _lines_of: str | None = None
     _lines: list[str] = field(default_factory=list)
+    _starts_of: str | None = None
+    _starts: list[int] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """The buffer's lines without line ends, cached per text."""
@@ -115,6 +119,34 @@ class Document:
             self._lines = split_lsp_lines(self.text)
             self._lines_of = self.text
         return self._lines
+
+    def apply(self, change: Any, encoding: str) -> None:
+        """Apply one LSP content change (a ranged edit or the whole text); positions past the
+        end clamp to it, as clients expect."""
+        change_range = getattr(change, "range", None)
+        if change_range is None:
+            self.text = change.text
+            return
+        start = self.offset(change_range.start.line, change_range.start.character, encoding)
+        end = self.offset(change_range.end.line, change_range.end.character, encoding)
+        if end < start:
+            start, end = end, start
+        self.text = self.text[:start] + change.text + self.text[end:]
+
+    def offset(self, line: int, character: int, encoding: str) -> int:
+        """Code point offset in the text of an LSP position."""
+        if self._starts_of is not self.text:
+            self._starts = [0] + [m.end() for m in _LINE_END.finditer(self.text)]
+            self._starts_of = self.text
+        starts = self._starts
+        if line < 0:
+            return 0
+        if line >= len(starts):
+            return len(self.text)
+        begin = starts[line]
+        found = _LINE_END.search(self.text, begin)
+        stop = found.start() if found is not None else len(self.text)
+        return begin + to_points(self.text[begin:stop], character, encoding)
 
     def line(self, number: int) -> str | None:
         """0-based line of the buffer, or None past the end."""
