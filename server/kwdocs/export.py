@@ -32,7 +32,15 @@ from kwdocs.extract import (
 from kwdocs.extract.decode import decode, normalise_newlines
 from kwdocs.facts import PageFacts, page_facts
 from kwdocs.model import RECORD_FORMAT, FileRecord, Skip, decode_record, encode_record
-from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_page, page_uri
+from kwdocs.pages import (
+    FOLDER_DOC,
+    FOLDER_INDEX,
+    docs_page,
+    folder_page,
+    keyword_anchors,
+    kw_page,
+    page_uri,
+)
 from kwdocs.render.docs_page import render_docs_page
 from kwdocs.render.folder_pages import Folder, folder_tree, render_folder_doc, render_folder_index
 from kwdocs.render.kw_page import render_kw_page
@@ -374,12 +382,15 @@ def _render_job(
         text = extraction.text
         facts = page_facts(extraction.tree)
     results = []
+    anchors = keyword_anchors(record)  # both pages need them
     for page, kind, fp in job.pages:
         if kind == "kw":
-            content = render_kw_page(record, root_from_out)
+            content = render_kw_page(record, root_from_out, anchors)
         else:
             links = msgspec.msgpack.decode(job.links, type=FileLinks)
-            content = render_docs_page(record, text, facts, links, root_from_out, source_limit)
+            content = render_docs_page(
+                record, text, facts, links, root_from_out, source_limit, anchors
+            )
         results.append(write_page(out, page, content, fp))
     return results
 

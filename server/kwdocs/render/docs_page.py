@@ -61,6 +61,7 @@ class _Page:
         links: FileLinks,
         root_from_out: str,
         source_limit: int,
+        anchors: dict[tuple[str, str, int], str] | None = None,
     ) -> None:
         self.record = record
         self.text = text
@@ -69,7 +70,7 @@ class _Page:
         self.root_from_out = root_from_out
         self.source_limit = source_limit
         self.page = docs_page(record.path)
-        self.anchors = keyword_anchors(record)
+        self.anchors = anchors if anchors is not None else keyword_anchors(record)
         self.self_link = link_target(self.page, self.page)
         self.out: list[str] = []
 
@@ -484,6 +485,8 @@ def render_docs_page(
     links: FileLinks,
     root_from_out: str,
     source_limit: int,
+    anchors: dict[tuple[str, str, int], str] | None = None,
 ) -> str:
-    """The documentation page of ``record`` (``text`` is its decoded source)."""
-    return _Page(record, text, facts, links, root_from_out, source_limit).render()
+    """The documentation page of ``record`` (``text`` is its decoded source; ``anchors``:
+    keyword_anchors(record), when the caller has them already)."""
+    return _Page(record, text, facts, links, root_from_out, source_limit, anchors).render()

@@ -39,13 +39,19 @@ def display_name(keyword: Keyword) -> str:
     return keyword.qualname
 
 
-def render_kw_page(record: FileRecord, root_from_out: str) -> str:
-    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT."""
+def render_kw_page(
+    record: FileRecord,
+    root_from_out: str,
+    anchors: dict[tuple[str, str, int], str] | None = None,
+) -> str:
+    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT
+    (``anchors``: keyword_anchors(record), when the caller has them already)."""
     page = kw_page(record.path)
     docs = docs_page(record.path)
     docs_name = posixpath.basename(docs)
     folder = posixpath.dirname(record.path)
-    anchors = keyword_anchors(record)
+    if anchors is None:
+        anchors = keyword_anchors(record)
     docs_link = link_target(page, docs)
     docs_label = escape(docs_name)
     out = [header("keyword page", record.path), f"# Keyword Index: {code(record.path)}", ""]
