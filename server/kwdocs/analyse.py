@@ -63,8 +63,7 @@ def is_test_file(path: str) -> bool:
 
 
 class ModuleMap:
-    """Dotted module name → workspace file, as KeywordIndex.module_path resolves it: an exact
-    name first, else a unique match of the trailing parts."""
+    """Dotted module name → workspace file, resolved as KeywordIndex.module_path does."""
 
     def __init__(self, records: Mapping[str, FileRecord]) -> None:
         self.exact: dict[str, str] = {}
@@ -87,6 +86,7 @@ class ModuleMap:
         return found
 
     def _path(self, module: str) -> str | None:
+        # An exact name first, else a unique match of the trailing parts.
         found = self.exact.get(module)
         if found is not None:
             return found
@@ -279,11 +279,9 @@ class Analysis:
         return ClassLink(link.qualname, link.other, link.path, link.line, anchor)
 
     def links_key(self, path: str) -> tuple:
-        """What ``links(path)`` is a function of, cheaply: for page fingerprints.
-
-        Imports are a function of the file's own record and of where its imports resolve;
-        anchors of other pages a function of those pages' records.
-        """
+        """What ``links(path)`` is a function of, cheaply: for page fingerprints."""
+        # Imports are a function of the file's own record and of where its imports resolve;
+        # anchors of other pages a function of those pages' records.
         edges = [
             (link.qualname, link.other, link.path, link.line, self.records[link.path].digest)
             for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))

@@ -1,6 +1,11 @@
 """``kwdocs export``: plan every page, render only those whose inputs changed (in worker
 processes for large trees), write each atomically inside OUT, remove pages of deleted sources,
-and keep a manifest of what kwdocs wrote."""
+and keep a manifest of what kwdocs wrote.
+
+Two exports into one OUT at once: the second fails at once with a one-line message (a user who
+ran the command twice wants to know, not to wait); ``export_file``, which the language server
+calls, waits up to 30 s instead.
+"""
 
 from __future__ import annotations
 
@@ -225,8 +230,9 @@ class Manifest(msgspec.Struct):
 
 
 def load_manifest(out: str) -> Manifest:
-    """The manifest of OUT; an empty one when missing or unreadable (pages are then checked
-    by their marker before anything is overwritten)."""
+    """The manifest of OUT; an empty one when missing or unreadable."""
+    # Without a manifest nothing is removed, and a page is overwritten only if it carries the
+    # marker (write_page checks).
     try:
         with open(os.path.join(out, MANIFEST_NAME), "rb") as f:
             manifest = msgspec.json.decode(f.read(), type=Manifest)
@@ -248,8 +254,8 @@ def save_manifest(out: str, manifest: Manifest) -> None:
 
 
 def _atomic_write(target: str, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename: readers (and an export killed
-    midway) see the old file or the new one, never half of one."""
+    """Write via a temporary file in the same folder and a rename."""
+    # Readers, and an export killed midway, see the old file or the new one, never half of one.
     folder = os.path.dirname(target)
     temp = os.path.join(
         folder,
@@ -443,12 +449,9 @@ def _extract_with_facts(root: str, paths: list[str], max_size: int) -> list[tupl
 def index_with_facts(
     settings: Settings, report: PhaseProgress | None = None
 ) -> tuple[dict[str, FileRecord], dict[str, bytes], list[Skip]]:
-    """Records of the workspace (cached ones reused, the cache refreshed) and, for the files
-    this run had to parse, their page facts from that same parse.
-
-    kwdocs.indexer.index_root parses too but keeps no facts; the export would then parse every
-    new file twice.
-    """
+    """Records of the workspace (cache reused and refreshed), and facts of the files parsed."""
+    # kwdocs.indexer.index_root parses too but keeps no page facts: exporting after it would
+    # parse every new file twice. Same discovery, cache and reuse rules, one parse per file.
     from kwdocs.cache import RecordCache
     from kwdocs.discover import discover
     from kwdocs.indexer import PARALLEL_THRESHOLD as INDEX_THRESHOLD

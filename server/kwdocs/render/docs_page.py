@@ -487,6 +487,6 @@ def render_docs_page(
     source_limit: int,
     anchors: dict[tuple[str, str, int], str] | None = None,
 ) -> str:
-    """The documentation page of ``record`` (``text`` is its decoded source; ``anchors``:
-    keyword_anchors(record), when the caller has them already)."""
+    """The documentation page of ``record``; ``text`` is its decoded source."""
+    # ``anchors`` is keyword_anchors(record) when the caller has computed it already.
     return _Page(record, text, facts, links, root_from_out, source_limit, anchors).render()

@@ -44,8 +44,8 @@ def render_kw_page(
     root_from_out: str,
     anchors: dict[tuple[str, str, int], str] | None = None,
 ) -> str:
-    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT
-    (``anchors``: keyword_anchors(record), when the caller has them already)."""
+    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT."""
+    # ``anchors`` is keyword_anchors(record) when the caller has computed it already.
     page = kw_page(record.path)
     docs = docs_page(record.path)
     docs_name = posixpath.basename(docs)
