@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from hypothesis import given, settings
+import hypothesmith
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kwdocs.analyse import Analysis
 from kwdocs.extract import extract_source
@@ -116,3 +117,19 @@ def test_keyword_page_lists_every_keyword_once_with_its_anchor() -> None:
     assert "- **`A.m`**: [mod.py_docs.md](./mod.py_docs.md#method-am)" in kw
     assert "- **`LIMIT`**: [mod.py_docs.md](./mod.py_docs.md#module-level-names)" in kw
     assert kw.count("\n- **`") == len(anchors)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_node())
+def test_generated_python_renders_with_resolving_anchors(source: str) -> None:
+    kw, docs = pages_of("gen.py", source)
+    _, slugs = parse_page(docs)
+    for href in parse_page(kw)[0]:
+        if href.startswith("./gen.py_docs.md#"):
+            assert unquote(href.split("#", 1)[1]) in slugs
+    text = source.replace("\r\n", "\n").replace("\r", "\n")
+    fences = [t for t in MarkdownIt("commonmark").parse(docs) if t.type == "fence"]
+    if text:
+        assert fences[0].content.rstrip("\n") == text.rstrip("\n")
+    else:
+        assert not fences and "The file is empty." in docs
