@@ -121,9 +121,11 @@ def _locate_code_span(lines: list[str], start: int, token: Token, content: str) 
         text = lines[line - 1] if 0 < line <= len(lines) else ""
         pos = text.find(f"`{content}`")
         if pos < 0:
-            pos = text.find(content)
+            # A span broken over lines (its newline became a space): find the name itself.
+            pos = text.find(content.strip())
             if pos >= 0:
                 return line, pos
             continue
-        return line, pos + 1
+        # The name starts after any whitespace inside the span (`` `\tname` ``).
+        return line, pos + 1 + len(content) - len(content.lstrip())
     return start, 0
