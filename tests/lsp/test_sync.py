@@ -143,10 +143,13 @@ async def test_pushed_settings_for_clients_without_configuration(sample: Path):
     caps = capabilities_for(VSCODE)
     caps.workspace.configuration = False
     square = sample / "pkg/square.py"
-    async with session(sample, capabilities=caps, init_options={"outputDir": "first"}) as s:
+    # Editors send unset settings as null or "": the defaults, and no complaint.
+    options = {"outputDir": "first", "definitionTarget": "", "maxFileSize": None}
+    async with session(sample, capabilities=caps, init_options=options) as s:
         await s.ready()
         s.open(square)
         assert "/ws/first/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
+        assert s.client.messages == []
         s.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings={"kwdocs": {"outputDir": "second"}})
         )

@@ -260,7 +260,7 @@ class KwdocsServer(LanguageServer):
         state = "error" if "error" in states else "indexing" if "indexing" in states else "ready"
         done = sum(f.done if f.state == "indexing" else len(f.index) for f in folders)
         total = sum(max(f.total, len(f.index)) for f in folders)
-        keywords = sum(f.index.keyword_count() for f in folders) if state != "indexing" else 0
+        keywords = sum(f.index.keyword_count() for f in folders)
         message = "; ".join(f.message for f in folders if f.message) or None
         self.status.send(state, done, total, keywords, message)
 

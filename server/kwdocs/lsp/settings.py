@@ -74,7 +74,8 @@ def build(root: Path, layers: list[dict[str, Any] | None]) -> tuple[Settings, st
     defaults, if any."""
     merged: dict[str, Any] = {}
     for layer in layers:
-        merged.update(options_from(layer))
+        # Editors send every setting, unset ones as null or "": those mean "the default".
+        merged.update({k: v for k, v in options_from(layer).items() if v is not None and v != ""})
     try:
         return load_settings(root, merged), None
     except SettingsError as error:
