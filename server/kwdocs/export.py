@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import as_completed
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -422,6 +422,26 @@ _facts_decoder = msgspec.msgpack.Decoder(PageFacts)
 _outcome_decoder = msgspec.msgpack.Decoder(list[WriteResult] | Skip)
 
 
+class _Pool:
+    """One worker pool for both phases of an export, started only if a phase needs it."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.executor: Executor | None = None
+
+    def get(self) -> Executor:
+        if self.executor is None:
+            from kwdocs.indexer import make_pool
+
+            self.executor = make_pool(self.workers)
+        return self.executor
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+
 # -- indexing with facts (one parse per file) -----------------------------------------------
 
 
@@ -447,7 +467,7 @@ def _extract_with_facts(root: str, paths: list[str], max_size: int) -> list[tupl
 
 
 def index_with_facts(
-    settings: Settings, report: PhaseProgress | None = None
+    settings: Settings, report: PhaseProgress | None = None, pool: _Pool | None = None
 ) -> tuple[dict[str, FileRecord], dict[str, bytes], list[Skip]]:
     """Records of the workspace (cache reused and refreshed), and facts of the files parsed."""
     # kwdocs.indexer.index_root parses too but keeps no page facts: exporting after it would
@@ -455,7 +475,7 @@ def index_with_facts(
     from kwdocs.cache import RecordCache
     from kwdocs.discover import discover
     from kwdocs.indexer import PARALLEL_THRESHOLD as INDEX_THRESHOLD
-    from kwdocs.indexer import make_pool, reusable, worker_count
+    from kwdocs.indexer import reusable, worker_count
 
     found = discover(settings)
     skipped = list(found.skipped)
@@ -477,15 +497,16 @@ def index_with_facts(
         report("index", done, total)
     chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
     workers = worker_count(settings)
+    own_pool = pool is None
+    pool = pool or _Pool(workers)
     if workers <= 1 or len(todo) < INDEX_THRESHOLD:
         results: Iterator[list[tuple[str, Any]]] = (
             _extract_with_facts(root, chunk, settings.max_file_size) for chunk in chunks
         )
-        pool = None
     else:
-        pool = make_pool(workers)
+        executor = pool.get()
         futures = [
-            pool.submit(_extract_with_facts, root, chunk, settings.max_file_size)
+            executor.submit(_extract_with_facts, root, chunk, settings.max_file_size)
             for chunk in chunks
         ]
         results = (future.result() for future in as_completed(futures))
@@ -501,8 +522,8 @@ def index_with_facts(
             if report:
                 report("index", done, total)
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        if own_pool:
+            pool.close()
     if cache is not None and (todo or len(cached) != len(records)):
         cache.save(records[p] for p in sorted(records))
     return {p: records[p] for p in sorted(records)}, facts, skipped
@@ -654,10 +675,17 @@ def export_workspace(
     root, out = check_output(settings)
     summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
     report, bar = _progress_callback(progress)
-    with export_lock(out), bar if bar is not None else contextlib.nullcontext():
+    from kwdocs.indexer import worker_count
+
+    pool = _Pool(worker_count(settings))
+    with (
+        export_lock(out),
+        bar if bar is not None else contextlib.nullcontext(),
+        contextlib.closing(pool),
+    ):
         facts: dict[str, bytes] = {}
         if records is None:
-            records, facts, summary.skipped = index_with_facts(settings, report)
+            records, facts, summary.skipped = index_with_facts(settings, report, pool)
         else:
             summary.skipped = list(skipped or [])
         summary.files = len(records)
@@ -678,7 +706,7 @@ def export_workspace(
             if report:
                 report("pages", 1, total)
             for done, outcome in enumerate(
-                _render_all(settings, root, out, root_from_out, plan.jobs), start=2
+                _render_all(settings, root, out, root_from_out, plan.jobs, pool), start=2
             ):
                 if isinstance(outcome, Skip):
                     summary.skipped.append(outcome)
@@ -716,30 +744,33 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 
 
 def _render_all(
-    settings: Settings, root: str, out: str, root_from_out: str, jobs: list[RenderJob]
+    settings: Settings,
+    root: str,
+    out: str,
+    root_from_out: str,
+    jobs: list[RenderJob],
+    pool: _Pool,
 ) -> Iterator[list[WriteResult] | Skip]:
     """Render and write every job's pages, across all cores for a large tree."""
-    from kwdocs.indexer import make_pool, worker_count
-
     limits = (settings.source_limit, settings.max_file_size)
-    workers = worker_count(settings)
     encoded = [_encoder.encode(job) for job in jobs]
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+    if pool.workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
         for raw in encoded:
             for item in _render_chunk(root, out, root_from_out, limits, [raw]):
                 yield _outcome_decoder.decode(item)
         return
-    pool = make_pool(workers)
+    executor = pool.get()
+    futures = [
+        executor.submit(_render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK])
+        for i in range(0, len(encoded), _CHUNK)
+    ]
     try:
-        futures = [
-            pool.submit(_render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK])
-            for i in range(0, len(encoded), _CHUNK)
-        ]
         for future in as_completed(futures):
             for item in future.result():
                 yield _outcome_decoder.decode(item)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        for future in futures:
+            future.cancel()
 
 
 def export_file(
