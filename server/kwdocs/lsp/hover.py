@@ -21,7 +21,10 @@ def code(text: str) -> str:
     """``text`` as a Markdown code span, whatever backticks it holds."""
     longest = max((len(m) for m in _FENCE_RUN.findall(text)), default=0)
     ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    # CommonMark drops one space at each end when both ends have one, and a backtick at an end
+    # would merge with the fence: pad with a space then, so the text comes out verbatim.
+    both_spaces = text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
+    pad = " " if text.startswith("`") or text.endswith("`") or both_spaces else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
