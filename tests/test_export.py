@@ -253,3 +253,12 @@ def test_verbose_summary_lists_skipped_files(workspace: Path) -> None:
     short = format_summary(summary)
     assert "Skipped 1 file: 1 binary file." in short and "blob.bin" not in short
     assert "  blob.bin: binary file" in format_summary(summary, verbose=True)
+
+
+def test_progress_bar_option_runs_quietly_off_a_terminal(
+    workspace: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    summary = export_workspace(load_settings(workspace), progress=True)
+    assert summary.written == 22
+    captured = capsys.readouterr()
+    assert captured.out == ""
