@@ -773,6 +773,21 @@ def _render_all(
             future.cancel()
 
 
+# The last Analysis export_file made, by the (path, digest) pairs it was made from: the language
+# server asks for one file's pages at a time, mostly from an unchanged workspace.
+_last_analysis: tuple[tuple[tuple[str, str], ...], Analysis] | None = None
+
+
+def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
+    global _last_analysis
+    key = tuple(sorted((p, r.digest) for p, r in records.items()))
+    if _last_analysis is not None and _last_analysis[0] == key:
+        return _last_analysis[1]
+    analysis = Analysis(records)
+    _last_analysis = (key, analysis)
+    return analysis
+
+
 def export_file(
     settings: Settings, path: str, records: Mapping[str, FileRecord]
 ) -> FileExportSummary:
@@ -787,7 +802,7 @@ def export_file(
         _checked_folders.clear()
         manifest = load_manifest(out)
         root_from_out = _root_from_out(root, out)
-        analysis = Analysis(records)
+        analysis = _analysis_for(records)
         links = _encoder.encode(analysis.links(path))
         pages = [
             (
