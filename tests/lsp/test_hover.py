@@ -156,3 +156,21 @@ async def test_columns_follow_the_negotiated_encoding(make_tree, encoding: str):
         assert result.range.end.character == width + 5
         # Past the end of a line with non-ASCII text: null, not an error.
         assert await s.hover(path, 0, width + 500) is None
+
+
+async def test_attributes_of_modules_outside_the_workspace_are_null(make_tree):
+    root = make_tree(
+        {
+            "app.py": "import numpy as np\nimport json\n\nvalue = np.array(json.dumps(1))\n",
+            "mine.py": "def array():\n    pass\n\n\ndef dumps():\n    pass\n",
+        }
+    )
+    app = root / "app.py"
+    async with session(root) as s:
+        await s.ready()
+        s.open(app)
+        # np.array is numpy's, json.dumps the standard library's: not the workspace's own.
+        assert await s.hover(app, 3, 12) is None
+        assert await s.hover(app, 3, 24) is None
+        # The import itself is what the workspace knows about np.
+        assert "numpy" in hover_text(await s.hover(app, 3, 9))

@@ -270,6 +270,10 @@ class Resolver:
                 ]
                 if found:
                     return found
+                target = names.get(segments[0])
+                if target and not _in_workspace(index, target):
+                    # np.array with np bound to numpy: nothing of the workspace.
+                    return []
         # A plain name: every definition of it, ranked by how close it is to the context.
         hint = _module_hint(names, segments)
         result = []
@@ -297,6 +301,12 @@ class Resolver:
         if posixpath.dirname(path) == posixpath.dirname(record.path):
             return SAME_PACKAGE
         return ELSEWHERE
+
+
+def _in_workspace(index: KeywordIndex, dotted: str) -> bool:
+    """True when some leading part of a dotted name is a module of the index."""
+    parts = dotted.split(".")
+    return any(index.module_path(".".join(parts[:cut])) for cut in range(len(parts), 0, -1))
 
 
 def _module_hint(names: dict[str, str], segments: list[str]) -> str:
