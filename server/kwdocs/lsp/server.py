@@ -45,6 +45,19 @@ COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
 WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
 PARENT_CHECK_SECONDS = 2.0
+# Imported in the background after ``initialized``; jedi once indexing is done.
+WARM_MODULES = (
+    "kwdocs.lsp.sync",
+    "kwdocs.lsp.hover",
+    "kwdocs.lsp.definition",
+    "kwdocs.lsp.symbols",
+    "kwdocs.extract.python",
+    "kwdocs.discover",
+    "kwdocs.cache",
+    "kwdocs.indexer",
+    "docstring_to_markdown",
+    "kwdocs.lsp.commands",
+)
 # A hover on a file that is not open reads it from disk up to this size.
 MAX_UNOPENED = 4_000_000
 
@@ -370,6 +383,8 @@ class KwdocsServer(LanguageServer):
 
         await run_daemon(prepare_search, folder.index.symbol_names(), name="kwdocs-warm")
         folder.index.warm_search()
+        # jedi loads on its own thread, ahead of the first definition that needs it.
+        self.jedi.submit(_warm_imports, ("jedi",))
 
     def schedule_reload(self, folder: Folder) -> None:
         async def reload() -> None:
@@ -387,6 +402,18 @@ class KwdocsServer(LanguageServer):
 
     def close(self) -> None:
         self.pools.close()
+
+
+def _warm_imports(modules: tuple[str, ...]) -> None:
+    """Import what the first requests will need while the client is still getting ready
+    (``initialize`` itself never waits for these)."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except Exception:  # a missing optional module shows up when it is really used
+            log.debug("warming %s failed", name, exc_info=True)
 
 
 async def _watch_parent(server: KwdocsServer, pid: int) -> None:
@@ -457,6 +484,7 @@ def create_server() -> KwdocsServer:
     @server.feature(types.INITIALIZED)
     @safe()
     def initialized(ls: KwdocsServer, params: types.InitializedParams) -> None:
+        threading.Thread(target=_warm_imports, args=(WARM_MODULES,), daemon=True).start()
         ls.spawn(ls.startup())
 
     @server.feature(types.SHUTDOWN)
