@@ -90,3 +90,12 @@ def test_paths_on_the_command_line_are_relative_to_the_working_folder(make_tree)
     assert result.returncode == 0, result.stderr
     assert (root / "build/pages/pkg/shapes.py_docs.md").is_file()
     assert not (root / "src/build").exists()
+
+
+def test_a_closed_pipe_is_not_an_error(make_tree) -> None:
+    root = make_tree({f"pkg/m{i}.py": SHAPES for i in range(30)})
+    shell = f"{sys.executable} -m kwdocs lookup area --root {root} | head -c 10 >/dev/null"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120
+    )
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
