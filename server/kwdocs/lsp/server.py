@@ -675,6 +675,9 @@ def serve(args: Any) -> int:
     """Run the server until the client says ``exit`` (or disappears); the exit status."""
     server = create_server()
     client_log = _setup_logging(args, server)
+    # Background threads (cache loading, index building, exports) hold the GIL in turns of
+    # this length; shorter turns keep the request loop's waits for it short.
+    sys.setswitchinterval(0.001)
 
     original_start = server.protocol.handle_message
 
