@@ -7,11 +7,12 @@ import asyncio
 import time
 from typing import Any
 
+from pygls.exceptions import JsonRpcInvalidParams
+
 from kwdocs import __version__
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.progress import WorkProgress
 from kwdocs.lsp.workspace_state import Folder, uri_to_path
-from pygls.exceptions import JsonRpcInvalidParams
 
 
 async def _settled(folder: Folder) -> None:

@@ -12,12 +12,13 @@ import logging
 import os
 from typing import Any
 
+from lsprotocol import types
+
 from kwdocs.lsp.lookup import PRECISE, Candidate, module_keyword
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
 from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
-from lsprotocol import types
 
 log = logging.getLogger(__name__)
 

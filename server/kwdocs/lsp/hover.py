@@ -7,10 +7,11 @@ import functools
 import re
 from typing import Any
 
+from lsprotocol import types
+
 from kwdocs.lsp.lookup import Candidate
 from kwdocs.model import FileRecord, Keyword
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
-from lsprotocol import types
 
 # How many other definitions a hover lists before "and N more".
 OTHERS_SHOWN = 5

@@ -9,8 +9,9 @@ import time
 import uuid
 from typing import Any
 
-from kwdocs.lsp.settings import REQUEST_TIMEOUT
 from lsprotocol import types
+
+from kwdocs.lsp.settings import REQUEST_TIMEOUT
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
 from kwdocs import __version__
 from kwdocs.lsp import settings as settings_mod
 from kwdocs.lsp.indexing import Pools, index_folder
@@ -26,11 +32,6 @@ from kwdocs.lsp.pagegen import PageGenerator
 from kwdocs.lsp.positions import UTF16, to_points
 from kwdocs.lsp.progress import StatusNotifier
 from kwdocs.lsp.workspace_state import Document, Folder, State, uri_to_path
-from lsprotocol import types
-from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
-from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger("kwdocs.lsp")
 F = TypeVar("F", bound=Callable[..., Any])

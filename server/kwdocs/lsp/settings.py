@@ -8,8 +8,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from kwdocs.config import DEFAULT_OUTPUT_DIR, Settings, SettingsError, load_settings
 from lsprotocol import types
+
+from kwdocs.config import DEFAULT_OUTPUT_DIR, Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 

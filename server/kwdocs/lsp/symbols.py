@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lsprotocol import types
+
 from kwdocs.lsp.positions import to_units, units_len
 from kwdocs.model import DEFINITION_KINDS, Keyword
-from lsprotocol import types
 
 WORKSPACE_LIMIT = 200
 SYMBOL_KINDS = {

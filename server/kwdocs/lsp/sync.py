@@ -9,11 +9,12 @@ import logging
 import os
 from typing import Any
 
+from lsprotocol import types
+
 from kwdocs.extract import GENERATED_MARKER, extract_source, language_of
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.workspace_state import Document, Folder, uri_to_path
 from kwdocs.pages import DOCS_SUFFIX, KW_SUFFIX
-from lsprotocol import types
 
 log = logging.getLogger(__name__)
 

@@ -64,7 +64,6 @@ class Folder:
     total: int = 0
     run_id: int = 0
     cancel: threading.Event | None = None
-    task: asyncio.Task | None = None
     buffers: set[str] = field(default_factory=set)
     """Relative paths whose record comes from an editor buffer: indexing leaves them alone."""
 
