@@ -105,8 +105,23 @@ def make_pool(jobs: int) -> Executor:
         # The fork server imports what a worker runs (this module pulls in the extractors and
         # the record codec) once; each worker forked from it starts with nothing to import.
         context.set_forkserver_preload(["kwdocs.indexer", "kwdocs.extract.python"])
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_start_worker)
+
+
+def _start_worker() -> None:
+    """Worker start-up: collector on, and end with the process that started the worker."""
     # A fork inherits a collector paused by index_root; workers pause it per unit themselves.
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=gc.enable)
+    gc.enable()
+    if sys.platform.startswith("linux"):
+        # Forked workers hold copies of every descriptor, the export lock's too: after a
+        # ``kill -9`` of the export they would live on, keep the lock and write pages.
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
 
 
 def worker_count(settings: Settings) -> int:

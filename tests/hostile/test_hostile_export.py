@@ -4,6 +4,7 @@ and the next run repairs, and files kwdocs did not write are never deleted or ov
 
 from __future__ import annotations
 
+import difflib
 import os
 import shutil
 import signal
@@ -185,7 +186,15 @@ def test_kill_9_midway_leaves_whole_pages_and_the_next_run_repairs(tmp_path: Pat
         if page.startswith(TEMP_PREFIX) or os.path.basename(page).startswith(TEMP_PREFIX):
             continue  # a temporary file: never read as a page, removed by the next run
         matches = [v for v in ("old", "new") if references[v].get(page) == data]
-        assert matches, f"{page} is neither the old nor the new page"
+        assert matches, f"{page} is neither the old nor the new page:\n" + "".join(
+            difflib.unified_diff(
+                references["new"].get(page, b"").decode().splitlines(True),
+                data.decode().splitlines(True),
+                "new",
+                "on disk",
+                n=1,
+            )
+        )
         mixed[matches[-1]] += 1
     assert mixed["old"] and mixed["new"], mixed
     # The next run repairs everything: the new pages only, the old ones of deleted sources gone.
