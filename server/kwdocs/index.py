@@ -50,6 +50,7 @@ class KeywordIndex:
         self._symbol_names: dict[str, int] = {}  # definition name → how many files define it
         self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
         self._blobs: _Blobs | None = None
+        self._pending_added: set[str] | None = None  # names added while tables are built
         self.generation = 0
         """Bumped on every change: lets callers cache derived facts."""
 
@@ -101,11 +102,14 @@ class KeywordIndex:
     def _add_symbol(self, name: str) -> None:
         count = self._symbol_names.get(name, 0)
         self._symbol_names[name] = count + 1
-        if count == 0 and self._sorted is not None:
-            bisect.insort(self._sorted, (name.lower(), name))
-            if self._blobs is not None:
-                # The joined blobs stay; names added since are searched one by one.
-                self._blobs.added.add(name)
+        if count == 0:
+            if self._pending_added is not None:
+                self._pending_added.add(name)
+            if self._sorted is not None:
+                bisect.insort(self._sorted, (name.lower(), name))
+                if self._blobs is not None:
+                    # The joined blobs stay; names added since are searched one by one.
+                    self._blobs.added.add(name)
 
     def _drop_symbol(self, name: str) -> None:
         count = self._symbol_names.get(name, 0)
@@ -266,37 +270,50 @@ class KeywordIndex:
         """All symbol names (and their initials) joined in one string each; rebuilt when many
         names were added since (removed names are filtered out at search time)."""
         if self._blobs is None or len(self._blobs.added) > _MAX_ADDED:
-            ordered = self._sorted or []
-            lows = [low for low, _ in ordered]
-            starts = list(itertools.accumulate((len(low) + 1 for low in lows), initial=1))
-            # Initials padded to their name's length, so one offset table serves both blobs.
-            padded = (_initials(name).ljust(len(low))[: len(low)] for low, name in ordered)
-            self._blobs = _Blobs(
-                "\n" + "\n".join(lows) + "\n",
-                "\n" + "\n".join(padded) + "\n",
-                starts[:-1],
-                [name for _, name in ordered],
-                set(),
-            )
+            self._blobs = _tables(self._sorted or [])
         return self._blobs
 
-    def warm_search(self) -> None:
-        """Build the search structures now rather than on the first query."""
-        if self._sorted is None:
-            self._sorted = sorted((n.lower(), n) for n in self._symbol_names)
-            self._blobs = None
-        self._search_blobs()
-
-    def symbol_names(self) -> list[str]:
-        """Every distinct definition name (a copy)."""
+    def begin_search_build(self) -> list[str]:
+        """The names to build search tables from in a worker thread (build_search_tables),
+        then hand to install_search; names added meanwhile are remembered."""
+        self._pending_added = set()
         return list(self._symbol_names)
 
+    def install_search(self, ordered: list[tuple[str, str]], blobs: _Blobs) -> None:
+        """Take tables built off the loop, brought up to date with the changes since."""
+        live = self._symbol_names
+        pending = self._pending_added or set()
+        self._pending_added = None
+        merged = [item for item in ordered if item[1] in live]
+        for name in pending:
+            if name in live:
+                item = (name.lower(), name)
+                i = bisect.bisect_left(merged, item)
+                if i == len(merged) or merged[i] != item:
+                    merged.insert(i, item)
+                blobs.added.add(name)
+        self._sorted = merged
+        self._blobs = blobs
 
-def prepare_search(names: Iterable[str]) -> None:
-    """Work out the camel-case initials of names ahead of the first search; safe to run in a
-    worker thread (it only fills a cache)."""
-    for name in names:
-        _initials(name)
+
+def build_search_tables(names: list[str]) -> tuple[list[tuple[str, str]], _Blobs]:
+    """Sorted names and joined search tables; pure, so a worker thread can build them."""
+    ordered = sorted((name.lower(), name) for name in names)
+    return ordered, _tables(ordered)
+
+
+def _tables(ordered: list[tuple[str, str]]) -> _Blobs:
+    lows = [low for low, _ in ordered]
+    starts = list(itertools.accumulate((len(low) + 1 for low in lows), initial=1))
+    # Initials padded to their name's length, so one offset table serves both blobs.
+    padded = (_initials(name).ljust(len(low))[: len(low)] for low, name in ordered)
+    return _Blobs(
+        "\n" + "\n".join(lows) + "\n",
+        "\n" + "\n".join(padded) + "\n",
+        starts[:-1],
+        [name for _, name in ordered],
+        set(),
+    )
 
 
 class _Blobs(NamedTuple):
@@ -312,7 +329,6 @@ _MAX_ADDED = 2000
 
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-_INITIALS: dict[str, str] = {}
 
 
 def _words(name: str) -> list[str]:
@@ -322,12 +338,7 @@ def _words(name: str) -> list[str]:
 
 def _initials(name: str) -> str:
     """Lowercase first letters of a name's words: FlatParamHandle → fph."""
-    found = _INITIALS.get(name)
-    if found is None:
-        found = "".join(w[0] for w in _WORD.findall(name)).lower()
-        if len(_INITIALS) < 1_000_000:
-            _INITIALS[name] = found
-    return found
+    return "".join(w[0] for w in _WORD.findall(name)).lower()
 
 
 def _words_match(query_words: list[str], name_words: list[str], initials: str) -> bool:

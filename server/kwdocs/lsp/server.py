@@ -46,7 +46,8 @@ COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
 WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
 PARENT_CHECK_SECONDS = 2.0
-# Imported in the background after ``initialized``; jedi once indexing is done.
+# Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
+# definition first needs inference).
 WARM_MODULES = (
     "kwdocs.lsp.sync",
     "kwdocs.lsp.hover",
@@ -378,14 +379,14 @@ class KwdocsServer(LanguageServer):
         return result
 
     async def _warm_search(self, folder: Folder) -> None:
-        """Prepare symbol search off the loop (name initials), then its joined tables."""
-        from kwdocs.index import prepare_search
+        """Build the symbol search tables off the loop, then swap them in."""
+        from kwdocs.index import build_search_tables
         from kwdocs.lsp.background import run_daemon
 
-        await run_daemon(prepare_search, folder.index.symbol_names(), name="kwdocs-warm")
-        folder.index.warm_search()
-        # jedi loads on its own thread, ahead of the first definition that needs it.
-        self.jedi.submit(_warm_imports, ("jedi",))
+        index = folder.index
+        names = index.begin_search_build()
+        ordered, tables = await run_daemon(build_search_tables, names, name="kwdocs-warm")
+        index.install_search(ordered, tables)
 
     def schedule_reload(self, folder: Folder) -> None:
         async def reload() -> None:
