@@ -58,16 +58,36 @@ class KeywordIndex:
 
     def update(self, record: FileRecord) -> None:
         """Add or replace one file's record."""
-        if record.path in self.records:
-            self.remove(record.path)
-        self.records[record.path] = record
+        path = record.path
+        if path in self.records:
+            self.remove(path)
+        self.records[path] = record
+        # The hot loop of every index build (a warm start runs it over ~100k keywords): no
+        # temporary sets, no setdefault allocations, locals only.
+        by_name = self._by_name
+        symbols = self._symbol_names
         for keyword in record.keywords:
-            if keyword.kind in _UNINDEXED_KINDS:
+            kind = keyword.kind
+            if kind in _UNINDEXED_KINDS:
                 continue
-            for key in {keyword.name, keyword.qualname}:
-                self._by_name.setdefault(key, {}).setdefault(record.path, []).append(keyword)
-            if keyword.kind in DEFINITION_KINDS:
-                self._add_symbol(keyword.name)
+            name = keyword.name
+            qualname = keyword.qualname
+            for key in (name,) if qualname == name else (name, qualname):
+                per_path = by_name.get(key)
+                if per_path is None:
+                    by_name[key] = {path: [keyword]}
+                else:
+                    keywords = per_path.get(path)
+                    if keywords is None:
+                        per_path[path] = [keyword]
+                    else:
+                        keywords.append(keyword)
+            if kind in DEFINITION_KINDS:
+                count = symbols.get(name)
+                if count is None:
+                    self._add_symbol(name)
+                else:
+                    symbols[name] = count + 1
         if record.module:
             self._modules[record.module] = record.path
             for suffix in _suffixes(record.module):
@@ -82,7 +102,8 @@ class KeywordIndex:
         for keyword in record.keywords:
             if keyword.kind in _UNINDEXED_KINDS:
                 continue
-            for key in {keyword.name, keyword.qualname}:
+            name, qualname = keyword.name, keyword.qualname
+            for key in (name,) if qualname == name else (name, qualname):
                 per_path = self._by_name.get(key)
                 if per_path is not None and per_path.pop(path, None) is not None and not per_path:
                     del self._by_name[key]
