@@ -34,4 +34,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for name, count in sorted(COUNTS.items()):
         terminalreporter.write_line(f"{count:>8,}  {name}")
     profile = settings._current_profile
-    terminalreporter.write_line(f"{total:>8,}  generated cases in {seconds:.1f} s ({profile})")
+    terminalreporter.write_line(
+        f"{total:>8,}  generated cases, profile {profile} (pytest session: {seconds:.1f} s)"
+    )
