@@ -108,3 +108,52 @@ def test_no_workspace_code_runs(
         assert result.stdout.count("defined_here") >= len(SHADOWED + OWN)
     if command == "export":
         assert (tmp_path / "out" / "evil.py_docs.md").is_file()
+
+
+def test_hover_definition_and_export_in_the_server_run_nothing(
+    hostile: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import json
+    import time
+
+    from rpc_client import RawServer, hover_params
+
+    root, markers = hostile
+    # Editors start the server inside the workspace, as ``python -m kwdocs serve``.
+    server = RawServer(root, env={"KWDOCS_CACHE_DIR": str(tmp_path / "cache")})
+    try:
+        server.initialize(root)
+        uri = (root / "many" / "m0.py").as_uri()
+        server.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "python",
+                    "version": 1,
+                    "text": (root / "many" / "m0.py").read_text(),
+                }
+            },
+        )
+        deadline = time.monotonic() + 60
+        while True:  # ``import evil``: hover on ``evil`` once indexing has seen evil.py
+            reply = server.request("textDocument/hover", hover_params(uri, 0, 8))
+            if "evil" in json.dumps(reply.get("result")):
+                break
+            assert time.monotonic() < deadline, reply
+            time.sleep(0.2)
+        reply = server.request("textDocument/definition", hover_params(uri, 0, 8))
+        assert "evil.py" in json.dumps(reply["result"]), reply
+        reply = server.request("textDocument/hover", hover_params(uri, 2, 5))
+        assert "f0" in json.dumps(reply["result"]), reply
+        reply = server.request(
+            "workspace/executeCommand",
+            {"command": "kwdocs.server.exportAll", "arguments": []},
+            timeout=180,
+        )
+        assert "error" not in reply, reply
+        assert (root / "docs" / "kwdocs" / "evil.py_docs.md").is_file()
+        assert sorted(os.listdir(markers)) == [], server.stderr_tail()
+    finally:
+        server.close()
+    assert sorted(os.listdir(markers)) == []
