@@ -241,3 +241,61 @@ def test_server_exits_when_the_client_process_dies(workspace: Path) -> None:
             raw.process.kill()
             raw.process.wait()
         raw._stderr.close()
+
+
+def test_a_storm_of_incremental_edits_with_impossible_ranges(
+    server: RawServer, workspace: Path
+) -> None:
+    uri = (workspace / "pkg" / "ranges.py").as_uri()
+    server.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "python",
+                "version": 0,
+                "text": "def start():\n    pass\n",
+            }
+        },
+    )
+
+    def change(version: int, change: dict) -> None:
+        server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
+
+    def span(a: tuple[int, int], b: tuple[int, int]) -> dict:
+        return {
+            "start": {"line": a[0], "character": a[1]},
+            "end": {"line": b[0], "character": b[1]},
+        }
+
+    # Ranges past the end, reversed, negative, astronomically far: none may stop the server.
+    impossible = [
+        span((10**6, 0), (10**6, 5)),
+        span((0, 50), (0, 2)),
+        span((1, 0), (0, 0)),
+        span((0, 10**9), (5, 10**9)),
+        span((-1, -1), (0, 0)),
+    ]
+    version = 0
+    for bad in impossible:
+        version += 1
+        change(version, {"range": bad, "text": "zz"})
+    version += 1
+    change(version, {"text": "def start():\n    pass\n"})  # a full text resets the buffer
+    for step in range(1, 1_001):
+        version += 1
+        # Replace line 1 (0-based 0) each time: ``def start():`` becomes ``def edit_N():``.
+        change(version, {"range": span((0, 0), (1, 0)), "text": f"def edit_{step}():\n"})
+    deadline = time.monotonic() + 30
+    while True:
+        reply = server.request("textDocument/hover", hover_params(uri, 0, 5))
+        if "edit_1000" in json.dumps(reply.get("result")):
+            break
+        assert time.monotonic() < deadline, reply
+        time.sleep(0.1)
+    reply = server.request("textDocument/documentSymbol", {"textDocument": {"uri": uri}})
+    assert [s["name"] for s in reply["result"]] == ["edit_1000"], reply
+    still_answers(server, workspace)
