@@ -156,7 +156,7 @@ def test_match_statement_and_walrus_are_native() -> None:
     assert triples(record) == {("inside", "function", 3, 12), ("N", "constant", 5, 4)}
 
 
-@pytest.mark.parametrize("depth", [100, 1_000, 100_000])
+@pytest.mark.parametrize("depth", [100, 1_000, pytest.param(100_000, marks=pytest.mark.slow)])
 def test_deeply_nested_expressions_end_with_a_problem_not_a_crash(depth: int) -> None:
     source = b"x = " + b"(" * depth + b"1" + b")" * depth + b"\n\ndef after():\n    pass\n"
     record = extract(source)
@@ -166,6 +166,7 @@ def test_deeply_nested_expressions_end_with_a_problem_not_a_crash(depth: int) ->
         assert record.problems
 
 
+@pytest.mark.slow
 def test_long_chain_hitting_the_recursion_limit() -> None:
     # A flat expression whose tree is deep: ast's C parser raises RecursionError on it.
     source = b"x = 1" + b" + 1" * 50_000 + b"\n\ndef after():\n    pass\n"
