@@ -84,12 +84,11 @@ def test_include_and_exclude_globs_from_pyproject_and_overrides(make_tree) -> No
     assert is_excluded(settings, "tests/test_a.py")
     assert is_excluded(settings, "pkg/readme.md")
     assert not is_excluded(settings, "pkg/a.py")
-    assert _paths(root, include=[], exclude=[]) == [
-        "pkg/a.py",
-        "pkg/readme.md",
-        "pyproject.toml",
-        "tests/test_a.py",
-    ]
+    # Editors and flags add globs to the project's; empty lists change nothing.
+    assert _paths(root, include=[], exclude=[]) == ["pkg/a.py"]
+    assert _paths(root, include=["**/*.md"]) == ["pkg/a.py", "pkg/readme.md"]
+    assert _paths(root, exclude=["pkg/a.py"]) == []
+    assert load_settings(root, {"exclude": ["tests/**", "x/**"]}).exclude == ["tests/**", "x/**"]
 
 
 def test_size_limit_special_files_and_symlinks(make_tree, tmp_path: Path) -> None:

@@ -39,14 +39,13 @@ def _settings(args: argparse.Namespace, root: str) -> Any:
         "maxFileSize": getattr(args, "max_file_size", None),
         "jobs": getattr(args, "jobs", None),
         "cacheDir": from_cwd(getattr(args, "cache_dir", None)),
+        "include": getattr(args, "include", None),
+        "exclude": getattr(args, "exclude", None),
     }
     try:
         settings = load_settings(root_path, overrides)
     except SettingsError as error:
         raise UsageError(str(error)) from None
-    # Globs given on the command line add to those of pyproject.toml.
-    settings.include += getattr(args, "include", None) or []
-    settings.exclude += getattr(args, "exclude", None) or []
     if getattr(args, "no_cache", False):
         settings.use_cache = False
     return settings

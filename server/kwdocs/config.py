@@ -109,6 +109,8 @@ def _coerce(name: str, value: Any, root: Path) -> Any:
 def load_settings(root: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
     """Settings for ROOT: defaults, then its pyproject.toml, then ``overrides`` (None = unset).
 
+    ``include`` and ``exclude`` add to the project's lists (an editor or a flag can narrow the
+    selection but never silently drop the project's own excludes); other values replace.
     Unknown keys are ignored; wrong values raise SettingsError.
     """
     root = Path(root).absolute()
@@ -118,7 +120,12 @@ def load_settings(root: Path | str, overrides: dict[str, Any] | None = None) -> 
             name = SETTING_NAMES.get(key, key if key in _FIELDS else None)
             if name is None or value is None:
                 continue
-            setattr(settings, name, _coerce(name, value, root))
+            value = _coerce(name, value, root)
+            if name in ("include", "exclude"):
+                value = getattr(settings, name) + [
+                    v for v in value if v not in getattr(settings, name)
+                ]
+            setattr(settings, name, value)
     return settings
 
 

@@ -147,7 +147,7 @@ def debug_info(server: Any) -> dict[str, Any]:
         ],
         "positionEncoding": server.encoding,
         "clientCapabilities": {
-            "hoverFormats": [str(k) for k in (text.hover.content_format or [])]
+            "hoverFormats": [getattr(k, "value", k) for k in (text.hover.content_format or [])]
             if text and text.hover
             else [],
             "hierarchicalDocumentSymbols": bool(
@@ -162,7 +162,9 @@ def debug_info(server: Any) -> dict[str, Any]:
                 and workspace.did_change_watched_files
                 and workspace.did_change_watched_files.dynamic_registration
             ),
-            "positionEncodings": [str(e) for e in (capabilities.general.position_encodings or [])]
+            "positionEncodings": [
+                getattr(e, "value", e) for e in (capabilities.general.position_encodings or [])
+            ]
             if capabilities.general
             else [],
         },
