@@ -308,3 +308,41 @@ def test_paths_longer_than_the_system_allows_are_skipped_with_a_reason(deep_root
     [(path, reason)] = skips
     assert path.startswith("folder-with-a-long-name/") and path.count("/") < 200
     assert reason == "unreadable: File name too long"
+
+
+def test_the_export_summary_explains_every_skip(tmp_path: Path) -> None:
+    import subprocess
+
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "ok.py").write_text("def ok():\n    pass\n")
+    (root / "blob.py").write_bytes(b"\x00\x01\x02\x03" * 1000)
+    os.mkfifo(root / "fifo.py")
+    os.symlink("/etc/passwd", root / "passwd.py")
+    os.close(os.open(os.fsencode(root) + b"/bad\xffname.py", os.O_CREAT | os.O_WRONLY))
+    result = subprocess.run(
+        [sys.executable, "-m", "kwdocs", "export", str(root), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "Skipped 4 files: 1 binary file; 1 file name is not valid UTF-8; "
+        "1 not a regular file; 1 symlink pointing outside the root." in result.stdout
+    ), result.stdout
+    verbose = subprocess.run(
+        [sys.executable, "-m", "kwdocs", "export", str(root), "--out", str(tmp_path / "out"), "-v"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    for line in (
+        "  blob.py: binary file",
+        "  fifo.py: not a regular file",
+        "  passwd.py: symlink pointing outside the root",
+        "  bad?name.py: file name is not valid UTF-8",
+    ):
+        assert line in verbose.stdout.splitlines(), verbose.stdout
