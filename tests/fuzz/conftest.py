@@ -15,7 +15,12 @@ from hypothesis import HealthCheck, settings
 
 _COMMON = dict(
     deadline=None,  # CPU is shared with other jobs: timing says nothing about correctness
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    # hypothesmith discards many drafts internally, and its cases are large and slow to make.
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
     print_blob=True,
 )
 settings.register_profile("kwdocs-ci", max_examples=100, **_COMMON)
