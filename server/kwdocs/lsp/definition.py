@@ -14,6 +14,7 @@ from typing import Any
 
 from lsprotocol import types
 
+from kwdocs.extract import read_bounded
 from kwdocs.lsp.lookup import PRECISE, Candidate, module_keyword
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
@@ -66,6 +67,9 @@ def _jedi_goto(
     return found
 
 
+_MAX_LINE_SOURCE = 64 * 1024 * 1024
+
+
 class LineReader:
     """Line texts of files for column conversion; open buffers first, then the disk."""
 
@@ -80,14 +84,15 @@ class LineReader:
             text = doc.line(number - 1)
             return text or ""
         if path not in self._files:
-            try:
-                with open(path, "rb") as f:
-                    data = f.read()
+            # Non-blocking, regular files only: a file swapped for a FIFO must not hang us.
+            outcome = read_bounded(path, _MAX_LINE_SOURCE)
+            if isinstance(outcome, str):
+                self._files[path] = None
+            else:
+                data = outcome[0]
                 self._files[path] = (
                     None if data.isascii() else split_lsp_lines(data.decode("utf-8", "replace"))
                 )
-            except OSError:
-                self._files[path] = None
         lines = self._files[path]
         if lines is None:
             return ""  # ASCII (or unreadable): code points are units, no text needed
