@@ -100,6 +100,61 @@ def test_cache_round_trip_and_corruption(tmp_path: Path) -> None:
     assert cache.load() == {}
 
 
+def _answers(index: KeywordIndex) -> dict[str, list[tuple[str, int, str]]]:
+    """Every name the index answers, with what it answers."""
+    names = {k.name for r in index.records.values() for k in r.keywords}
+    names |= {k.qualname for r in index.records.values() for k in r.keywords}
+    return {
+        name: [(d.path, d.keyword.line, d.keyword.qualname) for d in index.lookup(name)]
+        for name in sorted(names)
+    }
+
+
+def test_index_from_cached_tables_answers_like_a_built_one(
+    stdlib_root: Path, tmp_path: Path
+) -> None:
+    settings = load_settings(stdlib_root, {"cacheDir": str(tmp_path / "cache")})
+    built, _ = index_root(settings)
+    cache = RecordCache(settings.root, settings.cache_dir)
+    warm = cache.load_index()
+    assert warm is not None and len(warm) == len(built)
+    assert _answers(warm) == _answers(built)
+    assert [d.keyword.name for d in warm.search("Path")] == [
+        d.keyword.name for d in built.search("Path")
+    ]
+    # Changes after a warm load: a file replaced, one removed, one added.
+    some = sorted(p for p in warm.records if p.endswith(".py"))[:2]
+    for index in (warm, built):
+        index.update(extract_bytes(some[0], b"class Replaced: ...\n"))
+        index.remove(some[1])
+        index.update(extract_bytes("zz_new.py", b"def added(): ...\n"))
+    assert _answers(warm) == _answers(built)
+    assert warm.lookup("Replaced") and warm.lookup("added")
+    # An index changed like this still saves (its tables are rebuilt) and loads back.
+    cache.save_index(warm)
+    again = cache.load_index()
+    assert again is not None and _answers(again) == _answers(built)
+
+
+def test_cache_with_inconsistent_tables_is_discarded(tmp_path: Path) -> None:
+    import msgspec
+    from kwdocs.cache import _MAGIC
+    from kwdocs.index import IndexTables
+
+    cache = RecordCache(tmp_path / "ws", tmp_path / "cache")
+    record = extract_bytes("a.py", SHAPES)
+    for names in ({"Shape": [5 << 20]}, {"Shape": []}, {"Shape": [-1]}):
+        tables = IndexTables([record], names, {})
+        cache.path.parent.mkdir(parents=True, exist_ok=True)
+        cache.path.write_bytes(_MAGIC + msgspec.msgpack.encode(tables))
+        assert cache.load_index() is None and cache.load() == {}
+    # Codes past a record's keywords (undetectable at load) answer nothing, and do not fail.
+    tables = IndexTables([record], {"Shape": [len(record.keywords) + 3]}, {})
+    cache.path.write_bytes(_MAGIC + msgspec.msgpack.encode(tables))
+    loaded = cache.load_index()
+    assert loaded is not None and loaded.lookup("Shape") == []
+
+
 def test_index_root_uses_cache_and_notices_changes(make_tree) -> None:
     root = make_tree({"pkg/__init__.py": '"""Pkg."""\n', "pkg/shapes.py": SHAPES.decode()})
     settings = load_settings(root)

@@ -1,5 +1,6 @@
 """The on-disk cache of FileRecords: one msgpack file per workspace root, in the user cache
-folder (platformdirs) or a configured one. A stale, corrupt or foreign file is discarded."""
+folder (platformdirs) or a configured one, holding the records and the index's name tables (so a
+warm start builds nothing per keyword). A stale, corrupt or foreign file is discarded."""
 
 from __future__ import annotations
 
@@ -15,14 +16,17 @@ from pathlib import Path
 import msgspec
 
 from kwdocs import __version__
+from kwdocs.index import CODE_SHIFT, IndexTables, KeywordIndex, build_tables
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
 log = logging.getLogger(__name__)
 
 # The file starts with this header; anything else (an older kwdocs, another program, a torn
 # write) is not read.
-_MAGIC = f"kwdocs-cache {RECORD_FORMAT} {__version__}\n".encode()
-_decoder = msgspec.msgpack.Decoder(list[FileRecord])
+# The layout of the file itself (records plus name tables); bumped when IndexTables changes.
+CACHE_FORMAT = 2
+_MAGIC = f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {__version__}\n".encode()
+_decoder = msgspec.msgpack.Decoder(IndexTables)
 _encoder = msgspec.msgpack.Encoder()
 
 
@@ -47,32 +51,54 @@ class RecordCache:
 
     def load(self) -> dict[str, FileRecord]:
         """The cached records by path; {} when there is no usable cache."""
+        tables = self.load_tables()
+        return {r.path: r for r in tables.records} if tables is not None else {}
+
+    def load_index(self) -> KeywordIndex | None:
+        """An index of every cached record, built from the stored tables; None when there is
+        no usable cache."""
+        tables = self.load_tables()
+        return KeywordIndex.from_tables(tables) if tables is not None else None
+
+    def load_tables(self) -> IndexTables | None:
+        """The cached records and name tables; None when there is no usable cache."""
         try:
             data = self.path.read_bytes()
         except OSError:
-            return {}
+            return None
         if not data.startswith(_MAGIC):
             log.info("cache %s has another format; ignoring it", self.path)
-            return {}
+            return None
         # Decoding makes a list per record that the cyclic collector would keep traversing
         # while the rest are made (a third of the load time); nothing here can form a cycle.
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            records = _decoder.decode(memoryview(data)[len(_MAGIC) :])
-            return {r.path: r for r in records}
+            tables = _decoder.decode(memoryview(data)[len(_MAGIC) :])
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             log.warning("cache %s is corrupt (%s); ignoring it", self.path, error)
-            return {}
+            return None
         finally:
             if was_enabled:
                 gc.enable()
+        if not _consistent(tables):
+            log.warning("cache %s has inconsistent tables; ignoring it", self.path)
+            return None
+        return tables
 
     def save(self, records: Iterable[FileRecord]) -> None:
-        """Replace the cache atomically; failures are logged, never raised."""
+        """Replace the cache with ``records`` atomically; failures are logged, never raised."""
+        self._write(build_tables(list(records)))
+
+    def save_index(self, index: KeywordIndex) -> None:
+        """Replace the cache with every record of ``index`` (its own tables when it can)."""
+        tables = index.tables()
+        self._write(tables if tables is not None else build_tables(list(index.records.values())))
+
+    def _write(self, tables: IndexTables) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            payload = _encoder.encode(list(records))
+            payload = _encoder.encode(tables)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".kwcache")
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -84,6 +110,22 @@ class RecordCache:
                 raise
         except OSError as error:
             log.warning("could not write the cache %s: %s", self.path, error)
+
+
+def _consistent(tables: IndexTables) -> bool:
+    """Every code of the name tables points at an existing record (checked at C speed), and
+    paths are unique."""
+    records = tables.records
+    if len({r.path for r in records}) != len(records):
+        return False
+    if not tables.names:
+        return True
+    try:
+        lowest = min(map(min, tables.names.values()))
+        highest = max(map(max, tables.names.values()))
+    except ValueError:  # an empty list: never written by kwdocs
+        return False
+    return lowest >= 0 and highest >> CODE_SHIFT < len(records)
 
 
 def with_suppress_unlink(path: str) -> None:

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
+import msgspec
+
 from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
 
 # Where a kind ranks when several definitions share a name (lower first).
@@ -39,20 +41,101 @@ def _sort_key(definition: Definition) -> tuple[int, str, int]:
     return (KIND_RANK.get(definition.keyword.kind, 9), definition.path, definition.keyword.line)
 
 
+# A keyword is referred to by one int: its record's id shifted left, plus its position in the
+# record's keyword list. Ints, not objects: the tables are cheap to build, hold and persist.
+CODE_SHIFT = 20
+_SHIFT = CODE_SHIFT
+_MASK = (1 << _SHIFT) - 1
+
+
+class IndexTables(msgspec.Struct, array_like=True):
+    """The name tables of an index over ``records`` (record ids are list positions): what the
+    cache stores so a warm start does no per-keyword work."""
+
+    records: list[FileRecord]
+    names: dict[str, list[int]]
+    """keyword name or qualname → codes (record position << 20 | keyword position)."""
+    symbols: dict[str, int]
+    """definition name → how many definitions carry it."""
+
+
+def _keys(keyword: Keyword) -> tuple[str, ...]:
+    name, qualname = keyword.name, keyword.qualname
+    return (name,) if qualname == name else (name, qualname)
+
+
+def build_tables(records: list[FileRecord]) -> IndexTables:
+    """The name tables of ``records``, record ids being their positions in the list."""
+    names: dict[str, list[int]] = {}
+    symbols: dict[str, int] = {}
+    get = names.get
+    for rid, record in enumerate(records):
+        if len(record.keywords) > _MASK:
+            raise ValueError(f"{record.path}: too many keywords to index")
+        base = rid << _SHIFT
+        for position, keyword in enumerate(record.keywords):
+            kind = keyword.kind
+            if kind in _UNINDEXED_KINDS:
+                continue
+            code = base | position
+            name = keyword.name
+            codes = get(name)
+            if codes is None:
+                names[name] = [code]
+            else:
+                codes.append(code)
+            qualname = keyword.qualname
+            if qualname != name:
+                codes = get(qualname)
+                if codes is None:
+                    names[qualname] = [code]
+                else:
+                    codes.append(code)
+            if kind in DEFINITION_KINDS:
+                symbols[name] = symbols.get(name, 0) + 1
+    return IndexTables(records, names, symbols)
+
+
 class KeywordIndex:
     """keyword → definitions and path → record; replacing one file costs that file's size."""
 
     def __init__(self) -> None:
         self.records: dict[str, FileRecord] = {}
-        self._by_name: dict[str, dict[str, list[Keyword]]] = {}
+        self._ids: dict[str, int] = {}  # path → record id
+        self._by_id: dict[int, FileRecord] = {}
+        self._next_id = 0
+        self._by_name: dict[str, list[int]] = {}
         self._modules: dict[str, str] = {}
         self._module_suffixes: dict[str, set[str]] = {}
-        self._symbol_names: dict[str, int] = {}  # definition name → how many files define it
+        self._symbol_names: dict[str, int] = {}  # definition name → how many define it
         self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
         self._blobs: _Blobs | None = None
         self._pending_added: set[str] | None = None  # names added while tables are built
         self.generation = 0
         """Bumped on every change: lets callers cache derived facts."""
+
+    @classmethod
+    def from_tables(cls, tables: IndexTables) -> KeywordIndex:
+        """An index over prebuilt tables (a warm start from the cache): no per-keyword work."""
+        index = cls()
+        records = tables.records
+        index._by_id = dict(enumerate(records))
+        index._ids = {record.path: rid for rid, record in enumerate(records)}
+        index.records = {record.path: record for record in records}
+        index._next_id = len(records)
+        index._by_name = tables.names
+        index._symbol_names = tables.symbols
+        for record in records:
+            index._add_module(record)
+        index.generation = 1
+        return index
+
+    def tables(self) -> IndexTables | None:
+        """This index's tables for the cache, when record ids are still list positions (an
+        index built in one pass, nothing replaced); else None."""
+        if self._next_id != len(self._by_id) or len(self._by_id) != len(self.records):
+            return None
+        return IndexTables(list(self._by_id.values()), self._by_name, self._symbol_names)
 
     # ---- changes -------------------------------------------------------------------------
 
@@ -61,54 +144,75 @@ class KeywordIndex:
         path = record.path
         if path in self.records:
             self.remove(path)
+        if len(record.keywords) > _MASK:
+            record = msgspec.structs.replace(record, keywords=record.keywords[:_MASK])
+        rid = self._next_id
+        self._next_id += 1
         self.records[path] = record
-        # The hot loop of every index build (a warm start runs it over ~100k keywords): no
-        # temporary sets, no setdefault allocations, locals only.
+        self._ids[path] = rid
+        self._by_id[rid] = record
+        # The hot loop of every index build: no temporary sets, locals only.
         by_name = self._by_name
+        get = by_name.get
         symbols = self._symbol_names
-        for keyword in record.keywords:
+        base = rid << _SHIFT
+        for position, keyword in enumerate(record.keywords):
             kind = keyword.kind
             if kind in _UNINDEXED_KINDS:
                 continue
+            code = base | position
             name = keyword.name
+            codes = get(name)
+            if codes is None:
+                by_name[name] = [code]
+            else:
+                codes.append(code)
             qualname = keyword.qualname
-            for key in (name,) if qualname == name else (name, qualname):
-                per_path = by_name.get(key)
-                if per_path is None:
-                    by_name[key] = {path: [keyword]}
+            if qualname != name:
+                codes = get(qualname)
+                if codes is None:
+                    by_name[qualname] = [code]
                 else:
-                    keywords = per_path.get(path)
-                    if keywords is None:
-                        per_path[path] = [keyword]
-                    else:
-                        keywords.append(keyword)
+                    codes.append(code)
             if kind in DEFINITION_KINDS:
                 count = symbols.get(name)
                 if count is None:
                     self._add_symbol(name)
                 else:
                     symbols[name] = count + 1
+        self._add_module(record)
+        self.generation += 1
+
+    def _add_module(self, record: FileRecord) -> None:
         if record.module:
             self._modules[record.module] = record.path
             for suffix in _suffixes(record.module):
                 self._module_suffixes.setdefault(suffix, set()).add(record.path)
-        self.generation += 1
 
     def remove(self, path: str) -> FileRecord | None:
         """Forget one file; returns its old record."""
         record = self.records.pop(path, None)
         if record is None:
             return None
+        rid = self._ids.pop(path)
+        del self._by_id[rid]
+        keys: set[str] = set()
         for keyword in record.keywords:
             if keyword.kind in _UNINDEXED_KINDS:
                 continue
-            name, qualname = keyword.name, keyword.qualname
-            for key in (name,) if qualname == name else (name, qualname):
-                per_path = self._by_name.get(key)
-                if per_path is not None and per_path.pop(path, None) is not None and not per_path:
-                    del self._by_name[key]
+            keys.update(_keys(keyword))
             if keyword.kind in DEFINITION_KINDS:
                 self._drop_symbol(keyword.name)
+        by_name = self._by_name
+        for key in keys:
+            codes = by_name.get(key)
+            if codes is None:
+                continue
+            kept = [code for code in codes if code >> _SHIFT != rid]
+            if kept:
+                by_name[key] = kept
+            else:
+                del by_name[key]
         if record.module and self._modules.get(record.module) == path:
             del self._modules[record.module]
             for suffix in _suffixes(record.module):
@@ -157,16 +261,22 @@ class KeywordIndex:
 
     def lookup(self, name: str, kinds: Iterable[str] | None = None) -> list[Definition]:
         """Every keyword named ``name`` (plain or qualified), best kinds first."""
-        per_path = self._by_name.get(name)
-        if not per_path:
+        codes = self._by_name.get(name)
+        if not codes:
             return []
         wanted = frozenset(kinds) if kinds is not None else None
-        found = [
-            Definition(path, keyword)
-            for path, keywords in per_path.items()
-            for keyword in keywords
-            if wanted is None or keyword.kind in wanted
-        ]
+        by_id = self._by_id
+        found = []
+        for code in codes:
+            record = by_id.get(code >> _SHIFT)
+            if record is None:
+                continue
+            try:
+                keyword = record.keywords[code & _MASK]
+            except IndexError:  # a damaged cache table: the name is simply not found there
+                continue
+            if wanted is None or keyword.kind in wanted:
+                found.append(Definition(record.path, keyword))
         found.sort(key=_sort_key)
         return found
 
@@ -267,24 +377,31 @@ class KeywordIndex:
         # Fuzzy, the last resort (typos): few answers so far, names of a similar length
         # sharing the first letter, and a high score cutoff so exact queries get no junk.
         if len(chosen) < 5 and len(lowered) >= 4:
-            first = bisect.bisect_left(ordered, (lowered[0], ""))
-            last = bisect.bisect_left(ordered, (chr(ord(lowered[0]) + 1), ""))
             slack = max(2, len(lowered) // 4)
-            near = [
-                i for i in range(first, last) if abs(len(ordered[i][0]) - len(lowered)) <= slack
-            ]
-            if near:
+            head = lowered[0]
+            positions: list[int] = []
+            for size in range(len(lowered) - slack, len(lowered) + slack + 1):
+                positions += blobs.by_head_and_size.get((head, size), ())
+            positions.sort()  # the names' alphabetical order: ties keep it
+            pool = [blobs.names[i] for i in positions]
+            pool += sorted(
+                n
+                for n in blobs.added
+                if n[:1].lower() == head and abs(len(n) - len(lowered)) <= slack
+            )
+            pool = [n for n in pool if n in live]
+            if pool:
                 from rapidfuzz import fuzz, process
 
                 matches = process.extract(
                     lowered,
-                    [ordered[i][0] for i in near],
+                    [n.lower() for n in pool],
                     scorer=fuzz.ratio,
                     limit=limit - len(chosen),
                     score_cutoff=80,
                 )
                 for _, _, j in matches:
-                    chosen.setdefault(ordered[near[j]][1], None)
+                    chosen.setdefault(pool[j], None)
         return list(chosen)
 
     def _search_blobs(self) -> _Blobs:
@@ -328,12 +445,17 @@ def _tables(ordered: list[tuple[str, str]]) -> _Blobs:
     starts = list(itertools.accumulate((len(low) + 1 for low in lows), initial=1))
     # Initials padded to their name's length, so one offset table serves both blobs.
     padded = (_initials(name).ljust(len(low))[: len(low)] for low, name in ordered)
+    # Fuzzy matching only scores names sharing the first letter and of a similar length.
+    by_head_and_size: dict[tuple[str, int], list[int]] = {}
+    for i, low in enumerate(lows):
+        by_head_and_size.setdefault((low[:1], len(low)), []).append(i)
     return _Blobs(
         "\n" + "\n".join(lows) + "\n",
         "\n" + "\n".join(padded) + "\n",
         starts[:-1],
         [name for _, name in ordered],
         set(),
+        by_head_and_size,
     )
 
 
@@ -343,6 +465,7 @@ class _Blobs(NamedTuple):
     starts: list[int]
     names: list[str]
     added: set[str]
+    by_head_and_size: dict[tuple[str, int], list[int]]
 
 
 # Names added after the blobs were built are scanned one by one up to this many.

@@ -227,9 +227,15 @@ def _index_root(
     report = IndexReport()
     found = discovery or discover(settings)
     report.skipped.extend(found.skipped)
-    index = index if index is not None else KeywordIndex()
     cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
-    cached = cache.load() if cache else {}
+    cached: dict[str, FileRecord] = {}
+    if index is None:
+        # A first build: start from the cached index whole (no per-keyword work), then fix it
+        # up file by file below.
+        index = (cache.load_index() if cache else None) or KeywordIndex()
+    elif cache:
+        cached = cache.load()
+    loaded = len(index)
     root = str(settings.root)
     total = len(found.files)
     todo: list[str] = []
@@ -238,14 +244,20 @@ def _index_root(
         index.remove(stale)
     first_set = set(first)
     sizes = {source.path: source.size for source in found.files}
+    refreshed = 0
     for source in found.files:
-        previous = index.get(source.path) or cached.get(source.path)
+        current = index.get(source.path)
+        previous = current or cached.get(source.path)
+        before = previous.mtime_ns if previous is not None else None
         record = reusable(source, previous, root, settings.max_file_size)
         if record is not None:
-            if index.get(source.path) is not record:
+            if current is not record:
                 index.update(record)
+            refreshed += before is not None and before != record.mtime_ns
             report.from_cache += 1
         else:
+            if current is not None:
+                index.remove(source.path)
             todo.append(source.path)
     # The files a user is looking at come first, each in a work unit of its own (a full unit's
     # weight); then the largest files, so no big file is left to finish alone at the end.
@@ -267,8 +279,10 @@ def _index_root(
         done += len(batch)
         if progress:
             progress(done, total)
-    if cache is not None and (report.extracted or len(cached) != len(index)):
-        cache.save(index.records.values())
+    if cache is not None and (
+        report.extracted or refreshed or max(loaded, len(cached)) != len(index)
+    ):
+        cache.save_index(index)
     report.files = len(index)
     report.keywords = index.keyword_count()
     report.skipped.sort(key=lambda s: s.path)

@@ -5,6 +5,7 @@ requests keep being answered and the index is only ever changed by the loop."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import threading
 import time
@@ -67,41 +68,58 @@ def _work(
     started = time.perf_counter()
     found = discover(settings)
     total = len(found.files)
-    emit(("start", total, {f.path for f in found.files}, list(found.skipped)))
+    wanted = {f.path for f in found.files}
+    emit(("start", total, wanted, list(found.skipped)))
     cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
-    cached = cache.load() if cache is not None else {}
     root = str(settings.root)
     disk: dict[str, FileRecord] = {}
     todo: list[str] = []
     chunk: list[FileRecord] = []
     done = 0
-    # First indexing of the folder (a warm start from the cache): build the whole index here,
-    # privately, and let the loop swap it in at once, instead of feeding it record by record.
-    fresh = KeywordIndex() if not known else None
-    for source in found.files:
-        if cancel.is_set():
-            return
-        previous = known.get(source.path) or cached.get(source.path)
-        record = reusable(source, previous, root, settings.max_file_size)
-        if record is None and previous is not known.get(source.path):
-            record = reusable(source, known.get(source.path), root, settings.max_file_size)
-        if record is None:
-            todo.append(source.path)
-            continue
-        disk[source.path] = record
-        if fresh is not None:
-            fresh.update(record)
-            continue
-        chunk.append(record)
-        if len(chunk) >= _REUSE_CHUNK:
-            done += len(chunk)
-            emit(("batch", chunk, [], done))
-            chunk = []
-    done += len(chunk)
-    if fresh is not None:
+    refreshed = 0
+    loaded = 0
+    cached: dict[str, FileRecord] = {}
+    if not known:
+        # First indexing of the folder (a warm start): take the cached index whole, built from
+        # its stored tables, fix it up here privately, and let the loop swap it in at once.
+        fresh = (cache.load_index() if cache is not None else None) or KeywordIndex()
+        loaded = len(fresh)
+        for stale in [p for p in fresh.records if p not in wanted]:
+            fresh.remove(stale)
+        for source in found.files:
+            if cancel.is_set():
+                return
+            previous = fresh.get(source.path)
+            before = previous.mtime_ns if previous is not None else None
+            record = reusable(source, previous, root, settings.max_file_size)
+            if record is None:
+                if previous is not None:
+                    fresh.remove(source.path)
+                todo.append(source.path)
+                continue
+            refreshed += before != record.mtime_ns
+            disk[source.path] = record
+        emit(("swap", fresh, len(disk)))
         done = len(disk)
-        emit(("swap", fresh, done))
     else:
+        cached = cache.load() if cache is not None else {}
+        for source in found.files:
+            if cancel.is_set():
+                return
+            previous = known.get(source.path) or cached.get(source.path)
+            record = reusable(source, previous, root, settings.max_file_size)
+            if record is None and previous is not known.get(source.path):
+                record = reusable(source, known.get(source.path), root, settings.max_file_size)
+            if record is None:
+                todo.append(source.path)
+                continue
+            disk[source.path] = record
+            chunk.append(record)
+            if len(chunk) >= _REUSE_CHUNK:
+                done += len(chunk)
+                emit(("batch", chunk, [], done))
+                chunk = []
+        done += len(chunk)
         emit(("batch", chunk, [], done))
     reused = len(disk)
     todo.sort(key=lambda p: p not in first)
@@ -118,7 +136,8 @@ def _work(
             disk[record.path] = record
         done += len(batch)
         emit(("batch", records, batch_skips, done))
-    if cache is not None and (len(disk) > reused or len(cached) != len(disk)):
+    changed = len(disk) > reused or refreshed or max(loaded, len(cached)) != len(disk)
+    if cache is not None and changed:
         try:
             cache.save(disk.values())
         except Exception:  # a cache that cannot be written only costs time next start
@@ -195,6 +214,9 @@ async def index_folder(
                     if record is not None:
                         fresh.update(record)
                 folder.index = index = fresh
+                # The index lives as long as the folder: keep the cyclic collector from
+                # traversing its ~100k containers on every full collection (latency spikes).
+                gc.freeze()
                 folder.done = item[2]
                 progress.report(folder.done, folder.total)
                 on_change(False)
