@@ -152,6 +152,10 @@ def _cmd_lookup(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from kwdocs.cache import default_cache_dir
+    from kwdocs.lsp.codecache import import_protocol
+
+    import_protocol(default_cache_dir())  # most of the start-up time, cached when it can be
     from kwdocs.lsp.server import serve
 
     return serve(args)
