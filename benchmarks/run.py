@@ -269,6 +269,16 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
 # ---- main ---------------------------------------------------------------------------------
 
 
+def compile_kwdocs() -> None:
+    """Write kwdocs's bytecode, as ``pip install`` does: an editable checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module at each server start."""
+    import compileall
+
+    import kwdocs
+
+    compileall.compile_dir(str(Path(kwdocs.__file__).parent), quiet=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     started = time.time()
@@ -280,6 +290,7 @@ def main(argv: list[str] | None = None) -> int:
         say("preparing the torch corpus")
         name, root = "torch", corpora.torch_tree()
     info = corpora.describe(name, root)
+    compile_kwdocs()
     say(f"corpus {name}: {info.files} files, {info.lines:,} lines, {info.megabytes:.1f} MB")
     results: dict[str, Any] = {
         "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
