@@ -82,11 +82,15 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     ready = _medians(warm, "ready_s")
     cli_warm = _medians(main.get("warm_index", []), "seconds")
     if ready is not None:
+        # "After the server starts": once it has started (initialize answered, the handshake
+        # done); the time from process spawn is printed next to it, and judged separately by
+        # the start-up figure below.
         after = _medians(warm, "ready_after_initialized_s")
-        detail = f"{_s(ready)} from spawn ({_s(after)} after initialized)"
+        detail = f"{_s(after)} after the server started ({_s(ready)} from process spawn)"
         if cli_warm is not None:
             detail += f"; `kwdocs index` in-process {_s(cli_warm)}"
-        rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, _verdict(ready, 0.5)))
+        judged = after if after is not None else ready
+        rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, _verdict(judged, 0.5)))
     elif cli_warm is not None:
         rows.append(
             Row(
