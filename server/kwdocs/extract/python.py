@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from kwdocs.extract.signatures import annotation, parameters
 from kwdocs.model import Keyword, Problem
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -127,9 +128,9 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> s
             text = f"class {node.name}({', '.join(parts)})" if parts else f"class {node.name}"
         else:
             prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-            text = f"{prefix} {node.name}({ast.unparse(node.args)})"
+            text = f"{prefix} {node.name}({parameters(node.args)})"
             if node.returns is not None:
-                text += f" -> {ast.unparse(node.returns)}"
+                text += f" -> {annotation(node.returns)}"
     except (ValueError, RecursionError):  # pragma: no cover - defensive
         text = node.name
     return text if len(text) <= _MAX_SIGNATURE else text[: _MAX_SIGNATURE - 3] + "..."
@@ -159,6 +160,24 @@ def is_constant_name(name: str) -> bool:
     return bool(stripped) and stripped.upper() == stripped and any(c.isalpha() for c in stripped)
 
 
+# Statements that hold no definitions and no nested statements.
+_LEAF_STATEMENTS = frozenset(
+    {
+        ast.Expr,
+        ast.Return,
+        ast.Pass,
+        ast.Raise,
+        ast.Assert,
+        ast.Delete,
+        ast.Global,
+        ast.Nonlocal,
+        ast.Break,
+        ast.Continue,
+    }
+)
+_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
+
+
 class _AstWalker:
     """Walks statements only (never expressions): definitions are statements, and this keeps
     extraction a small fraction of the parse time."""
@@ -174,17 +193,22 @@ class _AstWalker:
 
     def walk(self, body: Iterable[ast.stmt], scope: str, scope_kind: str) -> None:
         for node in body:
-            if isinstance(node, _FUNCS):
-                self._function(node, scope, scope_kind)
-            elif isinstance(node, ast.ClassDef):
-                self._class(node, scope)
-            elif isinstance(node, ast.Import):
-                self._import(node)
-            elif isinstance(node, ast.ImportFrom):
-                self._import_from(node)
-            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            # Dispatch on the exact type (the parser makes no subclasses): this loop visits
+            # every statement of every function body, most of them leaves.
+            kind = type(node)
+            if kind in _LEAF_STATEMENTS:
+                continue
+            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
+                self._function(node, scope, scope_kind)  # type: ignore[arg-type]
+            elif kind is ast.ClassDef:
+                self._class(node, scope)  # type: ignore[arg-type]
+            elif kind is ast.Import:
+                self._import(node)  # type: ignore[arg-type]
+            elif kind is ast.ImportFrom:
+                self._import_from(node)  # type: ignore[arg-type]
+            elif kind in _ASSIGNMENTS:
                 if scope_kind == "module":
-                    self._assignment(node)
+                    self._assignment(node)  # type: ignore[arg-type]
             else:
                 # if/for/while/try/with/match: their bodies are in the same scope.
                 for name in _BLOCK_FIELDS:
