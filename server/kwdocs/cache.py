@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -27,6 +28,15 @@ log = logging.getLogger(__name__)
 CACHE_FORMAT = 2
 _MAGIC = f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {__version__}\n".encode()
 _decoder = msgspec.msgpack.Decoder(IndexTables)
+
+
+class _RecordsOnly(msgspec.Struct, array_like=True):
+    """The first field of IndexTables: decoding skips the name tables (no objects made)."""
+
+    records: list[FileRecord]
+
+
+_records_decoder = msgspec.msgpack.Decoder(_RecordsOnly)
 _encoder = msgspec.msgpack.Encoder()
 
 
@@ -51,7 +61,7 @@ class RecordCache:
 
     def load(self) -> dict[str, FileRecord]:
         """The cached records by path; {} when there is no usable cache."""
-        tables = self.load_tables()
+        tables = self._decode(_records_decoder)
         return {r.path: r for r in tables.records} if tables is not None else {}
 
     def load_index(self) -> KeywordIndex | None:
@@ -62,6 +72,13 @@ class RecordCache:
 
     def load_tables(self) -> IndexTables | None:
         """The cached records and name tables; None when there is no usable cache."""
+        tables = self._decode(_decoder)
+        if tables is not None and not _consistent(tables):
+            log.warning("cache %s has inconsistent tables; ignoring it", self.path)
+            return None
+        return tables
+
+    def _decode(self, decoder: Any) -> Any:
         try:
             data = self.path.read_bytes()
         except OSError:
@@ -74,17 +91,13 @@ class RecordCache:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            tables = _decoder.decode(memoryview(data)[len(_MAGIC) :])
+            return decoder.decode(memoryview(data)[len(_MAGIC) :])
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             log.warning("cache %s is corrupt (%s); ignoring it", self.path, error)
             return None
         finally:
             if was_enabled:
                 gc.enable()
-        if not _consistent(tables):
-            log.warning("cache %s has inconsistent tables; ignoring it", self.path)
-            return None
-        return tables
 
     def save(self, records: Iterable[FileRecord]) -> None:
         """Replace the cache with ``records`` atomically; failures are logged, never raised."""
