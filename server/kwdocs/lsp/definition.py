@@ -15,7 +15,7 @@ from typing import Any
 from lsprotocol import types
 
 from kwdocs.extract import read_bounded
-from kwdocs.lsp.lookup import PRECISE, Candidate, module_keyword
+from kwdocs.lsp.lookup import PRECISE, Candidate, definition_candidates, module_keyword
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
 from kwdocs.model import Keyword
@@ -27,7 +27,6 @@ JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
-_CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
 _projects: dict[str, Any] = {}
 _scripts: dict[str, tuple[str, Any, Any]] = {}
 _MAX_SCRIPTS = 8
@@ -261,26 +260,19 @@ async def _answer(
     line = None if is_page else params.position.line + 1
     if len(word.segments) == 1 and not word.attribute and pykeyword.iskeyword(word.name):
         return None, []  # def, return, None...: nothing to go to
-    candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
+    python = not is_page and doc.language == "python" and doc.path is not None
+    folders = server.state.folders
+    buffer = doc.lines() if python else None
+    candidates, infer = definition_candidates(
+        server.resolver, folders, home, context, buffer, word, line
+    )
+    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
+        candidates, infer = definition_candidates(
+            server.resolver, folders, home, context, buffer, word, line
+        )
     if not candidates and len(word.segments) == 1 and word.name in _BUILTINS:
         return None, []  # len, int, self...: defined outside every workspace folder
-    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
-        candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
-    precise = [c for c in candidates if c.rank == PRECISE]
-    # One precise answer that is not an import of something outside the workspace, or the
-    # only definition of an attribute's name in the whole workspace: no inference needed.
-    unambiguous = len(precise) == 1 and not (
-        precise[0].keyword.kind in ("import", "module") and precise[0].keyword.end_col
-    )
-    if len(candidates) == 1 and (len(word.segments) > 1 or word.attribute):
-        unambiguous = candidates[0].keyword.kind in _CALLABLE_KINDS
-    if (
-        not unambiguous
-        and not is_page
-        and home is not None
-        and doc.language == "python"
-        and doc.path is not None
-    ):
+    if infer and python and home is not None:
         inferred = await _jedi_candidates(server, doc, home, params.position, text)
         if inferred:
             candidates = inferred

@@ -4,9 +4,13 @@ and definition; pure look-ups on the index, cheap enough for every keystroke."""
 
 from __future__ import annotations
 
+import ast
+import builtins
 import posixpath
+import re
 from dataclasses import dataclass
 
+from kwdocs import scopes
 from kwdocs.index import KIND_RANK, KeywordIndex
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
@@ -18,6 +22,11 @@ _ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
 # Far from the cursor's file, a variable of the same name is noise, not an answer.
 _FAR_KINDS = _ANSWER_KINDS - {"variable"}
 _MAX_HOPS = 4
+_BLOCK_KINDS = frozenset({"function", "method", "property", "class"})
+_MAX_BASES = 24
+_BUILTIN_NAMES = frozenset(dir(builtins))
+# Bases that define nothing a workspace attribute could be (typing's markers, object).
+_PLAIN_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "NamedTuple", "TypedDict"})
 
 
 def _is_word(char: str) -> bool:
@@ -154,6 +163,21 @@ class Resolver:
     def __init__(self) -> None:
         self._bindings: dict[str, tuple[FileRecord, dict[str, str]]] = {}
         self._imported: dict[str, tuple[FileRecord, int, frozenset[str]]] = {}
+        self._blocks: dict[str, tuple[FileRecord, list[Keyword]]] = {}
+
+    def blocks_of(self, record: FileRecord) -> list[Keyword]:
+        """The file's defs and classes, by line (outer before inner)."""
+        cached = self._blocks.get(record.path)
+        if cached is not None and cached[0] is record:
+            return cached[1]
+        if len(self._blocks) > 64:
+            self._blocks.clear()
+        found = sorted(
+            (k for k in record.keywords if k.kind in _BLOCK_KINDS and k.line <= k.end_line),
+            key=lambda k: (k.line, -k.end_line),
+        )
+        self._blocks[record.path] = (record, found)
+        return found
 
     def bindings_of(self, record: FileRecord) -> dict[str, str]:
         cached = self._bindings.get(record.path)
@@ -356,3 +380,371 @@ def enclosing_class(record: FileRecord, line: int) -> Keyword | None:
         if inside and (best is None or keyword.line >= best.line):
             best = keyword
     return best
+
+
+# ---- definition without inference: scopes, import paths, cheap receiver types --------------
+
+
+def import_module_at(
+    index: KeywordIndex, record: FileRecord, word: Word, line: int
+) -> list[tuple[str, Keyword]] | None:
+    """On the module path of an import statement (``from a.b import c``, ``import a.b``): the
+    module the cursor's part names ([] when outside the workspace); None elsewhere."""
+    for keyword in record.keywords:
+        if keyword.kind != "module" or keyword.line != line or not keyword.end_col:
+            continue
+        if not keyword.col <= word.start < keyword.end_col or not keyword.target:
+            continue
+        written = keyword.name.lstrip(".")
+        offset = word.start - (keyword.col + len(keyword.name) - len(written))
+        if offset < 0:  # on the dots of a relative import: the package itself
+            parts = keyword.target.split(".")[
+                : len(keyword.target.split(".")) - len(written.split("."))
+            ]
+        else:
+            kept = written[: offset + len(word.name)].count(".") + 1
+            dropped = written.count(".") + 1 - kept
+            target = keyword.target.split(".")
+            parts = target[: len(target) - dropped]
+        module = ".".join(parts)
+        path = index.module_path(module) if module else None
+        if path is None or path not in index.records:
+            return []
+        return [(path, module_keyword(index.records[path], module))]
+    return None
+
+
+def _chain_start(word: Word) -> int:
+    """Code point column where the first segment of a dotted word starts."""
+    return word.start - sum(len(s) + 1 for s in word.segments[:-1])
+
+
+def _dotted(node: ast.AST | None) -> list[str] | None:
+    """``a.b.C`` of a Name/Attribute expression (a subscript's value: ``list[X]`` → None)."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.insert(0, node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return [node.id, *parts]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+        return [node.value, *parts]  # a string annotation of a plain name
+    return None
+
+
+def _strip_optional(node: ast.AST | None) -> ast.AST | None:
+    """``X | None`` and ``Optional[X]`` → X; other annotations unchanged."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        for side, other in ((node.left, node.right), (node.right, node.left)):
+            if isinstance(other, ast.Constant) and other.value is None:
+                return side
+    if isinstance(node, ast.Subscript) and _dotted(node.value) in (
+        ["Optional"],
+        ["typing", "Optional"],
+    ):
+        return node.slice
+    return node
+
+
+_CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
+
+
+def definition_candidates(
+    resolver: Resolver,
+    folders: list[Folder],
+    home: Folder | None,
+    context: FileRecord | None,
+    lines: list[str] | None,
+    word: Word,
+    line: int | None,
+) -> tuple[list[Candidate], bool]:
+    """(candidates, whether type inference should decide) for go-to-definition of ``word`` at
+    1-based ``line`` of a Python buffer's ``lines`` (None for other documents)."""
+    if home is not None and context is not None and lines is not None and line is not None:
+        decided = Definer(resolver).answer(home, context, lines, word, line)
+        if decided is not None:
+            return decided, False
+    candidates = resolver.resolve(folders, home, context, word, line)
+    precise = [c for c in candidates if c.rank == PRECISE]
+    if len(precise) == 1:
+        keyword = precise[0].keyword
+        if keyword.kind not in ("import", "module") or not keyword.end_col:
+            return candidates, False
+        # An import: sure when it binds something outside the workspace.
+        outside = keyword.target and not _in_workspace(precise[0].folder.index, keyword.target)
+        return candidates, not outside
+    if len(candidates) == 1 and (len(word.segments) > 1 or word.attribute):
+        # The only definition of an attribute's name in the whole workspace.
+        return candidates, candidates[0].keyword.kind not in _CALLABLE_KINDS
+    return candidates, True
+
+
+def block_source(
+    blocks: list[Keyword], lines: list[str], line: int
+) -> tuple[str, int, Keyword] | None:
+    """Source, line offset and block to parse for the scopes seen at 1-based ``line``: the
+    outermost def or class holding it (``blocks``: the file's defs and classes by line), with
+    the bodies of nested defs and classes that do not hold the line stubbed out (their names
+    stay; what they bind is not visible here). None at module level."""
+    outer = next((k for k in blocks if k.line <= line <= k.end_line), None)
+    if outer is None or outer.end_line > len(lines):
+        return None
+    part = lines[outer.line - 1 : outer.end_line]
+    stubbed_until = outer.line
+    for keyword in blocks[blocks.index(outer) + 1 :]:
+        if keyword.line > outer.end_line:
+            break
+        if keyword.line <= stubbed_until or keyword.line <= line <= keyword.end_line:
+            continue  # inside a stub already, or the cursor's own block: kept whole
+        text = part[keyword.line - outer.line]
+        indent = text[: len(text) - len(text.lstrip())]
+        stub = "class {}: pass" if keyword.kind == "class" else "def {}(): pass"
+        part[keyword.line - outer.line] = indent + stub.format(keyword.name)
+        for number in range(keyword.line + 1, keyword.end_line + 1):
+            part[number - outer.line] = ""
+        stubbed_until = keyword.end_line
+    if part[0][:1] in (" ", "\t"):  # an indented block parses inside a wrapper
+        return "if 1:\n" + "\n".join(part), outer.line - 2, outer
+    return "\n".join(part), outer.line - 1, outer
+
+
+def may_bind(source: str, name: str) -> bool:
+    """Cheap text test: could ``name`` be bound in ``source`` (assigned, a parameter, a loop
+    or ``as`` target, imported, declared global)? False means surely not."""
+    escaped = re.escape(name)
+    pattern = (
+        rf"(?<![\w.]){escaped}\s*(?:=(?!=)|:|,|\)|\]|\}}|\bin\b|$)"
+        rf"|\bas\s+{escaped}\b|\bimport\b|\bglobal\b|\bnonlocal\b"
+    )
+    return re.search(pattern, source, re.MULTILINE) is not None
+
+
+def _module_binds(record: FileRecord, name: str, lines: list[str]) -> bool:
+    """True when the file may bind ``name`` at module level (a keyword, or a star import)."""
+    if any(k.qualname == name or (k.alias or k.name) == name for k in record.keywords):
+        return True
+    return any("import *" in text for text in lines if "import" in text)
+
+
+class Definer:
+    """Go-to-definition answers that need no type inference: Python's scopes over the block
+    holding the cursor, import paths, and receivers whose class is evident (``self``,
+    ``x: Cls``, ``x = Cls()``)."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self.resolver = resolver
+
+    def answer(
+        self, folder: Folder, record: FileRecord, lines: list[str], word: Word, line: int
+    ) -> list[Candidate] | None:
+        """The definitions of ``word`` (1-based ``line`` of ``lines``, the buffer of ``record``);
+        [] when it is surely defined outside the workspace; None when undecided here."""
+        index = folder.index
+        found = import_module_at(index, record, word, line)
+        if found is not None:
+            return [Candidate(folder, path, k, PRECISE) for path, k in found]
+        if word.attribute:
+            return None
+        head = word.segments[0]
+        start = _chain_start(word)
+        if len(word.segments) == 1:
+            # On the name of a definition the index knows: that definition itself.
+            own = [
+                k
+                for k in record.keywords
+                if (k.line, k.col, k.name) == (line, start, head) and k.kind in _ANSWER_KINDS
+            ]
+            if own:
+                return [Candidate(folder, record.path, own[0], PRECISE)]
+        parsed = None
+        binding = None
+        source = block_source(self.resolver.blocks_of(record), lines, line)
+        if source is not None and may_bind(source[0], head):
+            parsed = scopes.parse(source[0], source[1])
+        if parsed is not None:
+            binding = scopes.lookup(parsed, head, line, start)
+            if binding is not None and binding.scope == "module":
+                # The block's own name: answered here only at its definition (a method's name
+                # is not visible in its body; the module's names are the index's business).
+                at = (binding.line, binding.col) == (line, start)
+                binding = binding if at and len(word.segments) == 1 else None
+        if binding is None:
+            builtin = len(word.segments) == 1 and head in _BUILTIN_NAMES
+            if builtin and not _module_binds(record, head, lines):
+                return []  # len, str, ValueError...: outside every workspace folder
+            return None
+        if binding.kind == scopes.IMPORT:
+            return self._imported(folder, record, word, line)
+        if len(word.segments) == 1:
+            return [self._at(folder, record, binding)]
+        if len(word.segments) != 2 or parsed is None:
+            return None
+        owner = self._receiver_class(folder, record, parsed, binding)
+        if owner is None:
+            return None
+        # Instance attributes are searched in the buffer's text, so only for its own classes.
+        own_lines = lines if owner[0] == record.path else None
+        return self.members(folder, owner[0], owner[1], word.segments[1], own_lines) or None
+
+    def _imported(
+        self, folder: Folder, record: FileRecord, word: Word, line: int
+    ) -> list[Candidate] | None:
+        """A name bound by an import: its workspace definition, else the import itself."""
+        found = self.resolver._resolve_in(folder, record, word, line)
+        precise = [c for c in found if c.rank == PRECISE]
+        if len(precise) == 1 and precise[0].keyword.kind not in ("import", "module"):
+            return precise
+        if len(precise) == 1 and precise[0].keyword.end_col == 0:
+            return precise  # a module of the workspace
+        target = self.resolver.bindings_of(record).get(word.segments[0])
+        if target and not _in_workspace(folder.index, target):
+            # Bound to something outside the workspace: the import line is all we know of a
+            # name; nothing of the workspace for an attribute of it.
+            if len(word.segments) == 1:
+                return [c for c in precise if c.keyword.kind in ("import", "module")][:1] or None
+            return []
+        return None
+
+    def _at(self, folder: Folder, record: FileRecord, binding: scopes.Binding) -> Candidate:
+        """The index's keyword at a binding, else a stand-in for a local name."""
+        for keyword in record.keywords:
+            if (keyword.line, keyword.col, keyword.name) == (
+                binding.line,
+                binding.col,
+                binding.name,
+            ) and keyword.kind in _ANSWER_KINDS:
+                return Candidate(folder, record.path, keyword, PRECISE)
+        name, line, col = binding.name, binding.line, binding.col
+        keyword = Keyword(name, name, "variable", line, col, col + len(name), line)
+        return Candidate(folder, record.path, keyword, PRECISE)
+
+    # ---- receivers ------------------------------------------------------------------------
+
+    def _receiver_class(
+        self, folder: Folder, record: FileRecord, parsed: scopes.Parsed, binding: scopes.Binding
+    ) -> tuple[str, Keyword] | None:
+        """(path, class keyword) of the value a binding evidently holds, or None."""
+        node = binding.node
+        if binding.kind == scopes.PARAM and isinstance(node, ast.arg):
+            owner = binding.owner
+            if node.annotation is not None:
+                return self._class_named(folder, record, parsed, node.annotation, binding)
+            if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return None
+            if node.arg not in ("self", "cls") or (owner.args.posonlyargs + owner.args.args)[
+                :1
+            ] != [node]:
+                return None
+            # The first parameter of a method: the class whose body holds the def.
+            def_line = owner.lineno + parsed.offset
+            method = next(
+                (
+                    k
+                    for k in record.keywords
+                    if k.line == def_line
+                    and k.name == owner.name
+                    and k.kind in ("method", "property")
+                ),
+                None,
+            )
+            if method is None or "." not in method.qualname:
+                return None
+            qualname = method.qualname.rpartition(".")[0]
+            owner_class = next(
+                (k for k in record.keywords if k.kind == "class" and k.qualname == qualname), None
+            )
+            return (record.path, owner_class) if owner_class is not None else None
+        if isinstance(node, ast.AnnAssign):
+            return self._class_named(folder, record, parsed, node.annotation, binding)
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Call)
+        ):
+            return self._class_named(folder, record, parsed, node.value.func, binding)
+        return None
+
+    def _class_named(
+        self,
+        folder: Folder,
+        record: FileRecord,
+        parsed: scopes.Parsed,
+        expression: ast.AST | None,
+        near: scopes.Binding,
+    ) -> tuple[str, Keyword] | None:
+        """The class an expression (an annotation, a called name) names, seen from the scope
+        of the binding ``near``."""
+        chain = _dotted(_strip_optional(expression))
+        if chain is None:
+            return None
+        binding = scopes.lookup(parsed, chain[0], near.line, near.col)
+        if binding is not None and binding.scope != "module":
+            return None  # a local class or a local variable: not worth guessing
+        found = self.resolver._resolve_in(folder, record, Word(tuple(chain), 0, 0), None)
+        classes = [c for c in found if c.rank == PRECISE and c.keyword.kind == "class"]
+        if len(classes) == 1:
+            return classes[0].path, classes[0].keyword
+        return None
+
+    def members(
+        self, folder: Folder, path: str, owner: Keyword, name: str, lines: list[str] | None = None
+    ) -> list[Candidate]:
+        """Where ``name`` is defined on class ``owner`` (of file ``path``) or, in method
+        resolution order, on its workspace base classes; [] when unsure."""
+        index = folder.index
+        owner_path = path
+        queue = [(path, owner)]
+        seen: set[tuple[str, str]] = set()
+        while queue and len(seen) < _MAX_BASES:
+            path, cls = queue.pop(0)
+            if (path, cls.qualname) in seen:
+                continue
+            seen.add((path, cls.qualname))
+            record = index.records.get(path)
+            if record is None:
+                return []
+            wanted = cls.qualname + "." + name
+            hits = [k for k in record.keywords if k.qualname == wanted and k.kind in _ANSWER_KINDS]
+            if hits:
+                return [Candidate(folder, path, k, PRECISE) for k in hits]
+            for base in cls.bases:
+                if base.split("[", 1)[0].rsplit(".", 1)[-1] in _PLAIN_BASES:
+                    continue
+                found = self._base(folder, record, base)
+                if found is None:
+                    return []  # a base outside the workspace (or unknown) may define it
+                queue.append(found)
+        # Not a class attribute: an instance attribute set in a method of the first class.
+        if lines is not None:
+            place = _instance_attribute(lines, owner, name)
+            if place is not None:
+                line, col = place
+                qualname = owner.qualname + "." + name
+                keyword = Keyword(name, qualname, "variable", line, col, col + len(name), line)
+                return [Candidate(folder, owner_path, keyword, PRECISE)]
+        return []
+
+    def _base(self, folder: Folder, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
+        """The workspace class a base-class expression of ``record`` names, or None."""
+        chain = base.split("[", 1)[0].split(".")
+        own = [k for k in record.keywords if k.kind == "class" and k.qualname == ".".join(chain)]
+        if len(own) == 1:
+            return record.path, own[0]
+        found = self.resolver._resolve_in(folder, record, Word(tuple(chain), 0, 0), None)
+        classes = [c for c in found if c.rank == PRECISE and c.keyword.kind == "class"]
+        if len(classes) == 1:
+            return classes[0].path, classes[0].keyword
+        return None
+
+
+def _instance_attribute(lines: list[str], cls: Keyword, name: str) -> tuple[int, int] | None:
+    """(1-based line, column) of the first ``self.name = ...`` in the body of a class."""
+    pattern = re.compile(rf"\bself\.({re.escape(name)})\s*(?::[^=]*)?=(?!=)")
+    for number in range(cls.line, min(cls.end_line, len(lines)) + 1):
+        text = lines[number - 1]
+        if name in text:
+            match = pattern.search(text)
+            if match:
+                return number, match.start(1)
+    return None
