@@ -93,13 +93,17 @@ def parse(text: str, offset: int = 0) -> Parsed | None:
 
 
 def fragment(lines: list[str], first: int, last: int) -> tuple[str, int]:
-    """Source and offset to parse lines ``first``..``last`` (1-based) of a file on their own:
-    an indented block (a method) is wrapped so that it parses at its own columns."""
-    body = lines[first - 1 : last]
-    head = body[0] if body else ""
+    """Source and offset to parse lines ``first``..``last`` (1-based) of a file on their own."""
+    return part_source(lines[first - 1 : last], first)
+
+
+def part_source(part: list[str], first: int) -> tuple[str, int]:
+    """Source and offset to parse ``part``, the lines of a file from 1-based ``first`` on: an
+    indented block (a method) is wrapped so that it parses at its own columns."""
+    head = part[0] if part else ""
     if head[:1] in (" ", "\t"):
-        return "if 1:\n" + "\n".join(body), first - 2
-    return "\n".join(body), first - 1
+        return "if 1:\n" + "\n".join(part), first - 2
+    return "\n".join(part), first - 1
 
 
 def _span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -414,10 +418,33 @@ def scope_at(parsed: Parsed, line: int, byte_col: int) -> Scope:
     return scope
 
 
-def _pick(bindings: list[Binding], line: int, col: int) -> Binding:
-    """The binding a use at (line, col) most likely sees: the last one before it (the use
-    itself when it is a binding), else the first (a loop or a later definition)."""
-    before = [b for b in bindings if (b.line, b.col) <= (line, col)]
+def _evaluated_first(node: ast.AST | None) -> ast.AST | None:
+    """The part of a binding statement evaluated before its target is bound (``x = <value>``,
+    ``for x in <iter>``): a use there sees the previous binding."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+        return node.value
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return node.iter
+    if isinstance(node, ast.withitem):
+        return node.context_expr
+    return None
+
+
+def _pick(parsed: Parsed, bindings: list[Binding], line: int, col: int, byte_col: int) -> Binding:
+    """The binding a use at (file line, code point column) most likely sees: the last one
+    before it (the use itself when it is a binding), else the first (a loop or a later
+    definition)."""
+    point = (line - parsed.offset, byte_col)
+    before = []
+    for binding in bindings:
+        if (binding.line, binding.col) > (line, col):
+            continue
+        value = _evaluated_first(binding.node)
+        if value is not None and value is not binding.node:
+            start, end = _span(value)
+            if start <= point < end:
+                continue  # ``n = n + 1``: the right side reads the previous n
+        before.append(binding)
     return before[-1] if before else bindings[0]
 
 
@@ -440,7 +467,7 @@ def lookup(parsed: Parsed, name: str, line: int, col: int) -> Binding | None:
             continue
         found = scope.bindings.get(name)
         if found:
-            return _exact(parsed, _pick(found, line, col))
+            return _exact(parsed, _pick(parsed, found, line, col, byte_col))
         scope = scope.parent
         # Names of a class body are seen only by code directly in it.
         while scope is not None and scope.kind == "class" and scope is not first:

@@ -200,7 +200,7 @@ class Resolver:
                 continue
             target = keyword.target
             for module in (target, target.rpartition(".")[0]):
-                path = index.module_path(module) if module else None
+                path = module_file(index, module) if module else None
                 if path is not None:
                     paths.add(path)
                     break
@@ -327,10 +327,29 @@ class Resolver:
         return ELSEWHERE
 
 
+def module_file(index: KeywordIndex, module: str) -> str | None:
+    """The file of a dotted module name, as ``index.module_path`` finds it, except a match of
+    trailing parts inside a package of the workspace: ``os`` is not ``pkg/polyfills/os.py``
+    (``pkg.polyfills`` is a package), though ``pkg.mod`` may be ``src/pkg/mod.py``."""
+    path = index.module_path(module)
+    if path is None:
+        return None
+    record = index.records.get(path)
+    found = record.module if record is not None else module
+    if found == module or not found.endswith("." + module):
+        return path
+    prefix = found[: -len(module) - 1]
+    holder = index.module_path(prefix)
+    holder_record = index.records.get(holder) if holder is not None else None
+    if holder_record is not None and holder_record.module == prefix:
+        return None  # a submodule of a workspace package, not a top-level module
+    return path
+
+
 def _in_workspace(index: KeywordIndex, dotted: str) -> bool:
     """True when some leading part of a dotted name is a module of the index."""
     parts = dotted.split(".")
-    return any(index.module_path(".".join(parts[:cut])) for cut in range(len(parts), 0, -1))
+    return any(module_file(index, ".".join(parts[:cut])) for cut in range(len(parts), 0, -1))
 
 
 def _module_hint(names: dict[str, str], segments: list[str]) -> str:
@@ -349,7 +368,7 @@ def by_module(index: KeywordIndex, chain: list[str], hops: int = 0) -> list[tupl
     following re-exports by import a few hops; the module itself when the chain ends there."""
     for cut in range(len(chain), 0, -1):
         module = ".".join(chain[:cut])
-        path = index.module_path(module)
+        path = module_file(index, module)
         if path is None:
             continue
         record = index.records.get(path)
@@ -407,11 +426,26 @@ def import_module_at(
             target = keyword.target.split(".")
             parts = target[: len(target) - dropped]
         module = ".".join(parts)
-        path = index.module_path(module) if module else None
+        path = module_file(index, module) if module else None
         if path is None or path not in index.records:
             return []
         return [(path, module_keyword(index.records[path], module))]
     return None
+
+
+def _keyword_argument(lines: list[str], line: int, start: int, end: int) -> bool:
+    """True when the name at (line, start..end) is followed by ``=`` and preceded by ``(`` or
+    ``,``: a keyword argument of a call (or a parameter's default, which scopes tell apart)."""
+    text = lines[line - 1] if 0 < line <= len(lines) else ""
+    after = text[end:].lstrip()
+    if not after.startswith("=") or after.startswith("=="):
+        return False
+    before = text[:start].rstrip()
+    number = line
+    while not before and number > 1:  # the first name of a continuation line
+        number -= 1
+        before = lines[number - 1].split("#", 1)[0].rstrip()
+    return before.endswith(("(", ","))
 
 
 def _chain_start(word: Word) -> int:
@@ -447,6 +481,19 @@ def _strip_optional(node: ast.AST | None) -> ast.AST | None:
 
 
 _CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
+OUTSIDE = "outside"
+# Values whose type is a builtin's, whatever the workspace holds.
+_LITERALS = (
+    ast.List,
+    ast.Dict,
+    ast.Set,
+    ast.Tuple,
+    ast.Constant,
+    ast.JoinedStr,
+    ast.ListComp,
+    ast.DictComp,
+    ast.SetComp,
+)
 
 
 def definition_candidates(
@@ -461,9 +508,11 @@ def definition_candidates(
     """(candidates, whether type inference should decide) for go-to-definition of ``word`` at
     1-based ``line`` of a Python buffer's ``lines`` (None for other documents)."""
     if home is not None and context is not None and lines is not None and line is not None:
-        decided = Definer(resolver).answer(home, context, lines, word, line)
+        decided, infer = Definer(resolver).answer(home, context, lines, word, line)
         if decided is not None:
             return decided, False
+        if infer:  # the index's candidates stay the fallback
+            return resolver.resolve(folders, home, context, word, line), True
     candidates = resolver.resolve(folders, home, context, word, line)
     precise = [c for c in candidates if c.rank == PRECISE]
     if len(precise) == 1:
@@ -473,6 +522,8 @@ def definition_candidates(
         # An import: sure when it binds something outside the workspace.
         outside = keyword.target and not _in_workspace(precise[0].folder.index, keyword.target)
         return candidates, not outside
+    if len(precise) > 1 and len({(c.path, c.keyword.qualname) for c in precise}) == 1:
+        return candidates, False  # overloads, a property's setter: one name, every place
     if len(candidates) == 1 and (len(word.segments) > 1 or word.attribute):
         # The only definition of an attribute's name in the whole workspace.
         return candidates, candidates[0].keyword.kind not in _CALLABLE_KINDS
@@ -503,9 +554,7 @@ def block_source(
         for number in range(keyword.line + 1, keyword.end_line + 1):
             part[number - outer.line] = ""
         stubbed_until = keyword.end_line
-    if part[0][:1] in (" ", "\t"):  # an indented block parses inside a wrapper
-        return "if 1:\n" + "\n".join(part), outer.line - 2, outer
-    return "\n".join(part), outer.line - 1, outer
+    return (*scopes.part_source(part, outer.line), outer)
 
 
 def may_bind(source: str, name: str) -> bool:
@@ -536,17 +585,26 @@ class Definer:
 
     def answer(
         self, folder: Folder, record: FileRecord, lines: list[str], word: Word, line: int
-    ) -> list[Candidate] | None:
-        """The definitions of ``word`` (1-based ``line`` of ``lines``, the buffer of ``record``);
-        [] when it is surely defined outside the workspace; None when undecided here."""
+    ) -> tuple[list[Candidate] | None, bool]:
+        """(the definitions of ``word`` at 1-based ``line`` of ``lines``, the buffer of
+        ``record``, or None when undecided here; whether only type inference can tell).
+        [] means surely defined outside the workspace."""
         index = folder.index
         found = import_module_at(index, record, word, line)
         if found is not None:
-            return [Candidate(folder, path, k, PRECISE) for path, k in found]
+            return [Candidate(folder, path, k, PRECISE) for path, k in found], False
         if word.attribute:
-            return None
+            return None, False
         head = word.segments[0]
         start = _chain_start(word)
+        if len(word.segments) == 1 and _keyword_argument(lines, line, start, word.end):
+            # ``f(name=...)``: the callee's parameter, which only inference finds.
+            source = block_source(self.resolver.blocks_of(record), lines, line)
+            parsed = scopes.parse(source[0], source[1]) if source is not None else None
+            binding = scopes.lookup(parsed, head, line, start) if parsed is not None else None
+            if binding is not None and (binding.line, binding.col) == (line, start):
+                return [self._at(folder, record, binding)], False  # ``def f(name=...)``
+            return None, True
         if len(word.segments) == 1:
             # On the name of a definition the index knows: that definition itself.
             own = [
@@ -555,7 +613,7 @@ class Definer:
                 if (k.line, k.col, k.name) == (line, start, head) and k.kind in _ANSWER_KINDS
             ]
             if own:
-                return [Candidate(folder, record.path, own[0], PRECISE)]
+                return [Candidate(folder, record.path, own[0], PRECISE)], False
         parsed = None
         binding = None
         source = block_source(self.resolver.blocks_of(record), lines, line)
@@ -568,23 +626,56 @@ class Definer:
                 # is not visible in its body; the module's names are the index's business).
                 at = (binding.line, binding.col) == (line, start)
                 binding = binding if at and len(word.segments) == 1 else None
+        if binding is None and head in self.resolver.bindings_of(record):
+            # Not local, and an import of the file binds it (module level, as a rule).
+            return self._imported(folder, record, word, line), False
         if binding is None:
             builtin = len(word.segments) == 1 and head in _BUILTIN_NAMES
             if builtin and not _module_binds(record, head, lines):
-                return []  # len, str, ValueError...: outside every workspace folder
-            return None
+                return [], False  # len, str, ValueError...: outside every workspace folder
+            if source is None and len(word.segments) == 1:
+                # Module level: the last top-level assignment at or before the cursor.
+                return self._module_assignment(folder, record, lines, head, line), False
+            return None, False
         if binding.kind == scopes.IMPORT:
-            return self._imported(folder, record, word, line)
+            return self._imported(folder, record, word, line), False
         if len(word.segments) == 1:
-            return [self._at(folder, record, binding)]
+            return [self._at(folder, record, binding)], False
         if len(word.segments) != 2 or parsed is None:
-            return None
+            return None, False
         owner = self._receiver_class(folder, record, parsed, binding)
-        if owner is None:
-            return None
-        # Instance attributes are searched in the buffer's text, so only for its own classes.
+        if owner is OUTSIDE:
+            return [], False  # a str, a list, an object of a library: not the workspace's
+        if not isinstance(owner, tuple):
+            return None, False
+        # Attributes assigned in methods are searched in the text: only for the buffer's own
+        # classes. Not found (set dynamically, or in a base outside): inference may know.
         own_lines = lines if owner[0] == record.path else None
-        return self.members(folder, owner[0], owner[1], word.segments[1], own_lines) or None
+        found_members = self.members(folder, owner[0], owner[1], word.segments[1], own_lines)
+        return (found_members, False) if found_members else (None, True)
+
+    def _module_assignment(
+        self, folder: Folder, record: FileRecord, lines: list[str], name: str, line: int
+    ) -> list[Candidate] | None:
+        """A module-level variable of this file: its last top-level assignment at or before
+        ``line`` (the index keeps the first one only)."""
+        keyword = next(
+            (
+                k
+                for k in record.keywords
+                if k.qualname == name and k.kind in ("variable", "constant")
+            ),
+            None,
+        )
+        if keyword is None or keyword.line > line:
+            return None
+        pattern = re.compile(rf"{re.escape(name)}\s*(?::[^=]*)?=(?!=)")
+        for number in range(min(line, len(lines)), keyword.line, -1):
+            if lines[number - 1].startswith(name) and pattern.match(lines[number - 1]):
+                end = len(name)
+                stand_in = Keyword(name, name, keyword.kind, number, 0, end, number)
+                return [Candidate(folder, record.path, stand_in, PRECISE)]
+        return [Candidate(folder, record.path, keyword, PRECISE)]
 
     def _imported(
         self, folder: Folder, record: FileRecord, word: Word, line: int
@@ -622,8 +713,10 @@ class Definer:
 
     def _receiver_class(
         self, folder: Folder, record: FileRecord, parsed: scopes.Parsed, binding: scopes.Binding
-    ) -> tuple[str, Keyword] | None:
-        """(path, class keyword) of the value a binding evidently holds, or None."""
+    ) -> tuple[str, Keyword] | str | None:
+        """(path, class keyword) of the value a binding evidently holds, OUTSIDE when that is
+        evidently not a class of the workspace (a literal, a builtin, a library's object), or
+        None when it takes inference."""
         node = binding.node
         if binding.kind == scopes.PARAM and isinstance(node, ast.arg):
             owner = binding.owner
@@ -656,13 +749,13 @@ class Definer:
             return (record.path, owner_class) if owner_class is not None else None
         if isinstance(node, ast.AnnAssign):
             return self._class_named(folder, record, parsed, node.annotation, binding)
-        if (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-            and isinstance(node.value, ast.Call)
-        ):
-            return self._class_named(folder, record, parsed, node.value.func, binding)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            if not isinstance(node.targets[0], ast.Name):
+                return None
+            if isinstance(node.value, _LITERALS):
+                return OUTSIDE
+            if isinstance(node.value, ast.Call):
+                return self._class_named(folder, record, parsed, node.value.func, binding)
         return None
 
     def _class_named(
@@ -672,15 +765,26 @@ class Definer:
         parsed: scopes.Parsed,
         expression: ast.AST | None,
         near: scopes.Binding,
-    ) -> tuple[str, Keyword] | None:
+    ) -> tuple[str, Keyword] | str | None:
         """The class an expression (an annotation, a called name) names, seen from the scope
-        of the binding ``near``."""
-        chain = _dotted(_strip_optional(expression))
+        of the binding ``near``; OUTSIDE for a builtin or a library's name."""
+        expression = _strip_optional(expression)
+        if isinstance(expression, ast.Subscript):  # list[int], dict[str, X]: the container
+            expression = expression.value
+        chain = _dotted(expression)
         if chain is None:
             return None
         binding = scopes.lookup(parsed, chain[0], near.line, near.col)
         if binding is not None and binding.scope != "module":
             return None  # a local class or a local variable: not worth guessing
+        names = self.resolver.bindings_of(record)
+        if binding is None and chain[0] not in names:
+            own = any(k.qualname == chain[0] for k in record.keywords)
+            if len(chain) == 1 and chain[0] in _BUILTIN_NAMES and not own:
+                return OUTSIDE  # str, list, dict...
+        target = names.get(chain[0])
+        if target and not _in_workspace(folder.index, target):
+            return OUTSIDE  # logging.getLogger(), np.ndarray: a library's
         found = self.resolver._resolve_in(folder, record, Word(tuple(chain), 0, 0), None)
         classes = [c for c in found if c.rank == PRECISE and c.keyword.kind == "class"]
         if len(classes) == 1:
@@ -739,12 +843,30 @@ class Definer:
 
 
 def _instance_attribute(lines: list[str], cls: Keyword, name: str) -> tuple[int, int] | None:
-    """(1-based line, column) of the first ``self.name = ...`` in the body of a class."""
-    pattern = re.compile(rf"\bself\.({re.escape(name)})\s*(?::[^=]*)?=(?!=)")
-    for number in range(cls.line, min(cls.end_line, len(lines)) + 1):
+    """(1-based line, column) where a class of the buffer gives ``name`` a value: a name
+    assigned or annotated in its body (``name: int``, dataclass fields), else the first
+    ``self.name = ...`` of its methods."""
+    last = min(cls.end_line, len(lines))
+    header = lines[cls.line - 1] if 0 < cls.line <= len(lines) else ""
+    indent = len(header) - len(header.lstrip())
+    body = indent + 4  # the usual indentation; the first method's when there is one
+    for number in range(cls.line + 1, last + 1):
         text = lines[number - 1]
-        if name in text:
-            match = pattern.search(text)
+        stripped = text.lstrip()
+        if stripped.startswith(("def ", "async def ")):
+            body = len(text) - len(stripped)
+            break
+    own = re.compile(rf"{re.escape(name)}\s*(?::|=(?!=))")
+    assigned = re.compile(rf"\bself\.({re.escape(name)})\s*(?::[^=]*)?=(?!=)")
+    first: tuple[int, int] | None = None
+    for number in range(cls.line + 1, last + 1):
+        text = lines[number - 1]
+        if name not in text:
+            continue
+        if len(text) - len(text.lstrip()) == body and own.match(text, body):
+            return number, body
+        if first is None:
+            match = assigned.search(text)
             if match:
-                return number, match.start(1)
-    return None
+                first = (number, match.start(1))
+    return first
