@@ -29,7 +29,11 @@ MAX_LOCATIONS = 20
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
 _projects: dict[str, Any] = {}
 _scripts: dict[str, tuple[str, Any, Any]] = {}
-_MAX_SCRIPTS = 8
+# Each Script keeps its own inference state (every module it looked into): a few at most.
+_MAX_SCRIPTS = 2
+# parso keeps every module jedi parsed (big files of a big workspace: hundreds of MiB after
+# a few hundred answers); past this many, the caches are dropped and the memory given back.
+_MAX_PARSED = int(os.environ.get("KWDOCS_JEDI_MAX_PARSED", "40"))
 
 
 def _jedi_goto(
@@ -63,7 +67,31 @@ def _jedi_goto(
         if name.module_path is None:
             continue
         found.append((str(name.module_path), name.line or 0, name.column or 0, name.name or ""))
+    _bound_memory()
     return found
+
+
+def _bound_memory() -> None:
+    """Drop jedi's and parso's caches once parso holds more than _MAX_PARSED modules, and
+    hand the freed memory back to the system; runs on the jedi thread after each answer."""
+    from parso.cache import parser_cache
+
+    if sum(len(modules) for modules in parser_cache.values()) <= _MAX_PARSED:
+        return
+    import gc
+
+    import jedi.cache
+
+    parser_cache.clear()
+    _scripts.clear()
+    jedi.cache.clear_time_caches(True)
+    gc.collect()
+    try:  # glibc keeps freed arenas otherwise; elsewhere there is nothing to do
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _MAX_LINE_SOURCE = 64 * 1024 * 1024

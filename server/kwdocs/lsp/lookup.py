@@ -448,6 +448,90 @@ def _keyword_argument(lines: list[str], line: int, start: int, end: int) -> bool
     return before.endswith(("(", ","))
 
 
+def _callee(lines: list[str], line: int, start: int) -> list[str] | None:
+    """The dotted name called by the parenthesis a keyword argument at (line, start) is in
+    (``pkg.f(`` → pkg, f), or None (a subscript, a call of a call, too far up)."""
+    depth = 0
+    number, col = line, start
+    while number >= max(1, line - 30):
+        text = lines[number - 1] if number == line else lines[number - 1].split("#", 1)[0]
+        for index in range((col if number == line else len(text)) - 1, -1, -1):
+            char = text[index]
+            if char in ")]}":
+                depth += 1
+            elif char in "[{":
+                if depth == 0:
+                    return None
+                depth -= 1
+            elif char == "(":
+                if depth:
+                    depth -= 1
+                    continue
+                end = index
+                while end > 0 and text[end - 1] == " ":
+                    end -= 1
+                begin = end
+                while begin > 0 and (_is_word(text[begin - 1]) or text[begin - 1] == "."):
+                    begin -= 1
+                dotted = text[begin:end]
+                parts = dotted.split(".")
+                if not dotted or not all(p and not p[0].isdigit() for p in parts):
+                    return None
+                return parts
+        number -= 1
+    return None
+
+
+def _signature_parameter(lines: list[str], keyword: Keyword, name: str) -> tuple[int, int] | None:
+    """(line, column) of parameter ``name`` in the signature of a def starting at
+    ``keyword``'s line."""
+    pattern = re.compile(rf"(?<![\w.])\**({re.escape(name)})\s*(?:[:=,)]|$)")
+    last = min(keyword.end_line, keyword.line + 40, len(lines))
+    for number in range(keyword.line, last + 1):
+        text = lines[number - 1]
+        start = keyword.end_col if number == keyword.line else 0
+        match = pattern.search(text, start)
+        if match:
+            return number, match.start(1)
+        if re.search(r"\)\s*(?:->.*)?:\s*(?:#.*)?$", text):
+            return None  # the end of the signature
+    return None
+
+
+def _stand_in(folder: Folder, path: str, name: str, place: tuple[int, int]) -> list[Candidate]:
+    line, col = place
+    keyword = Keyword(name, name, "variable", line, col, col + len(name), line)
+    return [Candidate(folder, path, keyword, PRECISE)]
+
+
+_file_cache: dict[str, tuple[int, list[str]]] = {}
+
+
+def _file_lines(folder: Folder, path: str) -> list[str] | None:
+    """The lines of a workspace file on disk (the last few read are kept)."""
+    import os
+
+    from kwdocs.extract import read_bounded
+
+    full = folder.full_path(path)
+    try:
+        mtime = os.stat(full).st_mtime_ns
+    except (OSError, ValueError):
+        return None
+    cached = _file_cache.get(full)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    # Non-blocking, regular files only: a file swapped for a FIFO must not hang a request.
+    outcome = read_bounded(full, 64 * 1024 * 1024)
+    if isinstance(outcome, str):
+        return None
+    text = outcome[0].decode("utf-8", "replace").split("\n")
+    if len(_file_cache) >= 8:
+        _file_cache.pop(next(iter(_file_cache)))
+    _file_cache[full] = (mtime, text)
+    return text
+
+
 def _chain_start(word: Word) -> int:
     """Code point column where the first segment of a dotted word starts."""
     return word.start - sum(len(s) + 1 for s in word.segments[:-1])
@@ -604,7 +688,9 @@ class Definer:
             binding = scopes.lookup(parsed, head, line, start) if parsed is not None else None
             if binding is not None and (binding.line, binding.col) == (line, start):
                 return [self._at(folder, record, binding)], False  # ``def f(name=...)``
-            return None, True
+            callee = _callee(lines, line, start)
+            found = self._parameter(folder, record, lines, callee, head) if callee else None
+            return (found, False) if found is not None else (None, True)
         if len(word.segments) == 1:
             # On the name of a definition the index knows: that definition itself.
             own = [
@@ -636,7 +722,25 @@ class Definer:
             if source is None and len(word.segments) == 1:
                 # Module level: the last top-level assignment at or before the cursor.
                 return self._module_assignment(folder, record, lines, head, line), False
-            return None, False
+            if len(word.segments) != 2:
+                return None, False
+            # A module-level variable as the receiver: the statement that assigns it.
+            variable = next(
+                (
+                    k
+                    for k in record.keywords
+                    if k.qualname == head and k.kind in ("variable", "constant")
+                ),
+                None,
+            )
+            if variable is None or variable.end_line > len(lines):
+                return None, False
+            parsed = scopes.parse(*scopes.fragment(lines, variable.line, variable.end_line))
+            if parsed is None:
+                return None, False
+            binding = scopes.lookup(parsed, head, variable.line, variable.col)
+            if binding is None:
+                return None, False
         if binding.kind == scopes.IMPORT:
             return self._imported(folder, record, word, line), False
         if len(word.segments) == 1:
@@ -653,6 +757,45 @@ class Definer:
         own_lines = lines if owner[0] == record.path else None
         found_members = self.members(folder, owner[0], owner[1], word.segments[1], own_lines)
         return (found_members, False) if found_members else (None, True)
+
+    def _parameter(
+        self, folder: Folder, record: FileRecord, lines: list[str], callee: list[str], name: str
+    ) -> list[Candidate] | None:
+        """The parameter ``name`` of the function (or class) a call names: [] when the callee
+        is a builtin's or a library's, None when it takes inference."""
+        names = self.resolver.bindings_of(record)
+        head = callee[0]
+        target = names.get(head)
+        if target and not _in_workspace(folder.index, target):
+            return []
+        own = any(k.qualname == head for k in record.keywords)
+        if head in _BUILTIN_NAMES and not target and not own and len(callee) == 1:
+            return []
+        found = self.resolver._resolve_in(folder, record, Word(tuple(callee), 0, 0), None)
+        precise = [c for c in found if c.rank == PRECISE]
+        if len(precise) != 1 or precise[0].keyword.kind not in _CALLABLE_KINDS:
+            return None
+        path, keyword = precise[0].path, precise[0].keyword
+        text = lines if path == record.path else _file_lines(folder, path)
+        if text is None:
+            return None
+        if keyword.kind == "class":
+            init = f"{keyword.qualname}.__init__"
+            target_record = folder.index.records.get(path)
+            method = (
+                next(
+                    (k for k in target_record.keywords if k.qualname == init),
+                    None,
+                )
+                if target_record is not None
+                else None
+            )
+            if method is None:  # a dataclass, a NamedTuple: its fields
+                place = _instance_attribute(text, keyword, name)
+                return _stand_in(folder, path, name, place) if place else None
+            keyword = method
+        place = _signature_parameter(text, keyword, name)
+        return _stand_in(folder, path, name, place) if place else None
 
     def _module_assignment(
         self, folder: Folder, record: FileRecord, lines: list[str], name: str, line: int
