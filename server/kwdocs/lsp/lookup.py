@@ -448,14 +448,15 @@ def _keyword_argument(lines: list[str], line: int, start: int, end: int) -> bool
     return before.endswith(("(", ","))
 
 
-def _callee(lines: list[str], line: int, start: int) -> list[str] | None:
+def _callee(lines: list[str], line: int, start: int) -> tuple[Word, int] | None:
     """The dotted name called by the parenthesis a keyword argument at (line, start) is in
-    (``pkg.f(`` → pkg, f), or None (a subscript, a call of a call, too far up)."""
+    (``pkg.f(`` → pkg, f) with its position, or None (a subscript, a call of a call, too far
+    up)."""
     depth = 0
-    number, col = line, start
+    number = line
     while number >= max(1, line - 30):
         text = lines[number - 1] if number == line else lines[number - 1].split("#", 1)[0]
-        for index in range((col if number == line else len(text)) - 1, -1, -1):
+        for index in range((start if number == line else len(text)) - 1, -1, -1):
             char = text[index]
             if char in ")]}":
                 depth += 1
@@ -470,14 +471,8 @@ def _callee(lines: list[str], line: int, start: int) -> list[str] | None:
                 end = index
                 while end > 0 and text[end - 1] == " ":
                     end -= 1
-                begin = end
-                while begin > 0 and (_is_word(text[begin - 1]) or text[begin - 1] == "."):
-                    begin -= 1
-                dotted = text[begin:end]
-                parts = dotted.split(".")
-                if not dotted or not all(p and not p[0].isdigit() for p in parts):
-                    return None
-                return parts
+                word = word_at(text, end - 1) if end else None
+                return (word, number) if word is not None and not word.attribute else None
         number -= 1
     return None
 
@@ -689,7 +684,9 @@ class Definer:
             if binding is not None and (binding.line, binding.col) == (line, start):
                 return [self._at(folder, record, binding)], False  # ``def f(name=...)``
             callee = _callee(lines, line, start)
-            found = self._parameter(folder, record, lines, callee, head) if callee else None
+            found = None
+            if callee is not None:
+                found = self._parameter(folder, record, lines, *callee, head)
             return (found, False) if found is not None else (None, True)
         if len(word.segments) == 1:
             # On the name of a definition the index knows: that definition itself.
@@ -759,19 +756,21 @@ class Definer:
         return (found_members, False) if found_members else (None, True)
 
     def _parameter(
-        self, folder: Folder, record: FileRecord, lines: list[str], callee: list[str], name: str
+        self,
+        folder: Folder,
+        record: FileRecord,
+        lines: list[str],
+        callee: Word,
+        line: int,
+        name: str,
     ) -> list[Candidate] | None:
         """The parameter ``name`` of the function (or class) a call names: [] when the callee
         is a builtin's or a library's, None when it takes inference."""
-        names = self.resolver.bindings_of(record)
-        head = callee[0]
-        target = names.get(head)
-        if target and not _in_workspace(folder.index, target):
+        found, _ = self.answer(folder, record, lines, callee, line)
+        if found is None:
+            return None
+        if not found:
             return []
-        own = any(k.qualname == head for k in record.keywords)
-        if head in _BUILTIN_NAMES and not target and not own and len(callee) == 1:
-            return []
-        found = self.resolver._resolve_in(folder, record, Word(tuple(callee), 0, 0), None)
         precise = [c for c in found if c.rank == PRECISE]
         if len(precise) != 1 or precise[0].keyword.kind not in _CALLABLE_KINDS:
             return None
