@@ -10,7 +10,9 @@ import builtins
 import keyword as pykeyword
 import logging
 import os
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lsprotocol import types
 
@@ -22,6 +24,7 @@ from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
@@ -36,11 +39,56 @@ _MAX_SCRIPTS = 2
 _MAX_PARSED = int(os.environ.get("KWDOCS_JEDI_MAX_PARSED", "40"))
 
 
+class Aborted(BaseException):
+    """Raised in the jedi thread when nobody waits for its answer any more (a BaseException:
+    jedi's own ``except Exception`` must not swallow it)."""
+
+
+_running_lock = threading.Lock()
+_running: dict[str, Any] = {}
+
+
+def run_abortable(token: object, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on the calling thread, which ``abort(token)`` may interrupt."""
+    with _running_lock:
+        _running.update(token=token, thread=threading.get_ident())
+    try:
+        return fn(*args)
+    finally:
+        with _running_lock:
+            _running.clear()
+
+
+def abort(token: object) -> bool:
+    """Interrupt the work started by ``run_abortable(token, ...)`` if it still runs: a timed
+    out inference would otherwise go on for seconds, taking the interpreter from requests."""
+    import ctypes
+
+    with _running_lock:
+        if _running.get("token") is not token:
+            return False
+        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        set_async.argtypes = [ctypes.c_ulong, ctypes.py_object]
+        return set_async(_running["thread"], Aborted) == 1
+
+
 def _jedi_goto(
-    root: str, path: str, text: str, line: int, column: int
+    root: str, path: str, text: str, line: int, column: int, token: object = None
 ) -> list[tuple[str, int, int, str]]:
     """(file, 1-based line, column, name) of the definitions jedi infers; runs on the jedi
-    thread. The Script of an unchanged buffer is reused (jedi keeps its inferences)."""
+    thread, and ``abort(token)`` stops it. The Script of an unchanged buffer is reused (jedi
+    keeps its inferences)."""
+    try:
+        return run_abortable(token, _goto, root, path, text, line, column)
+    except Aborted:
+        _scripts.pop(path, None)  # its inference state was cut short
+        log.info("jedi stopped: its answer came too late")
+        raise
+
+
+def _goto(
+    root: str, path: str, text: str, line: int, column: int
+) -> list[tuple[str, int, int, str]]:
     import jedi
 
     project = _projects.get(root)
@@ -213,12 +261,14 @@ async def _jedi_candidates(
     from kwdocs.lsp.positions import to_points
 
     column = to_points(text, position.character, server.encoding)
+    token = object()
     future = server.jedi.submit(
-        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column
+        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column, token
     )
     try:
         hits = await asyncio.wait_for(future, JEDI_TIMEOUT)
     except asyncio.TimeoutError:
+        abort(token)
         log.info("jedi took longer than %ss; answering from the index", JEDI_TIMEOUT)
         return None
     except asyncio.CancelledError:
