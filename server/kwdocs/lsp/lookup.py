@@ -347,9 +347,10 @@ def module_file(index: KeywordIndex, module: str) -> str | None:
 
 
 def _in_workspace(index: KeywordIndex, dotted: str) -> bool:
-    """True when some leading part of a dotted name is a module of the index."""
-    parts = dotted.split(".")
-    return any(module_file(index, ".".join(parts[:cut])) for cut in range(len(parts), 0, -1))
+    """True when an imported dotted name is a module of the index or a name of one
+    (``pkg.mod``, ``pkg.mod.Name``); ``pkg._C.Name`` of a compiled ``pkg._C`` is not."""
+    parent = dotted.rpartition(".")[0]
+    return bool(module_file(index, dotted) or (parent and module_file(index, parent)))
 
 
 def _module_hint(names: dict[str, str], segments: list[str]) -> str:
@@ -673,7 +674,10 @@ class Definer:
         if found is not None:
             return [Candidate(folder, path, k, PRECISE) for path, k in found], False
         if word.attribute:
-            return None, False
+            # ``"sep".join``: a method of a str literal is not the workspace's.
+            text = lines[line - 1] if 0 < line <= len(lines) else ""
+            dot = text[: word.start].rstrip()
+            return ([], False) if dot.endswith(('".', "'.")) else (None, False)
         head = word.segments[0]
         start = _chain_start(word)
         if len(word.segments) == 1 and _keyword_argument(lines, line, start, word.end):
@@ -688,6 +692,15 @@ class Definer:
             if callee is not None:
                 found = self._parameter(folder, record, lines, *callee, head)
             return (found, False) if found is not None else (None, True)
+        if len(word.segments) == 1:
+            # On the name an import binds: what it imports (the import itself for a library).
+            imported = [
+                k
+                for k in record.keywords
+                if k.kind == "import" and (k.line, k.col, k.name) == (line, start, head)
+            ]
+            if imported:
+                return self._import_target(folder, record, imported[0]), False
         if len(word.segments) == 1:
             # On the name of a definition the index knows: that definition itself.
             own = [
@@ -818,6 +831,18 @@ class Definer:
                 stand_in = Keyword(name, name, keyword.kind, number, 0, end, number)
                 return [Candidate(folder, record.path, stand_in, PRECISE)]
         return [Candidate(folder, record.path, keyword, PRECISE)]
+
+    def _import_target(
+        self, folder: Folder, record: FileRecord, keyword: Keyword
+    ) -> list[Candidate] | None:
+        """What ``from m import name`` imports: its workspace definition (or module), else
+        the import itself when the module is not the workspace's; None when unsure."""
+        found = by_module(folder.index, keyword.target.split("."))
+        if found:
+            return [Candidate(folder, path, k, PRECISE) for path, k in found]
+        if not _in_workspace(folder.index, keyword.target):
+            return [Candidate(folder, record.path, keyword, PRECISE)]
+        return None
 
     def _imported(
         self, folder: Folder, record: FileRecord, word: Word, line: int
