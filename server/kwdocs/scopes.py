@@ -473,18 +473,3 @@ def lookup(parsed: Parsed, name: str, line: int, col: int) -> Binding | None:
         while scope is not None and scope.kind == "class" and scope is not first:
             scope = scope.parent
     return None
-
-
-def class_node(parsed: Parsed, line: int) -> ast.ClassDef | None:
-    """The class statement of the parsed buffer whose name is on 1-based ``line``."""
-    pending = [parsed.module]
-    while pending:
-        scope = pending.pop()
-        for child in scope.children:
-            node = child.node
-            if isinstance(node, ast.ClassDef) and any(
-                b.line == line for b in scope.bindings.get(node.name, ())
-            ):
-                return node
-            pending.append(child)
-    return None

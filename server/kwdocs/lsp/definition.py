@@ -1,7 +1,9 @@
-"""``textDocument/definition``: where the keyword under the cursor is defined. Unambiguous
-answers come from the index (imports resolved, same file); otherwise jedi's static inference
-(never executing workspace code) decides when it lands inside the workspace, else the index's
-ranked candidates. ``definitionTarget`` chooses the source, the docs-page section, or both."""
+"""``textDocument/definition``: where the keyword under the cursor is defined. Most answers
+need no inference: the index (imports resolved), Python's scopes over the cursor's block, and
+receivers whose class is evident (lookup.definition_candidates). The rest goes to jedi's static
+inference (never executing workspace code), bounded in time (a late run is interrupted) and in
+memory, and the index's ranked candidates stay the fallback. ``definitionTarget`` chooses the
+source, the docs-page section, or both."""
 
 from __future__ import annotations
 
