@@ -119,3 +119,92 @@ async def test_workspace_code_is_never_executed(make_tree, tmp_path: Path):
         assert await s.definition(use, 0, 8)
         await s.command("kwdocs.server.exportAll")
     assert not marker.exists()
+
+
+SCOPED = {
+    "shapes/__init__.py": "",
+    "shapes/base.py": (
+        "class Shape:\n"
+        "    kind: str = 'shape'\n"
+        "\n"
+        "    def __init__(self, side):\n"
+        "        self.side = side\n"
+        "\n"
+        "    def area(self):\n"
+        "        return 0.0\n"
+        "\n"
+        "    def describe(self):\n"
+        "        return self.kind\n"
+        "\n"
+        "\n"
+        "def make(kind='square'):\n"
+        "    return Shape(1)\n"
+    ),
+    "shapes/square.py": (
+        "import os\n"
+        "from typing import Any\n"
+        "\n"
+        "from shapes.base import Shape, make\n"
+        "\n"
+        "value = 1\n"
+        "\n"
+        "\n"
+        "class Square(Shape):\n"
+        "    def area(self):\n"
+        "        return self.side * self.describe()\n"
+        "\n"
+        "\n"
+        "def measure(shape: Shape, items: Any) -> int:\n"
+        "    value = len(items)\n"
+        "    total = [value * n for n in range(value)]\n"
+        "    square = Square(2)\n"
+        "    make(kind='x')\n"
+        "    return shape.area() + square.area() + sum(total) + len(os.path.join('a'))\n"
+        "\n"
+        "\n"
+        "value = value + 1\n"
+        "print(value)\n"
+    ),
+}
+
+
+def _col(path: Path, line: int, needle: str, occurrence: int = 1) -> int:
+    """Column of the ``occurrence``-th ``needle`` on a 0-based line of a file."""
+    text = path.read_text(encoding="utf-8").splitlines()[line]
+    at = -1
+    for _ in range(occurrence):
+        at = text.index(needle, at + 1)
+    return at
+
+
+async def test_definition_follows_scopes_and_evident_receivers(make_tree):
+    root = make_tree(SCOPED)
+    square, base = root / "shapes/square.py", root / "shapes/base.py"
+    async with session(root) as s:
+        await s.ready()
+        s.open(square)
+
+        async def where(line: int, needle: str, occurrence: int = 1):
+            found = await s.definition(square, line, _col(square, line, needle, occurrence) + 1)
+            return [_where(x) for x in found] if found else None
+
+        # A local shadows the module's ``value``; a comprehension variable; a parameter.
+        assert await where(15, "value", 2) == [(square, 14, 4)]
+        assert await where(15, "n", 1) == [(square, 15, 27)]
+        assert await where(18, "shape") == [(square, 13, 12)]
+        # Receivers whose class is evident: an annotation, a constructor call, self (the
+        # attribute inherited from the base class of another file).
+        assert await where(18, "area") == [(base, 6, 8)]
+        assert await where(18, "area", 2) == [(square, 9, 8)]
+        assert await where(10, "describe") == [(base, 9, 8)]
+        # An attribute set in __init__ and a field of the class body.
+        assert await where(10, "side") == [(base, 4, 13)]
+        # Builtins and names of modules outside the workspace: nothing to go to; a name
+        # imported from outside: its import.
+        assert await where(14, "len") is None
+        assert await where(18, "join") is None
+        assert await where(13, "Any") == [(square, 1, 19)]
+        # A module-level name reassigned: the last assignment before the use.
+        assert await where(22, "value") == [(square, 21, 0)]
+        # A keyword argument: the callee's parameter (static inference).
+        assert await where(17, "kind") == [(base, 13, 9)]

@@ -1,7 +1,9 @@
-"""``textDocument/definition``: where the keyword under the cursor is defined. Unambiguous
-answers come from the index (imports resolved, same file); otherwise jedi's static inference
-(never executing workspace code) decides when it lands inside the workspace, else the index's
-ranked candidates. ``definitionTarget`` chooses the source, the docs-page section, or both."""
+"""``textDocument/definition``: where the keyword under the cursor is defined. Most answers
+need no inference: the index (imports resolved), Python's scopes over the cursor's block, and
+receivers whose class is evident (lookup.definition_candidates). The rest goes to jedi's static
+inference (never executing workspace code), bounded in time (a late run is interrupted) and in
+memory, and the index's ranked candidates stay the fallback. ``definitionTarget`` chooses the
+source, the docs-page section, or both."""
 
 from __future__ import annotations
 
@@ -10,34 +12,85 @@ import builtins
 import keyword as pykeyword
 import logging
 import os
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from lsprotocol import types
 
 from kwdocs.extract import read_bounded
-from kwdocs.lsp.lookup import PRECISE, Candidate, module_keyword
+from kwdocs.lsp.lookup import PRECISE, Candidate, definition_candidates, module_keyword
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
 from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 JEDI_TIMEOUT = 3.0
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
-_CALLABLE_KINDS = frozenset({"class", "function", "method", "property"})
 _projects: dict[str, Any] = {}
 _scripts: dict[str, tuple[str, Any, Any]] = {}
-_MAX_SCRIPTS = 8
+# Each Script keeps its own inference state (every module it looked into): a few at most.
+_MAX_SCRIPTS = 2
+# parso keeps every module jedi parsed (big files of a big workspace: hundreds of MiB after
+# a few hundred answers); past this many, the caches are dropped and the memory given back.
+_MAX_PARSED = int(os.environ.get("KWDOCS_JEDI_MAX_PARSED", "40"))
+
+
+class Aborted(BaseException):
+    """Raised in the jedi thread when nobody waits for its answer any more (a BaseException:
+    jedi's own ``except Exception`` must not swallow it)."""
+
+
+_running_lock = threading.Lock()
+_running: dict[str, Any] = {}
+
+
+def run_abortable(token: object, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on the calling thread, which ``abort(token)`` may interrupt."""
+    with _running_lock:
+        _running.update(token=token, thread=threading.get_ident())
+    try:
+        return fn(*args)
+    finally:
+        with _running_lock:
+            _running.clear()
+
+
+def abort(token: object) -> bool:
+    """Interrupt the work started by ``run_abortable(token, ...)`` if it still runs: a timed
+    out inference would otherwise go on for seconds, taking the interpreter from requests."""
+    import ctypes
+
+    with _running_lock:
+        if _running.get("token") is not token:
+            return False
+        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+        set_async.argtypes = [ctypes.c_ulong, ctypes.py_object]
+        return set_async(_running["thread"], Aborted) == 1
 
 
 def _jedi_goto(
-    root: str, path: str, text: str, line: int, column: int
+    root: str, path: str, text: str, line: int, column: int, token: object = None
 ) -> list[tuple[str, int, int, str]]:
     """(file, 1-based line, column, name) of the definitions jedi infers; runs on the jedi
-    thread. The Script of an unchanged buffer is reused (jedi keeps its inferences)."""
+    thread, and ``abort(token)`` stops it. The Script of an unchanged buffer is reused (jedi
+    keeps its inferences)."""
+    try:
+        return run_abortable(token, _goto, root, path, text, line, column)
+    except Aborted:
+        _scripts.pop(path, None)  # its inference state was cut short
+        log.info("jedi stopped: its answer came too late")
+        raise
+
+
+def _goto(
+    root: str, path: str, text: str, line: int, column: int
+) -> list[tuple[str, int, int, str]]:
     import jedi
 
     project = _projects.get(root)
@@ -64,7 +117,31 @@ def _jedi_goto(
         if name.module_path is None:
             continue
         found.append((str(name.module_path), name.line or 0, name.column or 0, name.name or ""))
+    _bound_memory()
     return found
+
+
+def _bound_memory() -> None:
+    """Drop jedi's and parso's caches once parso holds more than _MAX_PARSED modules, and
+    hand the freed memory back to the system; runs on the jedi thread after each answer."""
+    from parso.cache import parser_cache
+
+    if sum(len(modules) for modules in parser_cache.values()) <= _MAX_PARSED:
+        return
+    import gc
+
+    import jedi.cache
+
+    parser_cache.clear()
+    _scripts.clear()
+    jedi.cache.clear_time_caches(True)
+    gc.collect()
+    try:  # glibc keeps freed arenas otherwise; elsewhere there is nothing to do
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 _MAX_LINE_SOURCE = 64 * 1024 * 1024
@@ -186,12 +263,14 @@ async def _jedi_candidates(
     from kwdocs.lsp.positions import to_points
 
     column = to_points(text, position.character, server.encoding)
+    token = object()
     future = server.jedi.submit(
-        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column
+        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column, token
     )
     try:
         hits = await asyncio.wait_for(future, JEDI_TIMEOUT)
     except asyncio.TimeoutError:
+        abort(token)
         log.info("jedi took longer than %ss; answering from the index", JEDI_TIMEOUT)
         return None
     except asyncio.CancelledError:
@@ -261,26 +340,19 @@ async def _answer(
     line = None if is_page else params.position.line + 1
     if len(word.segments) == 1 and not word.attribute and pykeyword.iskeyword(word.name):
         return None, []  # def, return, None...: nothing to go to
-    candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
+    python = not is_page and doc.language == "python" and doc.path is not None
+    folders = server.state.folders
+    buffer = doc.lines() if python else None
+    candidates, infer = definition_candidates(
+        server.resolver, folders, home, context, buffer, word, line
+    )
+    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
+        candidates, infer = definition_candidates(
+            server.resolver, folders, home, context, buffer, word, line
+        )
     if not candidates and len(word.segments) == 1 and word.name in _BUILTINS:
         return None, []  # len, int, self...: defined outside every workspace folder
-    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
-        candidates = server.resolver.resolve(server.state.folders, home, context, word, line)
-    precise = [c for c in candidates if c.rank == PRECISE]
-    # One precise answer that is not an import of something outside the workspace, or the
-    # only definition of an attribute's name in the whole workspace: no inference needed.
-    unambiguous = len(precise) == 1 and not (
-        precise[0].keyword.kind in ("import", "module") and precise[0].keyword.end_col
-    )
-    if len(candidates) == 1 and (len(word.segments) > 1 or word.attribute):
-        unambiguous = candidates[0].keyword.kind in _CALLABLE_KINDS
-    if (
-        not unambiguous
-        and not is_page
-        and home is not None
-        and doc.language == "python"
-        and doc.path is not None
-    ):
+    if infer and python and home is not None:
         inferred = await _jedi_candidates(server, doc, home, params.position, text)
         if inferred:
             candidates = inferred

@@ -1,0 +1,475 @@
+"""Python's scoping rules over a parsed buffer: which binding (parameter, assignment, loop or
+``with`` target, import, nested def...) a name at a position refers to. Pure functions over
+``ast`` (the code is parsed, never run); a parse is cached per text."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field, replace
+
+# Kinds of bindings: how the name got its value.
+PARAM, ASSIGN, IMPORT, DEF, CLASS = "param", "assign", "import", "def", "class"
+_SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_MAX_CACHED = 32
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Where a name is bound: 1-based line, code point column of the name, and how."""
+
+    name: str
+    line: int
+    col: int
+    kind: str
+    scope: str
+    """``module``, ``class``, ``function``, ``lambda`` or ``comprehension``."""
+    node: ast.AST | None = field(default=None, compare=False, repr=False)
+    """The binding statement or parameter (for cheap typing: ``x = Cls()``, ``x: Cls``)."""
+    owner: ast.AST | None = field(default=None, compare=False, repr=False)
+    """The def, class or lambda whose scope holds the binding (None at module level)."""
+    after: str | None = field(default=None, compare=False, repr=False)
+    """Not None while (line, col) is the start of the statement, not the name: the name is
+    the first whole word ``name`` there, after this keyword when not empty."""
+
+
+@dataclass
+class Scope:
+    """One namespace of the file and the spans of source that belong to it."""
+
+    kind: str
+    node: ast.AST | None
+    parent: Scope | None
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    """(start, end) of the regions of code evaluated in this scope, as (line, byte column)."""
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+    children: list[Scope] = field(default_factory=list)
+
+    def contains(self, point: tuple[int, int]) -> bool:
+        return any(start <= point < end for start, end in self.spans)
+
+
+@dataclass
+class Parsed:
+    """The module scope of parsed source, its lines, whether a star import may bind any name,
+    and how many lines of the file come before the source's first line."""
+
+    module: Scope
+    lines: list[str]
+    star_import: bool
+    offset: int = 0
+
+
+_cache: dict[tuple[str, int], Parsed | None] = {}
+
+
+def parse(text: str, offset: int = 0) -> Parsed | None:
+    """The scopes of Python source (a whole buffer, or a part of one starting after ``offset``
+    lines: bindings and look-ups use the file's line numbers); None when it does not parse.
+    The last few parses are cached."""
+    key = (text, offset)
+    if key in _cache:
+        return _cache[key]
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        result = None
+    else:
+        lines = text.split("\n")
+        builder = _Builder(lines, offset)
+        try:
+            builder.build(tree)
+        except RecursionError:
+            result = None
+        else:
+            result = Parsed(builder.module, lines, builder.star_import, offset)
+    if len(_cache) >= _MAX_CACHED:
+        _cache.pop(next(iter(_cache)))
+    _cache[key] = result
+    return result
+
+
+def fragment(lines: list[str], first: int, last: int) -> tuple[str, int]:
+    """Source and offset to parse lines ``first``..``last`` (1-based) of a file on their own."""
+    return part_source(lines[first - 1 : last], first)
+
+
+def part_source(part: list[str], first: int) -> tuple[str, int]:
+    """Source and offset to parse ``part``, the lines of a file from 1-based ``first`` on: an
+    indented block (a method) is wrapped so that it parses at its own columns."""
+    head = part[0] if part else ""
+    if head[:1] in (" ", "\t"):
+        return "if 1:\n" + "\n".join(part), first - 2
+    return "\n".join(part), first - 1
+
+
+def _span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
+    end_col = getattr(node, "end_col_offset", None)
+    if end_col is None:
+        end_col = node.col_offset  # type: ignore[attr-defined]
+    return (node.lineno, node.col_offset), (end_line, end_col)  # type: ignore[attr-defined]
+
+
+class _Builder:
+    """Walks a module once, building the scope tree and every binding of each scope."""
+
+    def __init__(self, lines: list[str], offset: int) -> None:
+        self.lines = lines
+        self.offset = offset
+        self.module = Scope("module", None, None, [((0, 0), (len(lines) + 2, 0))])
+        self.star_import = False
+
+    def build(self, tree: ast.Module) -> None:
+        for statement in tree.body:
+            self.visit(statement, self.module)
+
+    # ---- positions ------------------------------------------------------------------------
+
+    def _col(self, line: int, byte_col: int) -> int:
+        """Code point column of a UTF-8 byte column on a 1-based line."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_col
+        return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace"))
+
+    def bind(
+        self,
+        scope: Scope,
+        name: str,
+        line: int,
+        col: int,
+        kind: str,
+        node: ast.AST | None,
+        after: str | None = None,
+    ) -> None:
+        if name in scope.nonlocals:
+            return  # bound in an enclosing function: that binding is the one to find
+        if name in scope.globals:
+            scope = self.module
+        binding = Binding(name, line + self.offset, col, kind, scope.kind, node, scope.node, after)
+        scope.bindings.setdefault(name, []).append(binding)
+
+    def bind_node(self, scope: Scope, node: ast.AST, name: str, kind: str, statement: ast.AST):
+        """A binding whose name starts at ``node``'s own position (Name, arg)."""
+        line = node.lineno  # type: ignore[attr-defined]
+        self.bind(scope, name, line, self._col(line, node.col_offset), kind, statement)  # type: ignore[attr-defined]
+
+    def bind_found(
+        self, scope: Scope, name: str, node: ast.AST, kind: str, statement: ast.AST, after: str = ""
+    ) -> None:
+        """A binding whose name's position the AST does not give (def, class, except, as): the
+        node's start for now, the name itself found in the text once it is the answer."""
+        line = node.lineno  # type: ignore[attr-defined]
+        self.bind(scope, name, line, self._col(line, node.col_offset), kind, statement, after)  # type: ignore[attr-defined]
+
+    # ---- walking --------------------------------------------------------------------------
+
+    def targets(self, target: ast.AST, scope: Scope, statement: ast.AST) -> None:
+        """Bind the names of an assignment target; visit the expressions inside it."""
+        if isinstance(target, ast.Name):
+            self.bind_node(scope, target, target.id, ASSIGN, statement)
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            for element in target.elts:
+                self.targets(element, scope, statement)
+        elif isinstance(target, ast.Starred):
+            self.targets(target.value, scope, statement)
+        else:  # attribute or subscript: uses, not bindings
+            self.visit(target, scope)
+
+    def visit(self, node: ast.AST, scope: Scope) -> None:
+        kind = type(node)
+        if kind in _LEAVES:
+            return
+        method = _VISITORS.get(kind)
+        if method is not None:
+            method(self, node, scope)
+        else:
+            self.generic(node, scope)
+
+    def generic(self, node: ast.AST, scope: Scope) -> None:
+        # ast.iter_child_nodes, inlined: this loop runs for every node of the source.
+        visit = self.visit
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        visit(item, scope)
+            elif isinstance(value, ast.AST):
+                visit(value, scope)
+
+    def visit_Name(self, node: ast.Name, scope: Scope) -> None:
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
+            self.bind_node(scope, node, node.id, ASSIGN, node)
+
+    def visit_Assign(self, node: ast.Assign, scope: Scope) -> None:
+        self.visit(node.value, scope)
+        for target in node.targets:
+            self.targets(target, scope, node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign, scope: Scope) -> None:
+        self.visit(node.annotation, scope)
+        if node.value is not None:
+            self.visit(node.value, scope)
+        self.targets(node.target, scope, node)
+
+    def visit_AugAssign(self, node: ast.AugAssign, scope: Scope) -> None:
+        # ``x += 1`` rebinds x, but the binding a reader wants is the one that gave it a value.
+        self.visit(node.value, scope)
+        if not isinstance(node.target, ast.Name):
+            self.visit(node.target, scope)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> None:
+        self.visit(node.value, scope)
+        target = scope
+        while target.kind == "comprehension" and target.parent is not None:
+            target = target.parent  # a walrus in a comprehension binds in the enclosing scope
+        self.bind_node(target, node.target, node.target.id, ASSIGN, node)
+
+    def _loop(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
+        self.visit(node.iter, scope)
+        self.targets(node.target, scope, node)
+        for statement in node.body + node.orelse:
+            self.visit(statement, scope)
+
+    visit_For = visit_AsyncFor = _loop
+
+    def _with(self, node: ast.With | ast.AsyncWith, scope: Scope) -> None:
+        for item in node.items:
+            self.visit(item.context_expr, scope)
+            if item.optional_vars is not None:
+                self.targets(item.optional_vars, scope, item)
+        for statement in node.body:
+            self.visit(statement, scope)
+
+    visit_With = visit_AsyncWith = _with
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler, scope: Scope) -> None:
+        if node.type is not None:
+            self.visit(node.type, scope)
+        if node.name:
+            self.bind_found(scope, node.name, node, ASSIGN, node, after="as")
+        for statement in node.body:
+            self.visit(statement, scope)
+
+    def _import(self, node: ast.Import | ast.ImportFrom, scope: Scope) -> None:
+        for alias in node.names:
+            if alias.name == "*":
+                self.star_import = True
+                continue
+            name = alias.asname or alias.name.split(".", 1)[0]
+            if alias.asname:
+                self.bind_found(scope, name, alias, IMPORT, node, after="as")
+            else:
+                self.bind_found(scope, name, alias, IMPORT, node)
+
+    visit_Import = visit_ImportFrom = _import
+
+    def visit_Global(self, node: ast.Global, scope: Scope) -> None:
+        scope.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal, scope: Scope) -> None:
+        scope.nonlocals.update(node.names)
+
+    def visit_MatchAs(self, node: ast.MatchAs, scope: Scope) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern, scope)
+        if node.name:
+            self.bind_found(scope, node.name, node, ASSIGN, node)
+
+    def visit_MatchStar(self, node: ast.MatchStar, scope: Scope) -> None:
+        if node.name:
+            self.bind_found(scope, node.name, node, ASSIGN, node)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping, scope: Scope) -> None:
+        self.generic(node, scope)
+        if node.rest:  # ``**rest`` comes after every key pattern
+            start = node.patterns[-1] if node.patterns else node
+            self.bind_found(scope, node.rest, start, ASSIGN, node)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator, scope)
+        self._defaults_and_annotations(node.args, scope)
+        if node.returns is not None:
+            self.visit(node.returns, scope)
+        self.bind_found(scope, node.name, node, DEF, node, after="def")
+        inner = self._child("function", node, scope)
+        inner.spans.append(_body_span(node))
+        self._parameters(node.args, inner, node)
+        for statement in node.body:
+            self.visit(statement, inner)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function
+
+    def visit_Lambda(self, node: ast.Lambda, scope: Scope) -> None:
+        self._defaults_and_annotations(node.args, scope)
+        inner = self._child("lambda", node, scope)
+        inner.spans.append(_span(node.body))
+        self._parameters(node.args, inner, node)
+        self.visit(node.body, inner)
+
+    def visit_ClassDef(self, node: ast.ClassDef, scope: Scope) -> None:
+        for expression in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+            self.visit(expression, scope)
+        self.bind_found(scope, node.name, node, CLASS, node, after="class")
+        inner = self._child("class", node, scope)
+        inner.spans.append(_body_span(node))
+        for statement in node.body:
+            self.visit(statement, inner)
+
+    def _comprehension(self, node: ast.AST, scope: Scope) -> None:
+        generators: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        # The first iterable is evaluated in the enclosing scope, the rest inside.
+        self.visit(generators[0].iter, scope)
+        inner = self._child("comprehension", node, scope)
+        start, end = _span(node)
+        hole = _span(generators[0].iter)  # positions there belong to the enclosing scope
+        inner.spans += [(start, hole[0]), (hole[1], end)]
+        for number, generator in enumerate(generators):
+            self.targets(generator.target, inner, generator)
+            if number:
+                self.visit(generator.iter, inner)
+            for condition in generator.ifs:
+                self.visit(condition, inner)
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key, inner)
+            self.visit(node.value, inner)
+        else:
+            self.visit(node.elt, inner)  # type: ignore[attr-defined]
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
+
+    def _child(self, kind: str, node: ast.AST, scope: Scope) -> Scope:
+        child = Scope(kind, node, scope)
+        scope.children.append(child)
+        return child
+
+    def _defaults_and_annotations(self, args: ast.arguments, scope: Scope) -> None:
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(default, scope)
+        for arg in _all_args(args):
+            if arg.annotation is not None:
+                self.visit(arg.annotation, scope)
+
+    def _parameters(self, args: ast.arguments, inner: Scope, owner: ast.AST) -> None:
+        for arg in _all_args(args):
+            self.bind_node(inner, arg, arg.arg, PARAM, arg)
+            # The parameter's own name belongs to the function's scope (not its annotation).
+            start = (arg.lineno, arg.col_offset)
+            inner.spans.append((start, (arg.lineno, arg.col_offset + len(arg.arg.encode()))))
+
+
+# Nodes that hold no binding and nothing that could (names read, literals, operators).
+_LEAVES = frozenset(
+    {ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue}
+    | {type(op) for op in (ast.Add(), ast.Sub(), ast.Mult(), ast.Div(), ast.Eq(), ast.NotEq())}
+)
+_VISITORS = {
+    getattr(ast, name[len("visit_") :]): function
+    for name, function in vars(_Builder).items()
+    if name.startswith("visit_") and name != "visit"
+}
+
+
+def _exact(parsed: Parsed, binding: Binding) -> Binding:
+    """A binding at its name when the AST gave only its statement's start: the first whole
+    word ``name`` there (after its keyword, when one is given), a few lines on."""
+    if binding.after is None:
+        return binding
+    prefix = rf"\b{binding.after}\s+" if binding.after else ""
+    pattern = re.compile(prefix + rf"\b({re.escape(binding.name)})\b")
+    first = binding.line - parsed.offset
+    for number in range(first, min(first + 8, len(parsed.lines)) + 1):
+        text = parsed.lines[number - 1]
+        match = pattern.search(text, binding.col if number == first else 0)
+        if match:
+            return replace(binding, line=number + parsed.offset, col=match.start(1), after=None)
+    return replace(binding, after=None)
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    found = args.posonlyargs + args.args + args.kwonlyargs
+    found += [a for a in (args.vararg, args.kwarg) if a is not None]
+    return found
+
+
+def _body_span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+    body = node.body  # type: ignore[attr-defined]
+    return _span(body[0])[0], _span(node)[1]
+
+
+def scope_at(parsed: Parsed, line: int, byte_col: int) -> Scope:
+    """The innermost scope whose code holds (1-based line of the parsed source, UTF-8 byte
+    column)."""
+    point = (line, byte_col)
+    scope = parsed.module
+    descended = True
+    while descended:
+        descended = False
+        for child in scope.children:
+            if child.contains(point):
+                scope, descended = child, True
+                break
+    return scope
+
+
+def _evaluated_first(node: ast.AST | None) -> ast.AST | None:
+    """The part of a binding statement evaluated before its target is bound (``x = <value>``,
+    ``for x in <iter>``): a use there sees the previous binding."""
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)):
+        return node.value
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+        return node.iter
+    if isinstance(node, ast.withitem):
+        return node.context_expr
+    return None
+
+
+def _pick(parsed: Parsed, bindings: list[Binding], line: int, col: int, byte_col: int) -> Binding:
+    """The binding a use at (file line, code point column) most likely sees: the last one
+    before it (the use itself when it is a binding), else the first (a loop or a later
+    definition)."""
+    point = (line - parsed.offset, byte_col)
+    before = []
+    for binding in bindings:
+        if (binding.line, binding.col) > (line, col):
+            continue
+        value = _evaluated_first(binding.node)
+        if value is not None and value is not binding.node:
+            start, end = _span(value)
+            if start <= point < end:
+                continue  # ``n = n + 1``: the right side reads the previous n
+        before.append(binding)
+    return before[-1] if before else bindings[0]
+
+
+def lookup(parsed: Parsed, name: str, line: int, col: int) -> Binding | None:
+    """The binding ``name`` at (1-based line, code point column) refers to, by Python's rules
+    (class bodies are not seen from their methods); None when nothing in the file binds it."""
+    local = line - parsed.offset
+    text = parsed.lines[local - 1] if 0 < local <= len(parsed.lines) else ""
+    byte_col = col if text.isascii() else len(text[:col].encode("utf-8"))
+    scope: Scope | None = scope_at(parsed, local, byte_col)
+    first = scope
+    while scope is not None:
+        if name in scope.globals:
+            scope = parsed.module
+        elif name in scope.nonlocals:
+            scope = scope.parent
+            while scope is not None and scope.kind == "class":
+                scope = scope.parent
+            first = None
+            continue
+        found = scope.bindings.get(name)
+        if found:
+            return _exact(parsed, _pick(parsed, found, line, col, byte_col))
+        scope = scope.parent
+        # Names of a class body are seen only by code directly in it.
+        while scope is not None and scope.kind == "class" and scope is not first:
+            scope = scope.parent
+    return None
