@@ -19,6 +19,7 @@ DEFAULT_OUTPUT_DIR = "docs/kwdocs"
 DEFAULT_MAX_FILE_SIZE = 2_000_000
 DEFAULT_SOURCE_LIMIT = 200_000
 DEFINITION_TARGETS = ("source", "docs", "both")
+DEFINITION_INFERENCES = ("jedi", "none")
 
 
 class SettingsError(ValueError):
@@ -36,6 +37,8 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     source_limit: int = DEFAULT_SOURCE_LIMIT
     definition_target: str = "source"
+    definition_inference: str = "jedi"
+    """``jedi``: names the index cannot place are inferred (up to 3 s); ``none``: index only."""
     cache_dir: Path | None = None
     use_cache: bool = True
     jobs: int = 0
@@ -59,6 +62,8 @@ SETTING_NAMES: dict[str, str] = {
     "source-limit": "source_limit",
     "definitionTarget": "definition_target",
     "definition-target": "definition_target",
+    "definitionInference": "definition_inference",
+    "definition-inference": "definition_inference",
     "cacheDir": "cache_dir",
     "cache-dir": "cache_dir",
     "jobs": "jobs",
@@ -97,6 +102,11 @@ def _coerce(name: str, value: Any, root: Path) -> Any:
             raise SettingsError(
                 f"definitionTarget: expected one of {', '.join(DEFINITION_TARGETS)}, got {value!r}"
             )
+        return value
+    if name == "definition_inference":
+        if value not in DEFINITION_INFERENCES:
+            choices = ", ".join(DEFINITION_INFERENCES)
+            raise SettingsError(f"definitionInference: expected one of {choices}, got {value!r}")
         return value
     if name in ("out", "cache_dir"):
         if not isinstance(value, (str, os.PathLike)) or not str(value):

@@ -77,6 +77,26 @@ async def test_definition_from_a_generated_page(sample: Path):
         assert [_where(x) for x in found] == [(sample / "pkg/square.py", 12, 8)]
 
 
+@pytest.mark.parametrize("inference", ["jedi", "none"])
+async def test_definition_inference_setting(sample: Path, inference: str):
+    use = sample / "pkg/use.py"
+    use.write_text(
+        "from pkg.base import Shape\nfrom pkg.square import Square\n\n\n"
+        "def make():\n    return Square()\n\n\nvalue = make().area()\n",
+        encoding="utf-8",
+    )
+    async with session(sample, init_options={"definitionInference": inference}) as s:
+        await s.ready()
+        s.open(use)
+        # ``make().area``: only inference knows make() returns a Square.
+        found = await s.definition(use, 8, 16)
+        places = sorted(_where(x) for x in found)
+        if inference == "jedi":
+            assert places == [(sample / "pkg/square.py", 8, 8)]
+        else:  # the index's best candidates, at once: both imported modules define area
+            assert places == [(sample / "pkg/base.py", 6, 8), (sample / "pkg/square.py", 8, 8)]
+
+
 @pytest.mark.parametrize("target", ["source", "docs", "both"])
 async def test_definition_target_setting(sample: Path, target: str):
     square = sample / "pkg/square.py"

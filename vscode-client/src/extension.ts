@@ -20,7 +20,14 @@ import {
 const SECTION = 'kwdocs';
 
 // Settings the server understands; server.* and trace.* only concern the client.
-const SERVER_SETTINGS = ['outputDir', 'include', 'exclude', 'definitionTarget', 'maxFileSize'] as const;
+const SERVER_SETTINGS = [
+  'outputDir',
+  'include',
+  'exclude',
+  'definitionTarget',
+  'definitionInference',
+  'maxFileSize',
+] as const;
 
 interface ExportedFolder {
   root: string;

@@ -352,7 +352,7 @@ async def _answer(
         )
     if not candidates and len(word.segments) == 1 and word.name in _BUILTINS:
         return None, []  # len, int, self...: defined outside every workspace folder
-    if infer and python and home is not None:
+    if infer and python and home is not None and home.settings.definition_inference == "jedi":
         inferred = await _jedi_candidates(server, doc, home, params.position, text)
         if inferred:
             candidates = inferred
