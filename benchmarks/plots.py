@@ -32,6 +32,9 @@ def _latency_plot(results: dict[str, Any], path: Path) -> Path | None:
     series = {
         "hover": [s for r in runs for s in r.get("hover_samples", [])],
         "definition": [s for r in runs for s in r.get("definition_samples", [])],
+        "definition, index only": [
+            s for r in runs for s in r.get("definition_index_only_samples", [])
+        ],
         "workspace/symbol": [s for r in runs for s in r.get("symbol_samples", [])],
         "edit → updated hover": [s for r in runs for s in r.get("edit", {}).get("samples", [])],
     }

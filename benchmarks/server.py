@@ -232,6 +232,26 @@ async def latencies(
         out["definition"] = {**distribution(definition_s), "empty": definition_empty}
         out["definition_samples"] = definition_s
 
+        # The same positions with ``definitionInference: none``: the index alone, no jedi.
+        session.client.settings = {**session.options, "definitionInference": "none"}
+        await session.client.notify(
+            "workspace/didChangeConfiguration", {"settings": {"kwdocs": session.client.settings}}
+        )
+        await asyncio.sleep(0.5)  # the server pulls the settings back and drops its caches
+        index_only_s: list[float] = []
+        index_only_empty = 0
+        for p in positions:
+            seconds, result = await session.definition(p.path, p.line, p.character)
+            index_only_s.append(seconds)
+            index_only_empty += not result
+        out["definition_index_only"] = {**distribution(index_only_s), "empty": index_only_empty}
+        out["definition_index_only_samples"] = index_only_s
+        session.client.settings = dict(session.options)
+        await session.client.notify(
+            "workspace/didChangeConfiguration", {"settings": {"kwdocs": session.client.settings}}
+        )
+        await asyncio.sleep(0.5)
+
         symbol_s: list[float] = []
         complete = checked = 0
         for kind, query in queries:
