@@ -179,7 +179,24 @@ def _run(before: str, after: str, path: str = "pkg/mod.py") -> IncrementalExtrac
     ],
 )
 def test_edits_outside_syntax_errors_are_incremental(after: str) -> None:
-    assert _run(BASE, after).last == "incremental"
+    assert _run(BASE, after).last in ("incremental", "class body")
+
+
+@pytest.mark.parametrize(
+    ("after", "how"),
+    [
+        (BASE.replace("return thing\n", "return other\n"), "class body"),
+        (BASE + "\n    def added(self):\n        '''Added.'''\n", "class body"),
+        (BASE.replace("class Second:\n", "class Second:\n    '''Documented.'''\n"), "class body"),
+        (BASE.replace("    def method", "    @property\n    def method"), "class body"),
+        (BASE + "def after():\n    pass\n", "incremental"),  # after the class, not in it
+        (BASE.replace("    def method(self):", "  def method(self):"), "incremental"),
+        (BASE.replace("    def method(self):", "\tdef method(self):"), "syntax error"),
+    ],
+)
+def test_edits_inside_a_class_parse_its_body_statements_only(after: str, how: str) -> None:
+    # (Re-indenting the only method changes the whole body: the class is parsed again.)
+    assert _run(BASE, after).last == how
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from kwdocs.extract.python import (
     module_name,
     parse_python,
     recover_python,
+    summarise,
     walk_python,
 )
 from kwdocs.model import FileRecord, Keyword
@@ -42,17 +43,59 @@ class Segment:
     docstring: str | None
     """The cleaned docstring when the first statement is a string literal (the module's
     docstring when this segment comes first)."""
+    head: Keyword | None = None
+    """A class alone in its segment: its keyword (``keywords`` is it, then its members')."""
+    members: list[Segment] | None = None
+    """A class alone in its segment: the segments of its body, so that an edit inside one
+    method re-parses that method only."""
+    indent: str = ""
+    """The whitespace before the class's body statements."""
 
     def shifted(self, delta: int) -> Segment:
         """The same statements ``delta`` lines further down."""
         if not delta:
             return self
+        if self.head is not None and self.members is not None:
+            head = replace(
+                self.head, line=self.head.line + delta, end_line=self.head.end_line + delta
+            )
+            return _class_segment(
+                self.start + delta,
+                self.end + delta,
+                head,
+                [m.shifted(delta) for m in self.members],
+                self.indent,
+            )
         keywords = [
             replace(k, line=k.line + delta, end_line=k.end_line + delta) for k in self.keywords
         ]
         return Segment(
             self.start + delta, self.end + delta, keywords, self.all_updates, self.docstring
         )
+
+
+def _class_segment(
+    start: int, end: int, head: Keyword, members: list[Segment], indent: str
+) -> Segment:
+    keywords = [head]
+    for member in members:
+        keywords += member.keywords
+    return Segment(start, end, keywords, [], None, head, members, indent)
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    start = node.lineno
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        start = min(start, *(d.lineno for d in decorators))
+    return start, node.end_lineno or node.lineno
+
+
+def _docstring(node: ast.stmt) -> str | None:
+    value = node.value if isinstance(node, ast.Expr) else None
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return ast.get_docstring(ast.Module(body=[node], type_ignores=[]))
+    return None
 
 
 class _RegionLines(_Lines):
@@ -67,32 +110,52 @@ class _RegionLines(_Lines):
         return self.lines[index] if 0 <= index < len(self.lines) else ""
 
 
-def segments_of(tree: ast.Module, walker: _AstWalker) -> list[Segment]:
-    """The segments of a module's statements (lines as the tree gives them)."""
+def segments_of(
+    body: list[ast.stmt], walker: _AstWalker, scope: str = "", kind: str = "module"
+) -> list[Segment]:
+    """The segments of a body's statements (lines as the tree gives them)."""
     segments: list[Segment] = []
-    for node in tree.body:
-        start = node.lineno
-        decorators = getattr(node, "decorator_list", None)
-        if decorators:
-            start = min(start, *(d.lineno for d in decorators))
-        end = node.end_lineno or node.lineno
+    for node in body:
+        start, end = _span(node)
         first_keyword = len(walker.keywords)
         first_update = len(walker.all_updates)
-        walker.walk([node], "", "module")
+        walker.walk([node], scope, kind)
         keywords = walker.keywords[first_keyword:]
         updates = walker.all_updates[first_update:]
         if segments and start <= segments[-1].end:
             last = segments[-1]
             last.end = max(last.end, end)
-            last.keywords += keywords
-            last.all_updates += updates
+            last.keywords = last.keywords + keywords
+            last.all_updates = last.all_updates + updates
+            last.head = last.members = None
             continue
-        docstring = None
-        value = node.value if isinstance(node, ast.Expr) else None
-        if isinstance(value, ast.Constant) and isinstance(value.value, str):
-            docstring = ast.get_docstring(ast.Module(body=[node], type_ignores=[]))
-        segments.append(Segment(start, end, keywords, updates, docstring))
+        segment = Segment(start, end, keywords, updates, _docstring(node))
+        if kind == "module" and isinstance(node, ast.ClassDef) and node.body[0].lineno > start:
+            text = walker.lines.text(node.body[0].lineno)
+            segment.head = keywords[0]
+            segment.members = _members(node.body, keywords[1:])
+            segment.indent = text[: len(text) - len(text.lstrip())]
+        segments.append(segment)
     return segments
+
+
+def _members(body: list[ast.stmt], keywords: list[Keyword]) -> list[Segment]:
+    """The segments of a class body, its keywords shared out by line (walk order is line
+    order)."""
+    members: list[Segment] = []
+    for node in body:
+        start, end = _span(node)
+        if members and start <= members[-1].end:
+            members[-1].end = max(members[-1].end, end)
+            continue
+        members.append(Segment(start, end, [], [], _docstring(node)))
+    at = 0
+    for member in members:
+        begin = at
+        while at < len(keywords) and keywords[at].line <= member.end:
+            at += 1
+        member.keywords = keywords[begin:at]
+    return members
 
 
 def assemble(segments: list[Segment]) -> PythonResult:
@@ -190,7 +253,7 @@ class IncrementalExtractor:
             result = self._incremental(text, lines)
         if result is None:
             result = self._full(text, lines)
-        else:
+        elif self.last == "full":
             self.last = "incremental"
         fill_python(record, result)
         return record
@@ -203,7 +266,7 @@ class IncrementalExtractor:
                 _Lines(lines), module_name(self.path), is_package_path(self.path), dedupe=False
             )
             try:
-                self._segments = segments_of(parsed, walker)
+                self._segments = segments_of(parsed.body, walker)
             except RecursionError:  # the plain walker says what it could not analyse
                 return walk_python(self.path, parsed, lines)
             return assemble(self._segments)
@@ -226,6 +289,15 @@ class IncrementalExtractor:
         stop = first
         while stop < len(segments) and segments[stop].start <= max(last_changed, k):
             stop += 1
+        # Inside a class's body, or in the lines after it (a method added at its end).
+        at = first if stop == first + 1 else first - 1 if stop == first and first else -1
+        if at >= 0 and segments[at].members:
+            inside = self._in_class(segments[at], text, lines, k, last_changed, delta)
+            if inside is not None:
+                self.last = "class body"
+                updated = [*segments[:at], inside, *(s.shifted(delta) for s in segments[at + 1 :])]
+                self._text, self._lines, self._segments = text, lines, updated
+                return assemble(updated)
         start_line = min(k + 1, segments[first].start) if stop > first else k + 1
         end_line = max(last_changed, segments[stop - 1].end) if stop > first else last_changed
         new_end = end_line + delta
@@ -252,10 +324,62 @@ class IncrementalExtractor:
             dedupe=False,
         )
         try:
-            fresh = [s.shifted(offset) for s in segments_of(parsed, walker)]
+            fresh = [s.shifted(offset) for s in segments_of(parsed.body, walker)]
         except RecursionError:
             self.last = "nested too deeply"
             return None
         updated = segments[:first] + fresh + [s.shifted(delta) for s in segments[stop:]]
         self._text, self._lines, self._segments = text, lines, updated
         return assemble(updated)
+
+    def _in_class(
+        self, segment: Segment, text: str, lines: list[str], k: int, last_changed: int, delta: int
+    ) -> Segment | None:
+        """The class segment after an edit inside its body, re-parsing only the body
+        statements the edit touches (under a stand-in ``class`` line); None when the edit is
+        not clearly inside the body."""
+        members, head = segment.members, segment.head
+        if not members or head is None:
+            return None
+        if k + 1 < members[0].start:
+            return None
+        first = bisect.bisect_left(members, k + 1, key=_end_of)
+        stop = first
+        while stop < len(members) and members[stop].start <= max(last_changed, k):
+            stop += 1
+        start_line = min(k + 1, members[first].start) if stop > first else k + 1
+        end_line = max(last_changed, members[stop - 1].end) if stop > first else last_changed
+        if lines[start_line - 2].endswith("\\"):
+            return None
+        future = text.rfind("__future__")
+        if future >= 0 and text.count("\n", 0, future) >= start_line - 1:
+            return None
+        region = lines[start_line - 1 : end_line + delta]
+        parsed = parse_python(self.path, "class _:\n" + "\n".join(region) + "\n", region)
+        if not isinstance(parsed, ast.Module) or len(parsed.body) != 1:
+            return None
+        body = parsed.body[0].body  # type: ignore[attr-defined]
+        offset = start_line - 2  # the stand-in class line comes first
+        first_line = lines[body[0].lineno + offset - 1]
+        if first_line[: len(first_line) - len(first_line.lstrip())] != segment.indent:
+            return None  # indented otherwise than the other members: not the same block
+        walker = _AstWalker(
+            _RegionLines(lines, offset),
+            module_name(self.path),
+            is_package_path(self.path),
+            dedupe=False,
+        )
+        try:
+            fresh = segments_of(body, walker, head.qualname, "class")
+        except RecursionError:
+            return None
+        updated = [
+            *members[:first],
+            *(m.shifted(offset) for m in fresh),
+            *(m.shifted(delta) for m in members[stop:]),
+        ]
+        if not updated:
+            return None
+        end = updated[-1].end  # a class ends with its last statement
+        head = replace(head, end_line=end, summary=summarise(updated[0].docstring))
+        return _class_segment(segment.start, end, head, updated, segment.indent)
