@@ -190,3 +190,56 @@ async def test_incremental_edits_count_lines_as_lsp_does(make_tree):
         # An edit whose range runs past the end is clamped, not refused.
         s.edit(path, 3, (5, 7), (99, 0), "Last.'''\n")
         assert "Last." in hover_text(await s.hover(path, 1, column + 1))
+
+
+def _def_line(found) -> int:
+    location = found[0] if isinstance(found, list) else found
+    target = getattr(location, "target_selection_range", None) or location.range
+    return target.start.line
+
+
+async def test_edits_of_every_kind_reach_hover_symbols_and_definition(make_tree):
+    source = (
+        '"""Module."""\n'
+        "\n"
+        "import os\n"
+        "\n"
+        "\n"
+        "def helper():\n"
+        '    """Helps."""\n'
+        "    return os.sep\n"
+        "\n"
+        "\n"
+        "class Holder:\n"
+        "    def method(self):\n"
+        '        """Old method text."""\n'
+        "        return helper()\n"
+    )
+    root = make_tree({"mod.py": source})
+    path = root / "mod.py"
+    async with session(root) as s:
+        await s.ready()
+        s.open(path)
+        assert _def_line(await s.definition(path, 13, 16)) == 5
+        # Appended at the end (what typing a new function does).
+        s.edit(path, 2, (14, 0), (14, 0), 'def appended():\n    """Appended text."""\n')
+        assert "Appended text." in hover_text(await s.hover(path, 14, 6))
+        # Lines inserted above: the definitions below move with them.
+        s.edit(path, 3, (4, 0), (4, 0), "LIMIT = 1\n\n\n")
+        assert _def_line(await s.definition(path, 16, 16)) == 8
+        assert "LIMIT@mod.py" in await _symbols(s, "LIMIT")
+        # Inside a method of a class, then a rename.
+        s.edit(path, 4, (15, 11), (15, 14), "New")
+        assert "New method text." in hover_text(await s.hover(path, 14, 9))
+        s.edit(path, 5, (8, 4), (8, 10), "aide")
+        assert "aide@mod.py" in await _symbols(s, "aide")
+        assert "helper@mod.py" not in await _symbols(s, "helper")
+        # Broken code keeps what can be recovered; fixing it brings the rest back.
+        s.edit(path, 6, (0, 0), (0, 0), "def broken(:\n")
+        assert "Appended text." in hover_text(await s.hover(path, 18, 6))
+        s.edit(path, 7, (0, 0), (1, 0), "")
+        assert "Appended text." in hover_text(await s.hover(path, 17, 6))
+        # A deleted definition is gone from symbols.
+        s.edit(path, 8, (4, 0), (5, 0), "")
+        assert "LIMIT@mod.py" not in await _symbols(s, "LIMIT")
+        assert "Appended text." in hover_text(await s.hover(path, 16, 6))

@@ -7,9 +7,13 @@ import ast
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kwdocs.extract.decode import decode, is_binary, normalise_newlines, split_lines
 from kwdocs.model import FileRecord, Skip
+
+if TYPE_CHECKING:
+    from kwdocs.extract.python import PythonResult
 
 PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
@@ -50,6 +54,35 @@ class Extraction:
 
 def extract_source(path: str, data: bytes, mtime_ns: int = 0) -> Extraction:
     """Extract one file's keywords and facts from its bytes; never raises on bad input."""
+    record, text, lines = begin_record(path, data, mtime_ns)
+    tree = None
+    if record.language == "python":
+        from kwdocs.extract.python import extract_python
+
+        result = extract_python(path, text, lines)
+        fill_python(record, result)
+        tree = result.tree
+    elif record.language == "markdown":
+        from kwdocs.extract.markdown import extract_markdown
+
+        try:
+            keywords, _title = extract_markdown(text, lines)
+        except RecursionError:  # pathological nesting of lists/quotes
+            from kwdocs.model import Problem
+
+            keywords = []
+            record.problems = [
+                *record.problems,
+                Problem("Markdown nested too deeply to analyse", 1),
+            ]
+        record.keywords = keywords
+        record.parser = "markdown-it"
+    return Extraction(record, text, tree)
+
+
+def begin_record(path: str, data: bytes, mtime_ns: int = 0) -> tuple[FileRecord, str, list[str]]:
+    """The record of a file's bytes before its language's extraction (its problems are the
+    decoding's), with the decoded, newline-normalised text and its lines."""
     language = language_of(path)
     text, encoding, problems = decode(data, python=language == "python")
     text = normalise_newlines(text)
@@ -64,31 +97,19 @@ def extract_source(path: str, data: bytes, mtime_ns: int = 0) -> Extraction:
         encoding=encoding,
         problems=problems,
     )
-    tree = None
-    if language == "python":
-        from kwdocs.extract.python import extract_python, module_name
+    return record, text, lines
 
-        result = extract_python(path, text, lines)
-        record.module = module_name(path)
-        record.keywords = result.keywords
-        record.docstring = result.docstring
-        record.all_names = result.all_names
-        record.problems = problems + result.problems
-        record.parser = result.parser
-        tree = result.tree
-    elif language == "markdown":
-        from kwdocs.extract.markdown import extract_markdown
 
-        try:
-            keywords, _title = extract_markdown(text, lines)
-        except RecursionError:  # pathological nesting of lists/quotes
-            from kwdocs.model import Problem
+def fill_python(record: FileRecord, result: PythonResult) -> None:
+    """Put what Python extraction found into a record begun by ``begin_record``."""
+    from kwdocs.extract.python import module_name
 
-            keywords = []
-            record.problems = [*problems, Problem("Markdown nested too deeply to analyse", 1)]
-        record.keywords = keywords
-        record.parser = "markdown-it"
-    return Extraction(record, text, tree)
+    record.module = module_name(record.path)
+    record.keywords = result.keywords
+    record.docstring = result.docstring
+    record.all_names = result.all_names
+    record.problems = record.problems + result.problems
+    record.parser = result.parser
 
 
 def extract_bytes(path: str, data: bytes, mtime_ns: int = 0) -> FileRecord:

@@ -182,12 +182,17 @@ class _AstWalker:
     """Walks statements only (never expressions): definitions are statements, and this keeps
     extraction a small fraction of the parse time."""
 
-    def __init__(self, lines: _Lines, module: str, is_package: bool) -> None:
+    def __init__(self, lines: _Lines, module: str, is_package: bool, dedupe: bool = True) -> None:
         self.lines = lines
         self.module = module
         self.is_package = is_package
+        self.dedupe = dedupe
+        """False: keep repeated imports and module names (incremental extraction dedupes the
+        statements' keywords itself, once they are put together)."""
         self.keywords: list[Keyword] = []
         self.all_names: list[str] | None = None
+        self.all_updates: list[tuple[bool, list[str]]] = []
+        """Every literal ``__all__`` assignment in order: (augmented, strings)."""
         self._seen_imports: set[tuple[str, str, str]] = set()
         self._seen_names: set[tuple[str, str]] = set()
 
@@ -279,6 +284,9 @@ class _AstWalker:
         self.walk(node.body, qualname, "class")
 
     def _add_import(self, keyword: Keyword) -> None:
+        if not self.dedupe:
+            self.keywords.append(keyword)
+            return
         key = (keyword.name, keyword.alias, keyword.kind)
         if key not in self._seen_imports:
             self._seen_imports.add(key)
@@ -353,11 +361,15 @@ class _AstWalker:
                 if name == "__all__":
                     strings = _literal_strings(value)
                     if strings is not None:
-                        if isinstance(node, ast.AugAssign):
+                        augmented = isinstance(node, ast.AugAssign)
+                        self.all_updates.append((augmented, strings))
+                        if augmented:
                             self.all_names = (self.all_names or []) + strings
                         else:
                             self.all_names = strings
-                if isinstance(node, ast.AugAssign) or (name, "v") in self._seen_names:
+                if isinstance(node, ast.AugAssign):
+                    continue
+                if self.dedupe and (name, "v") in self._seen_names:
                     continue
                 self._seen_names.add((name, "v"))
                 line = name_node.lineno
@@ -379,40 +391,56 @@ class _AstWalker:
                 )
 
 
-def extract_python(path: str, text: str, lines: list[str]) -> PythonResult:
-    """Keywords of one Python file; never raises on bad input."""
-    module = module_name(path)
-    is_package = path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
+def is_package_path(path: str) -> bool:
+    """True for a package's ``__init__`` file (relative imports resolve from the package)."""
+    return path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
         "__init__.py",
         "__init__.pyi",
     )
-    result = PythonResult()
+
+
+def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem:
+    """The module's tree, or the problem that stopped ``ast``; never raises on bad input."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
-            tree = ast.parse(text, filename=path)
+            return ast.parse(text, filename=path)
     except SyntaxError as error:
-        result.problems.append(_syntax_problem(error, lines))
+        return _syntax_problem(error, lines)
     except (ValueError, RecursionError, MemoryError) as error:
-        result.problems.append(Problem(f"the parser gave up: {type(error).__name__}: {error}", 1))
-    else:
-        walker = _AstWalker(_Lines(lines), module, is_package)
-        try:
-            walker.walk(tree.body, "", "module")
-        except RecursionError:  # statements nested past the interpreter's limit
-            result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
-        result.keywords = walker.keywords
-        result.all_names = walker.all_names
-        result.docstring = ast.get_docstring(tree) or ""
-        result.tree = tree
-        return result
+        return Problem(f"the parser gave up: {type(error).__name__}: {error}", 1)
 
-    # ast failed: recover what parso's error-recovering parser can see.
+
+def extract_python(path: str, text: str, lines: list[str]) -> PythonResult:
+    """Keywords of one Python file; never raises on bad input."""
+    parsed = parse_python(path, text, lines)
+    if isinstance(parsed, Problem):
+        return recover_python(path, text, parsed)
+    return walk_python(path, parsed, lines)
+
+
+def walk_python(path: str, tree: ast.Module, lines: list[str]) -> PythonResult:
+    """Keywords of a parsed module."""
+    result = PythonResult()
+    walker = _AstWalker(_Lines(lines), module_name(path), is_package_path(path))
+    try:
+        walker.walk(tree.body, "", "module")
+    except RecursionError:  # statements nested past the interpreter's limit
+        result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
+    result.keywords = walker.keywords
+    result.all_names = walker.all_names
+    result.docstring = ast.get_docstring(tree) or ""
+    result.tree = tree
+    return result
+
+
+def recover_python(path: str, text: str, problem: Problem) -> PythonResult:
+    """What parso's error-recovering parser sees in a file ``ast`` rejected."""
     from kwdocs.extract.python_recovery import recover
 
-    result.parser = "parso"
+    result = PythonResult(problems=[problem], parser="parso")
     try:
-        recovered = recover(text, module, is_package)
+        recovered = recover(text, module_name(path), is_package_path(path))
     except (RecursionError, MemoryError) as error:
         result.problems.append(Problem(f"error recovery gave up: {type(error).__name__}", 1))
         return result

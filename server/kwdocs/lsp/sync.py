@@ -12,6 +12,7 @@ from typing import Any
 from lsprotocol import types
 
 from kwdocs.extract import GENERATED_MARKER, extract_source, language_of
+from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.workspace_state import Document, Folder, uri_to_path
 from kwdocs.pages import DOCS_SUFFIX, KW_SUFFIX
@@ -65,10 +66,18 @@ def extract_buffer(doc: Document, into_index: bool = True) -> None:
     if len(doc.text) > MAX_BUFFER:
         return
     name = doc.rel or os.path.basename(doc.path or "") or "untitled"
+    data = doc.text.encode("utf-8", "surrogatepass")
     try:
-        record = extract_source(name, doc.text.encode("utf-8", "surrogatepass")).record
+        if into_index:
+            # An open buffer: the next edit re-parses only the statements it touches.
+            if doc.extractor is None or doc.extractor.path != name:
+                doc.extractor = IncrementalExtractor(name)
+            record = doc.extractor.extract(data)
+        else:
+            record = extract_source(name, data).record
     except Exception:  # extraction is meant never to raise; a bug must not lose the server
         log.exception("extracting the buffer of %s failed", doc.uri)
+        doc.extractor = None  # start afresh next time
         return
     doc.record = record
     if into_index and doc.folder is not None and doc.rel is not None:

