@@ -9,7 +9,7 @@ from pathlib import Path
 from kwdocs.cache import RecordCache
 from kwdocs.config import load_settings
 from kwdocs.extract import extract_bytes
-from kwdocs.index import KeywordIndex, build_index
+from kwdocs.index import KeywordIndex, build_index, build_search_tables
 from kwdocs.indexer import index_root
 from kwdocs.model import decode_record, encode_record
 
@@ -207,3 +207,24 @@ def test_skips_are_reported(make_tree) -> None:
     index, report = index_root(load_settings(root))
     assert list(index.records) == ["ok.py"]
     assert [(s.path, s.reason) for s in report.skipped] == [("bin.py", "binary file")]
+
+
+def test_search_after_files_come_and_go() -> None:
+    """Names whose last definition goes stay out of answers, and come back with it, whether the
+    search tables were built before or after."""
+    index = _index()
+    index.install_search(*build_search_tables(index.begin_search_build()))
+    assert [d.keyword.name for d in index.search("make_shape")] == ["make_shape"]
+    shapes = index.remove("src/pkg/shapes.py")
+    assert shapes is not None
+    assert index.search("make_shape") == [] and index.search("make_") == []
+    assert all(d.keyword.name != "make_shape" for d in index.search(""))
+    index.update(shapes)
+    assert [d.keyword.name for d in index.search("make_sh")] == ["make_shape"]
+    # Many names gone at once: the sorted list is compacted, answers stay right.
+    many = extract_bytes("big.py", "".join(f"def gone_{i}(): ...\n" for i in range(6000)).encode())
+    index.update(many)
+    assert len(index.search("gone_", limit=10)) == 10
+    index.remove("big.py")
+    assert index.search("gone_") == [] and index.search("gone_59") == []
+    assert [d.keyword.name for d in index.search("make_shape")] == ["make_shape"]

@@ -109,6 +109,9 @@ class KeywordIndex:
         self._module_suffixes: dict[str, set[str]] = {}
         self._symbol_names: dict[str, int] = {}  # definition name → how many define it
         self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
+        # Names left in _sorted after their last definition went: re-saving a file takes its
+        # names away and back, and moving ~40k list entries for each would cost milliseconds.
+        self._dead: set[str] = set()
         self._blobs: _Blobs | None = None
         self._pending_added: set[str] | None = None  # names added while tables are built
         self.generation = 0
@@ -231,6 +234,9 @@ class KeywordIndex:
             if self._pending_added is not None:
                 self._pending_added.add(name)
             if self._sorted is not None:
+                if name in self._dead:
+                    self._dead.discard(name)  # still listed (and in the blobs)
+                    return
                 bisect.insort(self._sorted, (name.lower(), name))
                 if self._blobs is not None:
                     # The joined blobs stay; names added since are searched one by one.
@@ -241,10 +247,11 @@ class KeywordIndex:
         if count <= 1:
             self._symbol_names.pop(name, None)
             if self._sorted is not None:
-                item = (name.lower(), name)
-                i = bisect.bisect_left(self._sorted, item)
-                if i < len(self._sorted) and self._sorted[i] == item:
-                    del self._sorted[i]
+                self._dead.add(name)
+                if len(self._dead) > _MAX_DEAD:
+                    live = self._symbol_names
+                    self._sorted = [item for item in self._sorted if item[1] in live]
+                    self._dead.clear()
         else:
             self._symbol_names[name] = count - 1
 
@@ -323,17 +330,21 @@ class KeywordIndex:
         if self._sorted is None:
             self._sorted = sorted((n.lower(), n) for n in self._symbol_names)
             self._blobs = None
+            self._dead.clear()
         ordered = self._sorted
+        live = self._symbol_names
         lowered = query.lower()
         if not lowered:
-            return [name for _, name in ordered[:limit]]
+            return list(itertools.islice((n for _, n in ordered if n in live), limit))
         chosen: dict[str, None] = {}
         # Exact and prefix matches: a binary search, then a run of the sorted list.
         start = bisect.bisect_left(ordered, (lowered, ""))
         prefix: list[str] = []
-        for low, name in ordered[start:]:
+        for low, name in itertools.islice(ordered, start, None):
             if not low.startswith(lowered):
                 break
+            if name not in live:
+                continue
             prefix.append(name)
             if len(prefix) >= limit * 4:
                 break
@@ -345,7 +356,6 @@ class KeywordIndex:
         if len(chosen) >= limit:
             return list(chosen)
         blobs = self._search_blobs()
-        live = self._symbol_names
         # Camel-case and snake_case initials: "fph" or "FlaParHan" find FlatParamHandle.
         words = _words(query)
         initials = "".join(w[0] for w in words).lower() if len(words) > 1 else lowered
@@ -431,6 +441,7 @@ class KeywordIndex:
                     merged.insert(i, item)
                 blobs.added.add(name)
         self._sorted = merged
+        self._dead.clear()
         self._blobs = blobs
 
 
@@ -470,6 +481,8 @@ class _Blobs(NamedTuple):
 
 # Names added after the blobs were built are scanned one by one up to this many.
 _MAX_ADDED = 2000
+# Names no longer defined stay listed up to this many before the list is compacted.
+_MAX_DEAD = 5000
 
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
