@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import json
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -358,12 +361,25 @@ class RenderJob(msgspec.Struct, array_like=True):
     """One source file whose pages need rendering."""
 
     path: str
-    record: bytes
-    links: bytes
     pages: list[tuple[str, str, str]]
     """(page, ``docs``/``kw``, fingerprint)."""
+    record: bytes = b""
+    links: bytes = b""
     facts: bytes = b""
-    """PageFacts from the parse that made the record, when this run made it: no second parse."""
+    """PageFacts from the parse that made the record, when this run made it: no second parse.
+    All three empty: a forked worker takes them from ``_inherited`` instead."""
+
+
+class _Inherited(msgspec.Struct):
+    """What forked render workers read from the parent's memory instead of from each job."""
+
+    records: Mapping[str, FileRecord]
+    facts: Mapping[str, bytes]
+    analysis: Analysis
+
+
+# Set just before the render workers are forked; None in every other process.
+_inherited: _Inherited | None = None
 
 
 def _render_job(
@@ -374,11 +390,17 @@ def _render_job(
     if isinstance(outcome, str):
         return Skip(job.path, f"changed during export: {outcome}")
     data, mtime_ns = outcome
-    record = decode_record(job.record)
-    if job.facts and digest_of(data) == record.digest:
+    shared = _inherited if not job.record else None
+    if shared is not None:
+        record = shared.records[job.path]
+        raw_facts = shared.facts.get(job.path, b"")
+    else:
+        record = decode_record(job.record)
+        raw_facts = job.facts
+    if raw_facts and digest_of(data) == record.digest:
         # This run parsed the file already: decoding the text is all that is left to do.
         text = normalise_newlines(decode(data, python=record.language == "python")[0])
-        facts = _facts_decoder.decode(job.facts)
+        facts = _facts_decoder.decode(raw_facts)
     else:
         # One parse gives the record (re-extracted in case the file changed since it was
         # indexed), the text and the tree the facts come from.
@@ -393,7 +415,11 @@ def _render_job(
         if kind == "kw":
             content = render_kw_page(record, root_from_out, anchors)
         else:
-            links = msgspec.msgpack.decode(job.links, type=FileLinks)
+            links = (
+                shared.analysis.links(job.path)
+                if shared is not None
+                else msgspec.msgpack.decode(job.links, type=FileLinks)
+            )
             content = render_docs_page(
                 record, text, facts, links, root_from_out, source_limit, anchors
             )
@@ -401,25 +427,30 @@ def _render_job(
     return results
 
 
+def _render_safe(
+    root: str, out: str, root_from_out: str, settings: tuple[int, int], job: RenderJob
+) -> list[WriteResult] | Skip:
+    try:
+        return _render_job(root, out, root_from_out, settings, job)
+    except Exception as error:  # one bad file must not lose the others' pages
+        return Skip(job.path, f"internal error while rendering: {type(error).__name__}")
+
+
 def _render_chunk(
     root: str, out: str, root_from_out: str, settings: tuple[int, int], jobs: list[bytes]
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
     _checked_folders.clear()
-    results = []
-    for raw in jobs:
-        job = msgspec.msgpack.decode(raw, type=RenderJob)
-        try:
-            outcome: list[WriteResult] | Skip = _render_job(root, out, root_from_out, settings, job)
-        except Exception as error:  # one bad file must not lose the others' pages
-            outcome = Skip(job.path, f"internal error while rendering: {type(error).__name__}")
-        results.append(_encoder.encode(outcome))
-    return results
+    return [
+        _encoder.encode(_render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw)))
+        for raw in jobs
+    ]
 
 
 _encoder = msgspec.msgpack.Encoder()
 _facts_decoder = msgspec.msgpack.Decoder(PageFacts)
 _outcome_decoder = msgspec.msgpack.Decoder(list[WriteResult] | Skip)
+_job_decoder = msgspec.msgpack.Decoder(RenderJob)
 
 
 class _Pool:
@@ -440,6 +471,20 @@ class _Pool:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
+
+    def fork(self) -> Executor | None:
+        """A fresh pool forked from this process as it is now, or None where forking is
+        unsafe (another thread running, not Linux): then jobs must carry their inputs."""
+        self.close()  # its management thread would make forking unsafe
+        if not sys.platform.startswith("linux") or threading.active_count() != 1:
+            return None
+        import multiprocessing
+
+        import kwdocs.extract.python  # noqa: F401 - imported once, for every worker
+
+        context = multiprocessing.get_context("fork")
+        self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self.executor
 
 
 # -- indexing with facts (one parse per file) -----------------------------------------------
@@ -553,15 +598,15 @@ def _root_from_out(root: str, out: str) -> str:
 @dataclass
 class _Plan:
     jobs: list[RenderJob] = field(default_factory=list)
-    folder_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """page → (text, fingerprint): folder pages are cheap, rendered in this process."""
+    folder_pages: dict[str, tuple[Callable[[], str], str]] = field(default_factory=dict)
+    """page → (render, fingerprint): folder pages are cheap, rendered in this process while
+    the workers render the others."""
     wanted: set[str] = field(default_factory=set)
     unchanged: list[str] = field(default_factory=list)
 
 
 def _plan(
     records: Mapping[str, FileRecord],
-    facts: Mapping[str, bytes],
     analysis: Analysis,
     manifest: Manifest,
     out: str,
@@ -586,9 +631,8 @@ def _plan(
             else:
                 pages.append((page, kind, fp))
         if pages:
-            links = _encoder.encode(analysis.links(path))
-            job = RenderJob(path, encode_record(record), links, pages, facts.get(path, b""))
-            plan.jobs.append(job)
+            # Record, links and facts are filled in only if the job has to travel by pickle.
+            plan.jobs.append(RenderJob(path, pages))
     for folder in folder_tree(list(records)).values():
         for name, render in ((FOLDER_INDEX, render_folder_index), (FOLDER_DOC, render_folder_doc)):
             page = folder_page(folder.path, name)
@@ -601,7 +645,7 @@ def _plan(
             if entry is not None and entry.fp == fp and _still_there(out, page, entry):
                 plan.unchanged.append(page)
             else:
-                plan.folder_pages[page] = (render(folder, records), fp)
+                plan.folder_pages[page] = (functools.partial(render, folder, records), fp)
     return plan
 
 
@@ -623,11 +667,13 @@ def _progress_callback(progress: bool | PhaseProgress) -> tuple[PhaseProgress | 
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
+        # No refresh thread: the export stays single-threaded, so its workers can be forked.
+        auto_refresh=False,
     )
     task = bar.add_task("index", total=None)
 
     def update(phase: str, done: int, total: int) -> None:
-        bar.update(task, description=phase, completed=done, total=total)
+        bar.update(task, description=phase, completed=done, total=total, refresh=True)
 
     return update, bar
 
@@ -696,18 +742,23 @@ def export_workspace(
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         root_from_out = _root_from_out(root, out)
         analysis = Analysis(records)
-        plan = _plan(records, facts, analysis, manifest, out, root_from_out, settings.source_limit)
+        plan = _plan(records, analysis, manifest, out, root_from_out, settings.source_limit)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:
             total = len(plan.jobs) + 1
-            for page, (text, fp) in plan.folder_pages.items():
-                _tally(summary, new_pages, write_page(out, page, text, fp))
-            if report:
-                report("pages", 1, total)
-            for done, outcome in enumerate(
-                _render_all(settings, root, out, root_from_out, plan.jobs, pool), start=2
-            ):
+
+            def write_folder_pages() -> None:
+                for page, (render, fp) in plan.folder_pages.items():
+                    _tally(summary, new_pages, write_page(out, page, render(), fp))
+                if report:
+                    report("pages", 1, total)
+
+            shared = _Inherited(records, facts, analysis)
+            outcomes = _render_all(
+                settings, root, out, root_from_out, plan.jobs, pool, shared, write_folder_pages
+            )
+            for done, outcome in enumerate(outcomes, start=2):
                 if isinstance(outcome, Skip):
                     summary.skipped.append(outcome)
                 else:
@@ -750,27 +801,56 @@ def _render_all(
     root_from_out: str,
     jobs: list[RenderJob],
     pool: _Pool,
+    shared: _Inherited,
+    side_work: Callable[[], None],
 ) -> Iterator[list[WriteResult] | Skip]:
-    """Render and write every job's pages, across all cores for a large tree."""
+    """Render and write every job's pages, across all cores for a large tree; ``side_work``
+    runs in this process meanwhile."""
+    global _inherited
     limits = (settings.source_limit, settings.max_file_size)
-    encoded = [_encoder.encode(job) for job in jobs]
     if pool.workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        for raw in encoded:
-            for item in _render_chunk(root, out, root_from_out, limits, [raw]):
-                yield _outcome_decoder.decode(item)
+        side_work()
+        _inherited = shared
+        try:
+            for job in jobs:
+                yield _render_safe(root, out, root_from_out, limits, job)
+        finally:
+            _inherited = None
         return
-    executor = pool.get()
-    futures = [
-        executor.submit(_render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK])
-        for i in range(0, len(encoded), _CHUNK)
-    ]
+    # Forked workers read records, facts and cross-file links from the memory they inherit:
+    # nothing is encoded, pickled and decoded again, and the links are worked out in parallel.
+    # The pool forks its workers at the first submit: ``_inherited`` stays set until then.
+    _inherited = shared
     try:
+        executor = pool.fork()
+        if executor is None:
+            executor = pool.get()
+            for job in jobs:
+                job.record = encode_record(shared.records[job.path])
+                job.links = _encoder.encode(shared.analysis.links(job.path))
+                job.facts = shared.facts.get(job.path, b"")
+        encoded = [_encoder.encode(job) for job in _balanced(jobs, shared.records)]
+        futures = [
+            executor.submit(
+                _render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK]
+            )
+            for i in range(0, len(encoded), _CHUNK)
+        ]
+    finally:
+        _inherited = None
+    try:
+        side_work()
         for future in as_completed(futures):
             for item in future.result():
                 yield _outcome_decoder.decode(item)
     finally:
         for future in futures:
             future.cancel()
+
+
+def _balanced(jobs: list[RenderJob], records: Mapping[str, FileRecord]) -> list[RenderJob]:
+    """Largest sources first, so no worker is left with a big file at the end."""
+    return sorted(jobs, key=lambda job: -records[job.path].size)
 
 
 # The last Analysis export_file made, by the (path, digest) pairs it was made from: the language
@@ -814,7 +894,7 @@ def export_file(
             )
             for page, kind, inputs in ((kw_page(path), "kw", b""), (docs_page(path), "docs", links))
         ]
-        job = RenderJob(path, encode_record(record), links, pages)
+        job = RenderJob(path, pages, encode_record(record), links)
         limits = (settings.source_limit, settings.max_file_size)
         outcome = _render_job(root, out, root_from_out, limits, job)
         if isinstance(outcome, Skip):
