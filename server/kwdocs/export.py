@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
+import gc
 import hashlib
 import json
 import os
@@ -376,6 +376,7 @@ class _Inherited(msgspec.Struct):
     records: Mapping[str, FileRecord]
     facts: Mapping[str, bytes]
     analysis: Analysis
+    folders: dict[str, Folder]
 
 
 # Set just before the render workers are forked; None in every other process.
@@ -427,10 +428,26 @@ def _render_job(
     return results
 
 
+def _is_folder_job(job: RenderJob) -> bool:
+    return job.pages[0][1] in ("index", "doc")
+
+
+def _render_folder_job(out: str, job: RenderJob, shared: _Inherited) -> list[WriteResult]:
+    folder = shared.folders[job.path]
+    results = []
+    for page, kind, fp in job.pages:
+        render = render_folder_index if kind == "index" else render_folder_doc
+        results.append(write_page(out, page, render(folder, shared.records), fp))
+    return results
+
+
 def _render_safe(
     root: str, out: str, root_from_out: str, settings: tuple[int, int], job: RenderJob
 ) -> list[WriteResult] | Skip:
     try:
+        if _is_folder_job(job):
+            assert _inherited is not None  # folder jobs are only rendered where it is set
+            return _render_folder_job(out, job, _inherited)
         return _render_job(root, out, root_from_out, settings, job)
     except Exception as error:  # one bad file must not lose the others' pages
         return Skip(job.path, f"internal error while rendering: {type(error).__name__}")
@@ -493,22 +510,43 @@ class _Pool:
 def _extract_with_facts(root: str, paths: list[str], max_size: int) -> list[tuple[str, Any]]:
     """Worker side: read, extract and take the page facts from the same tree."""
     out: list[tuple[str, Any]] = []
-    for path in paths:
-        try:
-            outcome = read_bounded(os.path.join(root, path), max_size)
-            if isinstance(outcome, str):
-                out.append((path, outcome))
-                continue
-            skip = check_content(path, outcome[0])
-            if skip is not None:
-                out.append((path, skip.reason))
-                continue
-            extraction = extract_source(path, outcome[0], outcome[1])
-            facts = page_facts(extraction.tree)
-            out.append((path, (encode_record(extraction.record), _encoder.encode(facts))))
-        except Exception as error:  # one bad file must not lose the others
-            out.append((path, f"internal error while extracting: {type(error).__name__}"))
+    with _collector_paused():
+        for path in paths:
+            out.append(_extract_one(root, path, max_size))
+        # Cycles (parso's trees of a file that does not parse) are freed here, once a chunk.
+        gc.collect(0)
     return out
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic collector off: parsing and decoding make millions of objects, none in a
+    cycle, and the collector's passes over them cost ~15% of extraction."""
+    # Only where this is the only thread: in the language server other threads may need it.
+    if not gc.isenabled() or threading.active_count() != 1:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _extract_one(root: str, path: str, max_size: int) -> tuple[str, Any]:
+    """(path, (record, facts) msgpack-encoded), or (path, why it was skipped)."""
+    try:
+        outcome = read_bounded(os.path.join(root, path), max_size)
+        if isinstance(outcome, str):
+            return path, outcome
+        skip = check_content(path, outcome[0])
+        if skip is not None:
+            return path, skip.reason
+        extraction = extract_source(path, outcome[0], outcome[1])
+        facts = page_facts(extraction.tree)
+        return path, (encode_record(extraction.record), _encoder.encode(facts))
+    except Exception as error:  # one bad file must not lose the others
+        return path, f"internal error while extracting: {type(error).__name__}"
 
 
 def index_with_facts(
@@ -598,9 +636,9 @@ def _root_from_out(root: str, out: str) -> str:
 @dataclass
 class _Plan:
     jobs: list[RenderJob] = field(default_factory=list)
-    folder_pages: dict[str, tuple[Callable[[], str], str]] = field(default_factory=dict)
-    """page → (render, fingerprint): folder pages are cheap, rendered in this process while
-    the workers render the others."""
+    folder_jobs: list[RenderJob] = field(default_factory=list)
+    """One per folder page: path is the folder, the page's kind ``index`` or ``doc``."""
+    folders: dict[str, Folder] = field(default_factory=dict)
     wanted: set[str] = field(default_factory=set)
     unchanged: list[str] = field(default_factory=list)
 
@@ -633,8 +671,9 @@ def _plan(
         if pages:
             # Record, links and facts are filled in only if the job has to travel by pickle.
             plan.jobs.append(RenderJob(path, pages))
-    for folder in folder_tree(list(records)).values():
-        for name, render in ((FOLDER_INDEX, render_folder_index), (FOLDER_DOC, render_folder_doc)):
+    plan.folders = folder_tree(list(records))
+    for folder in plan.folders.values():
+        for name, kind in ((FOLDER_INDEX, "index"), (FOLDER_DOC, "doc")):
             page = folder_page(folder.path, name)
             if page in owners:
                 continue
@@ -645,7 +684,7 @@ def _plan(
             if entry is not None and entry.fp == fp and _still_there(out, page, entry):
                 plan.unchanged.append(page)
             else:
-                plan.folder_pages[page] = (functools.partial(render, folder, records), fp)
+                plan.folder_jobs.append(RenderJob(folder.path, [(page, kind, fp)]))
     return plan
 
 
@@ -727,6 +766,7 @@ def export_workspace(
     with (
         export_lock(out),
         bar if bar is not None else contextlib.nullcontext(),
+        _collector_paused(),  # records, links and pages hold no cycles
         contextlib.closing(pool),
     ):
         facts: dict[str, bytes] = {}
@@ -746,19 +786,12 @@ def export_workspace(
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:
-            total = len(plan.jobs) + 1
-
-            def write_folder_pages() -> None:
-                for page, (render, fp) in plan.folder_pages.items():
-                    _tally(summary, new_pages, write_page(out, page, render(), fp))
-                if report:
-                    report("pages", 1, total)
-
-            shared = _Inherited(records, facts, analysis)
+            total = len(plan.jobs) + len(plan.folder_jobs)
+            shared = _Inherited(records, facts, analysis, plan.folders)
             outcomes = _render_all(
-                settings, root, out, root_from_out, plan.jobs, pool, shared, write_folder_pages
+                settings, root, out, root_from_out, plan.jobs + plan.folder_jobs, pool, shared
             )
-            for done, outcome in enumerate(outcomes, start=2):
+            for done, outcome in enumerate(outcomes, start=1):
                 if isinstance(outcome, Skip):
                     summary.skipped.append(outcome)
                 else:
@@ -802,14 +835,11 @@ def _render_all(
     jobs: list[RenderJob],
     pool: _Pool,
     shared: _Inherited,
-    side_work: Callable[[], None],
 ) -> Iterator[list[WriteResult] | Skip]:
-    """Render and write every job's pages, across all cores for a large tree; ``side_work``
-    runs in this process meanwhile."""
+    """Render and write every job's pages, across all cores for a large tree."""
     global _inherited
     limits = (settings.source_limit, settings.max_file_size)
     if pool.workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        side_work()
         _inherited = shared
         try:
             for job in jobs:
@@ -825,6 +855,10 @@ def _render_all(
         executor = pool.fork()
         if executor is None:
             executor = pool.get()
+            # Folder pages need every record: without forked workers, render them here.
+            for job in [job for job in jobs if _is_folder_job(job)]:
+                yield _render_safe(root, out, root_from_out, limits, job)
+            jobs = [job for job in jobs if not _is_folder_job(job)]
             for job in jobs:
                 job.record = encode_record(shared.records[job.path])
                 job.links = _encoder.encode(shared.analysis.links(job.path))
@@ -839,7 +873,6 @@ def _render_all(
     finally:
         _inherited = None
     try:
-        side_work()
         for future in as_completed(futures):
             for item in future.result():
                 yield _outcome_decoder.decode(item)
@@ -849,8 +882,9 @@ def _render_all(
 
 
 def _balanced(jobs: list[RenderJob], records: Mapping[str, FileRecord]) -> list[RenderJob]:
-    """Largest sources first, so no worker is left with a big file at the end."""
-    return sorted(jobs, key=lambda job: -records[job.path].size)
+    """Largest sources first, so no worker is left with a big file at the end (folder pages,
+    small, last)."""
+    return sorted(jobs, key=lambda job: 0 if _is_folder_job(job) else -records[job.path].size)
 
 
 # The last Analysis export_file made, by the (path, digest) pairs it was made from: the language

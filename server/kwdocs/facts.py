@@ -481,6 +481,7 @@ def page_facts(tree: ast.Module | None) -> PageFacts:
     except RecursionError:
         # Pathologically deep nesting: keep what was learnt, the page says it is partial.
         walker.facts.parsed = False
+    walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
     facts.functions.sort(key=lambda f: (f.line, f.qualname))
     facts.risks.sort(key=lambda f: (f.line, f.code, f.message))
