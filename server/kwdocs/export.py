@@ -256,8 +256,8 @@ def save_manifest(out: str, manifest: Manifest) -> None:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _atomic_write(target: str, data: bytes) -> None:
-    """Write via a temporary file in the same folder and a rename."""
+def _atomic_write(target: str, data: bytes) -> os.stat_result:
+    """Write via a temporary file in the same folder and a rename; what stat says of it."""
     # Readers, and an export killed midway, see the old file or the new one, never half of one.
     folder = os.path.dirname(target)
     temp = os.path.join(
@@ -267,11 +267,14 @@ def _atomic_write(target: str, data: bytes) -> None:
     try:
         with open(temp, "wb") as f:
             f.write(data)
+            f.flush()
+            st = os.fstat(f.fileno())  # size and mtime are final: the rename keeps them
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return st
 
 
 def _inside(out: str, path: str) -> bool:
@@ -296,6 +299,11 @@ class WriteResult(msgspec.Struct, frozen=True, array_like=True):
 _checked_folders: set[str] = set()
 
 
+# Folders this process created during one batch of writes: nothing else is in them, so a page
+# there needs no check for a file or a link in its way.
+_fresh_folders: set[str] = set()
+
+
 def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
     """Write one page inside OUT unless it is unchanged or belongs to the user."""
     data = text.encode("utf-8")
@@ -308,36 +316,41 @@ def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
                 page, "conflict", reason="its folder leads outside the output folder"
             )
         try:
-            os.makedirs(folder, exist_ok=True)
+            if not os.path.isdir(folder):
+                os.makedirs(folder)
+                _fresh_folders.add(folder)
+        except FileExistsError:
+            pass  # made meanwhile (another worker): not fresh
         except OSError as error:
             reason = f"cannot create its folder: {error.strerror}"
             return WriteResult(page, "conflict", reason=reason)
-        if not _inside(out, folder):
+        if not os.path.isdir(folder) or not _inside(out, folder):
             return WriteResult(
                 page, "conflict", reason="its folder leads outside the output folder"
             )
         _checked_folders.add(folder)
-    if os.path.islink(target):
-        return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
+    if folder not in _fresh_folders:
+        if os.path.islink(target):
+            return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
+        try:
+            with open(target, "rb") as f:
+                existing: bytes | None = f.read()
+        except FileNotFoundError:
+            existing = None
+        except IsADirectoryError:
+            return WriteResult(page, "conflict", reason="a folder is in the way")
+        except OSError as error:
+            return WriteResult(page, "conflict", reason=f"unreadable: {error.strerror}")
+        if existing is not None:
+            if not is_generated_page(existing):
+                return WriteResult(page, "conflict", reason="a file kwdocs did not write")
+            if existing == data:
+                return WriteResult(page, "unchanged", _entry(target, sha, fp))
     try:
-        with open(target, "rb") as f:
-            existing: bytes | None = f.read()
-    except FileNotFoundError:
-        existing = None
-    except IsADirectoryError:
-        return WriteResult(page, "conflict", reason="a folder is in the way")
-    except OSError as error:
-        return WriteResult(page, "conflict", reason=f"unreadable: {error.strerror}")
-    if existing is not None:
-        if not is_generated_page(existing):
-            return WriteResult(page, "conflict", reason="a file kwdocs did not write")
-        if existing == data:
-            return WriteResult(page, "unchanged", _entry(target, sha, fp))
-    try:
-        _atomic_write(target, data)
+        st = _atomic_write(target, data)
     except OSError as error:
         return WriteResult(page, "conflict", reason=f"cannot write: {error.strerror}")
-    return WriteResult(page, "written", _entry(target, sha, fp))
+    return WriteResult(page, "written", PageEntry(sha, fp, st.st_size, st.st_mtime_ns))
 
 
 def _entry(target: str, sha: str, fp: str) -> PageEntry:
@@ -458,6 +471,7 @@ def _render_chunk(
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
     _checked_folders.clear()
+    _fresh_folders.clear()
     return [
         _encoder.encode(_render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw)))
         for raw in jobs
@@ -500,8 +514,20 @@ class _Pool:
         import kwdocs.extract.python  # noqa: F401 - imported once, for every worker
 
         context = multiprocessing.get_context("fork")
-        self.executor = ProcessPoolExecutor(self.workers, mp_context=context)
+        self.executor = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_render_worker
+        )
         return self.executor
+
+
+def _start_render_worker() -> None:
+    """As every kwdocs worker starts (ends with its parent: a ``kill -9`` of the export must
+    not leave workers writing pages), and with the inherited objects out of the collector's
+    reach: its passes would touch, and so copy, every page of the parent's memory."""
+    from kwdocs.indexer import _start_worker
+
+    _start_worker()
+    gc.freeze()
 
 
 # -- indexing with facts (one parse per file) -----------------------------------------------
@@ -558,7 +584,7 @@ def index_with_facts(
     from kwdocs.cache import RecordCache
     from kwdocs.discover import discover
     from kwdocs.indexer import PARALLEL_THRESHOLD as INDEX_THRESHOLD
-    from kwdocs.indexer import reusable, worker_count
+    from kwdocs.indexer import chunked, reusable, worker_count
 
     found = discover(settings)
     skipped = list(found.skipped)
@@ -578,7 +604,11 @@ def index_with_facts(
     done = len(records)
     if report:
         report("index", done, total)
-    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    # Largest files first, in chunks of about equal bytes: no worker is left alone at the end
+    # with a big file while the other idles.
+    sizes = {source.path: source.size for source in found.files}
+    todo.sort(key=lambda path: -sizes[path])
+    chunks = chunked(todo, sizes)
     workers = worker_count(settings)
     own_pool = pool is None
     pool = pool or _Pool(workers)
@@ -777,6 +807,7 @@ def export_workspace(
         summary.files = len(records)
         _clean_temp_files(out)
         _checked_folders.clear()
+        _fresh_folders.clear()
         manifest = load_manifest(out)
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
@@ -914,6 +945,7 @@ def export_file(
     summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
     with export_lock(out, wait=30.0):
         _checked_folders.clear()
+        _fresh_folders.clear()
         manifest = load_manifest(out)
         root_from_out = _root_from_out(root, out)
         analysis = _analysis_for(records)
