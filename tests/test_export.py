@@ -262,3 +262,53 @@ def test_progress_bar_option_runs_quietly_off_a_terminal(
     assert summary.written == 22
     captured = capsys.readouterr()
     assert captured.out == ""
+
+
+def _large_workspace(root: Path, files: int = 60) -> Path:
+    """Enough files for worker processes, across folders, with imports and inheritance."""
+    for i in range(files):
+        folder = root / "pkg" / f"sub{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "__init__.py").write_text(f'"""Package {i % 3}."""\n')
+        base = f"from pkg.sub{(i + 1) % 3}.mod{(i + 1) % files} import Thing{(i + 1) % files}\n"
+        (folder / f"mod{i}.py").write_text(
+            f'"""Module {i}."""\n{base}\n\nclass Thing{i}(Thing{(i + 1) % files}):\n'
+            f"    def run(self, x: int) -> int:\n        return x if x > {i} else -x\n"
+        )
+    return root
+
+
+def test_forked_pickled_and_in_process_rendering_agree(tmp_path: Path) -> None:
+    # Forked workers read what they render from inherited memory; with another thread running
+    # they cannot be forked and jobs carry it pickled; one job means no workers at all.
+    import threading
+
+    root = _large_workspace(tmp_path / "ws")
+    forked = export(root, tmp_path / "forked", jobs=2, cacheDir=str(tmp_path / "c1"))
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        pickled = export(root, tmp_path / "pickled", jobs=2, cacheDir=str(tmp_path / "c2"))
+    finally:
+        stop.set()
+        thread.join()
+    alone = export(root, tmp_path / "alone", jobs=1, cacheDir=str(tmp_path / "c3"))
+    assert not forked.skipped and not forked.conflicts
+    assert forked.written == pickled.written == alone.written > 120
+    pages = page_tree(tmp_path / "forked")
+    assert pages == page_tree(tmp_path / "pickled") == page_tree(tmp_path / "alone")
+    assert check_tree(tmp_path / "forked") == []
+
+
+def test_pages_in_a_new_folder_never_replace_a_users_file(tmp_path: Path) -> None:
+    # Folders the export creates skip the per-page checks; folders that were there keep them.
+    root = _large_workspace(tmp_path / "ws", files=6)
+    out = tmp_path / "out"
+    (out / "pkg" / "sub0").mkdir(parents=True)
+    mine = out / "pkg" / "sub0" / "mod0.py_docs.md"
+    mine.write_text("my own notes\n")
+    summary = export(root, out)
+    assert mine.read_text() == "my own notes\n"
+    assert [c["path"] for c in summary.conflicts] == ["pkg/sub0/mod0.py_docs.md"]
+    assert (out / "pkg" / "sub1" / "mod1.py_docs.md").is_file()

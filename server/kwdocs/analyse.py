@@ -3,6 +3,7 @@ inheritance, the tests that import a module, and how each import is classified."
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import sys
 from collections import defaultdict
@@ -10,7 +11,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from kwdocs.model import FileRecord
+from kwdocs.model import FileRecord, Keyword
 from kwdocs.pages import keyword_anchors
 
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ())) | {"__future__"}
@@ -149,12 +150,17 @@ def _imports(record: FileRecord, modules: ModuleMap) -> list[ImportFact]:
 def _imported_paths(record: FileRecord, modules: ModuleMap) -> set[str]:
     """Workspace files this file imports: modules, and submodules imported by name."""
     found: set[str] = set()
+    memo = modules._memo
+    resolve = modules.path
     for keyword in record.keywords:
-        if keyword.kind not in ("module", "import") or not keyword.target:
+        kind = keyword.kind
+        if (kind != "module" and kind != "import") or not keyword.target:
             continue
-        path = modules.path(keyword.target)
-        if path is None and keyword.kind == "import":
-            path = modules.path(keyword.target.rpartition(".")[0])
+        # The memo looked up inline: this loop sees every import of every file.
+        target = keyword.target
+        path = memo[target] if target in memo else resolve(target)
+        if path is None and kind == "import":
+            path = resolve(target.rpartition(".")[0])
         if path is not None and path != record.path:
             found.add(path)
     return found
@@ -179,6 +185,8 @@ class Analysis:
         self.folders: dict[str, list[str]] = defaultdict(list)
         for path in sorted(records):
             self.folders[posixpath.dirname(path)].append(path)
+        self._folder_keys: dict[str, str] = {}
+        self._imports: dict[str, dict[str, tuple[int, Keyword]]] = {}
         self._anchors: dict[str, dict[tuple[str, str, int], str]] = {}
         self._classes: dict[str, dict[str, int]] = {}
         self._bases, self._subclasses = self._inheritance()
@@ -208,20 +216,32 @@ class Analysis:
         local = self._find_class(record.path, base)
         if local is not None:
             return local
-        for keyword in record.keywords:
-            if keyword.kind not in ("import", "module") or not keyword.target:
-                continue
-            if keyword.qualname == head:
-                dotted = f"{keyword.target}.{rest}" if rest else keyword.target
-            elif base.startswith(keyword.qualname + "."):  # `import a.b` then `a.b.Cls`
-                dotted = keyword.target + base[len(keyword.qualname) :]
-            else:
-                continue
-            found = self.modules.resolve(dotted)
-            if found is not None and found[1]:
-                return self._find_class(found[0], found[1])
+        # The first import (in file order) that binds the head of the base, or a dotted prefix
+        # of it (`import a.b` then `a.b.Cls`).
+        imports = self._imports_by_name(record)
+        candidates = [head] + [base[:i] for i, char in enumerate(base) if char == "."]
+        matches = [imports[name] for name in candidates if name in imports]
+        if not matches:
             return None
+        _order, keyword = min(matches, key=lambda match: match[0])
+        if keyword.qualname == head:
+            dotted = f"{keyword.target}.{rest}" if rest else keyword.target
+        else:
+            dotted = keyword.target + base[len(keyword.qualname) :]
+        found = self.modules.resolve(dotted)
+        if found is not None and found[1]:
+            return self._find_class(found[0], found[1])
         return None
+
+    def _imports_by_name(self, record: FileRecord) -> dict[str, tuple[int, Keyword]]:
+        """The name each import binds → (its position in the file, the first such import)."""
+        imports = self._imports.get(record.path)
+        if imports is None:
+            imports = self._imports[record.path] = {}
+            for order, keyword in enumerate(record.keywords):
+                if keyword.kind in ("import", "module") and keyword.target:
+                    imports.setdefault(keyword.qualname, (order, keyword))
+        return imports
 
     def _inheritance(
         self,
@@ -290,8 +310,18 @@ class Analysis:
             sorted(self.imports_of.get(path, ())),
             sorted(self.imported_by.get(path, ())),
             edges,
-            self.siblings(path),
+            self._folder_key(posixpath.dirname(path)),
         )
+
+    def _folder_key(self, folder: str) -> str:
+        """A digest of the files of a folder: with the file's own path (in every page
+        fingerprint) it determines the siblings, without a list per file (O(n²) in a folder
+        of n files)."""
+        key = self._folder_keys.get(folder)
+        if key is None:
+            files = "\0".join(self.folders.get(folder, ())).encode("utf-8", "surrogateescape")
+            key = self._folder_keys[folder] = hashlib.blake2b(files, digest_size=16).hexdigest()
+        return key
 
 
 def _link_key(link: ClassLink) -> tuple[str, str, str]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import json
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,8 +256,8 @@ def save_manifest(out: str, manifest: Manifest) -> None:
 # -- writing -------------------------------------------------------------------------------
 
 
-def _atomic_write(target: str, data: bytes) -> None:
-    """Write via a temporary file in the same folder and a rename."""
+def _atomic_write(target: str, data: bytes) -> os.stat_result:
+    """Write via a temporary file in the same folder and a rename; what stat says of it."""
     # Readers, and an export killed midway, see the old file or the new one, never half of one.
     folder = os.path.dirname(target)
     temp = os.path.join(
@@ -264,11 +267,14 @@ def _atomic_write(target: str, data: bytes) -> None:
     try:
         with open(temp, "wb") as f:
             f.write(data)
+            f.flush()
+            st = os.fstat(f.fileno())  # size and mtime are final: the rename keeps them
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    return st
 
 
 def _inside(out: str, path: str) -> bool:
@@ -293,6 +299,11 @@ class WriteResult(msgspec.Struct, frozen=True, array_like=True):
 _checked_folders: set[str] = set()
 
 
+# Folders this process created during one batch of writes: nothing else is in them, so a page
+# there needs no check for a file or a link in its way.
+_fresh_folders: set[str] = set()
+
+
 def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
     """Write one page inside OUT unless it is unchanged or belongs to the user."""
     data = text.encode("utf-8")
@@ -305,36 +316,41 @@ def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
                 page, "conflict", reason="its folder leads outside the output folder"
             )
         try:
-            os.makedirs(folder, exist_ok=True)
+            if not os.path.isdir(folder):
+                os.makedirs(folder)
+                _fresh_folders.add(folder)
+        except FileExistsError:
+            pass  # made meanwhile (another worker): not fresh
         except OSError as error:
             reason = f"cannot create its folder: {error.strerror}"
             return WriteResult(page, "conflict", reason=reason)
-        if not _inside(out, folder):
+        if not os.path.isdir(folder) or not _inside(out, folder):
             return WriteResult(
                 page, "conflict", reason="its folder leads outside the output folder"
             )
         _checked_folders.add(folder)
-    if os.path.islink(target):
-        return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
+    if folder not in _fresh_folders:
+        if os.path.islink(target):
+            return WriteResult(page, "conflict", reason="a symlink kwdocs did not create")
+        try:
+            with open(target, "rb") as f:
+                existing: bytes | None = f.read()
+        except FileNotFoundError:
+            existing = None
+        except IsADirectoryError:
+            return WriteResult(page, "conflict", reason="a folder is in the way")
+        except OSError as error:
+            return WriteResult(page, "conflict", reason=f"unreadable: {error.strerror}")
+        if existing is not None:
+            if not is_generated_page(existing):
+                return WriteResult(page, "conflict", reason="a file kwdocs did not write")
+            if existing == data:
+                return WriteResult(page, "unchanged", _entry(target, sha, fp))
     try:
-        with open(target, "rb") as f:
-            existing: bytes | None = f.read()
-    except FileNotFoundError:
-        existing = None
-    except IsADirectoryError:
-        return WriteResult(page, "conflict", reason="a folder is in the way")
-    except OSError as error:
-        return WriteResult(page, "conflict", reason=f"unreadable: {error.strerror}")
-    if existing is not None:
-        if not is_generated_page(existing):
-            return WriteResult(page, "conflict", reason="a file kwdocs did not write")
-        if existing == data:
-            return WriteResult(page, "unchanged", _entry(target, sha, fp))
-    try:
-        _atomic_write(target, data)
+        st = _atomic_write(target, data)
     except OSError as error:
         return WriteResult(page, "conflict", reason=f"cannot write: {error.strerror}")
-    return WriteResult(page, "written", _entry(target, sha, fp))
+    return WriteResult(page, "written", PageEntry(sha, fp, st.st_size, st.st_mtime_ns))
 
 
 def _entry(target: str, sha: str, fp: str) -> PageEntry:
@@ -358,12 +374,26 @@ class RenderJob(msgspec.Struct, array_like=True):
     """One source file whose pages need rendering."""
 
     path: str
-    record: bytes
-    links: bytes
     pages: list[tuple[str, str, str]]
     """(page, ``docs``/``kw``, fingerprint)."""
+    record: bytes = b""
+    links: bytes = b""
     facts: bytes = b""
-    """PageFacts from the parse that made the record, when this run made it: no second parse."""
+    """PageFacts from the parse that made the record, when this run made it: no second parse.
+    All three empty: a forked worker takes them from ``_inherited`` instead."""
+
+
+class _Inherited(msgspec.Struct):
+    """What forked render workers read from the parent's memory instead of from each job."""
+
+    records: Mapping[str, FileRecord]
+    facts: Mapping[str, bytes]
+    analysis: Analysis
+    folders: dict[str, Folder]
+
+
+# Set just before the render workers are forked; None in every other process.
+_inherited: _Inherited | None = None
 
 
 def _render_job(
@@ -374,11 +404,17 @@ def _render_job(
     if isinstance(outcome, str):
         return Skip(job.path, f"changed during export: {outcome}")
     data, mtime_ns = outcome
-    record = decode_record(job.record)
-    if job.facts and digest_of(data) == record.digest:
+    shared = _inherited if not job.record else None
+    if shared is not None:
+        record = shared.records[job.path]
+        raw_facts = shared.facts.get(job.path, b"")
+    else:
+        record = decode_record(job.record)
+        raw_facts = job.facts
+    if raw_facts and digest_of(data) == record.digest:
         # This run parsed the file already: decoding the text is all that is left to do.
         text = normalise_newlines(decode(data, python=record.language == "python")[0])
-        facts = _facts_decoder.decode(job.facts)
+        facts = _facts_decoder.decode(raw_facts)
     else:
         # One parse gives the record (re-extracted in case the file changed since it was
         # indexed), the text and the tree the facts come from.
@@ -393,7 +429,11 @@ def _render_job(
         if kind == "kw":
             content = render_kw_page(record, root_from_out, anchors)
         else:
-            links = msgspec.msgpack.decode(job.links, type=FileLinks)
+            links = (
+                shared.analysis.links(job.path)
+                if shared is not None
+                else msgspec.msgpack.decode(job.links, type=FileLinks)
+            )
             content = render_docs_page(
                 record, text, facts, links, root_from_out, source_limit, anchors
             )
@@ -401,25 +441,47 @@ def _render_job(
     return results
 
 
+def _is_folder_job(job: RenderJob) -> bool:
+    return job.pages[0][1] in ("index", "doc")
+
+
+def _render_folder_job(out: str, job: RenderJob, shared: _Inherited) -> list[WriteResult]:
+    folder = shared.folders[job.path]
+    results = []
+    for page, kind, fp in job.pages:
+        render = render_folder_index if kind == "index" else render_folder_doc
+        results.append(write_page(out, page, render(folder, shared.records), fp))
+    return results
+
+
+def _render_safe(
+    root: str, out: str, root_from_out: str, settings: tuple[int, int], job: RenderJob
+) -> list[WriteResult] | Skip:
+    try:
+        if _is_folder_job(job):
+            assert _inherited is not None  # folder jobs are only rendered where it is set
+            return _render_folder_job(out, job, _inherited)
+        return _render_job(root, out, root_from_out, settings, job)
+    except Exception as error:  # one bad file must not lose the others' pages
+        return Skip(job.path, f"internal error while rendering: {type(error).__name__}")
+
+
 def _render_chunk(
     root: str, out: str, root_from_out: str, settings: tuple[int, int], jobs: list[bytes]
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
     _checked_folders.clear()
-    results = []
-    for raw in jobs:
-        job = msgspec.msgpack.decode(raw, type=RenderJob)
-        try:
-            outcome: list[WriteResult] | Skip = _render_job(root, out, root_from_out, settings, job)
-        except Exception as error:  # one bad file must not lose the others' pages
-            outcome = Skip(job.path, f"internal error while rendering: {type(error).__name__}")
-        results.append(_encoder.encode(outcome))
-    return results
+    _fresh_folders.clear()
+    return [
+        _encoder.encode(_render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw)))
+        for raw in jobs
+    ]
 
 
 _encoder = msgspec.msgpack.Encoder()
 _facts_decoder = msgspec.msgpack.Decoder(PageFacts)
 _outcome_decoder = msgspec.msgpack.Decoder(list[WriteResult] | Skip)
+_job_decoder = msgspec.msgpack.Decoder(RenderJob)
 
 
 class _Pool:
@@ -441,6 +503,32 @@ class _Pool:
             self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None
 
+    def fork(self) -> Executor | None:
+        """A fresh pool forked from this process as it is now, or None where forking is
+        unsafe (another thread running, not Linux): then jobs must carry their inputs."""
+        self.close()  # its management thread would make forking unsafe
+        if not sys.platform.startswith("linux") or threading.active_count() != 1:
+            return None
+        import multiprocessing
+
+        import kwdocs.extract.python  # noqa: F401 - imported once, for every worker
+
+        context = multiprocessing.get_context("fork")
+        self.executor = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=_start_render_worker
+        )
+        return self.executor
+
+
+def _start_render_worker() -> None:
+    """As every kwdocs worker starts (ends with its parent: a ``kill -9`` of the export must
+    not leave workers writing pages), and with the inherited objects out of the collector's
+    reach: its passes would touch, and so copy, every page of the parent's memory."""
+    from kwdocs.indexer import _start_worker
+
+    _start_worker()
+    gc.freeze()
+
 
 # -- indexing with facts (one parse per file) -----------------------------------------------
 
@@ -448,22 +536,43 @@ class _Pool:
 def _extract_with_facts(root: str, paths: list[str], max_size: int) -> list[tuple[str, Any]]:
     """Worker side: read, extract and take the page facts from the same tree."""
     out: list[tuple[str, Any]] = []
-    for path in paths:
-        try:
-            outcome = read_bounded(os.path.join(root, path), max_size)
-            if isinstance(outcome, str):
-                out.append((path, outcome))
-                continue
-            skip = check_content(path, outcome[0])
-            if skip is not None:
-                out.append((path, skip.reason))
-                continue
-            extraction = extract_source(path, outcome[0], outcome[1])
-            facts = page_facts(extraction.tree)
-            out.append((path, (encode_record(extraction.record), _encoder.encode(facts))))
-        except Exception as error:  # one bad file must not lose the others
-            out.append((path, f"internal error while extracting: {type(error).__name__}"))
+    with _collector_paused():
+        for path in paths:
+            out.append(_extract_one(root, path, max_size))
+        # Cycles (parso's trees of a file that does not parse) are freed here, once a chunk.
+        gc.collect(0)
     return out
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic collector off: parsing and decoding make millions of objects, none in a
+    cycle, and the collector's passes over them cost ~15% of extraction."""
+    # Only where this is the only thread: in the language server other threads may need it.
+    if not gc.isenabled() or threading.active_count() != 1:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _extract_one(root: str, path: str, max_size: int) -> tuple[str, Any]:
+    """(path, (record, facts) msgpack-encoded), or (path, why it was skipped)."""
+    try:
+        outcome = read_bounded(os.path.join(root, path), max_size)
+        if isinstance(outcome, str):
+            return path, outcome
+        skip = check_content(path, outcome[0])
+        if skip is not None:
+            return path, skip.reason
+        extraction = extract_source(path, outcome[0], outcome[1])
+        facts = page_facts(extraction.tree)
+        return path, (encode_record(extraction.record), _encoder.encode(facts))
+    except Exception as error:  # one bad file must not lose the others
+        return path, f"internal error while extracting: {type(error).__name__}"
 
 
 def index_with_facts(
@@ -475,7 +584,7 @@ def index_with_facts(
     from kwdocs.cache import RecordCache
     from kwdocs.discover import discover
     from kwdocs.indexer import PARALLEL_THRESHOLD as INDEX_THRESHOLD
-    from kwdocs.indexer import reusable, worker_count
+    from kwdocs.indexer import chunked, reusable, worker_count
 
     found = discover(settings)
     skipped = list(found.skipped)
@@ -495,7 +604,11 @@ def index_with_facts(
     done = len(records)
     if report:
         report("index", done, total)
-    chunks = [todo[i : i + _CHUNK] for i in range(0, len(todo), _CHUNK)]
+    # Largest files first, in chunks of about equal bytes: no worker is left alone at the end
+    # with a big file while the other idles.
+    sizes = {source.path: source.size for source in found.files}
+    todo.sort(key=lambda path: -sizes[path])
+    chunks = chunked(todo, sizes)
     workers = worker_count(settings)
     own_pool = pool is None
     pool = pool or _Pool(workers)
@@ -553,15 +666,15 @@ def _root_from_out(root: str, out: str) -> str:
 @dataclass
 class _Plan:
     jobs: list[RenderJob] = field(default_factory=list)
-    folder_pages: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """page → (text, fingerprint): folder pages are cheap, rendered in this process."""
+    folder_jobs: list[RenderJob] = field(default_factory=list)
+    """One per folder page: path is the folder, the page's kind ``index`` or ``doc``."""
+    folders: dict[str, Folder] = field(default_factory=dict)
     wanted: set[str] = field(default_factory=set)
     unchanged: list[str] = field(default_factory=list)
 
 
 def _plan(
     records: Mapping[str, FileRecord],
-    facts: Mapping[str, bytes],
     analysis: Analysis,
     manifest: Manifest,
     out: str,
@@ -586,11 +699,11 @@ def _plan(
             else:
                 pages.append((page, kind, fp))
         if pages:
-            links = _encoder.encode(analysis.links(path))
-            job = RenderJob(path, encode_record(record), links, pages, facts.get(path, b""))
-            plan.jobs.append(job)
-    for folder in folder_tree(list(records)).values():
-        for name, render in ((FOLDER_INDEX, render_folder_index), (FOLDER_DOC, render_folder_doc)):
+            # Record, links and facts are filled in only if the job has to travel by pickle.
+            plan.jobs.append(RenderJob(path, pages))
+    plan.folders = folder_tree(list(records))
+    for folder in plan.folders.values():
+        for name, kind in ((FOLDER_INDEX, "index"), (FOLDER_DOC, "doc")):
             page = folder_page(folder.path, name)
             if page in owners:
                 continue
@@ -601,7 +714,7 @@ def _plan(
             if entry is not None and entry.fp == fp and _still_there(out, page, entry):
                 plan.unchanged.append(page)
             else:
-                plan.folder_pages[page] = (render(folder, records), fp)
+                plan.folder_jobs.append(RenderJob(folder.path, [(page, kind, fp)]))
     return plan
 
 
@@ -623,11 +736,13 @@ def _progress_callback(progress: bool | PhaseProgress) -> tuple[PhaseProgress | 
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
+        # No refresh thread: the export stays single-threaded, so its workers can be forked.
+        auto_refresh=False,
     )
     task = bar.add_task("index", total=None)
 
     def update(phase: str, done: int, total: int) -> None:
-        bar.update(task, description=phase, completed=done, total=total)
+        bar.update(task, description=phase, completed=done, total=total, refresh=True)
 
     return update, bar
 
@@ -681,6 +796,7 @@ def export_workspace(
     with (
         export_lock(out),
         bar if bar is not None else contextlib.nullcontext(),
+        _collector_paused(),  # records, links and pages hold no cycles
         contextlib.closing(pool),
     ):
         facts: dict[str, bytes] = {}
@@ -691,23 +807,22 @@ def export_workspace(
         summary.files = len(records)
         _clean_temp_files(out)
         _checked_folders.clear()
+        _fresh_folders.clear()
         manifest = load_manifest(out)
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         root_from_out = _root_from_out(root, out)
         analysis = Analysis(records)
-        plan = _plan(records, facts, analysis, manifest, out, root_from_out, settings.source_limit)
+        plan = _plan(records, analysis, manifest, out, root_from_out, settings.source_limit)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:
-            total = len(plan.jobs) + 1
-            for page, (text, fp) in plan.folder_pages.items():
-                _tally(summary, new_pages, write_page(out, page, text, fp))
-            if report:
-                report("pages", 1, total)
-            for done, outcome in enumerate(
-                _render_all(settings, root, out, root_from_out, plan.jobs, pool), start=2
-            ):
+            total = len(plan.jobs) + len(plan.folder_jobs)
+            shared = _Inherited(records, facts, analysis, plan.folders)
+            outcomes = _render_all(
+                settings, root, out, root_from_out, plan.jobs + plan.folder_jobs, pool, shared
+            )
+            for done, outcome in enumerate(outcomes, start=1):
                 if isinstance(outcome, Skip):
                     summary.skipped.append(outcome)
                 else:
@@ -750,20 +865,44 @@ def _render_all(
     root_from_out: str,
     jobs: list[RenderJob],
     pool: _Pool,
+    shared: _Inherited,
 ) -> Iterator[list[WriteResult] | Skip]:
     """Render and write every job's pages, across all cores for a large tree."""
+    global _inherited
     limits = (settings.source_limit, settings.max_file_size)
-    encoded = [_encoder.encode(job) for job in jobs]
     if pool.workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        for raw in encoded:
-            for item in _render_chunk(root, out, root_from_out, limits, [raw]):
-                yield _outcome_decoder.decode(item)
+        _inherited = shared
+        try:
+            for job in jobs:
+                yield _render_safe(root, out, root_from_out, limits, job)
+        finally:
+            _inherited = None
         return
-    executor = pool.get()
-    futures = [
-        executor.submit(_render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK])
-        for i in range(0, len(encoded), _CHUNK)
-    ]
+    # Forked workers read records, facts and cross-file links from the memory they inherit:
+    # nothing is encoded, pickled and decoded again, and the links are worked out in parallel.
+    # The pool forks its workers at the first submit: ``_inherited`` stays set until then.
+    _inherited = shared
+    try:
+        executor = pool.fork()
+        if executor is None:
+            executor = pool.get()
+            # Folder pages need every record: without forked workers, render them here.
+            for job in [job for job in jobs if _is_folder_job(job)]:
+                yield _render_safe(root, out, root_from_out, limits, job)
+            jobs = [job for job in jobs if not _is_folder_job(job)]
+            for job in jobs:
+                job.record = encode_record(shared.records[job.path])
+                job.links = _encoder.encode(shared.analysis.links(job.path))
+                job.facts = shared.facts.get(job.path, b"")
+        encoded = [_encoder.encode(job) for job in _balanced(jobs, shared.records)]
+        futures = [
+            executor.submit(
+                _render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK]
+            )
+            for i in range(0, len(encoded), _CHUNK)
+        ]
+    finally:
+        _inherited = None
     try:
         for future in as_completed(futures):
             for item in future.result():
@@ -771,6 +910,12 @@ def _render_all(
     finally:
         for future in futures:
             future.cancel()
+
+
+def _balanced(jobs: list[RenderJob], records: Mapping[str, FileRecord]) -> list[RenderJob]:
+    """Largest sources first, so no worker is left with a big file at the end (folder pages,
+    small, last)."""
+    return sorted(jobs, key=lambda job: 0 if _is_folder_job(job) else -records[job.path].size)
 
 
 # The last Analysis export_file made, by the (path, digest) pairs it was made from: the language
@@ -800,6 +945,7 @@ def export_file(
     summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
     with export_lock(out, wait=30.0):
         _checked_folders.clear()
+        _fresh_folders.clear()
         manifest = load_manifest(out)
         root_from_out = _root_from_out(root, out)
         analysis = _analysis_for(records)
@@ -814,7 +960,7 @@ def export_file(
             )
             for page, kind, inputs in ((kw_page(path), "kw", b""), (docs_page(path), "docs", links))
         ]
-        job = RenderJob(path, encode_record(record), links, pages)
+        job = RenderJob(path, pages, encode_record(record), links)
         limits = (settings.source_limit, settings.max_file_size)
         outcome = _render_job(root, out, root_from_out, limits, job)
         if isinstance(outcome, Skip):

@@ -43,6 +43,10 @@ _SUBPROCESS = frozenset(
         "subprocess.getstatusoutput",
     }
 )
+# The last part of every name check_call looks for.
+_RISKY_LAST_NAMES = frozenset(
+    name.rpartition(".")[2] for name in (*RISKY_CALLS, *_SUBPROCESS, "yaml.load")
+)
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
 # Idiom codes, in the order the page lists them, with their plain-text names.
@@ -118,14 +122,37 @@ def _leaf_types() -> frozenset[type]:
 
 
 _LEAVES = _leaf_types()
+# Values of fields that are never nodes (names, numbers, flags, absent children).
+_NOT_NODES = _LEAVES | {type(None), str, int, bool, float, complex, bytes}
+# Fields that hold names, numbers or flags, never nodes, in any node type.
+_SCALAR_FIELDS = frozenset(
+    {
+        "id",
+        "attr",
+        "arg",
+        "asname",
+        "module",
+        "level",
+        "kind",
+        "conversion",
+        "is_async",
+        "simple",
+        "tag",
+        "kwd_attrs",
+    }
+)
+_SKIPPED_FIELDS = frozenset({"ctx", "op", "ops", "type_comment"}) | _SCALAR_FIELDS
 _FIELD_CACHE: dict[type, tuple[str, ...]] = {}
 
 
 def _fields(cls: type) -> tuple[str, ...]:
     fields = _FIELD_CACHE.get(cls)
     if fields is None:
-        skip = {"ctx", "op", "ops", "type_comment"}
-        fields = _FIELD_CACHE[cls] = tuple(f for f in cls._fields if f not in skip)  # type: ignore[attr-defined]
+        fields = _FIELD_CACHE[cls] = tuple(
+            f
+            for f in cls._fields  # type: ignore[attr-defined]
+            if f not in _SKIPPED_FIELDS
+        )
     return fields
 
 
@@ -209,15 +236,30 @@ class _Walker:
 
     def generic(self, node: ast.AST) -> None:
         # ast.iter_child_nodes, minus the leaves no fact looks at (names, constants,
-        # contexts, operators): they are most of a tree.
-        for name in _fields(type(node)):
+        # contexts, operators): they are most of a tree. Dispatch is inlined (the same as
+        # ``visit``): this loop runs for every node of every file.
+        handlers = self.handlers
+        for name in _FIELD_CACHE.get(type(node)) or _fields(type(node)):
             value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
-                    if type(item) not in _LEAVES and isinstance(item, ast.AST):
-                        self.visit(item)
-            elif type(value) not in _LEAVES and isinstance(value, ast.AST):
-                self.visit(value)
+                    kind = type(item)
+                    if kind in _NOT_NODES:
+                        continue
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(item)
+                    elif isinstance(item, ast.AST):
+                        self.generic(item)
+            else:
+                kind = type(value)
+                if kind in _NOT_NODES:
+                    continue
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
 
     # radon's increments (radon.visitors.ComplexityVisitor.generic_visit).
 
@@ -312,7 +354,16 @@ class _Walker:
         self.generic(node)
 
     def check_call(self, node: ast.Call) -> None:
-        name = self.resolve(node.func)
+        func = node.func
+        # Most calls are not risky: reject them by their last name before resolving it.
+        base = func
+        while type(base) is ast.Attribute:
+            base = base.value
+        if type(base) is ast.Name:
+            last = func.attr if type(func) is ast.Attribute else self.aliases.get(base.id, base.id)
+            if last.rpartition(".")[2] not in _RISKY_LAST_NAMES:
+                return
+        name = self.resolve(func)
         if not name:
             return
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
@@ -430,6 +481,7 @@ def page_facts(tree: ast.Module | None) -> PageFacts:
     except RecursionError:
         # Pathologically deep nesting: keep what was learnt, the page says it is partial.
         walker.facts.parsed = False
+    walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
     facts.functions.sort(key=lambda f: (f.line, f.qualname))
     facts.risks.sort(key=lambda f: (f.line, f.code, f.message))

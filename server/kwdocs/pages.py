@@ -4,6 +4,7 @@ command line and the language server, so a link built anywhere points where a pa
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from pathlib import Path
@@ -46,7 +47,9 @@ _PUNCTUATION = re.compile(r"[^\w\- ]", re.UNICODE)
 
 def github_slug(text: str) -> str:
     """The anchor GitHub (and VS Code's preview) gives a heading with this plain text."""
-    text = unicodedata.normalize("NFC", text).strip().lower()
+    if not text.isascii():  # NFC leaves ASCII text as it is
+        text = unicodedata.normalize("NFC", text)
+    text = text.strip().lower()
     text = _PUNCTUATION.sub("", text)
     return text.replace(" ", "-")
 
@@ -77,6 +80,17 @@ def has_own_heading(keyword: Keyword) -> bool:
     return keyword.kind not in _SHARED_SECTION
 
 
+@functools.cache
+def _reserved_slugs() -> dict[str, int]:
+    """The slugs of the fixed sections, taken before any keyword's (the same every page)."""
+    slugger = Slugger()
+    for title in DOCS_SECTIONS:
+        slugger.slug(title)
+    for fixed in ("module-level names", "identifiers", "outline"):
+        slugger.slug(fixed)
+    return slugger.used
+
+
 def keyword_anchors(record: FileRecord) -> dict[tuple[str, str, int], str]:
     """Anchor in the docs page of every keyword, keyed by (kind, qualname, line).
 
@@ -84,10 +98,7 @@ def keyword_anchors(record: FileRecord) -> dict[tuple[str, str, int], str]:
     precede them (their slugs are reserved first so they never collide).
     """
     slugger = Slugger()
-    for title in DOCS_SECTIONS:
-        slugger.slug(title)
-    for fixed in ("module-level names", "identifiers", "outline"):
-        slugger.slug(fixed)
+    slugger.used = dict(_reserved_slugs())
     anchors: dict[tuple[str, str, int], str] = {}
     for keyword in record.keywords:
         key = (keyword.kind, keyword.qualname, keyword.line)
@@ -120,6 +131,12 @@ def folder_page(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _quote_part(part: str) -> str:
+    # Pages link to the same folders and files again and again: quote each name once.
+    return quote(part, safe="")
+
+
 def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
     """A relative Markdown link from one output page to another, percent-encoded."""
     from_parts = from_page.split("/")[:-1]
@@ -132,7 +149,7 @@ def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
     ):
         common += 1
     rel = [".."] * (len(from_parts) - common) + to_parts[common:]
-    text = "/".join(quote(part, safe="") for part in rel)
+    text = "/".join(map(_quote_part, rel))
     if not text.startswith("."):
         text = "./" + text
     return f"{text}#{anchor}" if anchor else text
