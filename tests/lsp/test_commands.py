@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -64,3 +65,17 @@ async def test_export_file_and_reindex_and_debug_info(sample: Path):
         assert info["openDocuments"][0]["uri"] == base.as_uri()
         assert info["settings"][sample.as_uri()]["definition_target"] == "source"
         assert info["clientCapabilities"]["workDoneProgress"] is True
+
+
+async def test_garbage_is_collected_between_requests_not_during_them(sample: Path):
+    async with session(sample) as s:
+        await s.ready()
+        info = await s.command("kwdocs.server.debugInfo")
+        # Automatic collection is off: a full collection would stall whichever request it
+        # landed in. The server collects once the client has been quiet for a moment.
+        assert info["garbageCollector"]["automatic"] is False
+        before = info["garbageCollector"]["fullCollections"]
+        s.open(sample / "pkg/base.py")  # work that allocates
+        await asyncio.sleep(2.5)
+        info = await s.command("kwdocs.server.debugInfo")
+        assert info["garbageCollector"]["fullCollections"] > before

@@ -4,6 +4,7 @@ debug report. Exports run in a background thread on a snapshot of the index."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from typing import Any
 
@@ -146,6 +147,10 @@ def debug_info(server: Any) -> dict[str, Any]:
             for d in server.state.documents.values()
         ],
         "positionEncoding": server.encoding,
+        "garbageCollector": {
+            "automatic": gc.isenabled(),
+            "fullCollections": gc.get_stats()[2]["collections"],
+        },
         "clientCapabilities": {
             "hoverFormats": [getattr(k, "value", k) for k in (text.hover.content_format or [])]
             if text and text.hover

@@ -82,6 +82,14 @@ class PageGenerator:
             self._timer = None
         self._arm()
 
+    def defer(self) -> None:
+        """A request or edit arrived: waiting page jobs start only once the client pauses (a
+        job holds the interpreter in long stretches while it parses and renders)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._arm()
+
     def _arm(self) -> None:
         if self._timer is None and not self._running and self._pending and not self._paused:
             loop = asyncio.get_running_loop()

@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import inspect
 import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -46,6 +48,11 @@ COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
 WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
 PARENT_CHECK_SECONDS = 2.0
+# Garbage is collected once the client has been quiet this long (checked this often), or
+# after this many net allocations whatever happens.
+GC_IDLE_SECONDS = 1.0
+GC_CHECK_SECONDS = 0.5
+GC_FORCE_ALLOCATIONS = 2_000_000
 # Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
 # definition first needs inference).
 WARM_MODULES = (
@@ -138,6 +145,7 @@ class KwdocsServer(LanguageServer):
         self._jedi: Any = None
         self._anchors: Any = None
         self.exiting = False
+        self.last_message = time.monotonic()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log only: pygls would show every internal error to the user (and recurse when the
@@ -323,6 +331,7 @@ class KwdocsServer(LanguageServer):
         for folder in self.state.folders:
             await self.load_folder_settings(folder)
         self.started = True
+        self.spawn(_collect_when_idle(self))
         self.spawn(self.register_watchers())
         for folder in list(self.state.folders):
             await self.index(folder)
@@ -418,6 +427,22 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
             log.debug("warming %s failed", name, exc_info=True)
 
 
+async def _collect_when_idle(server: KwdocsServer) -> None:
+    """The cyclic garbage collector runs here, between requests, instead of in the middle of
+    one: a full collection walks every tracked object (jedi's inference state makes that
+    hundreds of milliseconds). Far too many allocations without a pause collect anyway."""
+    gc.disable()
+    try:
+        while True:
+            await asyncio.sleep(GC_CHECK_SECONDS)
+            allocated = gc.get_count()[0]
+            idle = time.monotonic() - server.last_message >= GC_IDLE_SECONDS
+            if allocated and (idle or allocated > GC_FORCE_ALLOCATIONS):
+                gc.collect()
+    finally:
+        gc.enable()
+
+
 async def _watch_parent(server: KwdocsServer, pid: int) -> None:
     """Exit when the editor process is gone (it may die without closing our stdin)."""
     while True:
@@ -451,6 +476,7 @@ def safe(default: Any = None) -> Callable[[F], F]:
 
             @functools.wraps(fn)
             async def run_async(*args: Any) -> Any:
+                _defer_pages(args)
                 try:
                     return await fn(*args)
                 except asyncio.CancelledError:
@@ -463,6 +489,7 @@ def safe(default: Any = None) -> Callable[[F], F]:
 
         @functools.wraps(fn)
         def run(*args: Any) -> Any:
+            _defer_pages(args)
             try:
                 return fn(*args)
             except Exception:
@@ -472,6 +499,14 @@ def safe(default: Any = None) -> Callable[[F], F]:
         return run  # type: ignore[return-value]
 
     return wrap
+
+
+def _defer_pages(args: tuple[Any, ...]) -> None:
+    """Every message the client sends pushes back on-demand page jobs (see PageGenerator) and
+    the idle-time garbage collection."""
+    if args and isinstance(args[0], KwdocsServer):
+        args[0].pages.defer()
+        args[0].last_message = time.monotonic()
 
 
 def create_server() -> KwdocsServer:
