@@ -148,7 +148,7 @@ def debug_info(server: Any) -> dict[str, Any]:
         ],
         "positionEncoding": server.encoding,
         "garbageCollector": {
-            "automatic": gc.isenabled(),
+            "frozen": gc.get_freeze_count(),
             "fullCollections": gc.get_stats()[2]["collections"],
         },
         "clientCapabilities": {

@@ -48,11 +48,9 @@ COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
 WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
 PARENT_CHECK_SECONDS = 2.0
-# Garbage is collected once the client has been quiet this long (checked this often), or
-# after this many net allocations whatever happens.
+# A full garbage collection runs once the client has been quiet this long (checked this often).
 GC_IDLE_SECONDS = 1.0
 GC_CHECK_SECONDS = 0.5
-GC_FORCE_ALLOCATIONS = 2_000_000
 # Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
 # definition first needs inference).
 WARM_MODULES = (
@@ -428,19 +426,19 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
 
 
 async def _collect_when_idle(server: KwdocsServer) -> None:
-    """The cyclic garbage collector runs here, between requests, instead of in the middle of
-    one: a full collection walks every tracked object (jedi's inference state makes that
-    hundreds of milliseconds). Far too many allocations without a pause collect anyway."""
-    gc.disable()
-    try:
-        while True:
-            await asyncio.sleep(GC_CHECK_SECONDS)
-            allocated = gc.get_count()[0]
-            idle = time.monotonic() - server.last_message >= GC_IDLE_SECONDS
-            if allocated and (idle or allocated > GC_FORCE_ALLOCATIONS):
-                gc.collect()
-    finally:
-        gc.enable()
+    """Full garbage collections happen here, once the client pauses, instead of inside a
+    request: long-lived state (the index, jedi's inference caches) is frozen out of the
+    collector's way as it is built, so the automatic collections between requests stay
+    small, and what was frozen is unfrozen and collected only while nothing is asked."""
+    collected_at = server.last_message
+    while True:
+        await asyncio.sleep(GC_CHECK_SECONDS)
+        quiet = time.monotonic() - server.last_message >= GC_IDLE_SECONDS
+        if quiet and server.last_message != collected_at:
+            collected_at = server.last_message
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
 
 async def _watch_parent(server: KwdocsServer, pid: int) -> None:
