@@ -119,6 +119,14 @@ class Session:
         }
         return await self.client.timed_request("textDocument/definition", params)
 
+    async def configure(self, changes: dict[str, Any]) -> None:
+        """Settings pushed (and answered to the server's pull) as the options plus ``changes``."""
+        self.client.settings = {**self.options, **changes}
+        await self.client.notify(
+            "workspace/didChangeConfiguration", {"settings": {"kwdocs": self.client.settings}}
+        )
+        await asyncio.sleep(0.5)  # the server pulls the settings back and drops its caches
+
     def rss(self) -> dict[str, float | None]:
         pid = self.client.pid
         workers = children(pid)
@@ -214,43 +222,12 @@ async def latencies(
             await session.definition(p.path, p.line, p.character)
         out["rss_after_ready"] = session.rss()
 
-        hover_s: list[float] = []
-        hover_empty = 0
-        for p in positions:
-            seconds, result = await session.hover(p.path, p.line, p.character)
-            hover_s.append(seconds)
-            hover_empty += not result
-        out["hover"] = {**distribution(hover_s), "empty": hover_empty}
-        out["hover_samples"] = hover_s
-
-        definition_s: list[float] = []
-        definition_empty = 0
-        for p in positions:
-            seconds, result = await session.definition(p.path, p.line, p.character)
-            definition_s.append(seconds)
-            definition_empty += not result
-        out["definition"] = {**distribution(definition_s), "empty": definition_empty}
-        out["definition_samples"] = definition_s
-
+        await _pass(out, "hover", session.hover, positions)
+        await _pass(out, "definition", session.definition, positions)
         # The same positions with ``definitionInference: none``: the index alone, no jedi.
-        session.client.settings = {**session.options, "definitionInference": "none"}
-        await session.client.notify(
-            "workspace/didChangeConfiguration", {"settings": {"kwdocs": session.client.settings}}
-        )
-        await asyncio.sleep(0.5)  # the server pulls the settings back and drops its caches
-        index_only_s: list[float] = []
-        index_only_empty = 0
-        for p in positions:
-            seconds, result = await session.definition(p.path, p.line, p.character)
-            index_only_s.append(seconds)
-            index_only_empty += not result
-        out["definition_index_only"] = {**distribution(index_only_s), "empty": index_only_empty}
-        out["definition_index_only_samples"] = index_only_s
-        session.client.settings = dict(session.options)
-        await session.client.notify(
-            "workspace/didChangeConfiguration", {"settings": {"kwdocs": session.client.settings}}
-        )
-        await asyncio.sleep(0.5)
+        await session.configure({"definitionInference": "none"})
+        await _pass(out, "definition_index_only", session.definition, positions)
+        await session.configure({})
 
         symbol_s: list[float] = []
         complete = checked = 0
@@ -276,6 +253,18 @@ async def latencies(
         return out
     finally:
         await session.stop()
+
+
+async def _pass(out: dict[str, Any], name: str, request: Any, positions: list[Position]) -> None:
+    """One request per position, one at a time: their latencies and how many came back empty."""
+    samples: list[float] = []
+    empty = 0
+    for p in positions:
+        seconds, result = await request(p.path, p.line, p.character)
+        samples.append(seconds)
+        empty += not result
+    out[name] = {**distribution(samples), "empty": empty}
+    out[f"{name}_samples"] = samples
 
 
 async def _edit_hover(session: Session, path: str, edits: int) -> dict[str, Any]:

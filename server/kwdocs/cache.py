@@ -110,19 +110,24 @@ class RecordCache:
 
     def _write(self, tables: IndexTables) -> None:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            payload = _encoder.encode(tables)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".tmp-", suffix=".kwcache")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(_MAGIC)
-                    f.write(payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with_suppress_unlink(tmp)
-                raise
+            replace_file(self.path, _MAGIC, _encoder.encode(tables))
         except OSError as error:
             log.warning("could not write the cache %s: %s", self.path, error)
+
+
+def replace_file(path: Path, *parts: bytes) -> None:
+    """Write ``parts`` to ``path`` atomically (a temporary file renamed over it), readable by
+    the owner only; raises OSError."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            for part in parts:
+                f.write(part)
+        os.replace(tmp, path)
+    except BaseException:
+        with_suppress_unlink(tmp)
+        raise
 
 
 def _consistent(tables: IndexTables) -> bool:

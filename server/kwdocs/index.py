@@ -64,35 +64,50 @@ def _keys(keyword: Keyword) -> tuple[str, ...]:
     return (name,) if qualname == name else (name, qualname)
 
 
+def _add_codes(
+    names: dict[str, list[int]], symbols: dict[str, int], rid: int, keywords: list[Keyword]
+) -> list[str]:
+    """Enter one record's keywords into the name tables; the definition names it brings
+    that no other record had. The hot loop of every index build: locals only."""
+    get = names.get
+    new: list[str] = []
+    base = rid << _SHIFT
+    for position, keyword in enumerate(keywords):
+        kind = keyword.kind
+        if kind in _UNINDEXED_KINDS:
+            continue
+        code = base | position
+        name = keyword.name
+        codes = get(name)
+        if codes is None:
+            names[name] = [code]
+        else:
+            codes.append(code)
+        qualname = keyword.qualname
+        if qualname != name:
+            codes = get(qualname)
+            if codes is None:
+                names[qualname] = [code]
+            else:
+                codes.append(code)
+        if kind in DEFINITION_KINDS:
+            count = symbols.get(name)
+            if count is None:
+                symbols[name] = 1
+                new.append(name)
+            else:
+                symbols[name] = count + 1
+    return new
+
+
 def build_tables(records: list[FileRecord]) -> IndexTables:
     """The name tables of ``records``, record ids being their positions in the list."""
     names: dict[str, list[int]] = {}
     symbols: dict[str, int] = {}
-    get = names.get
     for rid, record in enumerate(records):
         if len(record.keywords) > _MASK:
             raise ValueError(f"{record.path}: too many keywords to index")
-        base = rid << _SHIFT
-        for position, keyword in enumerate(record.keywords):
-            kind = keyword.kind
-            if kind in _UNINDEXED_KINDS:
-                continue
-            code = base | position
-            name = keyword.name
-            codes = get(name)
-            if codes is None:
-                names[name] = [code]
-            else:
-                codes.append(code)
-            qualname = keyword.qualname
-            if qualname != name:
-                codes = get(qualname)
-                if codes is None:
-                    names[qualname] = [code]
-                else:
-                    codes.append(code)
-            if kind in DEFINITION_KINDS:
-                symbols[name] = symbols.get(name, 0) + 1
+        _add_codes(names, symbols, rid, record.keywords)
     return IndexTables(records, names, symbols)
 
 
@@ -154,35 +169,8 @@ class KeywordIndex:
         self.records[path] = record
         self._ids[path] = rid
         self._by_id[rid] = record
-        # The hot loop of every index build: no temporary sets, locals only.
-        by_name = self._by_name
-        get = by_name.get
-        symbols = self._symbol_names
-        base = rid << _SHIFT
-        for position, keyword in enumerate(record.keywords):
-            kind = keyword.kind
-            if kind in _UNINDEXED_KINDS:
-                continue
-            code = base | position
-            name = keyword.name
-            codes = get(name)
-            if codes is None:
-                by_name[name] = [code]
-            else:
-                codes.append(code)
-            qualname = keyword.qualname
-            if qualname != name:
-                codes = get(qualname)
-                if codes is None:
-                    by_name[qualname] = [code]
-                else:
-                    codes.append(code)
-            if kind in DEFINITION_KINDS:
-                count = symbols.get(name)
-                if count is None:
-                    self._add_symbol(name)
-                else:
-                    symbols[name] = count + 1
+        for name in _add_codes(self._by_name, self._symbol_names, rid, record.keywords):
+            self._symbol_added(name)
         self._add_module(record)
         self.generation += 1
 
@@ -227,20 +215,18 @@ class KeywordIndex:
         self.generation += 1
         return record
 
-    def _add_symbol(self, name: str) -> None:
-        count = self._symbol_names.get(name, 0)
-        self._symbol_names[name] = count + 1
-        if count == 0:
-            if self._pending_added is not None:
-                self._pending_added.add(name)
-            if self._sorted is not None:
-                if name in self._dead:
-                    self._dead.discard(name)  # still listed (and in the blobs)
-                    return
-                bisect.insort(self._sorted, (name.lower(), name))
-                if self._blobs is not None:
-                    # The joined blobs stay; names added since are searched one by one.
-                    self._blobs.added.add(name)
+    def _symbol_added(self, name: str) -> None:
+        """Keep the search tables up to date with a definition name new to the index."""
+        if self._pending_added is not None:
+            self._pending_added.add(name)
+        if self._sorted is not None:
+            if name in self._dead:
+                self._dead.discard(name)  # still listed (and in the blobs)
+                return
+            bisect.insort(self._sorted, (name.lower(), name))
+            if self._blobs is not None:
+                # The joined blobs stay; names added since are searched one by one.
+                self._blobs.added.add(name)
 
     def _drop_symbol(self, name: str) -> None:
         count = self._symbol_names.get(name, 0)

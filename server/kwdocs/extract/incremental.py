@@ -224,6 +224,18 @@ def changed_lines(old: str, new: str, old_count: int, new_count: int) -> tuple[i
     return k, m
 
 
+def _unsafe_start(text: str, lines: list[str], start_line: int) -> str:
+    """Why a region starting at ``start_line`` (1-based) cannot be parsed on its own, or ""."""
+    if start_line > 1 and lines[start_line - 2].endswith("\\"):
+        # The line before may continue into the region (a backslash before a blank line).
+        return "line continuation"
+    future = text.rfind("__future__")
+    if future >= 0 and text.count("\n", 0, future) >= start_line - 1:
+        # Future imports must come first: whether they do depends on what precedes them.
+        return "future import"
+    return ""
+
+
 def _end_of(segment: Segment) -> int:
     return segment.end
 
@@ -262,15 +274,17 @@ class IncrementalExtractor:
         self._text, self._lines, self._segments = text, lines, None
         parsed = parse_python(self.path, text, lines)
         if isinstance(parsed, ast.Module):
-            walker = _AstWalker(
-                _Lines(lines), module_name(self.path), is_package_path(self.path), dedupe=False
-            )
+            walker = self._walker(_Lines(lines))
             try:
                 self._segments = segments_of(parsed.body, walker)
             except RecursionError:  # the plain walker says what it could not analyse
                 return walk_python(self.path, parsed, lines)
             return assemble(self._segments)
         return recover_python(self.path, text, parsed)
+
+    def _walker(self, lines: _Lines) -> _AstWalker:
+        """A statement walker for this buffer that keeps repeats (``assemble`` drops them)."""
+        return _AstWalker(lines, module_name(self.path), is_package_path(self.path), dedupe=False)
 
     def _incremental(self, text: str, lines: list[str]) -> PythonResult | None:
         """The result from the changed statements alone, or None (``last`` says why) when a
@@ -301,28 +315,18 @@ class IncrementalExtractor:
         start_line = min(k + 1, segments[first].start) if stop > first else k + 1
         end_line = max(last_changed, segments[stop - 1].end) if stop > first else last_changed
         new_end = end_line + delta
-        if start_line > 1 and lines[start_line - 2].endswith("\\"):
-            # The line before may continue into the region (a backslash before a blank line).
-            self.last = "line continuation"
+        unsafe = _unsafe_start(text, lines, start_line)
+        if unsafe:
+            self.last = unsafe
             return None
         region = lines[start_line - 1 : new_end]
-        future = text.rfind("__future__")
-        if future >= 0 and text.count("\n", 0, future) >= start_line - 1:
-            # Future imports must come first: whether they do depends on what precedes them.
-            self.last = "future import"
-            return None
         source = "\n".join(region) + "\n" if region else ""
         parsed = parse_python(self.path, source, region)
         if not isinstance(parsed, ast.Module):
             self.last = "syntax error"
             return None
         offset = start_line - 1
-        walker = _AstWalker(
-            _RegionLines(lines, offset),
-            module_name(self.path),
-            is_package_path(self.path),
-            dedupe=False,
-        )
+        walker = self._walker(_RegionLines(lines, offset))
         try:
             fresh = [s.shifted(offset) for s in segments_of(parsed.body, walker)]
         except RecursionError:
@@ -349,10 +353,7 @@ class IncrementalExtractor:
             stop += 1
         start_line = min(k + 1, members[first].start) if stop > first else k + 1
         end_line = max(last_changed, members[stop - 1].end) if stop > first else last_changed
-        if lines[start_line - 2].endswith("\\"):
-            return None
-        future = text.rfind("__future__")
-        if future >= 0 and text.count("\n", 0, future) >= start_line - 1:
+        if _unsafe_start(text, lines, start_line):
             return None
         region = lines[start_line - 1 : end_line + delta]
         parsed = parse_python(self.path, "class _:\n" + "\n".join(region) + "\n", region)
@@ -363,12 +364,7 @@ class IncrementalExtractor:
         first_line = lines[body[0].lineno + offset - 1]
         if first_line[: len(first_line) - len(first_line.lstrip())] != segment.indent:
             return None  # indented otherwise than the other members: not the same block
-        walker = _AstWalker(
-            _RegionLines(lines, offset),
-            module_name(self.path),
-            is_package_path(self.path),
-            dedupe=False,
-        )
+        walker = self._walker(_RegionLines(lines, offset))
         try:
             fresh = segments_of(body, walker, head.qualname, "class")
         except RecursionError:

@@ -97,47 +97,35 @@ def _arg(arg: ast.arg) -> str | None:
     return None if annotation is None else f"{arg.arg}: {annotation}"
 
 
+def _parameter(arg: ast.arg, default: ast.expr | None) -> str | None:
+    text = _arg(arg)
+    if text is None or default is None:
+        return text
+    value = _expr(default)
+    return None if value is None else f"{text}={value}"
+
+
 def _parameters(args: ast.arguments) -> str | None:
-    parts: list[str] = []
+    parts: list[str | None] = []
     positional = args.posonlyargs + args.args
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
     defaults += args.defaults
     for number, (arg, default) in enumerate(zip(positional, defaults, strict=True), 1):
-        text = _arg(arg)
-        if text is None:
-            return _Fallback
-        if default is not None:
-            value = _expr(default)
-            if value is None:
-                return _Fallback
-            text = f"{text}={value}"
-        parts.append(text)
+        parts.append(_parameter(arg, default))
         if number == len(args.posonlyargs):
             parts.append("/")
-    if args.vararg is not None or args.kwonlyargs:
-        star = "*"
-        if args.vararg is not None:
-            text = _arg(args.vararg)
-            if text is None:
-                return _Fallback
-            star += text
-        parts.append(star)
-    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
-        text = _arg(arg)
-        if text is None:
-            return _Fallback
-        if default is not None:
-            value = _expr(default)
-            if value is None:
-                return _Fallback
-            text = f"{text}={value}"
-        parts.append(text)
+    if args.vararg is not None:
+        vararg = _arg(args.vararg)
+        parts.append(None if vararg is None else f"*{vararg}")
+    elif args.kwonlyargs:
+        parts.append("*")
+    parts += (_parameter(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True))
     if args.kwarg is not None:
-        text = _arg(args.kwarg)
-        if text is None:
-            return _Fallback
-        parts.append(f"**{text}")
-    return ", ".join(parts)
+        kwarg = _arg(args.kwarg)
+        parts.append(None if kwarg is None else f"**{kwarg}")
+    if None in parts:
+        return _Fallback
+    return ", ".join(parts)  # type: ignore[arg-type]
 
 
 def parameters(args: ast.arguments) -> str:

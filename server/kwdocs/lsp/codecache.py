@@ -15,7 +15,6 @@ import logging
 import marshal
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
@@ -57,17 +56,10 @@ def _load(path: Path) -> dict[bytes, CodeType]:
 
 
 def _save(path: Path, codes: dict[bytes, CodeType]) -> None:
+    from kwdocs.cache import replace_file
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".marshal")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                marshal.dump(codes, f)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_file(path, marshal.dumps(codes))
     except OSError as error:
         log.debug("could not write %s: %s", path, error)
 
