@@ -15,13 +15,21 @@ from kwdocs.extract import extract_bytes
 from kwdocs.model import FileRecord
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
-_WORD = re.compile(r"\w+")
 _MODULE_NAME = re.compile(r"\.*(?:\w+(?:\.\w+)*)?")
 
 
 def source_words(text: str) -> set[str]:
-    """Every word of the text, as written and as Python normalises identifiers (NFKC)."""
-    words = set(_WORD.findall(text))
+    """Every word of the text, as written and as Python normalises identifiers (NFKC). A word
+    is a run of characters that may continue an identifier: letters and digits, and also the
+    combining marks (``A\u17b4``) that ``\\w`` leaves out."""
+    words: set[str] = set()
+    run: list[str] = []
+    for char in text + " ":
+        if ("_" + char).isidentifier():
+            run.append(char)
+        elif run:
+            words.add("".join(run))
+            run = []
     return words | {unicodedata.normalize("NFKC", w) for w in words}
 
 

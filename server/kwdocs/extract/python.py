@@ -108,12 +108,18 @@ class _Lines:
         if not text.isascii():
             # Python binds identifiers NFKC-normalised (``Aª`` defines ``Aa``): find the word
             # as written.
-            import re
+            # Words as Python reads identifiers: ``\\w`` would split ``A·Ĳ`` at the middle dot.
             import unicodedata
 
-            for match in re.finditer(r"\w+", text[start:]):
-                if unicodedata.normalize("NFKC", match.group()) == name:
-                    return start + match.start()
+            run_start = -1
+            for i in range(start, len(text) + 1):
+                if i < len(text) and ("_" + text[i]).isidentifier():
+                    if run_start < 0:
+                        run_start = i
+                elif run_start >= 0:
+                    if unicodedata.normalize("NFKC", text[run_start:i]) == name:
+                        return run_start
+                    run_start = -1
         return start
 
 
