@@ -80,3 +80,22 @@ async def test_garbage_is_collected_between_requests_not_during_them(sample: Pat
         info = await s.command("kwdocs.server.debugInfo")
         assert info["garbageCollector"]["fullCollections"] > before
         assert info["garbageCollector"]["frozen"] > 0
+
+        # A burst of work with no pause: ~100,000 allocations (far past the point where the
+        # automatic collector would have walked everything) and no full collection.
+        big = sample / "pkg/big.py"
+        body = "".join(
+            f"def f{i}(a, b=[1, 2], *c, **d):\n    x = {{'k': [a, b, (c, d)]}}\n    return x\n"
+            for i in range(3000)
+        )
+        before = info["garbageCollector"]["fullCollections"]
+        s.open(big, body)
+        for line in (0, 3999, 8997):  # ``def fN``: hovers that answer once the buffer is read
+            for _ in range(500):
+                if await s.hover(big, line, 5) is not None:
+                    break
+                await asyncio.sleep(0.02)
+            else:
+                raise AssertionError(f"no hover on line {line}")
+        info = await s.command("kwdocs.server.debugInfo")
+        assert info["garbageCollector"]["fullCollections"] == before

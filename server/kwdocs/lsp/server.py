@@ -48,9 +48,12 @@ COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
 WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
 PARENT_CHECK_SECONDS = 2.0
-# A full garbage collection runs once the client has been quiet this long (checked this often).
+# A full garbage collection runs once the client has been quiet this long (checked this often),
+# or after this long without a pause; never inside a request.
 GC_IDLE_SECONDS = 1.0
 GC_CHECK_SECONDS = 0.5
+GC_BUSY_SECONDS = 30.0
+_NEVER = 1 << 30  # a collection threshold never reached
 # Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
 # definition first needs inference).
 WARM_MODULES = (
@@ -426,19 +429,22 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
 
 
 async def _collect_when_idle(server: KwdocsServer) -> None:
-    """Full garbage collections happen here, once the client pauses, instead of inside a
-    request: long-lived state (the index, jedi's inference caches) is frozen out of the
-    collector's way as it is built, so the automatic collections between requests stay
-    small, and what was frozen is unfrozen and collected only while nothing is asked."""
+    """Full garbage collections happen here, once the client pauses (or after GC_BUSY_SECONDS
+    without a pause), instead of inside a request: the automatic collector only does the young
+    generations (see ``serve``), and long-lived state is frozen out of its way as it is built;
+    what was frozen is unfrozen and collected only while nothing is asked."""
     collected_at = server.last_message
+    last_full = time.monotonic()
     while True:
         await asyncio.sleep(GC_CHECK_SECONDS)
-        quiet = time.monotonic() - server.last_message >= GC_IDLE_SECONDS
-        if quiet and server.last_message != collected_at:
+        now = time.monotonic()
+        quiet = now - server.last_message >= GC_IDLE_SECONDS
+        if (quiet and server.last_message != collected_at) or now - last_full >= GC_BUSY_SECONDS:
             collected_at = server.last_message
             gc.unfreeze()
             gc.collect()
             gc.freeze()
+            last_full = time.monotonic()
 
 
 async def _watch_parent(server: KwdocsServer, pid: int) -> None:
@@ -713,6 +719,11 @@ def serve(args: Any) -> int:
     # Background threads (cache loading, index building, exports) hold the GIL in turns of
     # this length; shorter turns keep the request loop's waits for it short.
     sys.setswitchinterval(0.001)
+    # No automatic full collections: one walks every object the caches of the last requests
+    # hold (~0.1 s after a few large scope parses), inside whichever request triggered it.
+    # _collect_when_idle does them between requests instead.
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, _NEVER)
 
     original_start = server.protocol.handle_message
 
