@@ -48,6 +48,28 @@ def test_lookup_by_name_qualname_and_kind_order() -> None:
     assert index.lookup("nothing") == []
 
 
+def test_lookup_of_a_common_name_follows_every_change() -> None:
+    """Names with many definitions keep their sorted answer between changes, never after."""
+    index = build_index(
+        [
+            extract_bytes(f"pkg/m{i:03}.py", b"class C:\n    def __init__(self): ...\n")
+            for i in range(80)
+        ]
+    )
+    first = index.lookup("__init__")
+    assert len(first) == 80
+    assert [d.path for d in first] == sorted(d.path for d in first)
+    assert index.lookup("__init__") == first
+    index.update(extract_bytes("pkg/m005.py", b"def other(): ...\n"))
+    assert len(index.lookup("__init__")) == 79
+    assert "pkg/m005.py" not in {d.path for d in index.lookup("__init__")}
+    index.update(extract_bytes("pkg/new.py", b"class D:\n    def __init__(self): ...\n"))
+    assert "pkg/new.py" in {d.path for d in index.lookup("__init__")}
+    index.remove("pkg/m000.py")
+    assert len(index.lookup("__init__")) == 79
+    assert [d.keyword.kind for d in index.lookup("__init__", kinds=["class"])] == []
+
+
 def test_module_paths_exact_and_by_suffix() -> None:
     index = _index()
     assert index.module_path("src.pkg.shapes") == "src/pkg/shapes.py"

@@ -46,6 +46,8 @@ def _sort_key(definition: Definition) -> tuple[int, str, int]:
 CODE_SHIFT = 20
 _SHIFT = CODE_SHIFT
 _MASK = (1 << _SHIFT) - 1
+_COMMON = 64  # names with this many definitions keep their sorted answer...
+_COMMON_KEPT = 256  # ...up to this many names
 
 
 class IndexTables(msgspec.Struct, array_like=True):
@@ -131,6 +133,9 @@ class KeywordIndex:
         self._pending_added: set[str] | None = None  # names added while tables are built
         self.generation = 0
         """Bumped on every change: lets callers cache derived facts."""
+        # Sorted answers for names with many definitions (``__init__``: ~2,700 in PyTorch),
+        # asked again by every hover and definition on them: (generation, answer).
+        self._common: dict[str, tuple[int, list[Definition]]] = {}
 
     @classmethod
     def from_tables(cls, tables: IndexTables) -> KeywordIndex:
@@ -253,11 +258,23 @@ class KeywordIndex:
         return self.records.get(path)
 
     def lookup(self, name: str, kinds: Iterable[str] | None = None) -> list[Definition]:
-        """Every keyword named ``name`` (plain or qualified), best kinds first."""
+        """Every keyword named ``name`` (plain or qualified), best kinds first. The list may
+        be shared between callers: do not change it."""
         codes = self._by_name.get(name)
         if not codes:
             return []
-        wanted = frozenset(kinds) if kinds is not None else None
+        if kinds is None and len(codes) >= _COMMON:
+            cached = self._common.get(name)
+            if cached is not None and cached[0] == self.generation:
+                return cached[1]
+            found = self._decode(codes, None)
+            if len(self._common) >= _COMMON_KEPT:
+                self._common.clear()
+            self._common[name] = (self.generation, found)
+            return found
+        return self._decode(codes, frozenset(kinds) if kinds is not None else None)
+
+    def _decode(self, codes: list[int], wanted: frozenset[str] | None) -> list[Definition]:
         by_id = self._by_id
         found = []
         for code in codes:

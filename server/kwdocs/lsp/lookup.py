@@ -10,6 +10,7 @@ import builtins
 import posixpath
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kwdocs import scopes
 from kwdocs.index import KIND_RANK, KeywordIndex
@@ -115,9 +116,9 @@ def in_string(line: str, col: int) -> bool:
     return bool(quote)
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """One answer: a keyword of a folder's file, and how sure the resolution is."""
+class Candidate(NamedTuple):
+    """One answer: a keyword of a folder's file, and how sure the resolution is (a tuple, not
+    a frozen dataclass: common names make thousands of them per request)."""
 
     folder: Folder
     path: str
@@ -231,11 +232,11 @@ class Resolver:
             found.extend(self._resolve_in(folder, record, word, line))
             if found and found[0].rank == PRECISE and folder is home:
                 break
-        seen: set[tuple[str, str, int, str, str]] = set()
+        seen: set[tuple[int, str, int, str, str]] = set()
         unique: list[Candidate] = []
         for candidate in sorted(found, key=Candidate.sort_key):
             k = candidate.keyword
-            key = (str(candidate.folder.root), candidate.path, k.line, k.qualname, k.kind)
+            key = (id(candidate.folder), candidate.path, k.line, k.qualname, k.kind)
             if key not in seen:
                 seen.add(key)
                 unique.append(candidate)
@@ -302,18 +303,32 @@ class Resolver:
         # A plain name: every definition of it, ranked by how close it is to the context.
         hint = _module_hint(names, segments)
         result = []
+        # Ranked inline, not by _rank: a name like ``__init__`` has thousands of definitions.
+        here = record.path if record is not None else None
+        here_dir = here.rpartition("/")[0] if here is not None else None
+        imported = self.imported_paths(index, record) if record is not None else frozenset()
         for definition in index.lookup(word.name):
             keyword = definition.keyword
             if keyword.name != word.name or keyword.kind not in _ANSWER_KINDS:
                 continue
-            rank = self._rank(index, record, definition.path)
+            path = definition.path
+            if here is None:
+                rank = ELSEWHERE
+            elif path == here:
+                rank = PRECISE
+            elif path in imported:
+                rank = IMPORTED
+            elif path.rpartition("/")[0] == here_dir:
+                rank = SAME_PACKAGE
+            else:
+                rank = ELSEWHERE
             if hint and rank > IMPORTED:
-                module = index.records[definition.path].module
+                module = index.records[path].module
                 if module == hint or module.startswith(hint + "."):
                     rank = IMPORTED
             if rank >= SAME_PACKAGE and keyword.kind not in _FAR_KINDS:
                 continue
-            result.append(make(rank, definition.path, keyword))
+            result.append(make(rank, path, keyword))
         return result
 
     def _rank(self, index: KeywordIndex, record: FileRecord | None, path: str) -> int:
