@@ -364,7 +364,11 @@ class KeywordIndex:
         initials = "".join(w[0] for w in words).lower() if len(words) > 1 else lowered
         if initials:
             camel: list[tuple[int, int, str]] = []
-            found = [blobs.names[i] for i in _find_all(blobs.initials, initials, blobs.starts)]
+            # Each query word starts a word of the name, so the name holds every query word:
+            # a C-speed test that spares most names the word split.
+            needed = [w.lower() for w in words] if len(words) > 1 else []
+            hits = _find_all(blobs.initials, initials, blobs.starts)
+            found = [blobs.names[i] for i in hits if all(w in blobs.lows[i] for w in needed)]
             found += [n for n in blobs.added if initials in _initials(n)]
             for name in found:
                 if name in chosen or name not in live:
@@ -387,28 +391,33 @@ class KeywordIndex:
                 chosen.setdefault(name, None)
                 if len(chosen) >= limit:
                     return list(chosen)
-        # Fuzzy, the last resort (typos): few answers so far, names of a similar length
-        # sharing the first letter, and a high score cutoff so exact queries get no junk.
-        if len(chosen) < 5 and len(lowered) >= 4:
+        # Fuzzy, the last resort (typos): few answers so far and none spelled as the query,
+        # names of a similar length sharing the first letter, and a high score cutoff.
+        exact = bool(prefix) and prefix[0].lower() == lowered
+        if len(chosen) < 5 and len(lowered) >= 4 and not exact:
             slack = max(2, len(lowered) // 4)
             head = lowered[0]
             positions: list[int] = []
             for size in range(len(lowered) - slack, len(lowered) + slack + 1):
                 positions += blobs.by_head_and_size.get((head, size), ())
             positions.sort()  # the names' alphabetical order: ties keep it
-            pool = [blobs.names[i] for i in positions]
-            pool += sorted(
+            names, lows = blobs.names, blobs.lows
+            positions = [i for i in positions if names[i] in live]
+            pool = [names[i] for i in positions]
+            choices = [lows[i] for i in positions]
+            added = sorted(
                 n
                 for n in blobs.added
-                if n[:1].lower() == head and abs(len(n) - len(lowered)) <= slack
+                if n in live and n[:1].lower() == head and abs(len(n) - len(lowered)) <= slack
             )
-            pool = [n for n in pool if n in live]
+            pool += added
+            choices += [n.lower() for n in added]
             if pool:
                 from rapidfuzz import fuzz, process
 
                 matches = process.extract(
                     lowered,
-                    [n.lower() for n in pool],
+                    choices,
                     scorer=fuzz.ratio,
                     limit=limit - len(chosen),
                     score_cutoff=80,
@@ -468,6 +477,7 @@ def _tables(ordered: list[tuple[str, str]]) -> _Blobs:
         "\n" + "\n".join(padded) + "\n",
         starts[:-1],
         [name for _, name in ordered],
+        lows,
         set(),
         by_head_and_size,
     )
@@ -478,6 +488,7 @@ class _Blobs(NamedTuple):
     initials: str
     starts: list[int]
     names: list[str]
+    lows: list[str]
     added: set[str]
     by_head_and_size: dict[tuple[str, int], list[int]]
 
