@@ -97,3 +97,25 @@ def test_self_attributes_and_class_fields(workspace):
 def test_an_unknown_receiver_is_left_to_inference(workspace):
     _, infer = _ask(workspace, "app/views.py", 15, "unknown")
     assert infer
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "expected"),
+    [
+        ("import os\nx = len(y)\n", "len", False),  # an unrelated import binds nothing
+        ("global other\nprint(len(x))\n", "len", False),
+        ("import len.sub\n", "len", True),
+        ("from m import (\n    a,\n    name,\n)\n", "name", True),
+        ("from m import a, name\n", "name", True),
+        ("from m import aname\n", "name", False),
+        ("global a, name\n", "name", True),
+        ("for i, name in pairs:\n    pass\n", "name", True),
+        ("with open(p) as name:\n    pass\n", "name", True),
+        ("if (name := f()):\n    pass\n", "name", True),
+        ("obj.name = 1\n", "name", False),  # an attribute, not the name
+    ],
+)
+def test_may_bind_is_a_cheap_superset_of_bindings(source, name, expected):
+    from kwdocs.lsp.lookup import may_bind
+
+    assert may_bind(source, name) is expected

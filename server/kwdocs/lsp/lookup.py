@@ -659,7 +659,7 @@ def may_bind(source: str, name: str) -> bool:
     escaped = re.escape(name)
     pattern = (
         rf"(?<![\w.]){escaped}\s*(?:=(?!=)|:|,|\)|\]|\}}|\bin\b|$)"
-        rf"|\bas\s+{escaped}\b|\bimport\b|\bglobal\b|\bnonlocal\b"
+        rf"|\bas\s+{escaped}\b|\b(?:import|global|nonlocal)\b[^\n]*(?<![\w.]){escaped}\b"
     )
     return re.search(pattern, source, re.MULTILINE) is not None
 
