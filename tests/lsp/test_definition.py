@@ -228,3 +228,27 @@ async def test_definition_follows_scopes_and_evident_receivers(make_tree):
         assert await where(22, "value") == [(square, 21, 0)]
         # A keyword argument: the callee's parameter (static inference).
         assert await where(17, "kind") == [(base, 13, 9)]
+
+
+async def test_columns_of_definitions_in_files_on_disk_follow_their_text(make_tree):
+    """A definition in a file that is not open: its column in UTF-16 units counts the astral
+    characters before it, and follows the file when it changes on disk."""
+    root = make_tree(
+        {
+            "shapes.py": 'LABEL = "𝔘𝔘"; Ratio = 2\n',
+            "use.py": "from shapes import Ratio\n\nvalue = Ratio\n",
+        }
+    )
+    use, shapes = root / "use.py", root / "shapes.py"
+    async with session(root) as s:
+        await s.ready()
+        s.open(use)
+        found = await s.definition(use, 2, 10)
+        line = 'LABEL = "𝔘𝔘"; Ratio = 2'
+        assert [_where(x) for x in found] == [(shapes, 0, line.index("Ratio") + 2)]
+        # Same length in bytes, one astral character fewer before the name.
+        shapes.write_text('LABEL = "é𝔘é"; Ratio = 2\n', encoding="utf-8")
+        await s.command("kwdocs.server.reindex")
+        found = await s.definition(use, 2, 10)
+        line = 'LABEL = "é𝔘é"; Ratio = 2'
+        assert [_where(x) for x in found] == [(shapes, 0, line.index("Ratio") + 1)]

@@ -157,28 +157,42 @@ class LineReader:
 
     def __init__(self, server: Any) -> None:
         self.server = server
-        self._files: dict[str, list[str] | None] = {}
 
     def line(self, path: str, number: int) -> str:
+        """The text of 1-based line ``number``, or "" when its columns need no conversion
+        (an ASCII line of a file on disk) or it cannot be read."""
         uri = _uri(path)
         doc = self.server.state.documents.get(uri)
         if doc is not None:
             text = doc.line(number - 1)
             return text or ""
-        if path not in self._files:
-            # Non-blocking, regular files only: a file swapped for a FIFO must not hang us.
-            outcome = read_bounded(path, _MAX_LINE_SOURCE)
-            if isinstance(outcome, str):
-                self._files[path] = None
-            else:
-                data = outcome[0]
-                self._files[path] = (
-                    None if data.isascii() else split_lsp_lines(data.decode("utf-8", "replace"))
-                )
-        lines = self._files[path]
-        if lines is None:
-            return ""  # ASCII (or unreadable): code points are units, no text needed
-        return lines[number - 1] if 0 < number <= len(lines) else ""
+        return _non_ascii_lines(path).get(number, "")
+
+
+# Per file on disk: (mtime_ns, size, its non-ASCII lines by 1-based number). Most lines are
+# ASCII, whose columns are the same in every encoding: a stat per answer, not a read.
+_disk_lines: dict[str, tuple[int, int, dict[int, str]]] = {}
+_MAX_DISK_FILES = 4096
+
+
+def _non_ascii_lines(path: str) -> dict[int, str]:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return {}
+    cached = _disk_lines.get(path)
+    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
+        return cached[2]
+    # Non-blocking, regular files only: a file swapped for a FIFO must not hang us.
+    outcome = read_bounded(path, _MAX_LINE_SOURCE)
+    found: dict[int, str] = {}
+    if not isinstance(outcome, str) and not outcome[0].isascii():
+        lines = split_lsp_lines(outcome[0].decode("utf-8", "replace"))
+        found = {n: text for n, text in enumerate(lines, 1) if not text.isascii()}
+    if len(_disk_lines) >= _MAX_DISK_FILES:
+        _disk_lines.clear()
+    _disk_lines[path] = (info.st_mtime_ns, info.st_size, found)
+    return found
 
 
 def _uri(path: str) -> str:
