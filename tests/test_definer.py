@@ -44,6 +44,12 @@ FILES = {
         "    other.save(force=True)\n"
         "    log.info(user.greet())\n"
         "    return [q for q in items][:limit], row.unknown\n"
+        "\n"
+        "\n"
+        "def handle(path, *args: User, **options):\n"
+        "    with open(path) as stream, User(path) as user:\n"
+        "        stream.write(args.count(1))\n"
+        "    return options.get('x'), user.save\n"
     ),
 }
 
@@ -94,7 +100,16 @@ def test_self_attributes_and_class_fields(workspace):
     assert _ask(workspace, "app/models.py", 13, "role", 1) == ([("app/models.py", 7, 4)], False)
 
 
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [(20, "write"), (20, "count"), (21, "get")],  # a file object, a tuple, a dict
+)
+def test_receivers_of_builtin_types_are_not_the_workspace(workspace, line, needle):
+    assert _ask(workspace, "app/views.py", line, needle) == ([], False)
+
+
 def test_an_unknown_receiver_is_left_to_inference(workspace):
+
     _, infer = _ask(workspace, "app/views.py", 15, "unknown")
     assert infer
 

@@ -903,6 +903,9 @@ class Definer:
         node = binding.node
         if binding.kind == scopes.PARAM and isinstance(node, ast.arg):
             owner = binding.owner
+            arguments = getattr(owner, "args", None)
+            if isinstance(arguments, ast.arguments) and node in (arguments.vararg, arguments.kwarg):
+                return OUTSIDE  # ``*args`` is a tuple and ``**kwargs`` a dict, annotated or not
             if node.annotation is not None:
                 return self._class_named(folder, record, parsed, node.annotation, binding)
             if not isinstance(owner, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -930,6 +933,11 @@ class Definer:
                 (k for k in record.keywords if k.kind == "class" and k.qualname == qualname), None
             )
             return (record.path, owner_class) if owner_class is not None else None
+        if isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Call):
+            # ``with open(p) as f``: f is what ``__enter__`` returns, surely not the
+            # workspace's when the called name is a builtin's or a library's.
+            found = self._class_named(folder, record, parsed, node.context_expr.func, binding)
+            return OUTSIDE if found is OUTSIDE else None
         if isinstance(node, ast.AnnAssign):
             return self._class_named(folder, record, parsed, node.annotation, binding)
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
