@@ -109,7 +109,6 @@ def test_receivers_of_builtin_types_are_not_the_workspace(workspace, line, needl
 
 
 def test_an_unknown_receiver_is_left_to_inference(workspace):
-
     _, infer = _ask(workspace, "app/views.py", 15, "unknown")
     assert infer
 
