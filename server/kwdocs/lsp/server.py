@@ -2,7 +2,8 @@
 handlers that delegate to one module per feature, and ``serve()`` for ``kwdocs serve``.
 
 Imports are kept to pygls, lsprotocol and kwdocs' light modules: ``initialize`` must be
-answered fast; jedi, the indexer's pool, the exporter and rapidfuzz load when first needed."""
+answered fast; the indexer's pool, the exporter and rapidfuzz load when first needed, and jedi
+only ever in the inference process (``kwdocs.inference``)."""
 
 from __future__ import annotations
 
@@ -51,8 +52,7 @@ PARENT_CHECK_SECONDS = 2.0
 # A full garbage collection runs once the client has been quiet this long (checked this often).
 GC_IDLE_SECONDS = 1.0
 GC_CHECK_SECONDS = 0.5
-# Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
-# definition first needs inference).
+# Imported in the background after ``initialized``.
 WARM_MODULES = (
     "kwdocs.lsp.sync",
     "kwdocs.lsp.hover",
@@ -140,7 +140,7 @@ class KwdocsServer(LanguageServer):
         self.started = False
         self.hover_cache: dict[tuple[Any, ...], Any] = {}
         self.definition_cache: dict[tuple[Any, ...], Any] = {}
-        self._jedi: Any = None
+        self._inference: Any = None
         self._anchors: Any = None
         self.exiting = False
         self.last_message = time.monotonic()
@@ -161,12 +161,18 @@ class KwdocsServer(LanguageServer):
         return self._anchors
 
     @property
-    def jedi(self) -> Any:
-        if self._jedi is None:
-            from kwdocs.lsp.background import SerialWorker
+    def inference(self) -> Any:
+        """The jedi process (``kwdocs.inference.InferenceWorker``), started when first needed."""
+        if self._inference is None:
+            from kwdocs.inference import InferenceWorker
+            from kwdocs.lsp.definition import INFERENCE_TIMEOUT
 
-            self._jedi = SerialWorker("kwdocs-jedi")
-        return self._jedi
+            self._inference = InferenceWorker(INFERENCE_TIMEOUT)
+        return self._inference
+
+    def describe_inference(self) -> dict[str, Any] | None:
+        """The inference process for debugInfo (None before any was needed)."""
+        return self._inference.describe() if self._inference is not None else None
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine in the background, keeping a reference and logging its failure."""
@@ -383,6 +389,9 @@ class KwdocsServer(LanguageServer):
         self.clear_caches()
         if folder.state == "ready":
             self.spawn(self._warm_search(folder))
+            if folder.settings.definition_inference == "jedi" and not self.exiting:
+                # jedi loads in its own process while the user has not asked anything yet.
+                self.inference.start_soon()
         return result
 
     async def _warm_search(self, folder: Folder) -> None:
@@ -411,6 +420,8 @@ class KwdocsServer(LanguageServer):
 
     def close(self) -> None:
         self.pools.close()
+        if self._inference is not None:
+            self._inference.close()
 
 
 def _warm_imports(modules: tuple[str, ...]) -> None:
@@ -427,9 +438,9 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
 
 async def _collect_when_idle(server: KwdocsServer) -> None:
     """Full garbage collections happen here, once the client pauses, instead of inside a
-    request: long-lived state (the index, jedi's inference caches) is frozen out of the
-    collector's way as it is built, so the automatic collections between requests stay
-    small, and what was frozen is unfrozen and collected only while nothing is asked."""
+    request: the index is frozen out of the collector's way as it is built, so the automatic
+    collections between requests stay small, and what was frozen is unfrozen and collected
+    only while nothing is asked."""
     collected_at = server.last_message
     while True:
         await asyncio.sleep(GC_CHECK_SECONDS)
@@ -533,7 +544,8 @@ def create_server() -> KwdocsServer:
     @server.feature(types.EXIT)
     def exit_(ls: KwdocsServer, params: Any) -> None:
         # Leave at once, before pygls closes the stream and raises SystemExit inside the loop
-        # (noisy over TCP); daemon threads (exports, jedi) must not keep the process alive.
+        # (noisy over TCP); daemon threads (exports) must not keep the process alive, and
+        # close() has killed the inference process.
         ls.exiting = True
         ls.close()
         _hard_exit(0 if ls.protocol._shutdown else 1)
@@ -738,6 +750,6 @@ def serve(args: Any) -> int:
     finally:
         server.close()
     code = 0 if server.protocol._shutdown else 1
-    # Daemon threads (exports, jedi) must not keep the process alive: leave at once.
+    # Daemon threads (exports) must not keep the process alive: leave at once.
     _hard_exit(code)
     return code
