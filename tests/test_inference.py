@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
 from pathlib import Path
 
+import pytest
 from kwdocs.inference import InferenceWorker
 
 FILES = {
@@ -101,3 +103,27 @@ def _running(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="jedi's cache folder follows XDG_CACHE_HOME")
+def test_a_truncated_parse_cache_is_parsed_again(make_tree, tmp_path: Path, monkeypatch):
+    # What a child killed while parso wrote its pickles leaves behind.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = make_tree(FILES)
+    path = str(root / "use.py")
+
+    async def ask_a_new_child() -> list | None:
+        worker = InferenceWorker(timeout=60)
+        try:
+            return await worker.goto(str(root), path, BUFFER, 3, 15)
+        finally:
+            await worker.aclose()
+
+    first = _run(ask_a_new_child())
+    assert first == [(str(root / "shapes/base.py"), 7, 8, "area")]
+    pickles = list((tmp_path / "xdg" / "jedi").rglob("*.pkl"))
+    assert pickles, "jedi wrote no parse cache"
+    for pickle in pickles:
+        data = pickle.read_bytes()
+        pickle.write_bytes(data[: len(data) // 2])
+    assert _run(ask_a_new_child()) == first

@@ -181,6 +181,41 @@ class _Jedi:
         return rss_bytes() <= self.budget
 
 
+def _harden_parse_cache() -> None:
+    """parso pickles the modules jedi parses into a folder every jedi user shares; a child
+    killed while writing one (as late answers are cut off) would leave a truncated pickle that
+    fails that module from then on. Pickles are written to a temporary file renamed into
+    place, and one that cannot be read counts as none (the module is parsed again)."""
+    import pickle
+
+    import parso.cache as cache
+
+    load = getattr(cache, "_load_from_file_system", None)
+    hashed_path = getattr(cache, "_get_hashed_path", None)
+    if load is None or hashed_path is None or not hasattr(cache, "_save_to_file_system"):
+        return  # another parso: its own behaviour
+
+    def save_atomically(grammar: Any, path: Any, item: Any, cache_path: Any = None) -> None:
+        target = str(hashed_path(grammar, path, cache_path=cache_path))
+        temporary = f"{target}.{os.getpid()}.tmp"
+        try:
+            with open(temporary, "wb") as f:
+                pickle.dump(item, f, pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+    def load_or_none(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return load(*args, **kwargs)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+            return None
+
+    cache._save_to_file_system = save_atomically
+    cache._load_from_file_system = load_or_none
+
+
 def _read_exactly(fd: int, size: int) -> bytes | None:
     chunks: list[bytes] = []
     while size:
@@ -207,6 +242,7 @@ def main() -> int:
     sys.stdout = sys.stderr
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(message)s")
     budget = int(os.environ.get("KWDOCS_INFERENCE_MEMORY_MIB", MEMORY_BUDGET_MIB)) << 20
+    _harden_parse_cache()
     engine = _Jedi(budget)
     engine.warm_up()
     engine.collect()

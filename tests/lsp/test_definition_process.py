@@ -5,6 +5,7 @@ budget, and never outlives the server. Real server processes over stdio."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -179,3 +180,28 @@ async def test_a_killed_server_leaves_no_inference_process(sample: Path):
         s.client._server.kill()
         for pid in [worker, *helpers]:
             await s.until(lambda pid=pid: not _alive(pid))
+
+
+async def test_a_cancelled_definition_leaves_the_process_usable(sample: Path):
+    from lsprotocol import types
+    from pygls.exceptions import JsonRpcException
+
+    use = _write_use(sample)
+    async with session(sample) as s:
+        await s.ready()
+        s.open(use)
+        params = types.DefinitionParams(
+            text_document=types.TextDocumentIdentifier(uri=use.as_uri()),
+            position=types.Position(line=8, character=AREA_COLUMN),
+        )
+        pending = s.client.protocol.send_request_async(
+            types.TEXT_DOCUMENT_DEFINITION, params, msg_id="cancelled-definition"
+        )
+        s.client.protocol.notify(
+            types.CANCEL_REQUEST, types.CancelParams(id="cancelled-definition")
+        )
+        # One reply all the same: the answer, or the error saying it was cancelled.
+        with contextlib.suppress(JsonRpcException):
+            await asyncio.wait_for(pending, 30)
+        found = await s.definition(use, 9, AREA_COLUMN)
+        assert _places(found) == [(str(sample / "pkg/square.py"), 8, 8)]
