@@ -529,11 +529,16 @@ class InferenceWorker:
             else:
                 process.kill()
 
+    def stop(self) -> None:
+        """Kill the child (and its helpers), e.g. when no folder wants inference any more; the
+        next request starts another."""
+        if self._child is not None:
+            self._kill(self._child)
+
     def close(self) -> None:
         """Kill the child (and its helpers); no new one is started after this."""
         self._closed = True
-        if self._child is not None:
-            self._kill(self._child)
+        self.stop()
 
     async def aclose(self) -> None:
         """``close()``, then wait until the child is gone and its pipes are closed."""

@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,18 @@ async def _inference(s) -> dict:
     return (await s.command("kwdocs.server.debugInfo"))["inference"]
 
 
+async def _eventually(check, timeout: float = 30.0) -> None:
+    """Await ``check()`` until it is true (bounded: a broken server fails the test)."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {check}"
+        await asyncio.sleep(0.05)
+
+
+async def _has_pid(s, running: bool = True) -> bool:
+    return ((await _inference(s))["pid"] is not None) == running
+
+
 async def test_inference_runs_in_a_child_process(sample: Path):
     use = _write_use(sample)
     async with session(sample) as s:
@@ -133,8 +146,7 @@ async def test_a_late_inference_is_answered_from_the_index(
         # The late process was killed; a fresh one starts in the background, and the next
         # request is answered too (from the index again: it is late as well).
         assert await s.definition(use, 9, AREA_COLUMN)
-        while (await _inference(s))["pid"] is None:
-            await asyncio.sleep(0.05)
+        await _eventually(lambda: _has_pid(s))
 
 
 async def test_a_process_over_its_memory_budget_is_replaced(
@@ -205,3 +217,34 @@ async def test_a_cancelled_definition_leaves_the_process_usable(sample: Path):
             await asyncio.wait_for(pending, 30)
         found = await s.definition(use, 9, AREA_COLUMN)
         assert _places(found) == [(str(sample / "pkg/square.py"), 8, 8)]
+
+
+async def test_switching_inference_off_stops_the_process(sample: Path):
+    from lsprotocol import types
+
+    use = _write_use(sample)
+    square = str(sample / "pkg/square.py")
+    async with session(sample, configuration={}) as s:
+        await s.ready()
+        s.open(use)
+        assert _places(await s.definition(use, 8, AREA_COLUMN)) == [(square, 8, 8)]
+        worker = (await _inference(s))["pid"]
+
+        async def switch(value: str) -> None:
+            s.client.set_configuration({"definitionInference": value}, section="kwdocs")
+            s.client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings=None)
+            )
+
+        await switch("none")
+        await _eventually(lambda: _has_pid(s, False))
+        await s.until(lambda: not _alive(worker))
+        # Index only now: both imported modules define area.
+        assert len(_places(await s.definition(use, 9, AREA_COLUMN))) == 2
+        await switch("jedi")
+
+        async def inferred() -> bool:  # once the new settings are pulled
+            return _places(await s.definition(use, 10, AREA_COLUMN)) == [(square, 8, 8)]
+
+        await _eventually(inferred)
+        assert (await _inference(s))["pid"] not in (None, worker)

@@ -417,6 +417,10 @@ class KwdocsServer(LanguageServer):
         for folder in list(self.state.folders):
             if await self.load_folder_settings(folder) and self.started:
                 self.spawn(self.index(folder))
+        if self._inference is not None and all(
+            f.settings.definition_inference != "jedi" for f in self.state.folders
+        ):
+            self._inference.stop()  # its memory back while nothing asks for inference
 
     def close(self) -> None:
         self.pools.close()
