@@ -45,8 +45,10 @@ _MAX_SCRIPTS = 2
 _HEADER = struct.Struct(">I")
 # The child's exit status when it leaves to be restarted without its caches' memory.
 _OVER_BUDGET = 3
-_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARNING": logging.WARNING}
-_LEVELS.update(ERROR=logging.ERROR, CRITICAL=logging.CRITICAL)
+# The child's log lines start with their level name: logged again at that level.
+_LEVELS = {
+    name: getattr(logging, name) for name in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+}
 
 
 class Goto(msgspec.Struct, kw_only=True, omit_defaults=True):
