@@ -35,6 +35,8 @@ SHADOWED = [
     "hashlib",
     "msgspec",
     "parso",
+    "jedi",
+    "select",
     "pathspec",
 ]
 OWN = ["evil", "conftest", "setup", "sitecustomize", "usercustomize", "noxfile", "pkg/__init__"]
@@ -103,7 +105,7 @@ def test_no_workspace_code_runs(
     assert result.returncode == 0, result.stderr[-2000:]
     assert sorted(os.listdir(markers)) == [], result.stderr[-2000:]
     if command == "index":
-        assert "indexed 106 files" in result.stdout
+        assert "indexed 108 files" in result.stdout
     if command == "lookup":
         assert result.stdout.count("defined_here") >= len(SHADOWED + OWN)
     if command == "export":
@@ -146,6 +148,32 @@ def test_hover_definition_and_export_in_the_server_run_nothing(
         assert "evil.py" in json.dumps(reply["result"]), reply
         reply = server.request("textDocument/hover", hover_params(uri, 2, 5))
         assert "f0" in json.dumps(reply["result"]), reply
+        # A method two classes define, on a call result: only inference (jedi's process,
+        # started inside this workspace) tells which one.
+        probe = root / "probe.py"  # an unsaved buffer
+        text = (
+            "import evil\n\n\nclass A:\n    def method(self):\n        pass\n\n\n"
+            "class B:\n    def method(self):\n        pass\n\n\n"
+            "def make():\n    return B()\n\n\nmake().method()\n"
+        )
+        server.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": probe.as_uri(),
+                    "languageId": "python",
+                    "version": 1,
+                    "text": text,
+                }
+            },
+        )
+        reply = server.request("textDocument/definition", hover_params(probe.as_uri(), 17, 9))
+        places = [(x["uri"], x["range"]["start"]["line"]) for x in reply["result"]]
+        assert places == [(probe.as_uri(), 9)], reply
+        reply = server.request(
+            "workspace/executeCommand", {"command": "kwdocs.server.debugInfo", "arguments": []}
+        )
+        assert reply["result"]["inference"]["requests"] >= 1, reply
         reply = server.request(
             "workspace/executeCommand",
             {"command": "kwdocs.server.exportAll", "arguments": []},

@@ -147,6 +147,7 @@ def debug_info(server: Any) -> dict[str, Any]:
             for d in server.state.documents.values()
         ],
         "positionEncoding": server.encoding,
+        "inference": server.describe_inference(),
         "garbageCollector": {
             "frozen": gc.get_freeze_count(),
             "fullCollections": gc.get_stats()[2]["collections"],

@@ -1,20 +1,16 @@
 """``textDocument/definition``: where the keyword under the cursor is defined. Most answers
 need no inference: the index (imports resolved), Python's scopes over the cursor's block, and
 receivers whose class is evident (lookup.definition_candidates). The rest goes to jedi's static
-inference (never executing workspace code), bounded in time (a late run is interrupted) and in
-memory, and the index's ranked candidates stay the fallback. ``definitionTarget`` chooses the
-source, the docs-page section, or both."""
+inference in its own process (``kwdocs.inference``: never executing workspace code, bounded in
+time and memory), and the index's ranked candidates stay the fallback. ``definitionTarget``
+chooses the source, the docs-page section, or both."""
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import keyword as pykeyword
-import logging
 import os
-import threading
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from lsprotocol import types
 
@@ -25,130 +21,12 @@ from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
 from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-JEDI_TIMEOUT = 3.0
+# Seconds of inference a definition waits for (the environment variable is for tests and
+# slow machines); past them the inference process is restarted and the index answers.
+INFERENCE_TIMEOUT = float(os.environ.get("KWDOCS_INFERENCE_TIMEOUT", "3"))
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
-_projects: dict[str, Any] = {}
-_scripts: dict[str, tuple[str, Any, Any]] = {}
-# Each Script keeps its own inference state (every module it looked into): a few at most.
-_MAX_SCRIPTS = 2
-# parso keeps every module jedi parsed (big files of a big workspace: hundreds of MiB after
-# a few hundred answers); past this many, the caches are dropped and the memory given back.
-_MAX_PARSED = int(os.environ.get("KWDOCS_JEDI_MAX_PARSED", "40"))
-
-
-class Aborted(BaseException):
-    """Raised in the jedi thread when nobody waits for its answer any more (a BaseException:
-    jedi's own ``except Exception`` must not swallow it)."""
-
-
-_running_lock = threading.Lock()
-_running: dict[str, Any] = {}
-
-
-def run_abortable(token: object, fn: Callable[..., T], *args: Any) -> T:
-    """``fn(*args)`` on the calling thread, which ``abort(token)`` may interrupt."""
-    with _running_lock:
-        _running.update(token=token, thread=threading.get_ident())
-    try:
-        return fn(*args)
-    finally:
-        with _running_lock:
-            _running.clear()
-
-
-def abort(token: object) -> bool:
-    """Interrupt the work started by ``run_abortable(token, ...)`` if it still runs: a timed
-    out inference would otherwise go on for seconds, taking the interpreter from requests."""
-    import ctypes
-
-    with _running_lock:
-        if _running.get("token") is not token:
-            return False
-        set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
-        set_async.argtypes = [ctypes.c_ulong, ctypes.py_object]
-        return set_async(_running["thread"], Aborted) == 1
-
-
-def _jedi_goto(
-    root: str, path: str, text: str, line: int, column: int, token: object = None
-) -> list[tuple[str, int, int, str]]:
-    """(file, 1-based line, column, name) of the definitions jedi infers; runs on the jedi
-    thread, and ``abort(token)`` stops it. The Script of an unchanged buffer is reused (jedi
-    keeps its inferences)."""
-    try:
-        return run_abortable(token, _goto, root, path, text, line, column)
-    except Aborted:
-        _scripts.pop(path, None)  # its inference state was cut short
-        log.info("jedi stopped: its answer came too late")
-        raise
-
-
-def _goto(
-    root: str, path: str, text: str, line: int, column: int
-) -> list[tuple[str, int, int, str]]:
-    import jedi
-
-    project = _projects.get(root)
-    if project is None:
-        # smart_sys_path=False: only the root is added, not folders above it; extensions in
-        # the workspace are never loaded.
-        project = jedi.Project(
-            root, added_sys_path=(root,), smart_sys_path=False, load_unsafe_extensions=False
-        )
-        _projects[root] = project
-    cached = _scripts.get(path)
-    if cached is not None and cached[0] == text and cached[1] is project:
-        script = cached[2]
-    else:
-        script = jedi.Script(text, path=path, project=project)
-        _scripts[path] = (text, project, script)
-        while len(_scripts) > _MAX_SCRIPTS:
-            _scripts.pop(next(iter(_scripts)))
-    names = script.goto(line, column, follow_imports=True)
-    if not names or all(n.type == "module" and n.line is None for n in names):
-        names = script.infer(line, column) or names
-    found = []
-    for name in names:
-        if name.module_path is None:
-            continue
-        found.append((str(name.module_path), name.line or 0, name.column or 0, name.name or ""))
-    _bound_memory()
-    # jedi's caches live long: out of the automatic collector's way (a full collection over
-    # them takes ~0.6 s); the server unfreezes and collects them when the client pauses.
-    import gc
-
-    gc.freeze()
-    return found
-
-
-def _bound_memory() -> None:
-    """Drop jedi's and parso's caches once parso holds more than _MAX_PARSED modules, and
-    hand the freed memory back to the system; runs on the jedi thread after each answer."""
-    from parso.cache import parser_cache
-
-    if sum(len(modules) for modules in parser_cache.values()) <= _MAX_PARSED:
-        return
-    import gc
-
-    import jedi.cache
-
-    parser_cache.clear()
-    _scripts.clear()
-    jedi.cache.clear_time_caches(True)
-    gc.collect()
-    try:  # glibc keeps freed arenas otherwise; elsewhere there is nothing to do
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 _MAX_LINE_SOURCE = 64 * 1024 * 1024
 
 
@@ -277,25 +155,15 @@ async def docs_location(server: Any, candidate: Candidate) -> types.Location | N
 async def _jedi_candidates(
     server: Any, doc: Any, home: Folder, position: types.Position, text: str
 ) -> list[Candidate] | None:
-    """Index candidates matching jedi's answer, or None when jedi finds nothing inside the
-    workspace (or fails, or takes too long)."""
+    """Index candidates matching jedi's answer (from the inference process), or None when jedi
+    finds nothing inside the workspace (or fails, or takes too long)."""
     from kwdocs.lsp.positions import to_points
 
     column = to_points(text, position.character, server.encoding)
-    token = object()
-    future = server.jedi.submit(
-        _jedi_goto, str(home.root), doc.path, doc.text, position.line + 1, column, token
+    hits = await server.inference.goto(
+        str(home.root), doc.path, doc.text, position.line + 1, column
     )
-    try:
-        hits = await asyncio.wait_for(future, JEDI_TIMEOUT)
-    except asyncio.TimeoutError:
-        abort(token)
-        log.info("jedi took longer than %ss; answering from the index", JEDI_TIMEOUT)
-        return None
-    except asyncio.CancelledError:
-        raise
-    except Exception as error:
-        log.info("jedi failed (%s); answering from the index", error)
+    if not hits:
         return None
     found: list[Candidate] = []
     for path, line, column, name in hits:

@@ -2,7 +2,8 @@
 handlers that delegate to one module per feature, and ``serve()`` for ``kwdocs serve``.
 
 Imports are kept to pygls, lsprotocol and kwdocs' light modules: ``initialize`` must be
-answered fast; jedi, the indexer's pool, the exporter and rapidfuzz load when first needed."""
+answered fast; the indexer's pool, the exporter and rapidfuzz load when first needed, and jedi
+only ever in the inference process (``kwdocs.inference``)."""
 
 from __future__ import annotations
 
@@ -54,8 +55,7 @@ GC_IDLE_SECONDS = 1.0
 GC_CHECK_SECONDS = 0.5
 GC_BUSY_SECONDS = 30.0
 _NEVER = 1 << 30  # a collection threshold never reached
-# Imported in the background after ``initialized`` (not jedi: ~10 MiB, loaded when a
-# definition first needs inference).
+# Imported in the background after ``initialized``.
 WARM_MODULES = (
     "kwdocs.lsp.sync",
     "kwdocs.lsp.hover",
@@ -143,7 +143,7 @@ class KwdocsServer(LanguageServer):
         self.started = False
         self.hover_cache: dict[tuple[Any, ...], Any] = {}
         self.definition_cache: dict[tuple[Any, ...], Any] = {}
-        self._jedi: Any = None
+        self._inference: Any = None
         self._anchors: Any = None
         self.exiting = False
         self.last_message = time.monotonic()
@@ -164,12 +164,18 @@ class KwdocsServer(LanguageServer):
         return self._anchors
 
     @property
-    def jedi(self) -> Any:
-        if self._jedi is None:
-            from kwdocs.lsp.background import SerialWorker
+    def inference(self) -> Any:
+        """The jedi process (``kwdocs.inference.InferenceWorker``), started when first needed."""
+        if self._inference is None:
+            from kwdocs.inference import InferenceWorker
+            from kwdocs.lsp.definition import INFERENCE_TIMEOUT
 
-            self._jedi = SerialWorker("kwdocs-jedi")
-        return self._jedi
+            self._inference = InferenceWorker(INFERENCE_TIMEOUT)
+        return self._inference
+
+    def describe_inference(self) -> dict[str, Any] | None:
+        """The inference process for debugInfo (None before any was needed)."""
+        return self._inference.describe() if self._inference is not None else None
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """Run a coroutine in the background, keeping a reference and logging its failure."""
@@ -386,6 +392,9 @@ class KwdocsServer(LanguageServer):
         self.clear_caches()
         if folder.state == "ready":
             self.spawn(self._warm_search(folder))
+            if folder.settings.definition_inference == "jedi" and not self.exiting:
+                # jedi loads in its own process while the user has not asked anything yet.
+                self.inference.start_soon()
         return result
 
     async def _warm_search(self, folder: Folder) -> None:
@@ -411,9 +420,15 @@ class KwdocsServer(LanguageServer):
         for folder in list(self.state.folders):
             if await self.load_folder_settings(folder) and self.started:
                 self.spawn(self.index(folder))
+        if self._inference is not None and all(
+            f.settings.definition_inference != "jedi" for f in self.state.folders
+        ):
+            self._inference.stop()  # its memory back while nothing asks for inference
 
     def close(self) -> None:
         self.pools.close()
+        if self._inference is not None:
+            self._inference.close()
 
 
 def _warm_imports(modules: tuple[str, ...]) -> None:
@@ -431,8 +446,8 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
 async def _collect_when_idle(server: KwdocsServer) -> None:
     """Full garbage collections happen here, once the client pauses (or after GC_BUSY_SECONDS
     without a pause), instead of inside a request: the automatic collector only does the young
-    generations (see ``serve``), and long-lived state is frozen out of its way as it is built;
-    what was frozen is unfrozen and collected only while nothing is asked."""
+    generations (see ``serve``), and the index is frozen out of its way as it is built; what
+    was frozen is unfrozen and collected only while nothing is asked."""
     collected_at = server.last_message
     last_full = time.monotonic()
     while True:
@@ -539,7 +554,8 @@ def create_server() -> KwdocsServer:
     @server.feature(types.EXIT)
     def exit_(ls: KwdocsServer, params: Any) -> None:
         # Leave at once, before pygls closes the stream and raises SystemExit inside the loop
-        # (noisy over TCP); daemon threads (exports, jedi) must not keep the process alive.
+        # (noisy over TCP); daemon threads (exports) must not keep the process alive, and
+        # close() has killed the inference process.
         ls.exiting = True
         ls.close()
         _hard_exit(0 if ls.protocol._shutdown else 1)
@@ -749,6 +765,6 @@ def serve(args: Any) -> int:
     finally:
         server.close()
     code = 0 if server.protocol._shutdown else 1
-    # Daemon threads (exports, jedi) must not keep the process alive: leave at once.
+    # Daemon threads (exports) must not keep the process alive: leave at once.
     _hard_exit(code)
     return code
