@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 PARAM, ASSIGN, IMPORT, DEF, CLASS = "param", "assign", "import", "def", "class"
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_MAX_CACHED = 32
+_MAX_CACHED = 8
 
 
 @dataclass(frozen=True)
