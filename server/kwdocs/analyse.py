@@ -119,12 +119,14 @@ def _imports(record: FileRecord, modules: ModuleMap) -> list[ImportFact]:
             module = keyword.target.rpartition(".")[0]
             shown = f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
             names[(module, keyword.line)].append(shown)
+    # The names taken from each module, in the order of ``names`` (one pass, not one per
+    # statement: a file with many imports made that quadratic).
+    by_module: dict[str, list[str]] = defaultdict(list)
+    for (name_module, _line), shown in names.items():
+        by_module[name_module].extend(shown)
     facts = []
     for module, line in statements.items():
-        taken: list[str] = []
-        for (name_module, _line), shown in names.items():
-            if name_module == module:
-                taken.extend(shown)
+        taken = by_module.get(module, [])
         path = modules.path(module) or ""
         if not path:
             # `from . import x` binds submodules: the module itself may be a package file.

@@ -259,22 +259,30 @@ def save_manifest(out: str, manifest: Manifest) -> None:
 def _atomic_write(target: str, data: bytes) -> os.stat_result:
     """Write via a temporary file in the same folder and a rename; what stat says of it."""
     # Readers, and an export killed midway, see the old file or the new one, never half of one.
-    folder = os.path.dirname(target)
+    # Unbuffered descriptor calls: pages are written whole in one go, and this runs for every
+    # page. One temporary name per process and thread is enough: each write renames it away
+    # before the next one starts.
     temp = os.path.join(
-        folder,
-        f"{TEMP_PREFIX}{os.getpid()}-{hashlib.blake2b(target.encode(), digest_size=6).hexdigest()}",
+        os.path.dirname(target), f"{TEMP_PREFIX}{os.getpid()}-{threading.get_ident():x}"
     )
     try:
-        with open(temp, "wb") as f:
-            f.write(data)
-            f.flush()
-            st = os.fstat(f.fileno())  # size and mtime are final: the rename keeps them
+        fd = os.open(temp, _WRITE_FLAGS, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            st = os.fstat(fd)  # size and mtime are final: the rename keeps them
+        finally:
+            os.close(fd)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
     return st
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
 
 
 def _inside(out: str, path: str) -> bool:
@@ -302,6 +310,18 @@ _checked_folders: set[str] = set()
 # Folders this process created during one batch of writes: nothing else is in them, so a page
 # there needs no check for a file or a link in its way.
 _fresh_folders: set[str] = set()
+# The export (OUT and a token it picked) the two sets above belong to: a worker keeps them
+# over every chunk of one export, so a folder it made stays known as fresh.
+_writes_of: tuple[str, int] | None = None
+
+
+def _begin_writes(out: str, export: int = 0) -> None:
+    """Start a batch of writes into OUT (``export`` tells one export from the next)."""
+    global _writes_of
+    if _writes_of != (out, export) or not export:
+        _checked_folders.clear()
+        _fresh_folders.clear()
+    _writes_of = (out, export)
 
 
 def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
@@ -467,11 +487,15 @@ def _render_safe(
 
 
 def _render_chunk(
-    root: str, out: str, root_from_out: str, settings: tuple[int, int], jobs: list[bytes]
+    root: str,
+    out: str,
+    root_from_out: str,
+    settings: tuple[int, int],
+    jobs: list[bytes],
+    export: int = 0,
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
-    _checked_folders.clear()
-    _fresh_folders.clear()
+    _begin_writes(out, export)
     return [
         _encoder.encode(_render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw)))
         for raw in jobs
@@ -806,8 +830,7 @@ def export_workspace(
             summary.skipped = list(skipped or [])
         summary.files = len(records)
         _clean_temp_files(out)
-        _checked_folders.clear()
-        _fresh_folders.clear()
+        _begin_writes(out)
         manifest = load_manifest(out)
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
@@ -895,9 +918,10 @@ def _render_all(
                 job.links = _encoder.encode(shared.analysis.links(job.path))
                 job.facts = shared.facts.get(job.path, b"")
         encoded = [_encoder.encode(job) for job in _balanced(jobs, shared.records)]
+        export = time.monotonic_ns()  # tells the workers' chunks of this export from others
         futures = [
             executor.submit(
-                _render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK]
+                _render_chunk, root, out, root_from_out, limits, encoded[i : i + _CHUNK], export
             )
             for i in range(0, len(encoded), _CHUNK)
         ]
@@ -944,8 +968,7 @@ def export_file(
         raise ExportError(f"not an indexed file of this workspace: {path}")
     summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
     with export_lock(out, wait=30.0):
-        _checked_folders.clear()
-        _fresh_folders.clear()
+        _begin_writes(out)
         manifest = load_manifest(out)
         root_from_out = _root_from_out(root, out)
         analysis = _analysis_for(records)
