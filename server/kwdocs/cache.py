@@ -37,6 +37,18 @@ class _RecordsOnly(msgspec.Struct, array_like=True):
 
 
 _records_decoder = msgspec.msgpack.Decoder(_RecordsOnly)
+
+
+class StoredTables(msgspec.Struct, array_like=True):
+    """The cache as stored: the records, and the name tables left as the bytes they are
+    (no objects made), to be written back as they are while no record's names change."""
+
+    records: list[FileRecord]
+    names: msgspec.Raw
+    symbols: msgspec.Raw
+
+
+_stored_decoder = msgspec.msgpack.Decoder(StoredTables)
 _encoder = msgspec.msgpack.Encoder()
 
 
@@ -63,6 +75,14 @@ class RecordCache:
         """The cached records by path; {} when there is no usable cache."""
         tables = self._decode(_records_decoder)
         return {r.path: r for r in tables.records} if tables is not None else {}
+
+    def load_stored(self) -> StoredTables | None:
+        """The cached records with their name tables undecoded; None when there is no usable
+        cache."""
+        stored = self._decode(_stored_decoder)
+        if stored is not None and len({r.path for r in stored.records}) != len(stored.records):
+            return None
+        return stored
 
     def load_index(self) -> KeywordIndex | None:
         """An index of every cached record, built from the stored tables; None when there is
@@ -103,6 +123,20 @@ class RecordCache:
         """Replace the cache with ``records`` atomically; failures are logged, never raised."""
         self._write(build_tables(list(records)))
 
+    def save_records(self, records: list[FileRecord], stored: StoredTables | None) -> None:
+        """Replace the cache with ``records`` (in path order); the stored name tables are
+        written back unchanged when they still hold: the same paths, and every replaced
+        record with the same keyword names, qualnames and kinds at the same positions (a
+        keyword is a record id and a position in the tables)."""
+        if stored is not None and _same_tables(stored.records, records):
+            try:
+                payload = _encoder.encode(StoredTables(records, stored.names, stored.symbols))
+                replace_file(self.path, _MAGIC, payload)
+            except OSError as error:
+                log.warning("could not write the cache %s: %s", self.path, error)
+            return
+        self.save(records)
+
     def save_index(self, index: KeywordIndex) -> None:
         """Replace the cache with every record of ``index`` (its own tables when it can)."""
         tables = index.tables()
@@ -128,6 +162,21 @@ def replace_file(path: Path, *parts: bytes) -> None:
     except BaseException:
         with_suppress_unlink(tmp)
         raise
+
+
+def _same_tables(old: list[FileRecord], new: list[FileRecord]) -> bool:
+    """Whether the name tables of ``old`` are those of ``new`` too."""
+    if len(old) != len(new):
+        return False
+    for before, after in zip(old, new, strict=True):
+        if before is after:
+            continue
+        if before.path != after.path or len(before.keywords) != len(after.keywords):
+            return False
+        for a, b in zip(before.keywords, after.keywords, strict=True):
+            if a.name != b.name or a.qualname != b.qualname or a.kind != b.kind:
+                return False
+    return True
 
 
 def _consistent(tables: IndexTables) -> bool:

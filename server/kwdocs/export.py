@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import gc
 import hashlib
 import json
@@ -19,10 +20,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -53,6 +54,9 @@ from kwdocs.render.docs_page import render_docs_page
 from kwdocs.render.folder_pages import Folder, folder_tree, render_folder_doc, render_folder_index
 from kwdocs.render.kw_page import render_kw_page
 from kwdocs.render.markdown import plural
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 LOCK_NAME = ".kwdocs.lock"
 MANIFEST_FORMAT = 1
@@ -534,6 +538,7 @@ class _Pool:
         if not sys.platform.startswith("linux") or threading.active_count() != 1:
             return None
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
         import kwdocs.extract.python  # noqa: F401 - imported once, for every worker
 
@@ -600,9 +605,16 @@ def _extract_one(root: str, path: str, max_size: int) -> tuple[str, Any]:
 
 
 def index_with_facts(
-    settings: Settings, report: PhaseProgress | None = None, pool: _Pool | None = None
+    settings: Settings,
+    report: PhaseProgress | None = None,
+    pool: _Pool | None = None,
+    *,
+    save_later: list[Callable[[], None]] | None = None,
 ) -> tuple[dict[str, FileRecord], dict[str, bytes], list[Skip]]:
-    """Records of the workspace (cache reused and refreshed), and facts of the files parsed."""
+    """Records of the workspace (cache reused and refreshed), and facts of the files parsed.
+
+    With ``save_later`` the cache is not written here: the writing is appended to it, for the
+    caller to run when it suits (the export runs it while its render workers start)."""
     # kwdocs.indexer.index_root parses too but keeps no page facts: exporting after it would
     # parse every new file twice. Same discovery, cache and reuse rules, one parse per file.
     from kwdocs.cache import RecordCache
@@ -613,7 +625,9 @@ def index_with_facts(
     found = discover(settings)
     skipped = list(found.skipped)
     cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
-    cached = cache.load() if cache else {}
+    # The name tables stay undecoded: written back as they are when no keyword changed.
+    stored = cache.load_stored() if cache else None
+    cached = {record.path: record for record in stored.records} if stored is not None else {}
     root = str(settings.root)
     records: dict[str, FileRecord] = {}
     facts: dict[str, bytes] = {}
@@ -661,9 +675,14 @@ def index_with_facts(
     finally:
         if own_pool:
             pool.close()
+    ordered = {p: records[p] for p in sorted(records)}
     if cache is not None and (todo or len(cached) != len(records)):
-        cache.save(records[p] for p in sorted(records))
-    return {p: records[p] for p in sorted(records)}, facts, skipped
+        save = functools.partial(cache.save_records, list(ordered.values()), stored)
+        if save_later is None:
+            save()
+        else:
+            save_later.append(save)
+    return ordered, facts, skipped
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -824,8 +843,13 @@ def export_workspace(
         contextlib.closing(pool),
     ):
         facts: dict[str, bytes] = {}
+        # Writing the record cache waits until the render workers are running: it then takes
+        # the main process's idle time rather than a gap between the two phases.
+        save_later: list[Callable[[], None]] = []
         if records is None:
-            records, facts, summary.skipped = index_with_facts(settings, report, pool)
+            records, facts, summary.skipped = index_with_facts(
+                settings, report, pool, save_later=save_later
+            )
         else:
             summary.skipped = list(skipped or [])
         summary.files = len(records)
@@ -843,7 +867,14 @@ def export_workspace(
             total = len(plan.jobs) + len(plan.folder_jobs)
             shared = _Inherited(records, facts, analysis, plan.folders)
             outcomes = _render_all(
-                settings, root, out, root_from_out, plan.jobs + plan.folder_jobs, pool, shared
+                settings,
+                root,
+                out,
+                root_from_out,
+                plan.jobs + plan.folder_jobs,
+                pool,
+                shared,
+                meanwhile=save_later,
             )
             for done, outcome in enumerate(outcomes, start=1):
                 if isinstance(outcome, Skip):
@@ -863,6 +894,8 @@ def export_workspace(
                 if page not in new_pages and page in manifest.pages:
                     new_pages[page] = PageEntry(manifest.pages[page].sha)
             save_manifest(out, Manifest(pages=new_pages))
+            for save in save_later:  # not run yet when rendering stopped early
+                save()
     summary.skipped.sort(key=lambda s: s.path)
     summary.conflicts.sort(key=lambda c: c["path"])
     summary.seconds = time.perf_counter() - started
@@ -889,11 +922,14 @@ def _render_all(
     jobs: list[RenderJob],
     pool: _Pool,
     shared: _Inherited,
+    meanwhile: list[Callable[[], None]] | None = None,
 ) -> Iterator[list[WriteResult] | Skip]:
-    """Render and write every job's pages, across all cores for a large tree."""
+    """Render and write every job's pages, across all cores for a large tree; ``meanwhile``
+    runs (and is emptied) once the workers have their jobs."""
     global _inherited
     limits = (settings.source_limit, settings.max_file_size)
     if pool.workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+        _run_all(meanwhile)
         _inherited = shared
         try:
             for job in jobs:
@@ -927,6 +963,7 @@ def _render_all(
         ]
     finally:
         _inherited = None
+    _run_all(meanwhile)
     try:
         for future in as_completed(futures):
             for item in future.result():
@@ -934,6 +971,12 @@ def _render_all(
     finally:
         for future in futures:
             future.cancel()
+
+
+def _run_all(calls: list[Callable[[], None]] | None) -> None:
+    """Run and remove each call of ``calls``."""
+    while calls:
+        calls.pop(0)()
 
 
 def _balanced(jobs: list[RenderJob], records: Mapping[str, FileRecord]) -> list[RenderJob]:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-import multiprocessing
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
@@ -21,6 +21,9 @@ from kwdocs.discover import Discovery, SourceFile, discover
 from kwdocs.extract import digest_of, read_and_extract, read_bounded
 from kwdocs.index import KeywordIndex
 from kwdocs.model import FileRecord, Skip, decode_record, encode_record
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,10 @@ def _extract_files(root: str, paths: list[str], max_size: int) -> list[tuple[str
 
 def make_pool(jobs: int) -> Executor:
     """A process pool of ``jobs`` workers, safe to start from a threaded program (the server)."""
+    # Imported here: a command with nothing to extract in parallel starts without them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # multiprocessing starts its helper processes with ``python -c`` in the current folder,
     # which puts that folder first on their sys.path: inside a workspace holding ``signal.py``
     # or ``pickle.py`` they would import and run it. Safe-path mode (3.11+) leaves it out.
