@@ -154,16 +154,20 @@ def _imported_paths(record: FileRecord, modules: ModuleMap) -> set[str]:
     found: set[str] = set()
     memo = modules._memo
     resolve = modules.path
+    own = record.path
     for keyword in record.keywords:
         kind = keyword.kind
-        if (kind != "module" and kind != "import") or not keyword.target:
+        if kind != "module" and kind != "import":
+            continue
+        target = keyword.target
+        if not target:
             continue
         # The memo looked up inline: this loop sees every import of every file.
-        target = keyword.target
         path = memo[target] if target in memo else resolve(target)
         if path is None and kind == "import":
-            path = resolve(target.rpartition(".")[0])
-        if path is not None and path != record.path:
+            parent = target.rpartition(".")[0]
+            path = memo[parent] if parent in memo else resolve(parent)
+        if path is not None and path != own:
             found.add(path)
     return found
 

@@ -500,10 +500,13 @@ def _render_chunk(
 ) -> list[bytes]:
     """Worker side: render and write a chunk of jobs; results travel back msgpack-encoded."""
     _begin_writes(out, export)
-    return [
-        _encoder.encode(_render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw)))
-        for raw in jobs
-    ]
+    with _collector_paused():  # pages are built of strings and lists: no cycles to collect
+        return [
+            _encoder.encode(
+                _render_safe(root, out, root_from_out, settings, _job_decoder.decode(raw))
+            )
+            for raw in jobs
+        ]
 
 
 _encoder = msgspec.msgpack.Encoder()
