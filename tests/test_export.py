@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from export_support import copy_fixture, export, page_tree, stamps
+from kwdocs.cache import RecordCache
 from kwdocs.config import load_settings
 from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import (
@@ -19,7 +20,8 @@ from kwdocs.export import (
     export_workspace,
     format_summary,
 )
-from kwdocs.extract import GENERATED_MARKER
+from kwdocs.extract import GENERATED_MARKER, digest_of
+from kwdocs.index import build_tables
 from kwdocs.indexer import index_root
 from linkcheck import check_tree
 
@@ -312,3 +314,36 @@ def test_pages_in_a_new_folder_never_replace_a_users_file(tmp_path: Path) -> Non
     assert mine.read_text() == "my own notes\n"
     assert [c["path"] for c in summary.conflicts] == ["pkg/sub0/mod0.py_docs.md"]
     assert (out / "pkg" / "sub1" / "mod1.py_docs.md").is_file()
+
+
+def test_record_cache_after_re_exports_holds_the_tables_of_its_records(workspace: Path) -> None:
+    settings = load_settings(workspace)
+    cache = RecordCache(settings.root, settings.cache_dir)
+    export(workspace)
+
+    def check() -> dict[str, list[int]]:
+        tables = cache.load_tables()
+        assert tables is not None
+        fresh = build_tables(tables.records)
+        assert tables.names == fresh.names and tables.symbols == fresh.symbols
+        return tables.names
+
+    names = check()
+    util = workspace / "pkg" / "util.py"
+    # Keywords unchanged (a comment): the stored name tables are written back as they were.
+    util.write_text(util.read_text() + "\n# a comment\n")
+    assert export(workspace).written >= 2
+    assert check() == names
+    stored = cache.load_stored()
+    assert stored is not None
+    assert {r.path: r.digest for r in stored.records}["pkg/util.py"] == digest_of(util.read_bytes())
+    assert "# a comment" in (out_of(workspace) / "pkg" / "util.py_docs.md").read_text()
+    # A renamed function: the tables are built again and name the new function only.
+    util.write_text(util.read_text().replace("def evens(", "def even_numbers("))
+    export(workspace)
+    names = check()
+    assert "even_numbers" in names and "evens" not in names
+    # A new file moves every later record's id: the tables are built again too.
+    (workspace / "pkg" / "aaa.py").write_text("def first():\n    pass\n")
+    export(workspace)
+    assert "first" in check()
