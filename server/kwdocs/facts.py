@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -156,6 +157,17 @@ def _fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
+# Node types whose children (those ``generic`` visits, in its order) one C getter returns.
+_CHILDREN: dict[type, Callable[[Any], Any]] = {
+    ast.BinOp: attrgetter("left", "right"),
+    ast.Subscript: attrgetter("value", "slice"),
+    ast.Tuple: attrgetter("elts"),
+    ast.List: attrgetter("elts"),
+    ast.Set: attrgetter("elts"),
+    ast.JoinedStr: attrgetter("values"),
+}
+
+
 class _Frame:
     """A function whose complexity is being summed, or a class (which stops the sum)."""
 
@@ -211,8 +223,11 @@ class _Walker:
             ast.Starred: self.visit_value,
             ast.Await: self.visit_value,
             ast.arg: self.visit_arg,
-            ast.Subscript: self.visit_Subscript,
+            ast.UnaryOp: self.visit_UnaryOp,
+            ast.Compare: self.visit_Compare,
         }
+        for node_type in _CHILDREN:
+            handlers[node_type] = self.visit_children
         match_node = getattr(ast, "Match", None)
         if match_node is not None:
             handlers[match_node] = self.visit_Match
@@ -271,33 +286,87 @@ class _Walker:
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
-    def child(self, node: Any) -> None:
-        """Visit one child (or nothing, for a leaf or an absent child): ``generic``'s step."""
-        kind = type(node)
-        if kind in _NOT_NODES:
-            return
-        handler = self.handlers.get(kind)
-        if handler is not None:
-            handler(node)
-        elif isinstance(node, ast.AST):
-            self.generic(node)
+    # The handlers below visit the children ``generic`` would, in the same order, with its
+    # dispatch written out in place: no frame between a node and its children, so nesting
+    # reaches the recursion limit no sooner than through ``generic``.
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         # ``a.b.c.d``: down the chain of attributes at once, to what they are taken from.
         value = node.value
         while type(value) is ast.Attribute:
             value = value.value
-        self.child(value)
+        handlers = self.handlers
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
 
     def visit_value(self, node: ast.Expr | ast.Return | ast.keyword | ast.Starred) -> None:
-        self.child(node.value)
+        value = node.value
+        handlers = self.handlers
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
 
     def visit_arg(self, node: ast.arg) -> None:
-        self.child(node.annotation)
+        value = node.annotation
+        handlers = self.handlers
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
 
-    def visit_Subscript(self, node: ast.Subscript) -> None:
-        self.child(node.value)
-        self.child(node.slice)
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        value = node.operand
+        handlers = self.handlers
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
+
+    def visit_children(self, node: ast.AST) -> None:
+        """Nodes whose children one C getter lists (see ``_CHILDREN``)."""
+        handlers = self.handlers
+        for value in _CHILDREN[type(node)](node):
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        handlers = self.handlers
+        value = node.left
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
+        for value in node.comparators:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
 
     # radon's increments (radon.visitors.ComplexityVisitor.generic_visit).
 
@@ -385,16 +454,52 @@ class _Walker:
                     self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
                 elif target.id == "__all__" and not self.scope:
                     self.idiom("all", node.lineno, "`__all__` declares the public names")
-        self.generic(node)
+        handlers = self.handlers
+        for value in node.targets:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+        value = node.value
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
 
     def visit_Call(self, node: ast.Call) -> None:
         self.check_call(node)
-        child = self.child
-        child(node.func)
-        for arg in node.args:
-            child(arg)
+        handlers = self.handlers
+        value = node.func
+        kind = type(value)
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(value)
+            elif isinstance(value, ast.AST):
+                self.generic(value)
+        for value in node.args:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
         for keyword in node.keywords:
-            child(keyword.value)
+            value = keyword.value
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
 
     def check_call(self, node: ast.Call) -> None:
         func = node.func
