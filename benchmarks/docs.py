@@ -53,13 +53,17 @@ def render(results: dict[str, Any]) -> str:
         f"{corpus['megabytes']} MB.",
     ]
     if loads:
+        # The samples are taken while the benchmark's own processes run, so they count its
+        # own load; only the load before it started says whether other work shared the CPU.
+        start = results.get("load", {}).get("start")
         out.append(
             f"- 1-minute load average during the run: {min(loads):.1f} to {max(loads):.1f} "
-            f"(median {median(loads):.1f}) on {machine['cores']} cores."
+            f"(median {median(loads):.1f}) on {machine['cores']} cores, the benchmark's own "
+            "processes included."
             + (
-                " **The machine was shared with other test runs: every time below is inflated "
-                "by CPU contention.**"
-                if median(loads) > machine["cores"] * 0.75
+                f" **The load was already {start:.1f} when it started (other work on the machine): "
+                "the times below may include CPU contention.**"
+                if start is not None and start > machine["cores"] * 0.4
                 else ""
             )
         )
