@@ -2,37 +2,119 @@
 
 from __future__ import annotations
 
+import enum
+
 import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4
 
-# Keyword kinds, and the page group each belongs to (in page order).
+class Kind(str, enum.Enum):
+    """What a keyword is. A ``str`` enum: records carry the plain value, so caches, pages and
+    JSON output read the same as before, and a kind compares equal to its value."""
+
+    # Python
+    CLASS = "class"
+    FUNCTION = "function"
+    METHOD = "method"
+    PROPERTY = "property"
+    ATTRIBUTE = "attribute"
+    """A name given a value or an annotation in a class body (fields, enum members)."""
+    CONSTANT = "constant"
+    VARIABLE = "variable"
+    MODULE = "module"
+    """An ``import m`` or the module part of ``from m import x``."""
+    IMPORT = "import"
+    """A name taken by ``from m import x``."""
+    # Markdown
+    HEADING = "heading"
+    IDENTIFIER = "identifier"
+    """An inline-code identifier of a Markdown file: a mention, not a definition."""
+    # C, C++, CUDA
+    NAMESPACE = "namespace"
+    STRUCT = "struct"
+    UNION = "union"
+    ENUM = "enum"
+    ENUMERATOR = "enumerator"
+    TYPEDEF = "typedef"
+    MACRO = "macro"
+    KERNEL = "kernel"
+    """A CUDA ``__global__`` function."""
+    INCLUDE = "include"
+    """An ``#include``: the import of the C family."""
+    # YAML, CMake
+    KEY = "key"
+    TARGET = "target"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
+
+
+# The page group of each kind (in page order).
 KIND_GROUPS: dict[str, str] = {
-    "class": "Classes",
-    "function": "Functions",
-    "method": "Methods",
-    "property": "Methods",
-    "constant": "Constants",
-    "variable": "Variables",
-    "module": "Imports",
-    "import": "Imports",
-    "heading": "Headings",
-    "identifier": "Identifiers",
+    Kind.NAMESPACE: "Namespaces",
+    Kind.CLASS: "Classes",
+    Kind.STRUCT: "Classes",
+    Kind.UNION: "Classes",
+    Kind.ENUM: "Classes",
+    Kind.FUNCTION: "Functions",
+    Kind.KERNEL: "Functions",
+    Kind.METHOD: "Methods",
+    Kind.PROPERTY: "Methods",
+    Kind.ATTRIBUTE: "Attributes",
+    Kind.ENUMERATOR: "Attributes",
+    Kind.CONSTANT: "Constants",
+    Kind.MACRO: "Constants",
+    Kind.TYPEDEF: "Types",
+    Kind.VARIABLE: "Variables",
+    Kind.KEY: "Keys",
+    Kind.TARGET: "Targets",
+    Kind.MODULE: "Imports",
+    Kind.IMPORT: "Imports",
+    Kind.INCLUDE: "Imports",
+    Kind.HEADING: "Headings",
+    Kind.IDENTIFIER: "Identifiers",
 }
 GROUP_ORDER = (
+    "Namespaces",
     "Classes",
     "Functions",
     "Methods",
+    "Attributes",
     "Constants",
+    "Types",
     "Variables",
+    "Keys",
+    "Targets",
     "Imports",
     "Headings",
     "Identifiers",
 )
 # Kinds that define something (symbol search lists these; imports only point elsewhere).
-DEFINITION_KINDS = frozenset({"class", "function", "method", "property", "constant", "variable"})
+DEFINITION_KINDS = frozenset(
+    {
+        Kind.CLASS,
+        Kind.FUNCTION,
+        Kind.METHOD,
+        Kind.PROPERTY,
+        Kind.ATTRIBUTE,
+        Kind.CONSTANT,
+        Kind.VARIABLE,
+        Kind.NAMESPACE,
+        Kind.STRUCT,
+        Kind.UNION,
+        Kind.ENUM,
+        Kind.ENUMERATOR,
+        Kind.TYPEDEF,
+        Kind.MACRO,
+        Kind.KERNEL,
+        Kind.KEY,
+        Kind.TARGET,
+    }
+)
+# Kinds that point at another file or module rather than define something.
+IMPORT_KINDS = frozenset({Kind.MODULE, Kind.IMPORT, Kind.INCLUDE})
 
 
 class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defaults=True):
@@ -42,8 +124,7 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     """The name as written at its definition (for a dotted module import, the dotted name)."""
     qualname: str
     """Qualified name in the file: ``Class.method``, ``outer.inner``; the name at top level."""
-    kind: str
-    """One of the keys of KIND_GROUPS."""
+    kind: Kind
     line: int
     """1-based line of the name."""
     col: int
