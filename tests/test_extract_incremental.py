@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kwdocs.extract import extract_source
-from kwdocs.extract.decode import split_lines
 from kwdocs.extract.incremental import IncrementalExtractor, changed_lines
+from kwdocs.textlines import content_lines
 
 FIXTURES = Path(__file__).parent / "fixtures/workspace"
 TORCH_FILES = ("torch/_inductor/cudagraph_trees.py", "torch/__init__.py", "torch/_ops.py")
@@ -128,7 +128,7 @@ def test_incremental_equals_full_on_torch(
 
 @given(st.text(alphabet="ab\n", max_size=12), st.text(alphabet="ab\n", max_size=12))
 def test_changed_lines_bound_the_difference(old: str, new: str) -> None:
-    old_lines, new_lines = split_lines(old), split_lines(new)
+    old_lines, new_lines = content_lines(old), content_lines(new)
     k, m = changed_lines(old, new, len(old_lines), len(new_lines))
     assert old_lines[:k] == new_lines[:k]
     assert old_lines[len(old_lines) - m :] == new_lines[len(new_lines) - m :]

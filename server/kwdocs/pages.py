@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from kwdocs.model import FileRecord, Keyword
+from kwdocs.uris import file_uri
 
 DOCS_SUFFIX = "_docs.md"
 KW_SUFFIX = "_kw.md"
@@ -157,7 +158,7 @@ def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
 
 def page_uri(out: Path, page: str, anchor: str = "") -> str:
     """file:// URI of an output page, with its anchor: what editors open from a hover."""
-    uri = (Path(out) / page).absolute().as_uri()
+    uri = file_uri(out, page)
     return f"{uri}#{anchor}" if anchor else uri
 
 

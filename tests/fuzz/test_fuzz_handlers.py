@@ -15,7 +15,9 @@ from kwdocs.index import build_index
 from kwdocs.lsp.hover import Anchors, code, fence, render
 from kwdocs.lsp.lookup import Resolver, word_at
 from kwdocs.lsp.positions import UTF8, UTF16, UTF32, to_points, to_units, units_len
-from kwdocs.lsp.workspace_state import Folder, split_lsp_lines, uri_to_path
+from kwdocs.lsp.workspace_state import Folder
+from kwdocs.textlines import split_lines as split_lsp_lines
+from kwdocs.uris import uri_to_path
 from markdown_it import MarkdownIt
 
 ENCODINGS = st.sampled_from([UTF8, UTF16, UTF32])

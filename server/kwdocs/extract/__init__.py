@@ -9,8 +9,9 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from kwdocs.extract.decode import decode, is_binary, normalise_newlines, split_lines
+from kwdocs.extract.decode import decode, is_binary, normalise_newlines
 from kwdocs.model import FileRecord, Skip
+from kwdocs.textlines import content_lines
 
 if TYPE_CHECKING:
     from kwdocs.extract.python import PythonResult
@@ -86,7 +87,7 @@ def begin_record(path: str, data: bytes, mtime_ns: int = 0) -> tuple[FileRecord,
     language = language_of(path)
     text, encoding, problems = decode(data, python=language == "python")
     text = normalise_newlines(text)
-    lines = split_lines(text)
+    lines = content_lines(text)
     record = FileRecord(
         path=path,
         language=language,

@@ -77,11 +77,3 @@ def normalise_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines of newline-normalised text, without their ends (no trailing empty line)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return lines

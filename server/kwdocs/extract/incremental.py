@@ -211,7 +211,7 @@ def _common_suffix(a: str, b: str, limit: int) -> int:
 
 def changed_lines(old: str, new: str, old_count: int, new_count: int) -> tuple[int, int]:
     """(k, m): the first k lines and the last m lines of two texts are the same (lines as
-    ``split_lines`` gives them; ``*_count`` their numbers)."""
+    ``textlines.content_lines`` gives them; ``*_count`` their numbers)."""
     prefix = _common_prefix(old, new)
     k = old.count("\n", 0, prefix)  # lines whose end lies in the common prefix
     suffix = _common_suffix(old, new, min(len(old), len(new)) - prefix)

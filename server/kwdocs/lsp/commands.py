@@ -13,7 +13,8 @@ from pygls.exceptions import JsonRpcInvalidParams
 from kwdocs import __version__
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.progress import WorkProgress
-from kwdocs.lsp.workspace_state import Folder, uri_to_path
+from kwdocs.lsp.workspace_state import Folder
+from kwdocs.uris import uri_to_path
 
 
 async def _settled(folder: Folder) -> None:

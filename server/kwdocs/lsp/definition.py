@@ -14,12 +14,13 @@ from typing import Any
 
 from lsprotocol import types
 
-from kwdocs.extract import read_bounded
 from kwdocs.lsp.lookup import PRECISE, Candidate, definition_candidates, module_keyword
 from kwdocs.lsp.positions import to_units
-from kwdocs.lsp.workspace_state import Folder, split_lsp_lines
+from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
+from kwdocs.textlines import FileLines
+from kwdocs.uris import path_to_uri
 
 # Seconds of inference a definition waits for (the environment variable is for tests and
 # slow machines); past them the inference process is restarted and the index answers.
@@ -27,11 +28,10 @@ INFERENCE_TIMEOUT = float(os.environ.get("KWDOCS_INFERENCE_TIMEOUT", "3"))
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
 _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
-_MAX_LINE_SOURCE = 64 * 1024 * 1024
 
 
 class LineReader:
-    """Line texts of files for column conversion; open buffers first, then the disk."""
+    """Line texts for column conversion: open buffers first, then the files on disk."""
 
     def __init__(self, server: Any) -> None:
         self.server = server
@@ -39,44 +39,14 @@ class LineReader:
     def line(self, path: str, number: int) -> str:
         """The text of 1-based line ``number``, or "" when its columns need no conversion
         (an ASCII line of a file on disk) or it cannot be read."""
-        uri = _uri(path)
-        doc = self.server.state.documents.get(uri)
+        doc = self.server.state.documents.get(path_to_uri(path))
         if doc is not None:
-            text = doc.line(number - 1)
-            return text or ""
-        return _non_ascii_lines(path).get(number, "")
+            return doc.line(number - 1) or ""
+        return DISK_LINES.non_ascii(path).get(number, "")
 
 
-# Per file on disk: (mtime_ns, size, its non-ASCII lines by 1-based number). Most lines are
-# ASCII, whose columns are the same in every encoding: a stat per answer, not a read.
-_disk_lines: dict[str, tuple[int, int, dict[int, str]]] = {}
-_MAX_DISK_FILES = 4096
-
-
-def _non_ascii_lines(path: str) -> dict[int, str]:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return {}
-    cached = _disk_lines.get(path)
-    if cached is not None and cached[:2] == (info.st_mtime_ns, info.st_size):
-        return cached[2]
-    # Non-blocking, regular files only: a file swapped for a FIFO must not hang us.
-    outcome = read_bounded(path, _MAX_LINE_SOURCE)
-    found: dict[int, str] = {}
-    if not isinstance(outcome, str) and not outcome[0].isascii():
-        lines = split_lsp_lines(outcome[0].decode("utf-8", "replace"))
-        found = {n: text for n, text in enumerate(lines, 1) if not text.isascii()}
-    if len(_disk_lines) >= _MAX_DISK_FILES:
-        _disk_lines.clear()
-    _disk_lines[path] = (info.st_mtime_ns, info.st_size, found)
-    return found
-
-
-def _uri(path: str) -> str:
-    from pathlib import Path
-
-    return Path(path).as_uri()
+# Files on disk an answer points into (their non-ASCII lines only: see FileLines.non_ascii).
+DISK_LINES = FileLines()
 
 
 def source_location(server: Any, reader: LineReader, candidate: Candidate) -> types.Location:
@@ -88,7 +58,7 @@ def source_location(server: Any, reader: LineReader, candidate: Candidate) -> ty
     end = keyword.end_col if not text else to_units(text, keyword.end_col, encoding)
     line = keyword.line - 1
     return types.Location(
-        uri=_uri(full),
+        uri=path_to_uri(full),
         range=types.Range(
             start=types.Position(line=line, character=start),
             end=types.Position(line=line, character=end),
@@ -100,10 +70,8 @@ def heading_line(page: str, anchor: str) -> int:
     """0-based line of the heading whose slug is ``anchor`` in a Markdown page (0 if none)."""
     if not anchor:
         return 0
-    try:
-        with open(page, encoding="utf-8", errors="replace") as f:
-            lines = f.read().split("\n")
-    except OSError:
+    lines = DISK_LINES.lines(page)
+    if lines is None:
         return 0
     slugger = Slugger()
     fence = ""

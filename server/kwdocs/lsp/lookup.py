@@ -16,6 +16,7 @@ from kwdocs import scopes
 from kwdocs.index import KIND_RANK, KeywordIndex
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
+from kwdocs.textlines import FileLines
 
 # Ranks of candidates: resolved precisely, defined in an imported module, in the same package,
 # anywhere else.
@@ -516,32 +517,12 @@ def _stand_in(folder: Folder, path: str, name: str, place: tuple[int, int]) -> l
     return [Candidate(folder, path, keyword, PRECISE)]
 
 
-_file_cache: dict[str, tuple[int, list[str]]] = {}
+_files = FileLines()
 
 
 def _file_lines(folder: Folder, path: str) -> list[str] | None:
     """The lines of a workspace file on disk (the last few read are kept)."""
-    import os
-
-    from kwdocs.extract import read_bounded
-
-    full = folder.full_path(path)
-    try:
-        mtime = os.stat(full).st_mtime_ns
-    except (OSError, ValueError):
-        return None
-    cached = _file_cache.get(full)
-    if cached is not None and cached[0] == mtime:
-        return cached[1]
-    # Non-blocking, regular files only: a file swapped for a FIFO must not hang a request.
-    outcome = read_bounded(full, 64 * 1024 * 1024)
-    if isinstance(outcome, str):
-        return None
-    text = outcome[0].decode("utf-8", "replace").split("\n")
-    if len(_file_cache) >= 8:
-        _file_cache.pop(next(iter(_file_cache)))
-    _file_cache[full] = (mtime, text)
-    return text
+    return _files.lines(folder.full_path(path))
 
 
 def _chain_start(word: Word) -> int:

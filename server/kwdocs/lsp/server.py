@@ -34,7 +34,8 @@ from kwdocs.lsp.lookup import Resolver, Word, in_string, word_at
 from kwdocs.lsp.pagegen import PageGenerator
 from kwdocs.lsp.positions import UTF16, to_points
 from kwdocs.lsp.progress import StatusNotifier
-from kwdocs.lsp.workspace_state import Document, Folder, State, uri_to_path
+from kwdocs.lsp.workspace_state import Document, Folder, State
+from kwdocs.uris import path_to_uri, uri_to_path
 
 log = logging.getLogger("kwdocs.lsp")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -312,7 +313,7 @@ class KwdocsServer(LanguageServer):
         if not folders:
             root_uri = params.root_uri
             if root_uri is None and params.root_path:
-                root_uri = Path(params.root_path).absolute().as_uri()
+                root_uri = path_to_uri(params.root_path)
             if root_uri:
                 folders = [types.WorkspaceFolder(uri=root_uri, name=Path(root_uri).name)]
         for wf in folders:

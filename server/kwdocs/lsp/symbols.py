@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from kwdocs.lsp.positions import to_units, units_len
 from kwdocs.model import DEFINITION_KINDS, Keyword
+from kwdocs.uris import file_uri
 
 WORKSPACE_LIMIT = 200
 SYMBOL_KINDS = {
@@ -136,20 +136,6 @@ def _search(folder: Any, query: str) -> list[Any]:
     return (narrowed or found)[:WORKSPACE_LIMIT]
 
 
-_uris: dict[tuple[Path, str], str] = {}
-
-
-def _file_uri(root: Path, path: str) -> str:
-    """The URI of a file of a folder, remembered (pathlib costs ~10 µs a call, ×200 a query)."""
-    key = (root, path)
-    uri = _uris.get(key)
-    if uri is None:
-        if len(_uris) > 100_000:
-            _uris.clear()
-        uri = _uris[key] = root.joinpath(*path.split("/")).as_uri()
-    return uri
-
-
 def workspace_symbols(server: Any, params: types.WorkspaceSymbolParams) -> Any:
     server.flush_edits()
     query = params.query if isinstance(params.query, str) else ""
@@ -173,7 +159,7 @@ def workspace_symbols(server: Any, params: types.WorkspaceSymbolParams) -> Any:
         end = start + units_len(keyword.name, encoding)
         line = keyword.line - 1
         location = types.Location(
-            uri=_file_uri(folder.root, definition.path),
+            uri=file_uri(folder.root, definition.path),
             range=types.Range(
                 start=types.Position(line=line, character=start),
                 end=types.Position(line=line, character=end),

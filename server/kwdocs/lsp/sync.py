@@ -14,8 +14,9 @@ from lsprotocol import types
 from kwdocs.extract import GENERATED_MARKER, extract_source, language_of
 from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.lsp.background import run_daemon
-from kwdocs.lsp.workspace_state import Document, Folder, uri_to_path
+from kwdocs.lsp.workspace_state import Document, Folder
 from kwdocs.pages import DOCS_SUFFIX, KW_SUFFIX
+from kwdocs.uris import uri_to_path
 
 log = logging.getLogger(__name__)
 
