@@ -13,7 +13,7 @@ from pathlib import Path
 
 from kwdocs.config import load_settings
 from kwdocs.index import KeywordIndex
-from kwdocs.indexer import index_root
+from kwdocs.pipeline import index_root
 
 from benchmarks.stats import distribution
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 from kwdocs.config import load_settings
-from kwdocs.indexer import index_root
-from kwdocs.lsp.lookup import Resolver, definition_candidates, word_at
+from kwdocs.cursor import word_at
+from kwdocs.definer import definition_candidates
 from kwdocs.lsp.workspace_state import Folder
+from kwdocs.pipeline import index_root
+from kwdocs.resolve import Resolver
 
 FILES = {
     "app/__init__.py": "",
@@ -130,6 +132,6 @@ def test_an_unknown_receiver_is_left_to_inference(workspace):
     ],
 )
 def test_may_bind_is_a_cheap_superset_of_bindings(source, name, expected):
-    from kwdocs.lsp.lookup import may_bind
+    from kwdocs.definer import may_bind
 
     assert may_bind(source, name) is expected

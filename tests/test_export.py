@@ -22,7 +22,7 @@ from kwdocs.export import (
 )
 from kwdocs.extract import GENERATED_MARKER, digest_of
 from kwdocs.index import build_tables
-from kwdocs.indexer import index_root
+from kwdocs.pipeline import index_root
 from linkcheck import check_tree
 
 
@@ -260,7 +260,10 @@ def test_verbose_summary_lists_skipped_files(workspace: Path) -> None:
 def test_progress_bar_option_runs_quietly_off_a_terminal(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    summary = export_workspace(load_settings(workspace), progress=True)
+    from kwdocs.cli import _progress_bar
+
+    with _progress_bar(True) as report:
+        summary = export_workspace(load_settings(workspace), progress=report)
     assert summary.written == 22
     captured = capsys.readouterr()
     assert captured.out == ""

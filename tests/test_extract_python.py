@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from kwdocs.extract import extract_bytes
-from kwdocs.extract.python import module_name, resolve_relative
 from kwdocs.model import FileRecord
 
 FSDP = "torch/distributed/fsdp"
@@ -58,7 +57,8 @@ def _walk_imports(tree: ast.Module) -> set[tuple[str, str]]:
         if isinstance(node, ast.Import):
             found.update((a.name, a.asname or "") for a in node.names)
         elif isinstance(node, ast.ImportFrom):
-            found.add(("." * node.level + (node.module or ""), ""))
+            star = "*" if any(a.name == "*" for a in node.names) else ""
+            found.add(("." * node.level + (node.module or ""), star))
             found.update((a.name, a.asname or "") for a in node.names if a.name != "*")
     return found
 
@@ -304,13 +304,3 @@ def test_columns_are_code_points_on_non_ascii_lines() -> None:
         assert lines[keyword.line - 1][keyword.col : keyword.end_col] == keyword.name
     y = next(k for k in record.keywords if k.name == "y")
     assert y.col == lines[0].index("y =")
-
-
-def test_relative_import_resolution() -> None:
-    assert module_name("a/b/__init__.py") == "a.b"
-    assert module_name("a/b/c.py") == "a.b.c"
-    assert resolve_relative("a.b.c", False, 1, "d") == "a.b.d"
-    assert resolve_relative("a.b", True, 1, "d") == "a.b.d"
-    assert resolve_relative("a.b.c", False, 2, None) == "a"
-    assert resolve_relative("a.b.c", False, 1, None) == "a.b"
-    assert resolve_relative("m", False, 3, "x") == "x"

@@ -10,8 +10,8 @@ from kwdocs.cache import RecordCache
 from kwdocs.config import load_settings
 from kwdocs.extract import extract_bytes
 from kwdocs.index import KeywordIndex, build_index, build_search_tables
-from kwdocs.indexer import index_root
 from kwdocs.model import decode_record, encode_record
+from kwdocs.pipeline import index_root
 
 SHAPES = b'''"""Shapes."""
 import math
@@ -70,12 +70,15 @@ def test_lookup_of_a_common_name_follows_every_change() -> None:
     assert [d.keyword.kind for d in index.lookup("__init__", kinds=["class"])] == []
 
 
-def test_module_paths_exact_and_by_suffix() -> None:
+def test_the_index_resolves_module_names_as_extraction_named_them() -> None:
     index = _index()
-    assert index.module_path("src.pkg.shapes") == "src/pkg/shapes.py"
-    assert index.module_path("pkg.shapes") == "src/pkg/shapes.py"  # src layout
-    assert index.module_path("shapes") == "src/pkg/shapes.py"
-    assert index.module_path("pkg.missing") is None
+    assert index.modules.file_of("src.pkg.shapes") == "src/pkg/shapes.py"
+    assert index.modules.file_of("pkg.missing") is None
+    index.update(extract_bytes("src/pkg/shapes.py", b"x = 1\n", module="pkg.shapes"))
+    assert index.modules.file_of("pkg.shapes") == "src/pkg/shapes.py"  # src layout
+    assert index.modules.file_of("src.pkg.shapes") is None
+    index.remove("src/pkg/shapes.py")
+    assert index.modules.file_of("pkg.shapes") is None
 
 
 def test_update_replaces_and_remove_forgets() -> None:
@@ -90,7 +93,7 @@ def test_update_replaces_and_remove_forgets() -> None:
     removed = index.remove("src/pkg/shapes.py")
     assert removed is not None and index.lookup("Renamed") == []
     assert index.search("Ren") == []
-    assert index.module_path("pkg.shapes") is None
+    assert index.modules.file_of("src.pkg.shapes") is None
     assert index.remove("not/there.py") is None
     assert len(index) == 1
 
@@ -211,14 +214,15 @@ def test_index_root_in_parallel_matches_serial(stdlib_root: Path, tmp_path: Path
     serial_settings = load_settings(stdlib_root / "json")
     serial_settings.use_cache = False
     serial_settings.jobs = 1
-    from kwdocs import indexer
+    from kwdocs import pipeline
 
-    threshold = indexer.PARALLEL_THRESHOLD
-    indexer.PARALLEL_THRESHOLD = 1  # force the process pool on this small tree
+    saved = pipeline.PARALLEL_THRESHOLD, pipeline._CHUNK_BYTES
+    # Force the worker processes on this small tree, a few files a unit.
+    pipeline.PARALLEL_THRESHOLD, pipeline._CHUNK_BYTES = 1, 4096
     try:
         parallel, report = index_root(settings)
     finally:
-        indexer.PARALLEL_THRESHOLD = threshold
+        pipeline.PARALLEL_THRESHOLD, pipeline._CHUNK_BYTES = saved
     serial, _ = index_root(serial_settings)
     assert report.extracted == len(parallel) > 3
     assert parallel.records == serial.records

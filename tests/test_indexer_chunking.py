@@ -7,7 +7,7 @@ import gc
 from pathlib import Path
 
 from kwdocs.config import load_settings
-from kwdocs.indexer import _CHUNK, _CHUNK_BYTES, chunked, index_root
+from kwdocs.pipeline import _CHUNK, _CHUNK_BYTES, chunked, index_root
 
 
 def test_chunks_keep_order_and_every_path_once() -> None:

@@ -7,9 +7,11 @@ not pay for the language server.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
-        summary = export_workspace(settings, progress=show_progress)
+        with _progress_bar(show_progress) as report:
+            summary = export_workspace(settings, progress=report)
     except ExportError as error:
         raise UsageError(str(error)) from None
     if args.json:
@@ -67,11 +70,39 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _progress_bar(shown: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on stderr for an export's phases (None when not shown)."""
+    if not shown:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("{task.description:>8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        # No refresh thread: the export stays single-threaded, so its workers can be forked.
+        auto_refresh=False,
+    )
+    task = bar.add_task("index", total=None)
+
+    def update(phase: str, done: int, total: int) -> None:
+        bar.update(task, description=phase, completed=done, total=total, refresh=True)
+
+    with bar:
+        yield update
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     import resource
     import time
 
-    from kwdocs.indexer import index_root
+    from kwdocs.pipeline import index_root
 
     settings = _settings(args, args.root)
     started = time.perf_counter()
@@ -110,8 +141,8 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
-    from kwdocs.indexer import index_root
     from kwdocs.pages import page_links
+    from kwdocs.pipeline import index_root
 
     settings = _settings(args, args.root)
     index, _ = index_root(settings)

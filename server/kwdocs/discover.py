@@ -11,6 +11,7 @@ import pathspec
 
 from kwdocs.config import Settings
 from kwdocs.model import Skip
+from kwdocs.modules import ModuleNamer
 
 # Folders never worth indexing: version control, caches, dependencies, build output.
 BUILTIN_EXCLUDED_DIRS = frozenset(
@@ -40,17 +41,21 @@ MANIFEST_NAME = ".kwdocs-manifest.json"
 
 
 class SourceFile(NamedTuple):
-    """A file discovery accepted: its workspace-relative path and what stat said."""
+    """A file discovery accepted: its workspace-relative path, what stat said, and its dotted
+    module name for a Python file (from the package structure: kwdocs.modules)."""
 
     path: str
     size: int
     mtime_ns: int
+    module: str = ""
 
 
 @dataclass
 class Discovery:
     files: list[SourceFile] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    namer: ModuleNamer | None = None
+    """Module names of this root's files (also for files found later: an opened buffer)."""
 
 
 def _identity(path: str) -> tuple[int, int] | None:
@@ -136,10 +141,11 @@ def _valid_name(name: str) -> bool:
 
 def discover(settings: Settings) -> Discovery:
     """Walk the root (iteratively: very deep trees are fine) and sort files from skips."""
-    found = Discovery()
     root = str(settings.root)
     if not os.path.isdir(root):
         raise NotADirectoryError(f"not a folder: {root}")
+    namer = ModuleNamer(root)
+    found = Discovery(namer=namer)
     path_filter = PathFilter(settings)
     seen_dirs: set[tuple[int, int]] = set()
     root_stat = os.stat(root)
@@ -208,7 +214,7 @@ def discover(settings: Settings) -> Discovery:
                     )
                 )
                 continue
-            found.files.append(SourceFile(rel, st.st_size, st.st_mtime_ns))
+            found.files.append(SourceFile(rel, st.st_size, st.st_mtime_ns, namer.module_of(rel)))
         # Reverse so the stack pops folders in name order: output is sorted either way.
         for rel, full in reversed(subdirs):
             spec = _Gitignores.load(full)

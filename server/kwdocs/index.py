@@ -11,6 +11,7 @@ from typing import NamedTuple
 import msgspec
 
 from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
+from kwdocs.modules import ModuleTable
 
 # Where a kind ranks when several definitions share a name (lower first).
 KIND_RANK = {
@@ -122,8 +123,8 @@ class KeywordIndex:
         self._by_id: dict[int, FileRecord] = {}
         self._next_id = 0
         self._by_name: dict[str, list[int]] = {}
-        self._modules: dict[str, str] = {}
-        self._module_suffixes: dict[str, set[str]] = {}
+        self.modules = ModuleTable()
+        """Module name → file of every Python file: the one module resolution."""
         self._symbol_names: dict[str, int] = {}  # definition name → how many define it
         self._sorted: list[tuple[str, str]] | None = None  # (lowercase, name), for prefix search
         # Names left in _sorted after their last definition went: re-saving a file takes its
@@ -181,9 +182,7 @@ class KeywordIndex:
 
     def _add_module(self, record: FileRecord) -> None:
         if record.module:
-            self._modules[record.module] = record.path
-            for suffix in _suffixes(record.module):
-                self._module_suffixes.setdefault(suffix, set()).add(record.path)
+            self.modules.add(record.module, record.path)
 
     def remove(self, path: str) -> FileRecord | None:
         """Forget one file; returns its old record."""
@@ -209,14 +208,8 @@ class KeywordIndex:
                 by_name[key] = kept
             else:
                 del by_name[key]
-        if record.module and self._modules.get(record.module) == path:
-            del self._modules[record.module]
-            for suffix in _suffixes(record.module):
-                paths = self._module_suffixes.get(suffix)
-                if paths is not None:
-                    paths.discard(path)
-                    if not paths:
-                        del self._module_suffixes[suffix]
+        if record.module:
+            self.modules.remove(record.module, path)
         self.generation += 1
         return record
 
@@ -293,21 +286,6 @@ class KeywordIndex:
     def lookup_qualname(self, qualname: str) -> list[Definition]:
         """Keywords whose qualified name is exactly ``qualname``."""
         return [d for d in self.lookup(qualname) if d.keyword.qualname == qualname]
-
-    def module_path(self, module: str) -> str | None:
-        """The file of a dotted module name: exact, else a unique match of its trailing parts
-        (``pkg.mod`` finds ``src/pkg/mod.py``)."""
-        path = self._modules.get(module)
-        if path is not None:
-            return path
-        paths = self._module_suffixes.get(module)
-        if paths and len(paths) == 1:
-            return next(iter(paths))
-        return None
-
-    def modules(self) -> dict[str, str]:
-        """Dotted module name → path of every Python file."""
-        return dict(self._modules)
 
     def definitions(self) -> Iterator[Definition]:
         """Every definition of the workspace (no imports, headings or identifiers)."""
@@ -542,12 +520,6 @@ def _find_all(blob: str, needle: str, starts: list[int], cap: int = 5000) -> Ite
             last = entry
         # Skip to the next entry: one answer per name is enough.
         position = blob.find(needle, blob.find("\n", position) + 1)
-
-
-def _suffixes(module: str) -> Iterator[str]:
-    parts = module.split(".")
-    for i in range(1, len(parts)):
-        yield ".".join(parts[i:])
 
 
 def build_index(records: Iterable[FileRecord]) -> KeywordIndex:

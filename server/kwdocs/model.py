@@ -140,9 +140,13 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     target: str = ""
     """Imports: the absolute dotted name imported (``os.path.join``); relative imports resolved."""
     alias: str = ""
-    """Imports: the local name bound by ``as``."""
+    """Imports: the local name bound by ``as``; ``*`` (STAR) on the module of a star import."""
     bases: tuple[str, ...] = ()
     decorators: tuple[str, ...] = ()
+
+
+# The alias of the module keyword of ``from m import *``: every public name of m is bound.
+STAR = "*"
 
 
 class Finding(msgspec.Struct, frozen=True, gc=False, array_like=True):

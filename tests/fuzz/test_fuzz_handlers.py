@@ -10,12 +10,13 @@ from fuzz_support import count, examples
 from hypothesis import given
 from hypothesis import strategies as st
 from kwdocs.config import load_settings
+from kwdocs.cursor import word_at
 from kwdocs.extract import extract_bytes
 from kwdocs.index import build_index
 from kwdocs.lsp.hover import Anchors, code, fence, render
-from kwdocs.lsp.lookup import Resolver, word_at
 from kwdocs.lsp.positions import UTF8, UTF16, UTF32, to_points, to_units, units_len
 from kwdocs.lsp.workspace_state import Folder
+from kwdocs.resolve import Resolver
 from kwdocs.textlines import split_lines as split_lsp_lines
 from kwdocs.uris import uri_to_path
 from markdown_it import MarkdownIt

@@ -140,7 +140,7 @@ def test_hover_definition_and_export_in_the_server_run_nothing(
         deadline = time.monotonic() + 60
         while True:  # ``import evil``: hover on ``evil`` once indexing has seen evil.py
             reply = server.request("textDocument/hover", hover_params(uri, 0, 8))
-            if "evil" in json.dumps(reply.get("result")):
+            if "evil.py" in json.dumps(reply.get("result")):
                 break
             assert time.monotonic() < deadline, reply
             time.sleep(0.2)

@@ -16,8 +16,8 @@ from hostile_support import assert_positions, editor_lines, triples
 from kwdocs.config import load_settings
 from kwdocs.discover import discover
 from kwdocs.extract import extract_bytes, read_and_extract
-from kwdocs.indexer import index_root
 from kwdocs.model import FileRecord, Skip
+from kwdocs.pipeline import index_root
 
 
 def extract(data: bytes, path: str = "m.py") -> FileRecord:

@@ -22,8 +22,8 @@ from hostile_support import NOBODY, run_in_child
 from kwdocs.config import Settings, load_settings
 from kwdocs.discover import discover
 from kwdocs.extract import read_and_extract
-from kwdocs.indexer import index_root
 from kwdocs.model import Skip
+from kwdocs.pipeline import index_root
 
 
 def settings_for(root: Path, **overrides: object) -> Settings:
@@ -256,9 +256,10 @@ def test_twenty_thousand_tiny_files(tmp_path: Path) -> None:
     print(f"20,000 tiny files indexed in {seconds:.1f} s")
 
 
-def _make_deep(base: Path, names: list[str]) -> None:
+def _make_deep(base: Path, names: list[str], packages: bool = False) -> None:
     """Create base/names[0]/names[1]/... with directory descriptors: the full path may be
-    longer than the system allows in one call (PATH_MAX)."""
+    longer than the system allows in one call (PATH_MAX); ``packages``: each folder holds an
+    ``__init__.py``."""
     fd = os.open(base, os.O_RDONLY)
     try:
         for name in names:
@@ -266,6 +267,8 @@ def _make_deep(base: Path, names: list[str]) -> None:
             child = os.open(name, os.O_RDONLY, dir_fd=fd)
             os.close(fd)
             fd = child
+            if packages:
+                os.close(os.open("__init__.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
         leaf = os.open("leaf.py", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
         os.write(leaf, b"def leaf():\n    pass\n")
         os.close(leaf)
@@ -287,11 +290,12 @@ def deep_root(tmp_path: Path) -> Iterator[Path]:
 def test_folders_deeper_than_the_recursion_limit(deep_root: Path) -> None:
     tmp_path = deep_root
     parts = ["d"] * (sys.getrecursionlimit() + 200)
-    _make_deep(tmp_path, parts)
+    _make_deep(tmp_path, parts, packages=True)
     (tmp_path / "top.py").write_text("from .d import leaf\n")
     index, report = index_root(settings_for(tmp_path))
     rel = "/".join([*parts, "leaf.py"])
-    assert sorted(index.records) == sorted([rel, "top.py"])
+    inits = ["/".join([*parts[:n], "__init__.py"]) for n in range(1, len(parts) + 1)]
+    assert sorted(index.records) == sorted([rel, "top.py", *inits])
     assert report.skipped == []
     [definition] = index.lookup("leaf", kinds=["function"])
     assert definition.path == rel

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from kwdocs.lsp.lookup import in_string, word_at
+from kwdocs.cursor import in_string, word_at
 from kwdocs.lsp.positions import UTF8, UTF16, UTF32, to_points, to_units, units_len
 
 ENCODINGS = (UTF8, UTF16, UTF32)

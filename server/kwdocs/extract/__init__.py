@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kwdocs.extract.decode import decode, is_binary, normalise_newlines
-from kwdocs.model import FileRecord, Skip
+from kwdocs.model import FileRecord, Problem, Skip
+from kwdocs.modules import PYTHON_SUFFIXES, dotted_path_module, is_package_file
 from kwdocs.textlines import content_lines
 
 if TYPE_CHECKING:
-    from kwdocs.extract.python import PythonResult
+    from kwdocs.extract.pynodes import PythonResult
 
-PYTHON_SUFFIXES = (".py", ".pyi", ".pyw")
+
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown")
 # Every page kwdocs writes starts with this line: it is how generated pages are recognised
 # wherever they lie, so they are never indexed or documented again.
@@ -53,15 +54,20 @@ class Extraction:
     tree: ast.Module | None = None
 
 
-def extract_source(path: str, data: bytes, mtime_ns: int = 0) -> Extraction:
-    """Extract one file's keywords and facts from its bytes; never raises on bad input."""
+def extract_source(
+    path: str, data: bytes, mtime_ns: int = 0, module: str | None = None
+) -> Extraction:
+    """Extract one file's keywords and facts from its bytes; never raises on bad input.
+
+    ``module`` is a Python file's dotted module name (kwdocs.modules.ModuleNamer knows it from
+    the folders on disk); None takes every folder of ``path`` for a package."""
     record, text, lines = begin_record(path, data, mtime_ns)
     tree = None
     if record.language == "python":
-        from kwdocs.extract.python import extract_python
-
-        result = extract_python(path, text, lines)
-        fill_python(record, result)
+        if module is None:
+            module = dotted_path_module(path)
+        result = extract_python(path, text, lines, module)
+        fill_python(record, result, module)
         tree = result.tree
     elif record.language == "markdown":
         from kwdocs.extract.markdown import extract_markdown
@@ -69,8 +75,6 @@ def extract_source(path: str, data: bytes, mtime_ns: int = 0) -> Extraction:
         try:
             keywords, _title = extract_markdown(text, lines)
         except RecursionError:  # pathological nesting of lists/quotes
-            from kwdocs.model import Problem
-
             keywords = []
             record.problems = [
                 *record.problems,
@@ -101,11 +105,22 @@ def begin_record(path: str, data: bytes, mtime_ns: int = 0) -> tuple[FileRecord,
     return record, text, lines
 
 
-def fill_python(record: FileRecord, result: PythonResult) -> None:
-    """Put what Python extraction found into a record begun by ``begin_record``."""
-    from kwdocs.extract.python import module_name
+def extract_python(path: str, text: str, lines: list[str], module: str) -> PythonResult:
+    """Keywords of one Python file; never raises on bad input. The loader's choice of parser:
+    ``ast`` (exact, fast), and parso's error recovery for what ``ast`` rejects."""
+    from kwdocs.extract.python import parse_python, walk_python
 
-    record.module = module_name(record.path)
+    parsed = parse_python(path, text, lines)
+    if isinstance(parsed, Problem):
+        from kwdocs.extract.python_recovery import recover_python
+
+        return recover_python(text, module, is_package_file(path), parsed)
+    return walk_python(path, parsed, lines, module)
+
+
+def fill_python(record: FileRecord, result: PythonResult, module: str) -> None:
+    """Put what Python extraction found into a record begun by ``begin_record``."""
+    record.module = module
     record.keywords = result.keywords
     record.docstring = result.docstring
     record.all_names = result.all_names
@@ -113,9 +128,11 @@ def fill_python(record: FileRecord, result: PythonResult) -> None:
     record.parser = result.parser
 
 
-def extract_bytes(path: str, data: bytes, mtime_ns: int = 0) -> FileRecord:
+def extract_bytes(
+    path: str, data: bytes, mtime_ns: int = 0, module: str | None = None
+) -> FileRecord:
     """The FileRecord of one file's bytes."""
-    return extract_source(path, data, mtime_ns).record
+    return extract_source(path, data, mtime_ns, module).record
 
 
 def check_content(path: str, data: bytes) -> Skip | None:
@@ -160,7 +177,9 @@ def read_bounded(full_path: str, max_size: int) -> tuple[bytes, int] | str:
         os.close(fd)
 
 
-def read_and_extract(root: str, path: str, max_size: int) -> FileRecord | Skip:
+def read_and_extract(
+    root: str, path: str, max_size: int, module: str | None = None
+) -> FileRecord | Skip:
     """Read ``root/path`` and extract it, or say why it is skipped."""
     outcome = read_bounded(os.path.join(root, path), max_size)
     if isinstance(outcome, str):
@@ -169,4 +188,4 @@ def read_and_extract(root: str, path: str, max_size: int) -> FileRecord | Skip:
     skip = check_content(path, data)
     if skip is not None:
         return skip
-    return extract_bytes(path, data, mtime_ns)
+    return extract_bytes(path, data, mtime_ns, module)

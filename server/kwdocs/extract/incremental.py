@@ -12,18 +12,11 @@ from dataclasses import dataclass
 from msgspec.structs import replace
 
 from kwdocs.extract import begin_record, extract_source, fill_python, language_of
-from kwdocs.extract.python import (
-    PythonResult,
-    _AstWalker,
-    _Lines,
-    is_package_path,
-    module_name,
-    parse_python,
-    recover_python,
-    summarise,
-    walk_python,
-)
+from kwdocs.extract.pynodes import PythonResult, summarise
+from kwdocs.extract.python import _AstWalker, _Lines, parse_python, walk_python
+from kwdocs.extract.python_recovery import recover_python
 from kwdocs.model import FileRecord, Keyword
+from kwdocs.modules import dotted_path_module, is_package_file
 
 _IMPORT_KINDS = ("module", "import")
 _NAME_KINDS = ("constant", "variable")
@@ -244,8 +237,9 @@ class IncrementalExtractor:
     """Extracts successive versions of one buffer; for Python, the previous version's
     segments let an edit re-parse only the statements it touched."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, module: str | None = None) -> None:
         self.path = path
+        self.module = dotted_path_module(path) if module is None else module
         self.python = language_of(path) == "python"
         self._text: str | None = None
         self._lines: list[str] = []
@@ -257,7 +251,7 @@ class IncrementalExtractor:
         """The record of the buffer's bytes, equal to ``extract_source(path, data).record``."""
         if not self.python:
             self.last = "full"
-            return extract_source(self.path, data, mtime_ns).record
+            return extract_source(self.path, data, mtime_ns, self.module).record
         record, text, lines = begin_record(self.path, data, mtime_ns)
         result = None
         self.last = "full"
@@ -267,7 +261,7 @@ class IncrementalExtractor:
             result = self._full(text, lines)
         elif self.last == "full":
             self.last = "incremental"
-        fill_python(record, result)
+        fill_python(record, result, self.module)
         return record
 
     def _full(self, text: str, lines: list[str]) -> PythonResult:
@@ -278,13 +272,13 @@ class IncrementalExtractor:
             try:
                 self._segments = segments_of(parsed.body, walker)
             except RecursionError:  # the plain walker says what it could not analyse
-                return walk_python(self.path, parsed, lines)
+                return walk_python(self.path, parsed, lines, self.module)
             return assemble(self._segments)
-        return recover_python(self.path, text, parsed)
+        return recover_python(text, self.module, is_package_file(self.path), parsed)
 
     def _walker(self, lines: _Lines) -> _AstWalker:
         """A statement walker for this buffer that keeps repeats (``assemble`` drops them)."""
-        return _AstWalker(lines, module_name(self.path), is_package_path(self.path), dedupe=False)
+        return _AstWalker(lines, self.module, is_package_file(self.path), dedupe=False)
 
     def _incremental(self, text: str, lines: list[str]) -> PythonResult | None:
         """The result from the changed statements alone, or None (``last`` says why) when a

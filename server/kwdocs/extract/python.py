@@ -1,67 +1,22 @@
-"""Python keywords from the real parser: ``ast`` first, parso's error recovery when ast fails."""
+"""Python keywords from ``ast``: the statement walker (``walk_python``) and the parse that feeds
+it. Files ``ast`` rejects go to ``extract/python_recovery.py``: the loader
+(``kwdocs.extract.extract_python``) chooses."""
 
 from __future__ import annotations
 
 import ast
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
+from kwdocs.extract.pynodes import PythonResult, is_constant_name, is_property, summarise
 from kwdocs.extract.signatures import annotation, parameters
-from kwdocs.model import Keyword, Problem
+from kwdocs.model import STAR, Keyword, Kind, Problem
+from kwdocs.modules import is_package_file, resolve_relative
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Compound statements whose bodies still belong to the enclosing scope.
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
-_PROPERTY_DECORATORS = frozenset(
-    {"property", "cached_property", "functools.cached_property", "abc.abstractproperty"}
-)
 _MAX_SIGNATURE = 400
-
-
-@dataclass
-class PythonResult:
-    """What one Python file yields: keywords and file-level facts, plus the tree for page facts."""
-
-    keywords: list[Keyword] = field(default_factory=list)
-    docstring: str = ""
-    all_names: list[str] | None = None
-    problems: list[Problem] = field(default_factory=list)
-    parser: str = "ast"
-    tree: ast.Module | None = None
-
-
-def module_name(path: str) -> str:
-    """Dotted module name of a workspace-relative path (``a/b/__init__.py`` → ``a.b``)."""
-    stem = path.rsplit(".", 1)[0] if path.endswith((".py", ".pyi")) else path
-    parts = [p for p in stem.split("/") if p]
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def resolve_relative(module: str, is_package: bool, level: int, name: str | None) -> str:
-    """Absolute module of ``from <level dots><name> import …`` written in ``module``."""
-    if level == 0:
-        return name or ""
-    parts = module.split(".") if module else []
-    if not is_package and parts:
-        parts.pop()
-    drop = level - 1
-    if drop:
-        parts = parts[:-drop] if drop <= len(parts) else []
-    if name:
-        parts.append(name)
-    return ".".join(parts)
-
-
-def summarise(doc: str | None) -> str:
-    """First paragraph of a cleaned docstring on one line."""
-    if not doc:
-        return ""
-    paragraph = doc.strip().split("\n\n", 1)[0]
-    summary = " ".join(paragraph.split())
-    return summary[:497] + "..." if len(summary) > 500 else summary
 
 
 def dotted(node: ast.expr) -> str:
@@ -160,12 +115,6 @@ def _literal_strings(node: ast.expr | None) -> list[str] | None:
     return None
 
 
-def is_constant_name(name: str) -> bool:
-    """UPPER_CASE names are constants by convention; other module-level names are variables."""
-    stripped = name.strip("_")
-    return bool(stripped) and stripped.upper() == stripped and any(c.isalpha() for c in stripped)
-
-
 # Statements that hold no definitions and no nested statements.
 _LEAF_STATEMENTS = frozenset(
     {
@@ -244,13 +193,9 @@ class _AstWalker:
     ) -> None:
         decorators = tuple(dotted(d) for d in node.decorator_list)
         if scope_kind == "class":
-            is_property = any(
-                d in _PROPERTY_DECORATORS or d.endswith((".setter", ".getter", ".deleter"))
-                for d in decorators
-            )
-            kind = "property" if is_property else "method"
+            kind = Kind.PROPERTY if is_property(decorators) else Kind.METHOD
         else:
-            kind = "function"
+            kind = Kind.FUNCTION
         qualname = f"{scope}.{node.name}" if scope else node.name
         line, col = self._name_position(node, node.name)
         self.keywords.append(
@@ -333,11 +278,14 @@ class _AstWalker:
                     end_col=col + len(written),
                     end_line=node.end_lineno or line,
                     target=resolved,
+                    alias=STAR if any(a.name == "*" for a in node.names) else "",
                 )
             )
         for alias in node.names:
             if alias.name == "*":
                 continue
+            # A relative import past the top-level package leads nowhere.
+            unresolved = "" if node.level else alias.name
             a_line = alias.lineno
             a_col = self.lines.col(a_line, alias.col_offset)
             self._add_import(
@@ -349,7 +297,7 @@ class _AstWalker:
                     col=a_col,
                     end_col=a_col + len(alias.name),
                     end_line=a_line,
-                    target=f"{resolved}.{alias.name}" if resolved else alias.name,
+                    target=f"{resolved}.{alias.name}" if resolved else unresolved,
                     alias=alias.asname or "",
                 )
             )
@@ -397,14 +345,6 @@ class _AstWalker:
                 )
 
 
-def is_package_path(path: str) -> bool:
-    """True for a package's ``__init__`` file (relative imports resolve from the package)."""
-    return path.endswith(("/__init__.py", "/__init__.pyi")) or path in (
-        "__init__.py",
-        "__init__.pyi",
-    )
-
-
 def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem:
     """The module's tree, or the problem that stopped ``ast``; never raises on bad input."""
     try:
@@ -412,23 +352,15 @@ def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem
             warnings.simplefilter("ignore")  # invalid escape sequences etc. are not our business
             return ast.parse(text, filename=path)
     except SyntaxError as error:
-        return _syntax_problem(error, lines)
+        return syntax_problem(error, lines)
     except (ValueError, RecursionError, MemoryError) as error:
         return Problem(f"the parser gave up: {type(error).__name__}: {error}", 1)
 
 
-def extract_python(path: str, text: str, lines: list[str]) -> PythonResult:
-    """Keywords of one Python file; never raises on bad input."""
-    parsed = parse_python(path, text, lines)
-    if isinstance(parsed, Problem):
-        return recover_python(path, text, parsed)
-    return walk_python(path, parsed, lines)
-
-
-def walk_python(path: str, tree: ast.Module, lines: list[str]) -> PythonResult:
-    """Keywords of a parsed module."""
+def walk_python(path: str, tree: ast.Module, lines: list[str], module: str) -> PythonResult:
+    """Keywords of a parsed module whose dotted name is ``module``."""
     result = PythonResult()
-    walker = _AstWalker(_Lines(lines), module_name(path), is_package_path(path))
+    walker = _AstWalker(_Lines(lines), module, is_package_file(path))
     try:
         walker.walk(tree.body, "", "module")
     except RecursionError:  # statements nested past the interpreter's limit
@@ -440,23 +372,7 @@ def walk_python(path: str, tree: ast.Module, lines: list[str]) -> PythonResult:
     return result
 
 
-def recover_python(path: str, text: str, problem: Problem) -> PythonResult:
-    """What parso's error-recovering parser sees in a file ``ast`` rejected."""
-    from kwdocs.extract.python_recovery import recover
-
-    result = PythonResult(problems=[problem], parser="parso")
-    try:
-        recovered = recover(text, module_name(path), is_package_path(path))
-    except (RecursionError, MemoryError) as error:
-        result.problems.append(Problem(f"error recovery gave up: {type(error).__name__}", 1))
-        return result
-    result.keywords = recovered.keywords
-    result.docstring = recovered.docstring
-    result.all_names = recovered.all_names
-    return result
-
-
-def _syntax_problem(error: SyntaxError, lines: list[str]) -> Problem:
+def syntax_problem(error: SyntaxError, lines: list[str]) -> Problem:
     line = error.lineno or 1
     col = max((error.offset or 1) - 1, 0)
     message = f"SyntaxError: {error.msg}"

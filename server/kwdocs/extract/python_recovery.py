@@ -6,18 +6,12 @@ newest grammar and keeps every well-formed definition around the broken part.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import parso
 from parso.python import tree as pt
 
-from kwdocs.extract.python import (
-    _PROPERTY_DECORATORS,
-    is_constant_name,
-    resolve_relative,
-    summarise,
-)
-from kwdocs.model import Keyword
+from kwdocs.extract.pynodes import PythonResult, is_constant_name, is_property, summarise
+from kwdocs.model import STAR, Keyword, Kind, Problem
+from kwdocs.modules import resolve_relative
 
 _GRAMMAR_VERSION = "3.13"
 _grammar = None
@@ -31,13 +25,6 @@ def _load_grammar() -> parso.Grammar:
         except (NotImplementedError, FileNotFoundError):  # an older parso
             _grammar = parso.load_grammar()
     return _grammar
-
-
-@dataclass
-class Recovered:
-    keywords: list[Keyword] = field(default_factory=list)
-    docstring: str = ""
-    all_names: list[str] | None = None
 
 
 def _code(node: pt.NodeOrLeaf) -> str:
@@ -100,13 +87,9 @@ class _ParsoWalker:
         name = node.name.value
         decorators = _decorators(node)
         if scope_kind == "class":
-            is_property = any(
-                d in _PROPERTY_DECORATORS or d.endswith((".setter", ".getter", ".deleter"))
-                for d in decorators
-            )
-            kind = "property" if is_property else "method"
+            kind = Kind.PROPERTY if is_property(decorators) else Kind.METHOD
         else:
-            kind = "function"
+            kind = Kind.FUNCTION
         qualname = f"{scope}.{name}" if scope else name
         is_async = node.parent is not None and node.parent.type in ("async_stmt", "async_funcdef")
         params = node.children[2] if len(node.children) > 2 else None
@@ -219,9 +202,9 @@ class _ParsoWalker:
         written = "." * level + module
         resolved = resolve_relative(self.module, self.is_package, level, module or None)
         if written:
-            anchor = from_names[0] if from_names else node.children[1]
-            line, col = anchor.start_pos
-            col = max(col - (level if from_names else 0), 0)
+            # The written module starts at the first leaf after ``from`` (its dots, or its
+            # name): dots and name may stand apart (``from . x import y``).
+            line, col = node.children[1].start_pos
             self._add(
                 Keyword(
                     name=written,
@@ -232,6 +215,7 @@ class _ParsoWalker:
                     end_col=col + len(written),
                     end_line=line,
                     target=resolved,
+                    alias=STAR if node.is_star_import() else "",
                 )
             )
         if node.is_star_import():
@@ -248,7 +232,7 @@ class _ParsoWalker:
                     col=col,
                     end_col=col + len(name),
                     end_line=line,
-                    target=f"{resolved}.{name}" if resolved else name,
+                    target=f"{resolved}.{name}" if resolved else ("" if level else name),
                     alias=alias.value if alias else "",
                 )
             )
@@ -302,9 +286,18 @@ def _string_items(atom: pt.BaseNode) -> list[str] | None:
     return None
 
 
-def recover(text: str, module: str, is_package: bool) -> Recovered:
-    """Best-effort keywords of source that does not parse."""
-    tree = _load_grammar().parse(text, error_recovery=True)
-    walker = _ParsoWalker(module, is_package)
-    walker.walk(tree, "", "module")
-    return Recovered(walker.keywords, _docstring(tree), walker.all_names)
+def recover_python(text: str, module: str, is_package: bool, problem: Problem) -> PythonResult:
+    """Best-effort keywords of source ``ast`` rejected (``problem`` says why), from parso's
+    error-recovering parser."""
+    result = PythonResult(problems=[problem], parser="parso")
+    try:
+        tree = _load_grammar().parse(text, error_recovery=True)
+        walker = _ParsoWalker(module, is_package)
+        walker.walk(tree, "", "module")
+    except (RecursionError, MemoryError) as error:
+        result.problems.append(Problem(f"error recovery gave up: {type(error).__name__}", 1))
+        return result
+    result.keywords = walker.keywords
+    result.docstring = _docstring(tree)
+    result.all_names = walker.all_names
+    return result

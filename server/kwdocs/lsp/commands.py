@@ -13,13 +13,13 @@ from pygls.exceptions import JsonRpcInvalidParams
 from kwdocs import __version__
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.progress import WorkProgress
-from kwdocs.lsp.workspace_state import Folder
+from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.uris import uri_to_path
 
 
 async def _settled(folder: Folder) -> None:
     """Wait for the folder's indexing to finish: exports want every record."""
-    while folder.state in ("idle", "indexing"):
+    while folder.state in (FolderState.IDLE, FolderState.INDEXING):
         await asyncio.sleep(0.05)
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 from lsprotocol import types
 
-from kwdocs.lsp.lookup import PRECISE, Candidate, definition_candidates, module_keyword
+from kwdocs.definer import definition_candidates
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import Keyword
 from kwdocs.pages import Slugger, docs_page, page_uri
+from kwdocs.resolve import PRECISE, Candidate, module_keyword
 from kwdocs.textlines import FileLines
 from kwdocs.uris import path_to_uri
 

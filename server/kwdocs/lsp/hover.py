@@ -9,9 +9,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from kwdocs.lsp.lookup import Candidate
 from kwdocs.model import FileRecord, Keyword
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
+from kwdocs.resolve import Candidate
 
 # How many other definitions a hover lists before "and N more".
 OTHERS_SHOWN = 5

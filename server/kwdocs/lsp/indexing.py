@@ -1,5 +1,5 @@
-"""Background indexing of one folder: discovery, cache and extraction run in a worker thread
-(and the extraction pool); their batches are applied to the index on the event loop, so
+"""Background indexing of one folder: the indexing pipeline runs in a thread of its own (and
+its worker processes, gone when it ends); what it finds reaches the event loop as events, so
 requests keep being answered and the index is only ever changed by the loop."""
 
 from __future__ import annotations
@@ -12,11 +12,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
+
+from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
-from kwdocs.index import KeywordIndex
+from kwdocs.discover import Discovery
 from kwdocs.lsp.progress import WorkProgress
-from kwdocs.lsp.workspace_state import Folder
+from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.model import FileRecord, Skip
+from kwdocs.modules import ModuleNamer
+from kwdocs.pipeline import IndexBuilder, IndexReport, run_pipeline
+from kwdocs.workers import Workers, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -25,30 +31,112 @@ _APPLY_CHUNK = 64
 _REUSE_CHUNK = 256
 
 
-class Pools:
-    """The extraction process pool, started on first need and shared by every folder."""
+class Discovered(msgspec.Struct, frozen=True):
+    """The files of the folder are known: how many, and which paths stay in the index."""
 
-    def __init__(self) -> None:
-        self._pool: Any = None
-        self._jobs = 0
-        self._lock = threading.Lock()
+    total: int
+    wanted: frozenset[str]
+    skipped: list[Skip]
+    namer: ModuleNamer | None
 
-    def get(self, jobs: int) -> Any:
-        with self._lock:
-            if self._pool is None or self._jobs != jobs:
-                if self._pool is not None:
-                    self._pool.shutdown(wait=False, cancel_futures=True)
-                from kwdocs.indexer import make_pool
 
-                self._pool = make_pool(jobs)
-                self._jobs = jobs
-            return self._pool
+class Swapped(msgspec.Struct, frozen=True):
+    """A first indexing: the cached index, fixed up, is ready to take the folder's place."""
 
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
+    index: Any
+    """The KeywordIndex (built on the indexing thread, owned by the loop from here on)."""
+    done: int
+
+
+class Batch(msgspec.Struct, frozen=True):
+    """Records to put into the index (reused or extracted) and files to leave out."""
+
+    records: list[FileRecord]
+    skips: list[Skip]
+    done: int
+
+
+class Finished(msgspec.Struct, frozen=True):
+    report: IndexReport | None
+    """None when the run failed (``error`` says why) or was cancelled."""
+    error: str = ""
+
+
+IndexEvent = Discovered | Swapped | Batch | Finished
+
+
+class LoopSink:
+    """The pipeline's sink for the server: the index belongs to the event loop, so records
+    travel to it as events. A first indexing (no records known yet) builds the cached index
+    privately on the indexing thread and hands it over whole (a warm start does no work per
+    keyword); a later one sends what it reuses and extracts in batches."""
+
+    def __init__(
+        self,
+        cache: RecordCache | None,
+        known: dict[str, FileRecord],
+        emit: Callable[[IndexEvent], None],
+    ) -> None:
+        self.emit = emit
+        self.known = known
+        self.builder: IndexBuilder | None = IndexBuilder(cache) if not known else None
+        self.cached = cache.load() if cache is not None and known else {}
+        self.pending: list[FileRecord] = []
+        self.done = 0
+        self.kept: dict[str, FileRecord] = {}
+        self.cache = cache
+
+    def discovered(self, found: Discovery) -> None:
+        wanted = frozenset(source.path for source in found.files)
+        self.emit(Discovered(len(found.files), wanted, list(found.skipped), found.namer))
+        if self.builder is not None:
+            self.builder.discovered(found)
+
+    def previous(self, path: str) -> FileRecord | None:
+        if self.builder is not None:
+            return self.builder.previous(path)
+        return self.known.get(path) or self.cached.get(path)
+
+    def reused(self, record: FileRecord) -> None:
+        self.kept[record.path] = record
+        if self.builder is not None:
+            self.builder.reused(record)
+            return
+        self.pending.append(record)
+        if len(self.pending) >= _REUSE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        self.done += len(self.pending)
+        self.emit(Batch(self.pending, [], self.done))
+        self.pending = []
+
+    def reuse_finished(self, reused: int) -> None:
+        if self.builder is not None:
+            # Files that need extracting are not in the handed-over index yet.
+            for path in [p for p in self.builder.index.records if p not in self.kept]:
+                self.builder.index.remove(path)
+            self.done = reused
+            self.emit(Swapped(self.builder.index, reused))
+        else:
+            self._flush()
+
+    def extracted(
+        self, records: list[FileRecord], skips: list[Skip], facts: dict[str, bytes]
+    ) -> None:
+        for record in records:
+            self.kept[record.path] = record
+        self.done += len(records) + len(skips)
+        self.emit(Batch(records, skips, self.done))
+
+    def finished(self, changed: bool) -> None:
+        held = len(self.builder.held if False else ()) if False else None  # noqa: F841
+        before = self.builder.held if self.builder is not None else len(self.cached)
+        if self.cache is not None and (changed or before != len(self.kept)):
+            try:
+                self.cache.save(self.kept.values())
+            except Exception:  # a cache that cannot be written only costs time next start
+                log.warning("could not save the record cache", exc_info=True)
 
 
 def _work(
@@ -56,100 +144,27 @@ def _work(
     known: dict[str, FileRecord],
     first: set[str],
     cancel: threading.Event,
-    emit: Callable[[tuple[Any, ...]], None],
-    pools: Pools,
+    emit: Callable[[IndexEvent], None],
+    register: Callable[[Workers | None], None],
 ) -> None:
-    """Worker thread: discover, reuse cached or known records, extract the rest; emits
-    ("start", total, wanted, skipped), ("batch", records, skips, done) and ("done", report)."""
-    from kwdocs.cache import RecordCache
-    from kwdocs.discover import discover
-    from kwdocs.indexer import PARALLEL_THRESHOLD, extract_paths, reusable, worker_count
-
-    started = time.perf_counter()
-    found = discover(settings)
-    total = len(found.files)
-    wanted = {f.path for f in found.files}
-    emit(("start", total, wanted, list(found.skipped)))
+    """The indexing thread: the pipeline with a LoopSink; its workers are this run's own,
+    started when needed and gone when the run ends."""
     cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
-    root = str(settings.root)
-    disk: dict[str, FileRecord] = {}
-    todo: list[str] = []
-    chunk: list[FileRecord] = []
-    done = 0
-    refreshed = 0
-    loaded = 0
-    cached: dict[str, FileRecord] = {}
-    if not known:
-        # First indexing of the folder (a warm start): take the cached index whole, built from
-        # its stored tables, fix it up here privately, and let the loop swap it in at once.
-        fresh = (cache.load_index() if cache is not None else None) or KeywordIndex()
-        loaded = len(fresh)
-        for stale in [p for p in fresh.records if p not in wanted]:
-            fresh.remove(stale)
-        for source in found.files:
-            if cancel.is_set():
-                return
-            previous = fresh.get(source.path)
-            before = previous.mtime_ns if previous is not None else None
-            record = reusable(source, previous, root, settings.max_file_size)
-            if record is None:
-                if previous is not None:
-                    fresh.remove(source.path)
-                todo.append(source.path)
-                continue
-            refreshed += before != record.mtime_ns
-            disk[source.path] = record
-        emit(("swap", fresh, len(disk)))
-        done = len(disk)
-    else:
-        cached = cache.load() if cache is not None else {}
-        for source in found.files:
-            if cancel.is_set():
-                return
-            previous = known.get(source.path) or cached.get(source.path)
-            record = reusable(source, previous, root, settings.max_file_size)
-            if record is None and previous is not known.get(source.path):
-                record = reusable(source, known.get(source.path), root, settings.max_file_size)
-            if record is None:
-                todo.append(source.path)
-                continue
-            disk[source.path] = record
-            chunk.append(record)
-            if len(chunk) >= _REUSE_CHUNK:
-                done += len(chunk)
-                emit(("batch", chunk, [], done))
-                chunk = []
-        done += len(chunk)
-        emit(("batch", chunk, [], done))
-    reused = len(disk)
-    todo.sort(key=lambda p: p not in first)
-    jobs = worker_count(settings)
-    pool = pools.get(jobs) if jobs > 1 and len(todo) >= PARALLEL_THRESHOLD else None
-    skips: list[Skip] = []
-    for batch in extract_paths(root, todo, settings.max_file_size, jobs, pool):
-        if cancel.is_set():
-            return
-        records = [item for item in batch if not isinstance(item, Skip)]
-        batch_skips = [item for item in batch if isinstance(item, Skip)]
-        skips.extend(batch_skips)
-        for record in records:
-            disk[record.path] = record
-        done += len(batch)
-        emit(("batch", records, batch_skips, done))
-    changed = len(disk) > reused or refreshed or max(loaded, len(cached)) != len(disk)
-    if cache is not None and changed:
-        try:
-            cache.save(disk.values())
-        except Exception:  # a cache that cannot be written only costs time next start
-            log.warning("could not save the record cache", exc_info=True)
-    emit(("done", reused, len(disk) - reused, time.perf_counter() - started))
+    sink = LoopSink(cache, known, emit)
+    workers = Workers(worker_count(settings.jobs))
+    register(workers)
+    try:
+        report = run_pipeline(settings, sink, workers=workers, first=first, cancel=cancel)
+    finally:
+        workers.close()
+        register(None)
+    emit(Finished(None if report.cancelled else report))
 
 
 async def index_folder(
     server: Any,
     folder: Folder,
     on_change: Callable[[bool], None],
-    pools: Pools,
     first: set[str] | None = None,
 ) -> dict[str, Any]:
     """Index (or refresh) one folder; returns {"files", "keywords", "seconds", "state"}.
@@ -162,25 +177,26 @@ async def index_folder(
     run_id = folder.run_id
     cancel = threading.Event()
     folder.cancel = cancel
-    folder.state = "indexing"
+    folder.state = FolderState.INDEXING
     folder.message = ""
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+    queue: asyncio.Queue[IndexEvent] = asyncio.Queue()
 
-    def emit(item: tuple[Any, ...]) -> None:
-        loop.call_soon_threadsafe(queue.put_nowait, item)
+    def emit(event: IndexEvent) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    def register(workers: Workers | None) -> None:
+        folder.workers = workers
 
     # Records from disk the index has (buffers' records say nothing about the files).
     known = {p: r for p, r in folder.index.records.items() if p not in folder.buffers}
 
     def run() -> None:
         try:
-            _work(folder.settings, known, first or set(), cancel, emit, pools)
+            _work(folder.settings, known, first or set(), cancel, emit, register)
         except BaseException as error:  # reported on the loop; the thread must not die silently
             log.exception("indexing %s failed", folder.root)
-            emit(("error", f"{type(error).__name__}: {error}"))
-        finally:
-            emit(("exit",))
+            emit(Finished(None, f"{type(error).__name__}: {error}"))
 
     started = time.perf_counter()
     progress = WorkProgress(server, f"kwdocs: indexing {folder.name}")
@@ -190,25 +206,25 @@ async def index_folder(
     await progress.begin("discovering files")
     index = folder.index
     skipped: list[Skip] = []
-    wanted: set[str] | None = None
-    outcome = "cancelled"
+    outcome = FolderState.INDEXING  # until the run says how it ended
     try:
         while True:
-            item = await queue.get()
-            kind = item[0]
+            event = await queue.get()
             if run_id != folder.run_id:
+                if isinstance(event, Finished):
+                    break
                 continue  # a newer run owns the folder; drain this one quietly
-            if kind == "start":
-                folder.total = item[1]
-                wanted = item[2]
-                skipped.extend(item[3])
+            if isinstance(event, Discovered):
+                folder.total = event.total
+                folder.namer = event.namer
+                skipped.extend(event.skipped)
                 folder.done = 0
-                for stale in [p for p in index.records if p not in wanted]:
+                for stale in [p for p in index.records if p not in event.wanted]:
                     if stale not in folder.buffers:
                         index.remove(stale)
-            elif kind == "swap":
+            elif isinstance(event, Swapped):
                 # Records of open buffers (and anything changed meanwhile) win over the cache.
-                fresh = item[1]
+                fresh = event.index
                 for rel in folder.buffers:
                     record = index.get(rel)
                     if record is not None:
@@ -217,50 +233,52 @@ async def index_folder(
                 # The index lives as long as the folder: keep the cyclic collector from
                 # traversing its ~100k containers on every full collection (latency spikes).
                 gc.freeze()
-                folder.done = item[2]
+                folder.done = event.done
                 progress.report(folder.done, folder.total)
                 on_change(False)
-            elif kind == "batch":
-                records, skips = item[1], item[2]
+            elif isinstance(event, Batch):
+                records = event.records
                 for start in range(0, len(records), _APPLY_CHUNK):
                     for record in records[start : start + _APPLY_CHUNK]:
                         if record.path not in folder.buffers and run_id == folder.run_id:
                             index.update(record)
                     await asyncio.sleep(0)  # let requests in between chunks
-                for skip in skips:
+                for skip in event.skips:
                     skipped.append(skip)
                     if skip.path not in folder.buffers:
                         index.remove(skip.path)
-                folder.done = item[3]
+                folder.done = event.done
                 progress.report(folder.done, folder.total)
                 on_change(False)
-            elif kind == "done":
-                outcome = "ready"
-                log.info(
-                    "indexed %s: %d files (%d reused, %d extracted), %d skipped, in %.2f s",
-                    folder.root,
-                    len(index),
-                    item[1],
-                    item[2],
-                    len(skipped),
-                    item[3],
-                )
-            elif kind == "error":
-                outcome = "error"
-                folder.message = item[1]
-            elif kind == "exit":
+            elif isinstance(event, Finished):
+                if event.error:
+                    outcome = FolderState.ERROR
+                    folder.message = event.error
+                elif event.report is not None:
+                    outcome = FolderState.READY
+                    report = event.report
+                    log.info(
+                        "indexed %s: %d files (%d reused, %d extracted), %d skipped, in %.2f s",
+                        folder.root,
+                        len(index),
+                        report.from_cache,
+                        report.extracted,
+                        len(skipped),
+                        report.seconds,
+                    )
                 break
     finally:
         if run_id == folder.run_id:
-            if outcome == "cancelled" and not cancel.is_set():
-                outcome = "error"
+            if outcome is FolderState.INDEXING and not cancel.is_set():
+                outcome = FolderState.ERROR
                 folder.message = folder.message or "indexing stopped"
-            folder.state = outcome if outcome != "cancelled" else folder.state
-            if outcome == "ready":
+            if outcome is not FolderState.INDEXING:
+                folder.state = outcome
+            if outcome is FolderState.READY:
                 folder.skipped = sorted(skipped, key=lambda s: s.path)
                 folder.done = folder.total
             on_change(True)
-            if outcome == "error":
+            if outcome is FolderState.ERROR:
                 progress.end(f"failed: {folder.message}")
             else:
                 progress.end(f"{len(index)} files, {index.keyword_count()} keywords")

@@ -28,13 +28,14 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from kwdocs import __version__
+from kwdocs.cursor import Word, in_string, word_at
 from kwdocs.lsp import settings as settings_mod
-from kwdocs.lsp.indexing import Pools, index_folder
-from kwdocs.lsp.lookup import Resolver, Word, in_string, word_at
+from kwdocs.lsp.indexing import index_folder
 from kwdocs.lsp.pagegen import PageGenerator
 from kwdocs.lsp.positions import UTF16, to_points
 from kwdocs.lsp.progress import StatusNotifier
-from kwdocs.lsp.workspace_state import Document, Folder, State
+from kwdocs.lsp.workspace_state import Document, Folder, FolderState, State
+from kwdocs.resolve import Resolver
 from kwdocs.uris import path_to_uri, uri_to_path
 
 log = logging.getLogger("kwdocs.lsp")
@@ -65,7 +66,7 @@ WARM_MODULES = (
     "kwdocs.extract.python",
     "kwdocs.discover",
     "kwdocs.cache",
-    "kwdocs.indexer",
+    "kwdocs.pipeline",
     "docstring_to_markdown",
     "kwdocs.lsp.commands",
 )
@@ -134,7 +135,6 @@ class KwdocsServer(LanguageServer):
         )
         self.state = State()
         self.resolver = Resolver()
-        self.pools = Pools()
         self.pages = PageGenerator()
         self.status = StatusNotifier(self)
         self.init_options: Any = None
@@ -259,37 +259,45 @@ class KwdocsServer(LanguageServer):
     def preload_imports(self, home: Folder | None, context: Any, word: Word) -> None:
         """While a folder is still being indexed, extract the module a name is imported from
         right away (it is small and the user is looking at it) so the answer is precise."""
-        if home is None or context is None or home.state == "ready":
+        if home is None or context is None or home.state is FolderState.READY:
             return
         target = self.resolver.bindings_of(context).get(word.segments[0])
         if not target:
             return
-        parts = target.split(".")
         index = home.index
+        parts = target.split(".")
         for cut in range(len(parts), 0, -1):
-            module = parts[:cut]
-            if index.module_path(".".join(module)) is not None:
-                return
-            for rel in ("/".join(module) + ".py", "/".join(module) + "/__init__.py"):
-                if rel in home.buffers or not os.path.isfile(home.full_path(rel)):
-                    continue
-                from kwdocs.extract import read_and_extract
-                from kwdocs.model import FileRecord
+            module = ".".join(parts[:cut])
+            if index.modules.file_of(module, context.path) is not None:
+                return  # extracted already
+            rel = home.modules_namer().locate(module, context.path)
+            if rel is None or rel in home.buffers:
+                continue
+            from kwdocs.extract import read_and_extract
+            from kwdocs.model import FileRecord
 
-                outcome = read_and_extract(str(home.root), rel, home.settings.max_file_size)
-                if isinstance(outcome, FileRecord):
-                    index.update(outcome)
-                    return
+            outcome = read_and_extract(
+                str(home.root), rel, home.settings.max_file_size, home.module_of(rel)
+            )
+            if isinstance(outcome, FileRecord):
+                index.update(outcome)
+            return
 
     def send_status(self) -> None:
         """``kwdocs/status`` summing every folder."""
         folders = self.state.folders
         if not folders:
-            self.status.send("ready", 0, 0, 0)
+            self.status.send(FolderState.READY, 0, 0, 0)
             return
         states = {f.state for f in folders}
-        state = "error" if "error" in states else "indexing" if "indexing" in states else "ready"
-        done = sum(f.done if f.state == "indexing" else len(f.index) for f in folders)
+        state = (
+            FolderState.ERROR
+            if FolderState.ERROR in states
+            else FolderState.INDEXING
+            if FolderState.INDEXING in states
+            else FolderState.READY
+        )
+        done = sum(f.done if f.state is FolderState.INDEXING else len(f.index) for f in folders)
         total = sum(max(f.total, len(f.index)) for f in folders)
         keywords = sum(f.index.keyword_count() for f in folders)
         message = "; ".join(f.message for f in folders if f.message) or None
@@ -387,11 +395,9 @@ class KwdocsServer(LanguageServer):
 
     async def index(self, folder: Folder) -> dict[str, Any]:
         first = {d.rel for d in self.state.documents.values() if d.folder is folder and d.rel}
-        result = await index_folder(
-            self, folder, lambda final: self.send_status(), self.pools, first
-        )
+        result = await index_folder(self, folder, lambda final: self.send_status(), first)
         self.clear_caches()
-        if folder.state == "ready":
+        if folder.state is FolderState.READY:
             self.spawn(self._warm_search(folder))
             if folder.settings.definition_inference == "jedi" and not self.exiting:
                 # jedi loads in its own process while the user has not asked anything yet.
@@ -427,7 +433,11 @@ class KwdocsServer(LanguageServer):
             self._inference.stop()  # its memory back while nothing asks for inference
 
     def close(self) -> None:
-        self.pools.close()
+        for folder in self.state.folders:
+            if folder.cancel is not None:
+                folder.cancel.set()
+            if folder.workers is not None:
+                folder.workers.close()
         if self._inference is not None:
             self._inference.close()
 

@@ -15,6 +15,7 @@ from kwdocs.extract import GENERATED_MARKER, extract_source, language_of
 from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.workspace_state import Document, Folder
+from kwdocs.modules import INIT_FILES
 from kwdocs.pages import DOCS_SUFFIX, KW_SUFFIX
 from kwdocs.uris import uri_to_path
 
@@ -67,15 +68,19 @@ def extract_buffer(doc: Document, into_index: bool = True) -> None:
     if len(doc.text) > MAX_BUFFER:
         return
     name = doc.rel or os.path.basename(doc.path or "") or "untitled"
+    module = doc.folder.module_of(doc.rel) if doc.folder is not None and doc.rel else None
     data = doc.text.encode("utf-8", "surrogatepass")
     try:
         if into_index:
             # An open buffer: the next edit re-parses only the statements it touches.
-            if doc.extractor is None or doc.extractor.path != name:
-                doc.extractor = IncrementalExtractor(name)
+            if doc.extractor is None or (doc.extractor.path, doc.extractor.module) != (
+                name,
+                module,
+            ):
+                doc.extractor = IncrementalExtractor(name, module)
             record = doc.extractor.extract(data)
         else:
-            record = extract_source(name, data).record
+            record = extract_source(name, data, module=module).record
     except Exception:  # extraction is meant never to raise; a bug must not lose the server
         log.exception("extracting the buffer of %s failed", doc.uri)
         doc.extractor = None  # start afresh next time
@@ -168,7 +173,10 @@ def refresh_paths(server: Any, folder: Folder, rels: list[str]) -> asyncio.Futur
             if language_of(rel) == "text" and not settings.include:
                 out.append((rel, None))
                 continue
-            out.append((rel, read_and_extract(str(settings.root), rel, settings.max_file_size)))
+            module = folder.module_of(rel)
+            out.append(
+                (rel, read_and_extract(str(settings.root), rel, settings.max_file_size, module))
+            )
         return out
 
     future = run_daemon(work, name="kwdocs-refresh")
@@ -213,6 +221,13 @@ def watched_files_changed(server: Any, params: types.DidChangeWatchedFilesParams
         if rel is None or folder.out_rel(path) is not None:
             continue  # pages kwdocs writes are never indexed: an export's events are noise
         name = rel.rsplit("/", 1)[-1]
+        if name in INIT_FILES and change.type != types.FileChangeType.Changed:
+            # A package marker came or went: the module names of every file under it change.
+            if folder.namer is not None:
+                folder.namer.forget()
+            settings_changed.add(id(folder))
+            by_folder.setdefault(id(folder), (folder, []))
+            continue
         if (name in ("pyproject.toml", ".gitignore") and "/" not in rel) or name == ".gitignore":
             settings_changed.add(id(folder))
             by_folder.setdefault(id(folder), (folder, []))
@@ -265,7 +280,9 @@ def check_moved(server: Any, folder: Folder, rel: str) -> bool:
 
     outcome = None
     if PathFilter(folder.settings).accepts_file(rel):
-        outcome = read_and_extract(str(folder.root), rel, folder.settings.max_file_size)
+        outcome = read_and_extract(
+            str(folder.root), rel, folder.settings.max_file_size, folder.module_of(rel)
+        )
     if isinstance(outcome, FileRecord):
         folder.index.update(outcome)
     else:

@@ -4,6 +4,7 @@ open document. Changed only on the event loop; background work gets snapshots.""
 from __future__ import annotations
 
 import asyncio
+import enum
 import os
 import threading
 from dataclasses import dataclass, field
@@ -15,7 +16,20 @@ from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.index import KeywordIndex
 from kwdocs.lsp.positions import to_points
 from kwdocs.model import FileRecord, Skip
+from kwdocs.modules import ModuleNamer
 from kwdocs.textlines import line_starts, next_line_end, split_lines
+from kwdocs.workers import Workers
+
+
+class FolderState(str, enum.Enum):
+    IDLE = "idle"
+    """Not indexed yet."""
+    INDEXING = "indexing"
+    READY = "ready"
+    ERROR = "error"
+
+    __str__ = str.__str__
+    __format__ = str.__format__
 
 
 @dataclass
@@ -28,13 +42,16 @@ class Folder:
     settings: Settings
     index: KeywordIndex = field(default_factory=KeywordIndex)
     skipped: list[Skip] = field(default_factory=list)
-    state: str = "idle"
-    """``idle`` (not indexed yet), ``indexing``, ``ready`` or ``error``."""
+    state: FolderState = FolderState.IDLE
     message: str = ""
     done: int = 0
     total: int = 0
     run_id: int = 0
     cancel: threading.Event | None = None
+    workers: Workers | None = None
+    """The worker processes of the indexing run under way (closed when it ends)."""
+    namer: ModuleNamer | None = None
+    """Module names of the folder's files (kept from its last discovery)."""
     buffers: set[str] = field(default_factory=set)
     """Relative paths whose record comes from an editor buffer: indexing leaves them alone."""
 
@@ -47,6 +64,15 @@ class Folder:
         if not path.startswith(prefix):
             return None
         return path[len(prefix) :].replace(os.sep, "/")
+
+    def module_of(self, rel: str) -> str:
+        """The dotted module name of a Python file of the folder (from its packages)."""
+        return self.modules_namer().module_of(rel)
+
+    def modules_namer(self) -> ModuleNamer:
+        if self.namer is None:
+            self.namer = ModuleNamer(self.root)
+        return self.namer
 
     def full_path(self, rel: str) -> str:
         return os.path.join(str(self.root), *rel.split("/"))

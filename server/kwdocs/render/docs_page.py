@@ -9,6 +9,7 @@ from collections import defaultdict
 from kwdocs.analyse import ClassLink, FileLinks, is_test_file
 from kwdocs.facts import IDIOMS, PageFacts, iter_longest, iter_most_complex
 from kwdocs.model import FileRecord, Keyword
+from kwdocs.modules import ImportGroup
 from kwdocs.pages import (
     FOLDER_DOC,
     FOLDER_INDEX,
@@ -36,6 +37,21 @@ FENCE_LANGUAGES = {"python": "python", "markdown": "markdown", "text": "text"}
 # How many entries a long list shows before it says how many more there are.
 LIST_LIMIT = 100
 TOP = 5
+
+
+# How import groups are listed in the Dependencies section.
+IMPORT_GROUP_ORDER = (
+    ImportGroup.STDLIB,
+    ImportGroup.THIRD_PARTY,
+    ImportGroup.FIRST_PARTY,
+    ImportGroup.UNRESOLVED,
+)
+IMPORT_GROUP_TITLES = {
+    ImportGroup.STDLIB: "Standard library",
+    ImportGroup.THIRD_PARTY: "Third-party",
+    ImportGroup.FIRST_PARTY: "First-party",
+    ImportGroup.UNRESOLVED: "Unresolved relative imports",
+}
 
 
 def _lines(lines: list[int]) -> str:
@@ -300,18 +316,19 @@ class _Page:
             self.add(f"A {TYPES.get(self.record.language, 'text').lower()} imports nothing.", "")
         elif not self.links.imports:
             self.add("The module imports nothing.", "")
-        groups: dict[str, list] = defaultdict(list)
+        groups: dict[ImportGroup, list] = defaultdict(list)
         for fact in self.links.imports:
             groups[fact.group].append(fact)
-        for group in ("standard library", "third-party", "workspace", "unresolved"):
+        for group in IMPORT_GROUP_ORDER:
             facts = groups.get(group)
             if not facts:
                 continue
-            title = {"unresolved": "Unresolved relative imports"}.get(group, group.capitalize())
-            self.add(f"### {title}", "")
+            self.add(f"### {IMPORT_GROUP_TITLES[group]}", "")
             for fact in facts:
                 shown = self.docs_link(fact.path) if fact.path else code(fact.module or ".")
                 label = f" ({code(fact.module)})" if fact.path else ""
+                if group is ImportGroup.FIRST_PARTY and not fact.path:
+                    label = " (not a file of this workspace)"
                 names = f": {', '.join(code(n) for n in fact.names)}" if fact.names else ""
                 self.add(f"- {shown}{label} (line {fact.line}){names}")
             self.add("")

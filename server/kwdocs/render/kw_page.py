@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 
-from kwdocs.model import GROUP_ORDER, KIND_GROUPS, FileRecord, Keyword
+from kwdocs.model import GROUP_ORDER, KIND_GROUPS, STAR, FileRecord, Keyword
 from kwdocs.pages import (
     FOLDER_INDEX,
     docs_page,
@@ -33,6 +33,8 @@ GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
 def display_name(keyword: Keyword) -> str:
     """What the keyword list shows: qualnames for members, ``name as alias`` for imports."""
     if keyword.kind in ("module", "import"):
+        if keyword.alias == STAR:
+            return f"{keyword.name}.*"
         return f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
     if keyword.kind in ("constant", "variable", "identifier"):
         return keyword.name

@@ -1,454 +1,34 @@
-"""From a position in a buffer to ranked keyword candidates: the word (dotted names too) under
-the cursor, resolved through the file's imports, module paths and the index. Shared by hover
-and definition; pure look-ups on the index, cheap enough for every keystroke. Definition adds
-Python's scopes and evident receiver classes (``Definer``) so that inference is rarely needed."""
+"""Go to definition without type inference: Python's scopes over the block holding the cursor,
+import paths, and receivers whose class is evident (``self``, ``x: Cls``, ``x = Cls()``). What
+this cannot place is left to inference (kwdocs.inference). Reads workspace files that are not
+open through kwdocs.textlines."""
 
 from __future__ import annotations
 
 import ast
 import builtins
-import posixpath
+import os
 import re
-from dataclasses import dataclass
-from typing import NamedTuple
 
 from kwdocs import scopes
-from kwdocs.index import KIND_RANK, KeywordIndex
-from kwdocs.lsp.workspace_state import Folder
-from kwdocs.model import DEFINITION_KINDS, FileRecord, Keyword
+from kwdocs.cursor import Word, chain_start, word_at
+from kwdocs.model import FileRecord, Keyword
+from kwdocs.resolve import (
+    _ANSWER_KINDS,
+    PRECISE,
+    Candidate,
+    Resolver,
+    Workspace,
+    _in_workspace,
+    import_module_at,
+    resolve_dotted,
+)
 from kwdocs.textlines import FileLines
 
-# Ranks of candidates: resolved precisely, defined in an imported module, in the same package,
-# anywhere else.
-PRECISE, IMPORTED, SAME_PACKAGE, ELSEWHERE = 0, 1, 2, 3
-_ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
-# Far from the cursor's file, a variable of the same name is noise, not an answer.
-_FAR_KINDS = _ANSWER_KINDS - {"variable"}
-_MAX_HOPS = 4
-_BLOCK_KINDS = frozenset({"function", "method", "property", "class"})
 _MAX_BASES = 24
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # Bases that define nothing a workspace attribute could be (typing's markers, object).
 _PLAIN_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "NamedTuple", "TypedDict"})
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-@dataclass(frozen=True)
-class Word:
-    """The name under the cursor and the dotted names before it (``a.b.c`` → a, b, c)."""
-
-    segments: tuple[str, ...]
-    start: int
-    """Code point column where the last segment starts."""
-    end: int
-    attribute: bool = False
-    """The chain follows something that is not a name (``f().x``, ``"s".join``)."""
-
-    @property
-    def name(self) -> str:
-        return self.segments[-1]
-
-
-def word_at(line: str, col: int) -> Word | None:
-    """The word at (or just before) code point ``col`` of ``line``, or None."""
-    size = len(line)
-    if col < 0 or col > size:
-        return None
-    if col < size and _is_word(line[col]):
-        pos = col
-    elif col > 0 and _is_word(line[col - 1]):
-        pos = col - 1
-    else:
-        return None
-    start = pos
-    while start > 0 and _is_word(line[start - 1]):
-        start -= 1
-    end = pos + 1
-    while end < size and _is_word(line[end]):
-        end += 1
-    word = line[start:end]
-    if word[0].isdigit():
-        return None
-    segments = [word]
-    i = start
-    attribute = False
-    while i > 0 and line[i - 1] == ".":
-        j = i - 1
-        k = j
-        while k > 0 and _is_word(line[k - 1]):
-            k -= 1
-        part = line[k:j]
-        if not part or part[0].isdigit():
-            attribute = True
-            break
-        segments.insert(0, part)
-        i = k
-    return Word(tuple(segments), start, end, attribute)
-
-
-def in_string(line: str, col: int) -> bool:
-    """True when code point ``col`` of a Python line lies inside a string literal that opens
-    on that line (words in strings are data, not names)."""
-    quote = ""
-    i = 0
-    size = len(line)
-    while i < size and i <= col:
-        char = line[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if line.startswith(quote, i):
-                if i + len(quote) > col:
-                    return True
-                i += len(quote)
-                quote = ""
-                continue
-        elif char == "#":
-            return False
-        elif char in "'\"":
-            quote = line[i : i + 3] if line.startswith(char * 3, i) else char
-            i += len(quote)
-            continue
-        i += 1
-    return bool(quote)
-
-
-class Candidate(NamedTuple):
-    """One answer: a keyword of a folder's file, and how sure the resolution is (a tuple, not
-    a frozen dataclass: common names make thousands of them per request)."""
-
-    folder: Folder
-    path: str
-    keyword: Keyword
-    rank: int
-
-    def sort_key(self) -> tuple[int, int, str, int]:
-        return (self.rank, KIND_RANK.get(self.keyword.kind, 9), self.path, self.keyword.line)
-
-
-def module_keyword(record: FileRecord, name: str) -> Keyword:
-    """A stand-in keyword for a whole module file (its first line, its docstring summary)."""
-    summary = " ".join(record.docstring.split("\n\n", 1)[0].split())[:300]
-    return Keyword(
-        name=name.rsplit(".", 1)[-1],
-        qualname=record.module or name,
-        kind="module",
-        line=1,
-        col=0,
-        end_col=0,
-        end_line=max(1, record.lines),
-        summary=summary,
-    )
-
-
-def bindings(record: FileRecord) -> dict[str, str]:
-    """Names the file's imports bind → the absolute dotted name they stand for."""
-    found: dict[str, str] = {}
-    for keyword in record.keywords:
-        if keyword.kind == "import" and keyword.target:
-            found[keyword.alias or keyword.name] = keyword.target
-        elif keyword.kind == "module" and keyword.target:
-            if keyword.alias:
-                found[keyword.alias] = keyword.target
-            else:  # ``import a.b`` binds ``a``
-                head = keyword.target.split(".", 1)[0]
-                found.setdefault(head, head)
-    return found
-
-
-class Resolver:
-    """Resolution with small per-file caches (bindings and imported modules of a record)."""
-
-    def __init__(self) -> None:
-        self._bindings: dict[str, tuple[FileRecord, dict[str, str]]] = {}
-        self._imported: dict[str, tuple[FileRecord, int, frozenset[str]]] = {}
-        self._blocks: dict[str, tuple[FileRecord, list[Keyword]]] = {}
-
-    def blocks_of(self, record: FileRecord) -> list[Keyword]:
-        """The file's defs and classes, by line (outer before inner)."""
-        cached = self._blocks.get(record.path)
-        if cached is not None and cached[0] is record:
-            return cached[1]
-        if len(self._blocks) > 64:
-            self._blocks.clear()
-        found = sorted(
-            (k for k in record.keywords if k.kind in _BLOCK_KINDS and k.line <= k.end_line),
-            key=lambda k: (k.line, -k.end_line),
-        )
-        self._blocks[record.path] = (record, found)
-        return found
-
-    def bindings_of(self, record: FileRecord) -> dict[str, str]:
-        cached = self._bindings.get(record.path)
-        if cached is not None and cached[0] is record:
-            return cached[1]
-        if len(self._bindings) > 512:
-            self._bindings.clear()
-        found = bindings(record)
-        self._bindings[record.path] = (record, found)
-        return found
-
-    def imported_paths(self, index: KeywordIndex, record: FileRecord) -> frozenset[str]:
-        """Files of the workspace modules ``record`` imports."""
-        cached = self._imported.get(record.path)
-        if cached is not None and cached[0] is record and cached[1] == index.generation:
-            return cached[2]
-        paths: set[str] = set()
-        for keyword in record.keywords:
-            if keyword.kind not in ("import", "module") or not keyword.target:
-                continue
-            target = keyword.target
-            for module in (target, target.rpartition(".")[0]):
-                path = module_file(index, module) if module else None
-                if path is not None:
-                    paths.add(path)
-                    break
-        if len(self._imported) > 512:
-            self._imported.clear()
-        result = frozenset(paths)
-        self._imported[record.path] = (record, index.generation, result)
-        return result
-
-    # ---- resolution ----------------------------------------------------------------------
-
-    def resolve(
-        self,
-        folders: list[Folder],
-        home: Folder | None,
-        context: FileRecord | None,
-        word: Word,
-        line: int | None = None,
-    ) -> list[Candidate]:
-        """Candidates for ``word`` seen in ``context`` (a record of ``home``; line 1-based),
-        best first."""
-        ordered = [home] if home is not None else []
-        ordered += [f for f in folders if f is not home]
-        found: list[Candidate] = []
-        for folder in ordered:
-            record = context if folder is home else None
-            found.extend(self._resolve_in(folder, record, word, line))
-            if found and found[0].rank == PRECISE and folder is home:
-                break
-        seen: set[tuple[int, str, int, str, str]] = set()
-        unique: list[Candidate] = []
-        for candidate in sorted(found, key=Candidate.sort_key):
-            k = candidate.keyword
-            key = (id(candidate.folder), candidate.path, k.line, k.qualname, k.kind)
-            if key not in seen:
-                seen.add(key)
-                unique.append(candidate)
-        return unique
-
-    def _resolve_in(
-        self, folder: Folder, record: FileRecord | None, word: Word, line: int | None
-    ) -> list[Candidate]:
-        index = folder.index
-        segments = list(word.segments)
-
-        def make(rank: int, path: str, keyword: Keyword) -> Candidate:
-            return Candidate(folder, path, keyword, rank)
-
-        names = self.bindings_of(record) if record is not None else {}
-        precise: list[Candidate] = []
-        if not word.attribute:
-            # self.x / cls.x: the enclosing class of the cursor's line.
-            if record is not None and line is not None and segments[0] in ("self", "cls"):
-                owner = enclosing_class(record, line)
-                if owner is not None and len(segments) > 1:
-                    wanted = owner.qualname + "." + ".".join(segments[1:])
-                    precise += [
-                        make(PRECISE, record.path, k)
-                        for k in record.keywords
-                        if k.qualname == wanted and k.kind in _ANSWER_KINDS
-                    ]
-            chains = []
-            if segments[0] in names:
-                chains.append(names[segments[0]].split(".") + segments[1:])
-            if len(segments) > 1 and (record is None or segments[0] not in names):
-                # A dotted name not bound by an import: maybe fully qualified (pkg.mod.Name).
-                chains.append(segments)
-            for chain in chains:
-                for path, keyword in by_module(index, chain):
-                    precise.append(make(PRECISE, path, keyword))
-                if precise:
-                    break
-            if record is not None and len(segments) == 1 and not precise:
-                own = [k for k in record.keywords if k.name == word.name]
-                precise += [make(PRECISE, record.path, k) for k in own if k.kind in _ANSWER_KINDS]
-            if precise:
-                return precise
-            if record is not None and len(segments) == 1 and word.name in names:
-                # Imported from outside the workspace: the import itself is what we know.
-                return [
-                    make(PRECISE, record.path, k)
-                    for k in record.keywords
-                    if k.kind in ("import", "module") and (k.alias or k.name) == word.name
-                ][:1]
-            if len(segments) > 1:
-                qualified = ".".join(segments)
-                found = [
-                    make(self._rank(index, record, d.path), d.path, d.keyword)
-                    for d in index.lookup_qualname(qualified)
-                    if d.keyword.kind in _ANSWER_KINDS
-                ]
-                if found:
-                    return found
-                target = names.get(segments[0])
-                if target and not _in_workspace(index, target):
-                    # np.array with np bound to numpy: nothing of the workspace.
-                    return []
-        # A plain name: every definition of it, ranked by how close it is to the context.
-        hint = _module_hint(names, segments)
-        result = []
-        # Ranked inline, not by _rank: a name like ``__init__`` has thousands of definitions.
-        here = record.path if record is not None else None
-        here_dir = here.rpartition("/")[0] if here is not None else None
-        imported = self.imported_paths(index, record) if record is not None else frozenset()
-        for definition in index.lookup(word.name):
-            keyword = definition.keyword
-            if keyword.name != word.name or keyword.kind not in _ANSWER_KINDS:
-                continue
-            path = definition.path
-            if here is None:
-                rank = ELSEWHERE
-            elif path == here:
-                rank = PRECISE
-            elif path in imported:
-                rank = IMPORTED
-            elif path.rpartition("/")[0] == here_dir:
-                rank = SAME_PACKAGE
-            else:
-                rank = ELSEWHERE
-            if hint and rank > IMPORTED:
-                module = index.records[path].module
-                if module == hint or module.startswith(hint + "."):
-                    rank = IMPORTED
-            if rank >= SAME_PACKAGE and keyword.kind not in _FAR_KINDS:
-                continue
-            result.append(make(rank, path, keyword))
-        return result
-
-    def _rank(self, index: KeywordIndex, record: FileRecord | None, path: str) -> int:
-        if record is None:
-            return ELSEWHERE
-        if path == record.path:
-            return PRECISE
-        if path in self.imported_paths(index, record):
-            return IMPORTED
-        if posixpath.dirname(path) == posixpath.dirname(record.path):
-            return SAME_PACKAGE
-        return ELSEWHERE
-
-
-def module_file(index: KeywordIndex, module: str) -> str | None:
-    """The file of a dotted module name, as ``index.module_path`` finds it, except a match of
-    trailing parts inside a package of the workspace: ``os`` is not ``pkg/polyfills/os.py``
-    (``pkg.polyfills`` is a package), though ``pkg.mod`` may be ``src/pkg/mod.py``."""
-    path = index.module_path(module)
-    if path is None:
-        return None
-    record = index.records.get(path)
-    found = record.module if record is not None else module
-    if found == module or not found.endswith("." + module):
-        return path
-    prefix = found[: -len(module) - 1]
-    holder = index.module_path(prefix)
-    holder_record = index.records.get(holder) if holder is not None else None
-    if holder_record is not None and holder_record.module == prefix:
-        return None  # a submodule of a workspace package, not a top-level module
-    return path
-
-
-def _in_workspace(index: KeywordIndex, dotted: str) -> bool:
-    """True when an imported dotted name is a module of the index or a name of one
-    (``pkg.mod``, ``pkg.mod.Name``); ``pkg._C.Name`` of a compiled ``pkg._C`` is not."""
-    parent = dotted.rpartition(".")[0]
-    return bool(module_file(index, dotted) or (parent and module_file(index, parent)))
-
-
-def _module_hint(names: dict[str, str], segments: list[str]) -> str:
-    """For ``mod.sub.Name``, the module part (through the file's imports): definitions inside
-    it rank high even when a star import hides the exact file."""
-    if len(segments) < 2:
-        return ""
-    head = segments[:-1]
-    if head[0] in names:
-        head = names[head[0]].split(".") + head[1:]
-    return ".".join(head)
-
-
-def by_module(index: KeywordIndex, chain: list[str], hops: int = 0) -> list[tuple[str, Keyword]]:
-    """Definitions a dotted chain names through module paths (``pkg.mod.Class.method``),
-    following re-exports by import a few hops; the module itself when the chain ends there."""
-    for cut in range(len(chain), 0, -1):
-        module = ".".join(chain[:cut])
-        path = module_file(index, module)
-        if path is None:
-            continue
-        record = index.records.get(path)
-        if record is None:
-            continue
-        rest = chain[cut:]
-        if not rest:
-            return [(path, module_keyword(record, module))]
-        qualname = ".".join(rest)
-        hits = [k for k in record.keywords if k.qualname == qualname and k.kind in _ANSWER_KINDS]
-        if hits:
-            return [(path, k) for k in hits]
-        if hops < _MAX_HOPS:
-            target = bindings(record).get(rest[0])
-            if target and target.split(".") != chain[: len(target.split("."))]:
-                found = by_module(index, target.split(".") + rest[1:], hops + 1)
-                if found:
-                    return found
-        return []
-    return []
-
-
-def enclosing_class(record: FileRecord, line: int) -> Keyword | None:
-    """The innermost class whose body holds ``line`` (1-based)."""
-    best: Keyword | None = None
-    for keyword in record.keywords:
-        inside = keyword.kind == "class" and keyword.line <= line <= keyword.end_line
-        if inside and (best is None or keyword.line >= best.line):
-            best = keyword
-    return best
-
-
-# ---- definition without inference: scopes, import paths, cheap receiver types --------------
-
-
-def import_module_at(
-    index: KeywordIndex, record: FileRecord, word: Word, line: int
-) -> list[tuple[str, Keyword]] | None:
-    """On the module path of an import statement (``from a.b import c``, ``import a.b``): the
-    module the cursor's part names ([] when outside the workspace); None elsewhere."""
-    for keyword in record.keywords:
-        if keyword.kind != "module" or keyword.line != line or not keyword.end_col:
-            continue
-        if not keyword.col <= word.start < keyword.end_col or not keyword.target:
-            continue
-        written = keyword.name.lstrip(".")
-        offset = word.start - (keyword.col + len(keyword.name) - len(written))
-        if offset < 0:  # on the dots of a relative import: the package itself
-            parts = keyword.target.split(".")[
-                : len(keyword.target.split(".")) - len(written.split("."))
-            ]
-        else:
-            kept = written[: offset + len(word.name)].count(".") + 1
-            dropped = written.count(".") + 1 - kept
-            target = keyword.target.split(".")
-            parts = target[: len(target) - dropped]
-        module = ".".join(parts)
-        path = module_file(index, module) if module else None
-        if path is None or path not in index.records:
-            return []
-        return [(path, module_keyword(index.records[path], module))]
-    return None
 
 
 def _keyword_argument(lines: list[str], line: int, start: int, end: int) -> bool:
@@ -511,7 +91,7 @@ def _signature_parameter(lines: list[str], keyword: Keyword, name: str) -> tuple
     return None
 
 
-def _stand_in(folder: Folder, path: str, name: str, place: tuple[int, int]) -> list[Candidate]:
+def _stand_in(folder: Workspace, path: str, name: str, place: tuple[int, int]) -> list[Candidate]:
     line, col = place
     keyword = Keyword(name, name, "variable", line, col, col + len(name), line)
     return [Candidate(folder, path, keyword, PRECISE)]
@@ -520,14 +100,9 @@ def _stand_in(folder: Folder, path: str, name: str, place: tuple[int, int]) -> l
 _files = FileLines()
 
 
-def _file_lines(folder: Folder, path: str) -> list[str] | None:
+def _file_lines(folder: Workspace, path: str) -> list[str] | None:
     """The lines of a workspace file on disk (the last few read are kept)."""
-    return _files.lines(folder.full_path(path))
-
-
-def _chain_start(word: Word) -> int:
-    """Code point column where the first segment of a dotted word starts."""
-    return word.start - sum(len(s) + 1 for s in word.segments[:-1])
+    return _files.lines(os.path.join(str(folder.root), *path.split("/")))
 
 
 def _dotted(node: ast.AST | None) -> list[str] | None:
@@ -575,8 +150,8 @@ _LITERALS = (
 
 def definition_candidates(
     resolver: Resolver,
-    folders: list[Folder],
-    home: Folder | None,
+    folders: list[Workspace],
+    home: Workspace | None,
     context: FileRecord | None,
     lines: list[str] | None,
     word: Word,
@@ -597,7 +172,9 @@ def definition_candidates(
         if keyword.kind not in ("import", "module") or not keyword.end_col:
             return candidates, False
         # An import: sure when it binds something outside the workspace.
-        outside = keyword.target and not _in_workspace(precise[0].folder.index, keyword.target)
+        outside = keyword.target and not _in_workspace(
+            precise[0].folder.index, keyword.target, precise[0].path
+        )
         return candidates, not outside
     if len(precise) > 1 and len({(c.path, c.keyword.qualname) for c in precise}) == 1:
         return candidates, False  # overloads, a property's setter: one name, every place
@@ -661,7 +238,7 @@ class Definer:
         self.resolver = resolver
 
     def answer(
-        self, folder: Folder, record: FileRecord, lines: list[str], word: Word, line: int
+        self, folder: Workspace, record: FileRecord, lines: list[str], word: Word, line: int
     ) -> tuple[list[Candidate] | None, bool]:
         """(the definitions of ``word`` at 1-based ``line`` of ``lines``, the buffer of
         ``record``, or None when undecided here; whether only type inference can tell).
@@ -676,7 +253,7 @@ class Definer:
             dot = text[: word.start].rstrip()
             return ([], False) if dot.endswith(('".', "'.")) else (None, False)
         head = word.segments[0]
-        start = _chain_start(word)
+        start = chain_start(word)
         if len(word.segments) == 1 and _keyword_argument(lines, line, start, word.end):
             # ``f(name=...)``: the callee's parameter, which only inference finds.
             source = block_source(self.resolver.blocks_of(record), lines, line)
@@ -767,7 +344,7 @@ class Definer:
 
     def _parameter(
         self,
-        folder: Folder,
+        folder: Workspace,
         record: FileRecord,
         lines: list[str],
         callee: Word,
@@ -807,7 +384,7 @@ class Definer:
         return _stand_in(folder, path, name, place) if place else None
 
     def _module_assignment(
-        self, folder: Folder, record: FileRecord, lines: list[str], name: str, line: int
+        self, folder: Workspace, record: FileRecord, lines: list[str], name: str, line: int
     ) -> list[Candidate] | None:
         """A module-level variable of this file: its last top-level assignment at or before
         ``line`` (the index keeps the first one only)."""
@@ -830,19 +407,19 @@ class Definer:
         return [Candidate(folder, record.path, keyword, PRECISE)]
 
     def _import_target(
-        self, folder: Folder, record: FileRecord, keyword: Keyword
+        self, folder: Workspace, record: FileRecord, keyword: Keyword
     ) -> list[Candidate] | None:
         """What ``from m import name`` imports: its workspace definition (or module), else
         the import itself when the module is not the workspace's; None when unsure."""
-        found = by_module(folder.index, keyword.target.split("."))
+        found = resolve_dotted(folder.index, keyword.target.split("."), record.path)
         if found:
             return [Candidate(folder, path, k, PRECISE) for path, k in found]
-        if not _in_workspace(folder.index, keyword.target):
+        if not _in_workspace(folder.index, keyword.target, record.path):
             return [Candidate(folder, record.path, keyword, PRECISE)]
         return None
 
     def _imported(
-        self, folder: Folder, record: FileRecord, word: Word, line: int
+        self, folder: Workspace, record: FileRecord, word: Word, line: int
     ) -> list[Candidate] | None:
         """A name bound by an import: its workspace definition, else the import itself."""
         found = self.resolver._resolve_in(folder, record, word, line)
@@ -852,7 +429,7 @@ class Definer:
         if len(precise) == 1 and precise[0].keyword.end_col == 0:
             return precise  # a module of the workspace
         target = self.resolver.bindings_of(record).get(word.segments[0])
-        if target and not _in_workspace(folder.index, target):
+        if target and not _in_workspace(folder.index, target, record.path):
             # Bound to something outside the workspace: the import line is all we know of a
             # name; nothing of the workspace for an attribute of it.
             if len(word.segments) == 1:
@@ -860,7 +437,7 @@ class Definer:
             return []
         return None
 
-    def _at(self, folder: Folder, record: FileRecord, binding: scopes.Binding) -> Candidate:
+    def _at(self, folder: Workspace, record: FileRecord, binding: scopes.Binding) -> Candidate:
         """The index's keyword at a binding, else a stand-in for a local name."""
         for keyword in record.keywords:
             if (keyword.line, keyword.col, keyword.name) == (
@@ -876,7 +453,7 @@ class Definer:
     # ---- receivers ------------------------------------------------------------------------
 
     def _receiver_class(
-        self, folder: Folder, record: FileRecord, parsed: scopes.Parsed, binding: scopes.Binding
+        self, folder: Workspace, record: FileRecord, parsed: scopes.Parsed, binding: scopes.Binding
     ) -> tuple[str, Keyword] | str | None:
         """(path, class keyword) of the value a binding evidently holds, OUTSIDE when that is
         evidently not a class of the workspace (a literal, a builtin, a library's object), or
@@ -932,7 +509,7 @@ class Definer:
 
     def _class_named(
         self,
-        folder: Folder,
+        folder: Workspace,
         record: FileRecord,
         parsed: scopes.Parsed,
         expression: ast.AST | None,
@@ -955,7 +532,7 @@ class Definer:
             if len(chain) == 1 and chain[0] in _BUILTIN_NAMES and not own:
                 return OUTSIDE  # str, list, dict...
         target = names.get(chain[0])
-        if target and not _in_workspace(folder.index, target):
+        if target and not _in_workspace(folder.index, target, record.path):
             return OUTSIDE  # logging.getLogger(), np.ndarray: a library's
         found = self.resolver._resolve_in(folder, record, Word(tuple(chain), 0, 0), None)
         classes = [c for c in found if c.rank == PRECISE and c.keyword.kind == "class"]
@@ -964,7 +541,12 @@ class Definer:
         return None
 
     def members(
-        self, folder: Folder, path: str, owner: Keyword, name: str, lines: list[str] | None = None
+        self,
+        folder: Workspace,
+        path: str,
+        owner: Keyword,
+        name: str,
+        lines: list[str] | None = None,
     ) -> list[Candidate]:
         """Where ``name`` is defined on class ``owner`` (of file ``path``) or, in method
         resolution order, on its workspace base classes; [] when unsure."""
@@ -1001,7 +583,7 @@ class Definer:
                 return [Candidate(folder, owner_path, keyword, PRECISE)]
         return []
 
-    def _base(self, folder: Folder, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
+    def _base(self, folder: Workspace, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
         """The workspace class a base-class expression of ``record`` names, or None."""
         chain = base.split("[", 1)[0].split(".")
         own = [k for k in record.keywords if k.kind == "class" and k.qualname == ".".join(chain)]

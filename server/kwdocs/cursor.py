@@ -1,0 +1,96 @@
+"""The word under the cursor: the name at a position of a line, with the dotted names before
+it (``a.b.c``), and whether the position lies inside a string literal. Pure text functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+@dataclass(frozen=True)
+class Word:
+    """The name under the cursor and the dotted names before it (``a.b.c`` → a, b, c)."""
+
+    segments: tuple[str, ...]
+    start: int
+    """Code point column where the last segment starts."""
+    end: int
+    attribute: bool = False
+    """The chain follows something that is not a name (``f().x``, ``"s".join``)."""
+
+    @property
+    def name(self) -> str:
+        return self.segments[-1]
+
+
+def word_at(line: str, col: int) -> Word | None:
+    """The word at (or just before) code point ``col`` of ``line``, or None."""
+    size = len(line)
+    if col < 0 or col > size:
+        return None
+    if col < size and _is_word(line[col]):
+        pos = col
+    elif col > 0 and _is_word(line[col - 1]):
+        pos = col - 1
+    else:
+        return None
+    start = pos
+    while start > 0 and _is_word(line[start - 1]):
+        start -= 1
+    end = pos + 1
+    while end < size and _is_word(line[end]):
+        end += 1
+    word = line[start:end]
+    if word[0].isdigit():
+        return None
+    segments = [word]
+    i = start
+    attribute = False
+    while i > 0 and line[i - 1] == ".":
+        j = i - 1
+        k = j
+        while k > 0 and _is_word(line[k - 1]):
+            k -= 1
+        part = line[k:j]
+        if not part or part[0].isdigit():
+            attribute = True
+            break
+        segments.insert(0, part)
+        i = k
+    return Word(tuple(segments), start, end, attribute)
+
+
+def in_string(line: str, col: int) -> bool:
+    """True when code point ``col`` of a Python line lies inside a string literal that opens
+    on that line (words in strings are data, not names)."""
+    quote = ""
+    i = 0
+    size = len(line)
+    while i < size and i <= col:
+        char = line[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if line.startswith(quote, i):
+                if i + len(quote) > col:
+                    return True
+                i += len(quote)
+                quote = ""
+                continue
+        elif char == "#":
+            return False
+        elif char in "'\"":
+            quote = line[i : i + 3] if line.startswith(char * 3, i) else char
+            i += len(quote)
+            continue
+        i += 1
+    return bool(quote)
+
+
+def chain_start(word: Word) -> int:
+    """Code point column where the first segment of a dotted word starts."""
+    return word.start - sum(len(s) + 1 for s in word.segments[:-1])

@@ -1,0 +1,235 @@
+"""``kwdocs export``: index the workspace (the one pipeline, keeping each parse's page facts),
+plan every page, render only those whose inputs changed (in worker processes for large trees),
+write each atomically inside OUT, remove pages of deleted sources, and keep a manifest of what
+kwdocs wrote.
+
+The package's modules: ``output`` (checks, lock, manifest, atomic writes), ``plan`` (pages and
+their fingerprints), ``render`` (render workers), ``summary`` (what an export did).
+
+Two exports into one OUT at once: the second fails at once with a one-line message (a user who
+ran the command twice wants to know, not to wait); ``export_file``, which the language server
+calls, waits up to 30 s instead.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from kwdocs import __version__
+from kwdocs.analyse import Analysis
+from kwdocs.cache import RecordCache
+from kwdocs.config import Settings
+from kwdocs.export.output import (
+    LOCK_NAME,
+    TEMP_PREFIX,
+    Manifest,
+    PageEntry,
+    WriteResult,
+    WriteStatus,
+    begin_writes,
+    check_output,
+    clean_temp_files,
+    export_lock,
+    load_manifest,
+    remove_page,
+    save_manifest,
+)
+from kwdocs.export.plan import RenderJob, file_pages, folder_pages, plan_export, root_from_out
+from kwdocs.export.render import Inherited, Limits, render_all, render_folder_job, render_job
+from kwdocs.export.summary import ExportError, ExportSummary, FileExportSummary, format_summary
+from kwdocs.model import FileRecord, Skip
+from kwdocs.pages import docs_page, kw_page, page_uri
+from kwdocs.pipeline import RecordCollector, run_pipeline
+from kwdocs.render.folder_pages import folder_tree
+from kwdocs.workers import Workers, collector_paused, worker_count
+
+__all__ = [
+    "LOCK_NAME",
+    "TEMP_PREFIX",
+    "ExportError",
+    "ExportSummary",
+    "FileExportSummary",
+    "PhaseProgress",
+    "export_file",
+    "export_lock",
+    "export_workspace",
+    "format_summary",
+]
+
+PhaseProgress = Callable[[str, int, int], None]
+"""Called with (phase, done, total): phases ``index`` and ``pages``."""
+
+
+def export_workspace(
+    settings: Settings,
+    *,
+    progress: PhaseProgress | None = None,
+    records: Mapping[str, FileRecord] | None = None,
+    skipped: list[Skip] | None = None,
+) -> ExportSummary:
+    """Write (or refresh) every page of the workspace into OUT. Without ``records`` the
+    workspace is indexed first (the cache reused and refreshed)."""
+    started = time.perf_counter()
+    root, out = check_output(settings)
+    summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
+    workers = Workers(worker_count(settings.jobs))
+    with (
+        export_lock(out),
+        collector_paused(),  # records, links and pages hold no cycles
+        workers,
+    ):
+        facts: dict[str, bytes] = {}
+        # Writing the record cache waits until the render workers are running: it then takes
+        # the main process's idle time rather than a gap between the two phases.
+        save_later: list[Callable[[], None]] = []
+        if records is None:
+            cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
+            collector = RecordCollector(cache, save_later=True)
+
+            def report(done: int, total: int) -> None:
+                if progress is not None:
+                    progress("index", done, total)
+
+            indexed = run_pipeline(
+                settings, collector, workers=workers, facts=True, progress=report
+            )
+            records, facts = collector.records, collector.facts
+            summary.skipped = indexed.skipped
+            if collector.pending_save is not None:
+                save_later.append(collector.pending_save)
+        else:
+            summary.skipped = list(skipped or [])
+        summary.files = len(records)
+        clean_temp_files(out)
+        begin_writes(out)
+        manifest = load_manifest(out)
+        if manifest.version != __version__:
+            manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
+        from_out = root_from_out(root, out)
+        analysis = Analysis(records)
+        plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
+        summary.unchanged += len(plan.unchanged)
+        new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
+        try:
+            jobs = plan.jobs + plan.folder_jobs
+            outcomes = render_all(
+                root,
+                out,
+                from_out,
+                Limits(settings.source_limit, settings.max_file_size),
+                jobs,
+                workers,
+                Inherited(records, facts, analysis, plan.folders),
+                meanwhile=save_later,
+            )
+            for done, outcome in enumerate(outcomes, start=1):
+                if isinstance(outcome, Skip):
+                    summary.skipped.append(outcome)
+                else:
+                    for result in outcome:
+                        _tally(summary, new_pages, result)
+                if progress is not None:
+                    progress("pages", done, len(jobs))
+        finally:
+            # Pages of sources that are gone: only those the manifest says kwdocs wrote.
+            for page in sorted(set(manifest.pages) - plan.wanted):
+                if remove_page(out, page):
+                    summary.removed += 1
+            # Pages still wanted but not reached (an error midway) keep their old entries.
+            for page in plan.wanted:
+                if page not in new_pages and page in manifest.pages:
+                    new_pages[page] = PageEntry(manifest.pages[page].sha)
+            save_manifest(out, Manifest(pages=new_pages))
+            for save in save_later:  # not run yet when rendering stopped early
+                save()
+    summary.skipped.sort(key=lambda s: s.path)
+    summary.conflicts.sort(key=lambda c: c["path"])
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteResult) -> None:
+    if result.status is WriteStatus.CONFLICT:
+        summary.conflicts.append({"path": result.page, "reason": result.reason})
+        return
+    if result.status is WriteStatus.WRITTEN:
+        summary.written += 1
+    else:
+        summary.unchanged += 1
+    assert result.entry is not None
+    pages[result.page] = result.entry
+
+
+# The last Analysis export_file made, by the (path, digest) pairs it was made from: the language
+# server asks for one file's pages at a time, mostly from an unchanged workspace.
+_last_analysis: tuple[tuple[tuple[str, str], ...], Analysis] | None = None
+
+
+def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
+    global _last_analysis
+    key = tuple(sorted((p, r.digest) for p, r in records.items()))
+    if _last_analysis is not None and _last_analysis[0] == key:
+        return _last_analysis[1]
+    analysis = Analysis(records)
+    _last_analysis = (key, analysis)
+    return analysis
+
+
+def export_file(
+    settings: Settings, path: str, records: Mapping[str, FileRecord]
+) -> FileExportSummary:
+    """Write the docs and keyword pages of one source file (and its folders' pages), with the
+    fingerprints a whole export gives them: the next export leaves them as they are."""
+    started = time.perf_counter()
+    root, out = check_output(settings)
+    record = records.get(path)
+    if record is None:
+        raise ExportError(f"not an indexed file of this workspace: {path}")
+    summary = FileExportSummary(root=Path(settings.root), out=Path(settings.out))
+    with export_lock(out, wait=30.0):
+        begin_writes(out)
+        manifest = load_manifest(out)
+        from_out = root_from_out(root, out)
+        analysis = _analysis_for(records)
+        job = RenderJob(path, file_pages(path, record, analysis, from_out, settings.source_limit))
+        shared = Inherited(records, {}, analysis, {})
+        limits = Limits(settings.source_limit, settings.max_file_size)
+        outcome = _with_inherited(shared, lambda: render_job(root, out, from_out, limits, job))
+        if isinstance(outcome, Skip):
+            raise ExportError(f"{path}: {outcome.reason}")
+        results = list(outcome)
+        # The folder pages its links lead to, from the root down to its folder.
+        tree = folder_tree(list(records))
+        folder = os.path.dirname(path).replace(os.sep, "/")
+        while True:
+            folder_job = RenderJob(folder, folder_pages(tree[folder], records, from_out))
+            results += render_folder_job(out, folder_job, tree, records)
+            if not folder:
+                break
+            folder = os.path.dirname(folder)
+        for result in results:
+            if result.status is WriteStatus.CONFLICT:
+                continue
+            summary.written += result.status is WriteStatus.WRITTEN
+            summary.unchanged += result.status is WriteStatus.UNCHANGED
+            assert result.entry is not None
+            manifest.pages[result.page] = result.entry
+        save_manifest(out, manifest)
+    summary.pages = [page_uri(Path(out), docs_page(path)), page_uri(Path(out), kw_page(path))]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _with_inherited(shared: Inherited, work: Callable[[], Any]) -> Any:
+    """Run ``work`` with ``shared`` as the render module's inputs (no encoding round trip)."""
+    from kwdocs.export import render
+
+    render._inherited = shared
+    try:
+        return work()
+    finally:
+        render._inherited = None

@@ -1,0 +1,95 @@
+"""What an export did, and the paragraph ``kwdocs export`` prints about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kwdocs.model import Skip
+from kwdocs.pages import FOLDER_INDEX, folder_page, page_uri
+from kwdocs.render.markdown import plural
+
+
+class ExportError(Exception):
+    """A bad output folder or a second export at once; the message is one line."""
+
+
+@dataclass
+class ExportSummary:
+    """What one export did."""
+
+    root: Path
+    out: Path
+    files: int = 0
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "out": str(self.out),
+            "index": page_uri(self.out, folder_page("", FOLDER_INDEX)),
+            "files": self.files,
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
+            "conflicts": list(self.conflicts),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass
+class FileExportSummary:
+    """What exporting one source file's pages did."""
+
+    root: Path
+    out: Path
+    written: int = 0
+    unchanged: int = 0
+    pages: list[str] = field(default_factory=list)
+    """file URIs of the docs page and the keyword page."""
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "root": str(self.root),
+            "out": str(self.out),
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "pages": list(self.pages),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def format_summary(summary: ExportSummary, verbose: bool = False) -> str:
+    """The paragraph ``kwdocs export`` prints at the end."""
+    lines = [
+        f"Documented {summary.files:,} files from {summary.root} into {summary.out}: "
+        f"{summary.written:,} pages written, {summary.unchanged:,} unchanged, "
+        f"{summary.removed:,} removed in {summary.seconds:.2f} s."
+    ]
+    if summary.skipped:
+        counts: dict[str, int] = {}
+        for skip in summary.skipped:
+            reason = skip.reason.split(" (", 1)[0]
+            counts[reason] = counts.get(reason, 0) + 1
+        detail = "; ".join(f"{n:,} {reason}" for reason, n in sorted(counts.items()))
+        lines.append(f"Skipped {plural(len(summary.skipped), 'file')}: {detail}.")
+        if verbose:
+            lines += [f"  {skip.path}: {skip.reason}" for skip in summary.skipped]
+        else:
+            lines.append("(--verbose lists them.)")
+    if summary.conflicts:
+        lines.append(
+            f"Left {plural(len(summary.conflicts), 'file')} in the output folder alone "
+            "(kwdocs did not write them, or they lead outside it):"
+        )
+        lines += [f"  {c['path']}: {c['reason']}" for c in summary.conflicts]
+    lines.append(f"Start at {summary.out / FOLDER_INDEX}")
+    return "\n".join(lines)

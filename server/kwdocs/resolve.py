@@ -1,0 +1,530 @@
+"""Resolution over the workspace's records: which file a module name is, what the names a file
+imports stand for (following re-exports), and ranked definitions of a name seen from a file.
+Asked by hover, definition, symbols, pages and ``kwdocs lookup``; knows nothing of LSP."""
+
+from __future__ import annotations
+
+import enum
+import posixpath
+from collections.abc import Mapping
+from pathlib import Path
+from typing import NamedTuple, Protocol
+
+import msgspec
+
+from kwdocs.cursor import Word
+from kwdocs.index import KIND_RANK, KeywordIndex
+from kwdocs.model import DEFINITION_KINDS, STAR, FileRecord, Keyword, Kind
+from kwdocs.modules import ImportGroup, ModuleTable
+
+
+class Rank(enum.IntEnum):
+    """How sure a candidate is, best first."""
+
+    PRECISE = 0
+    """Resolved: the binding the code gives the name."""
+    IMPORTED = 1
+    """Defined in a module the file imports."""
+    SAME_PACKAGE = 2
+    ELSEWHERE = 3
+
+
+PRECISE, IMPORTED, SAME_PACKAGE, ELSEWHERE = Rank
+_ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
+# Far from the cursor's file, a variable of the same name is noise, not an answer.
+_FAR_KINDS = _ANSWER_KINDS - {"variable"}
+_MAX_HOPS = 4
+_BLOCK_KINDS = frozenset({"function", "method", "property", "class"})
+
+
+class Records(Protocol):
+    """Records by path and their module table: what resolution reads (a KeywordIndex is
+    one; so is an export's Analysis)."""
+
+    @property
+    def records(self) -> Mapping[str, FileRecord]: ...
+
+    @property
+    def modules(self) -> ModuleTable: ...
+
+
+class Workspace(Protocol):
+    """A root and its index: what the engine needs of a workspace folder (the language
+    server's folders are ones)."""
+
+    root: Path
+    index: KeywordIndex
+
+
+class Candidate(NamedTuple):
+    """One answer: a keyword of a folder's file, and how sure the resolution is (a tuple, not
+    a frozen dataclass: common names make thousands of them per request)."""
+
+    folder: Workspace
+    path: str
+    keyword: Keyword
+    rank: Rank
+
+    def sort_key(self) -> tuple[int, int, str, int]:
+        return (self.rank, KIND_RANK.get(self.keyword.kind, 9), self.path, self.keyword.line)
+
+
+def module_keyword(record: FileRecord, name: str) -> Keyword:
+    """A stand-in keyword for a whole module file (its first line, its docstring summary)."""
+    summary = " ".join(record.docstring.split("\n\n", 1)[0].split())[:300]
+    return Keyword(
+        name=name.rsplit(".", 1)[-1],
+        qualname=record.module or name,
+        kind="module",
+        line=1,
+        col=0,
+        end_col=0,
+        end_line=max(1, record.lines),
+        summary=summary,
+    )
+
+
+def bindings(record: FileRecord) -> dict[str, str]:
+    """Names the file's imports bind → the absolute dotted name they stand for."""
+    found: dict[str, str] = {}
+    for keyword in record.keywords:
+        if keyword.kind == Kind.IMPORT and keyword.target:
+            found[keyword.alias or keyword.name] = keyword.target
+        elif keyword.kind == Kind.MODULE and keyword.target and keyword.alias != STAR:
+            if keyword.alias:
+                found[keyword.alias] = keyword.target
+            elif not keyword.name.startswith("."):  # ``import a.b`` binds ``a``
+                head = keyword.target.split(".", 1)[0]
+                found.setdefault(head, head)
+    return found
+
+
+def star_imports(record: FileRecord) -> list[str]:
+    """The modules a file takes every public name of (``from m import *``), in file order."""
+    return [
+        k.target for k in record.keywords if k.kind == Kind.MODULE and k.alias == STAR and k.target
+    ]
+
+
+def imported_paths(space: Records, record: FileRecord) -> set[str]:
+    """Workspace files this file imports: modules, and submodules imported by name
+    (``from pkg import mod``)."""
+    found: set[str] = set()
+    file_of = space.modules.file_of
+    own = record.path
+    for keyword in record.keywords:
+        kind = keyword.kind
+        if (kind != Kind.MODULE and kind != Kind.IMPORT) or not keyword.target:
+            continue
+        target = keyword.target
+        path = file_of(target, own)
+        if path is None and kind == Kind.IMPORT:
+            path = file_of(target.rpartition(".")[0], own)
+        if path is not None and path != own:
+            found.add(path)
+    return found
+
+
+class ImportFact(msgspec.Struct, frozen=True, array_like=True):
+    """One imported module of a file, how it is classified, and the names taken from it."""
+
+    module: str
+    group: ImportGroup
+    path: str
+    """The workspace file of the module, when it is one; else ""."""
+    names: tuple[str, ...]
+    line: int
+
+
+def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
+    """Every module a file imports, classified (kwdocs.modules.ImportGroup), by group and
+    name."""
+    names: dict[str, list[str]] = {}
+    statements: dict[str, tuple[int, bool]] = {}
+    for keyword in record.keywords:
+        if keyword.kind == Kind.MODULE:
+            relative = keyword.name.startswith(".")
+            statements.setdefault(keyword.target, (keyword.line, relative))
+        elif keyword.kind == Kind.IMPORT:
+            module = keyword.target.rpartition(".")[0]
+            shown = f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
+            names.setdefault(module, []).append(shown)
+    modules = space.modules
+    facts = []
+    for module, (line, relative) in statements.items():
+        taken = names.get(module, [])
+        path = modules.file_of(module, record.path) or ""
+        if not path:
+            # ``from . import x`` binds submodules: the module itself may be a package file.
+            for name in taken:
+                path = modules.file_of(f"{module}.{name.split(' as ')[0]}", record.path) or ""
+                if path:
+                    break
+        if path == record.path:
+            path = ""
+        group = ImportGroup.FIRST_PARTY if path else modules.classify(module, record.path, relative)
+        facts.append(ImportFact(module, group, path, tuple(sorted(set(taken))), line))
+    facts.sort(key=lambda f: (_GROUP_ORDER[f.group], f.module))
+    return facts
+
+
+_GROUP_ORDER = {group: n for n, group in enumerate(ImportGroup)}
+
+
+def module_file(space: Records, module: str, importer: str | None = None) -> str | None:
+    """The workspace file of a dotted module name (kwdocs.modules.ModuleTable's rules)."""
+    return space.modules.file_of(module, importer) if module else None
+
+
+def _in_workspace(space: Records, dotted: str, importer: str | None = None) -> bool:
+    """True when an imported dotted name is a module of the workspace or a name of one
+    (``pkg.mod``, ``pkg.mod.Name``); ``pkg._C.Name`` of a compiled ``pkg._C`` is not."""
+    parent = dotted.rpartition(".")[0]
+    return bool(
+        module_file(space, dotted, importer) or (parent and module_file(space, parent, importer))
+    )
+
+
+def keywords_named(record: FileRecord, qualname: str) -> list[Keyword]:
+    """The keywords of a file with this qualified name that can answer a look-up (one dict
+    per file, remembered for the last files asked: large stubs hold 10,000 keywords)."""
+    table = _QUALNAMES.get(record.path)
+    if table is None or table[0] is not record:
+        found: dict[str, list[Keyword]] = {}
+        for keyword in record.keywords:
+            if keyword.kind in _ANSWER_KINDS:
+                found.setdefault(keyword.qualname, []).append(keyword)
+        if len(_QUALNAMES) >= 256:
+            _QUALNAMES.pop(next(iter(_QUALNAMES)))
+        table = _QUALNAMES[record.path] = (record, found)
+    return table[1].get(qualname, [])
+
+
+_QUALNAMES: dict[str, tuple[FileRecord, dict[str, list[Keyword]]]] = {}
+
+
+def name_in_module(
+    space: Records, path: str, name: str, hops: int = 0
+) -> list[tuple[str, Keyword]]:
+    """What a module-level name of a workspace file is: its own definition, else what the
+    import binding it stands for, else a submodule of that name (a package's), else the same
+    name in a module it star-imports; [] when the workspace cannot tell."""
+    record = space.records.get(path)
+    if record is None:
+        return []
+    own = keywords_named(record, name)
+    if own:
+        return [(path, k) for k in own]
+    if hops >= _MAX_HOPS:
+        return []
+    target = bindings(record).get(name)
+    if target:
+        return resolve_dotted(space, target.split("."), path, hops + 1)
+    if record.module:
+        submodule = module_file(space, f"{record.module}.{name}", path)
+        if submodule is not None and submodule in space.records:
+            return [
+                (submodule, module_keyword(space.records[submodule], f"{record.module}.{name}"))
+            ]
+    for star in star_imports(record):
+        starred = module_file(space, star, path)
+        if starred is not None and starred != path:
+            found = name_in_module(space, starred, name, hops + 1)
+            if found:
+                return found
+    return []
+
+
+def resolve_dotted(
+    space: Records, chain: list[str], importer: str | None = None, hops: int = 0
+) -> list[tuple[str, Keyword]]:
+    """Definitions a dotted chain names through module paths (``pkg.mod.Class.method``),
+    following re-exports a few hops; the module itself when the chain ends there."""
+    for cut in range(len(chain), 0, -1):
+        module = ".".join(chain[:cut])
+        path = module_file(space, module, importer)
+        if path is None:
+            continue
+        record = space.records.get(path)
+        if record is None:
+            continue
+        rest = chain[cut:]
+        if not rest:
+            return [(path, module_keyword(record, module))]
+        qualified = keywords_named(record, ".".join(rest))
+        if qualified:
+            return [(path, k) for k in qualified]
+        head = name_in_module(space, path, rest[0], hops)
+        if not head or len(rest) == 1:
+            return head
+        # ``mod.Class.method`` where ``mod`` re-exports ``Class``: the member in its file.
+        members: list[tuple[str, Keyword]] = []
+        for where, keyword in head:
+            if keyword.kind == Kind.CLASS:
+                members += [
+                    (where, k)
+                    for k in keywords_named(
+                        space.records[where], ".".join([keyword.qualname, *rest[1:]])
+                    )
+                ]
+            elif keyword.kind == Kind.MODULE and keyword.end_col == 0:
+                sub = space.records[where].module
+                members += resolve_dotted(space, [*sub.split("."), *rest[1:]], importer, hops + 1)
+        return members
+    return []
+
+
+def by_module(space: Records, chain: list[str], hops: int = 0) -> list[tuple[str, Keyword]]:
+    """resolve_dotted seen from no file in particular."""
+    return resolve_dotted(space, chain, None, hops)
+
+
+def base_class(space: Records, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
+    """The workspace class a base-class expression of ``record`` names (through its imports
+    and re-exports), or None."""
+    base = base.split("[", 1)[0].strip()
+    if not base or not base.replace(".", "").replace("_", "").isalnum():
+        return None
+    own = [k for k in keywords_named(record, base) if k.kind == Kind.CLASS]
+    if own:
+        return record.path, own[0]
+    chain = base.split(".")
+    names = bindings(record)
+    found: list[tuple[str, Keyword]] = []
+    if chain[0] in names:
+        found = resolve_dotted(space, names[chain[0]].split(".") + chain[1:], record.path)
+    elif len(chain) > 1:
+        found = resolve_dotted(space, chain, record.path)
+    else:
+        found = name_in_module(space, record.path, base)
+    classes = [(p, k) for p, k in found if k.kind == Kind.CLASS]
+    return classes[0] if len(classes) == 1 else None
+
+
+class Resolver:
+    """Resolution with small per-file caches (bindings and imported modules of a record)."""
+
+    def __init__(self) -> None:
+        self._bindings: dict[str, tuple[FileRecord, dict[str, str]]] = {}
+        self._imported: dict[str, tuple[FileRecord, int, frozenset[str]]] = {}
+        self._blocks: dict[str, tuple[FileRecord, list[Keyword]]] = {}
+
+    def blocks_of(self, record: FileRecord) -> list[Keyword]:
+        """The file's defs and classes, by line (outer before inner)."""
+        cached = self._blocks.get(record.path)
+        if cached is not None and cached[0] is record:
+            return cached[1]
+        if len(self._blocks) > 64:
+            self._blocks.clear()
+        found = sorted(
+            (k for k in record.keywords if k.kind in _BLOCK_KINDS and k.line <= k.end_line),
+            key=lambda k: (k.line, -k.end_line),
+        )
+        self._blocks[record.path] = (record, found)
+        return found
+
+    def bindings_of(self, record: FileRecord) -> dict[str, str]:
+        cached = self._bindings.get(record.path)
+        if cached is not None and cached[0] is record:
+            return cached[1]
+        if len(self._bindings) > 512:
+            self._bindings.clear()
+        found = bindings(record)
+        self._bindings[record.path] = (record, found)
+        return found
+
+    def imported_paths(self, index: KeywordIndex, record: FileRecord) -> frozenset[str]:
+        """Files of the workspace modules ``record`` imports."""
+        cached = self._imported.get(record.path)
+        if cached is not None and cached[0] is record and cached[1] == index.generation:
+            return cached[2]
+        paths = imported_paths(index, record)
+        if len(self._imported) > 512:
+            self._imported.clear()
+        result = frozenset(paths)
+        self._imported[record.path] = (record, index.generation, result)
+        return result
+
+    # ---- resolution ----------------------------------------------------------------------
+
+    def resolve(
+        self,
+        folders: list[Workspace],
+        home: Workspace | None,
+        context: FileRecord | None,
+        word: Word,
+        line: int | None = None,
+    ) -> list[Candidate]:
+        """Candidates for ``word`` seen in ``context`` (a record of ``home``; line 1-based),
+        best first."""
+        ordered = [home] if home is not None else []
+        ordered += [f for f in folders if f is not home]
+        found: list[Candidate] = []
+        for folder in ordered:
+            record = context if folder is home else None
+            found.extend(self._resolve_in(folder, record, word, line))
+            if found and found[0].rank == PRECISE and folder is home:
+                break
+        seen: set[tuple[int, str, int, str, str]] = set()
+        unique: list[Candidate] = []
+        for candidate in sorted(found, key=Candidate.sort_key):
+            k = candidate.keyword
+            key = (id(candidate.folder), candidate.path, k.line, k.qualname, k.kind)
+            if key not in seen:
+                seen.add(key)
+                unique.append(candidate)
+        return unique
+
+    def _resolve_in(
+        self, folder: Workspace, record: FileRecord | None, word: Word, line: int | None
+    ) -> list[Candidate]:
+        index = folder.index
+        segments = list(word.segments)
+
+        def make(rank: int, path: str, keyword: Keyword) -> Candidate:
+            return Candidate(folder, path, keyword, rank)
+
+        names = self.bindings_of(record) if record is not None else {}
+        importer = record.path if record is not None else None
+        precise: list[Candidate] = []
+        if not word.attribute:
+            # self.x / cls.x: the enclosing class of the cursor's line.
+            if record is not None and line is not None and segments[0] in ("self", "cls"):
+                owner = enclosing_class(record, line)
+                if owner is not None and len(segments) > 1:
+                    wanted = owner.qualname + "." + ".".join(segments[1:])
+                    precise += [
+                        make(PRECISE, record.path, k)
+                        for k in record.keywords
+                        if k.qualname == wanted and k.kind in _ANSWER_KINDS
+                    ]
+            chains = []
+            if segments[0] in names:
+                chains.append(names[segments[0]].split(".") + segments[1:])
+            if len(segments) > 1 and (record is None or segments[0] not in names):
+                # A dotted name not bound by an import: maybe fully qualified (pkg.mod.Name).
+                chains.append(segments)
+            for chain in chains:
+                for path, keyword in resolve_dotted(index, chain, importer):
+                    precise.append(make(PRECISE, path, keyword))
+                if precise:
+                    break
+            if record is not None and len(segments) == 1 and not precise:
+                own = [k for k in record.keywords if k.name == word.name]
+                precise += [make(PRECISE, record.path, k) for k in own if k.kind in _ANSWER_KINDS]
+            if precise:
+                return precise
+            if record is not None and len(segments) == 1 and word.name in names:
+                # Imported from outside the workspace: the import itself is what we know.
+                return [
+                    make(PRECISE, record.path, k)
+                    for k in record.keywords
+                    if k.kind in ("import", "module") and (k.alias or k.name) == word.name
+                ][:1]
+            if len(segments) > 1:
+                qualified = ".".join(segments)
+                found = [
+                    make(self._rank(index, record, d.path), d.path, d.keyword)
+                    for d in index.lookup_qualname(qualified)
+                    if d.keyword.kind in _ANSWER_KINDS
+                ]
+                if found:
+                    return found
+                target = names.get(segments[0])
+                if target and not _in_workspace(index, target, importer):
+                    # np.array with np bound to numpy: nothing of the workspace.
+                    return []
+        # A plain name: every definition of it, ranked by how close it is to the context.
+        hint = _module_hint(names, segments)
+        result = []
+        # Ranked inline, not by _rank: a name like ``__init__`` has thousands of definitions.
+        here = record.path if record is not None else None
+        here_dir = here.rpartition("/")[0] if here is not None else None
+        imported = self.imported_paths(index, record) if record is not None else frozenset()
+        for definition in index.lookup(word.name):
+            keyword = definition.keyword
+            if keyword.name != word.name or keyword.kind not in _ANSWER_KINDS:
+                continue
+            path = definition.path
+            if here is None:
+                rank = ELSEWHERE
+            elif path == here:
+                rank = PRECISE
+            elif path in imported:
+                rank = IMPORTED
+            elif path.rpartition("/")[0] == here_dir:
+                rank = SAME_PACKAGE
+            else:
+                rank = ELSEWHERE
+            if hint and rank > IMPORTED:
+                module = index.records[path].module
+                if module == hint or module.startswith(hint + "."):
+                    rank = IMPORTED
+            if rank >= SAME_PACKAGE and keyword.kind not in _FAR_KINDS:
+                continue
+            result.append(make(rank, path, keyword))
+        return result
+
+    def _rank(self, index: KeywordIndex, record: FileRecord | None, path: str) -> int:
+        if record is None:
+            return ELSEWHERE
+        if path == record.path:
+            return PRECISE
+        if path in self.imported_paths(index, record):
+            return IMPORTED
+        if posixpath.dirname(path) == posixpath.dirname(record.path):
+            return SAME_PACKAGE
+        return ELSEWHERE
+
+
+def _module_hint(names: dict[str, str], segments: list[str]) -> str:
+    """For ``mod.sub.Name``, the module part (through the file's imports): definitions inside
+    it rank high even when a star import hides the exact file."""
+    if len(segments) < 2:
+        return ""
+    head = segments[:-1]
+    if head[0] in names:
+        head = names[head[0]].split(".") + head[1:]
+    return ".".join(head)
+
+
+def enclosing_class(record: FileRecord, line: int) -> Keyword | None:
+    """The innermost class whose body holds ``line`` (1-based)."""
+    best: Keyword | None = None
+    for keyword in record.keywords:
+        inside = keyword.kind == "class" and keyword.line <= line <= keyword.end_line
+        if inside and (best is None or keyword.line >= best.line):
+            best = keyword
+    return best
+
+
+# ---- definition without inference: scopes, import paths, cheap receiver types --------------
+
+
+def import_module_at(
+    index: KeywordIndex, record: FileRecord, word: Word, line: int
+) -> list[tuple[str, Keyword]] | None:
+    """On the module path of an import statement (``from a.b import c``, ``import a.b``): the
+    module the cursor's part names ([] when outside the workspace); None elsewhere."""
+    for keyword in record.keywords:
+        if keyword.kind != "module" or keyword.line != line or not keyword.end_col:
+            continue
+        if not keyword.col <= word.start < keyword.end_col or not keyword.target:
+            continue
+        written = keyword.name.lstrip(".")
+        offset = word.start - (keyword.col + len(keyword.name) - len(written))
+        if offset < 0:  # on the dots of a relative import: the package itself
+            parts = keyword.target.split(".")[
+                : len(keyword.target.split(".")) - len(written.split("."))
+            ]
+        else:
+            kept = written[: offset + len(word.name)].count(".") + 1
+            dropped = written.count(".") + 1 - kept
+            target = keyword.target.split(".")
+            parts = target[: len(target) - dropped]
+        module = ".".join(parts)
+        path = module_file(index, module, record.path) if module else None
+        if path is None or path not in index.records:
+            return []
+        return [(path, module_keyword(index.records[path], module))]
+    return None
