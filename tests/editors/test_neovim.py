@@ -327,6 +327,17 @@ def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
     else:
         steps.append({"name": "open_readme", "open": str(workspace / "README.md"), "client": False})
     steps += [
+        # The documented way to change a setting of the running server: definitionTarget
+        # 'docs' makes go to definition lead to the keyword's section of its docs page.
+        {"name": "change_setting", "lua": documented_blocks()["change-setting"]},
+        {
+            "name": "docs_definition",
+            "request": "textDocument/definition",
+            "path": str(use),
+            "at": {"needle": "Circle(2.0)", "offset": 5},
+            # The server applies new settings in the background.
+            "until_contains": "_docs.md",
+        },
         # Typed and not saved: hover answers from the buffer.
         {"name": "edit", "path": str(use), "before": 6, "insert": TYPED},
         {
@@ -457,6 +468,13 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
     reindexed = _messages(steps["reindex"])[-1]
     match = re.match(r"kwdocs: reindexed (\d+) files, (\d+) keywords", reindexed)
     assert match and int(match.group(1)) >= 30, reindexed
+
+    # After the documented setting change, go to definition leads to Circle's section of its
+    # docs page (a page the server keeps wherever it keeps them).
+    docs_locations = _locations(_ok(steps["docs_definition"]))
+    suffix = page_links(Path("/"), record, circle)[0].removeprefix("file://").split("#")[0]
+    assert [uri for uri, _ in docs_locations if uri.endswith(suffix)], docs_locations
+    assert all(_file(uri).is_file() for uri, _ in docs_locations), docs_locations
 
     if variant.markdown:
         assert steps["open_page"]["clients"] == 1, steps["open_page"]

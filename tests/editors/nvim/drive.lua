@@ -162,9 +162,7 @@ local function position_at(buf, target, client)
   return vim.lsp.util.make_position_params(0, client.offset_encoding)
 end
 
-local function request_step(buf, case)
-  local client = kwdocs_clients(buf)[1]
-  assert(client, 'no kwdocs client on ' .. vim.api.nvim_buf_get_name(buf))
+local function request_once(client, buf, case)
   local params = case.params or position_at(buf, case.at, client)
   local started = uv.hrtime()
   local response, failure = call(client, 'request_sync', case.request, params, spec.timeout_ms, buf)
@@ -175,6 +173,22 @@ local function request_step(buf, case)
     record.error = response.err
     record.result = response.result == nil and vim.NIL or response.result
   end
+  return record
+end
+
+local function request_step(buf, case)
+  local client = kwdocs_clients(buf)[1]
+  assert(client, 'no kwdocs client on ' .. vim.api.nvim_buf_get_name(buf))
+  if not case.until_contains then
+    return request_once(client, buf, case)
+  end
+  -- The answer changes once the server has applied something asynchronous (new settings):
+  -- ask again until it shows, and return the last answer either way.
+  local record
+  vim.wait(spec.timeout_ms, function()
+    record = request_once(client, buf, case)
+    return vim.json.encode(record.result or vim.NIL):find(case.until_contains, 1, true) ~= nil
+  end, 100)
   return record
 end
 
@@ -268,6 +282,10 @@ local function main()
       step(case.name, request_step(buf, case))
     elseif case.command then
       step(case.name, command_step(buf, case))
+    elseif case.lua then
+      -- A documented block run as a user would run it (from a mapping, or :lua).
+      assert(loadstring(case.lua, case.name))()
+      step(case.name, true)
     elseif case.insert then
       -- Typed, not saved: the server must answer from the buffer (didChange), not the disk.
       vim.api.nvim_buf_set_lines(buf, case.before - 1, case.before - 1, true, case.insert)
