@@ -25,7 +25,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -79,7 +79,7 @@ class Variant:
 
     neovim: Neovim
     blocks: tuple[str, ...]
-    # The minor version the variant must run on (Debian's may be newer elsewhere).
+    # The oldest minor version the variant may run on (Debian's is newer outside Debian 12).
     min_minor: int
 
     @property
@@ -94,7 +94,7 @@ VARIANTS = {
 }
 
 
-def _unavailable(reason: str) -> None:
+def _unavailable(reason: str) -> NoReturn:
     """A missing tool fails in CI (the setup script installs it) and skips elsewhere."""
     if os.environ.get("CI"):
         pytest.fail(reason)
@@ -106,7 +106,7 @@ def _nvim(which: Neovim) -> Path:
         found = shutil.which("nvim", path="/usr/bin") or shutil.which("nvim")
         if found is None:
             _unavailable("Debian's nvim is not installed: run scripts/setup-neovim.sh")
-        return Path(str(found))
+        return Path(found)
     if not os.access(CURRENT_NVIM, os.X_OK):
         _unavailable(f"{CURRENT_NVIM} is missing: run scripts/setup-neovim.sh")
     return CURRENT_NVIM
@@ -365,8 +365,6 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
     results = _run_nvim(nvim, env, _spec(workspace, tmp_path, variant), tmp_path)
     steps = results["steps"]
     assert results["nvim"]["major"] == 0 and results["nvim"]["minor"] >= variant.min_minor
-    if variant.neovim is Neovim.CURRENT:
-        assert results["nvim"]["minor"] == variant.min_minor, results["nvim"]
 
     use, shapes = workspace / "pkg" / "use.py", workspace / "pkg" / "shapes.py"
     out = workspace / DOCUMENTED_OUT
@@ -406,7 +404,6 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
     assert _locations(_ok(steps["definition"]))[0] == (shapes.as_uri(), circle.line - 1)
 
     # Real PyTorch files: a relative import and an absolute one, resolved across the package.
-    flat_param = workspace / FSDP / "_flat_param.py"
     torch_text = _hover_text(_ok(steps["torch_hover"]))
     assert "FlatParamHandle" in torch_text
     assert "A handle that manages a flat parameter" in torch_text, torch_text
@@ -415,7 +412,6 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
         api.as_uri(),
         _line_of(api, "class ShardingStrategy("),
     )
-    assert flat_param.is_file()
     symbols = _ok(steps["workspace_symbol"])
     assert any(
         s["name"] == "ShardingStrategy" and s["location"]["uri"] == api.as_uri() for s in symbols
