@@ -30,7 +30,6 @@ from kwdocs.extract.treesitter import (
     comments_above,
     encode,
     end_line,
-    error_nodes,
     one_line,
     parser,
     summarise_comments,
@@ -227,11 +226,7 @@ class _Walker:
         name_node = node.child_by_field_name("name")
         qualname = context.qualname
         if name_node is not None:
-            parts = (
-                [p for p in name_node.named_children if p.type == "namespace_identifier"]
-                if name_node.type == "nested_namespace_specifier"
-                else [name_node]
-            )
+            parts = _namespace_parts(name_node)
             for part in parts:
                 name = self.source.text(part)
                 qualname = f"{qualname}::{name}" if qualname else name
@@ -330,6 +325,8 @@ class _Walker:
         found = _declarator_name(declarator, self.source)
         if found is None or not found.is_function:
             return walk
+        if type_node is None and not _may_be_typeless(found, context):
+            return walk
         self._function(found, node, context, outer, declaration=False)
         return walk
 
@@ -347,6 +344,8 @@ class _Walker:
             if found is None:
                 continue
             if found.is_function:
+                if type_node is None and not _may_be_typeless(found, context):
+                    continue  # ``TORCH_ARG(int64_t, foo);``: a macro invocation, not a function
                 self._function(found, node, context, outer, declaration=_is_prototype(node))
             elif context.scope is Scope.NAMESPACE and node.type == "declaration":
                 self._variable(found, node, declarator, context, outer)
@@ -505,6 +504,9 @@ class _Walker:
             text = self.source.data[type_node.start_byte : type_node.end_byte]
             if _is_macro_name(text):
                 self.attribute_macros.add(text)
+                if self.source.data[following.start_byte : following.end_byte] == b"~":
+                    # ``C10_ALWAYS_INLINE ~Foo()``: the destructor lost its name to the error.
+                    self.misread.add(text)
 
     def _note_function_macros(self, error: tree_sitter.Node) -> None:
         """In an error, ``MACRO(…)`` followed by more declaration (``C10_DEPRECATED_MESSAGE("…")
@@ -617,6 +619,26 @@ class _Walker:
         return summary
 
 
+def _namespace_parts(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """``a::b::c`` (nested specifiers nest to the right) as its identifiers, left to right."""
+    parts: list[tree_sitter.Node] = []
+    current: tree_sitter.Node | None = node
+    for _ in range(_MAX_DEPTH):
+        if current is None:
+            break
+        if current.type != "nested_namespace_specifier":
+            parts.append(current)
+            break
+        nested = None
+        for child in current.named_children:
+            if child.type == "nested_namespace_specifier":
+                nested = child
+            elif child.type == "namespace_identifier":
+                parts.append(child)
+        current = nested
+    return parts
+
+
 def _template_inner(node: tree_sitter.Node) -> tree_sitter.Node | None:
     """The entity a template declares (nested ``template <…> template <…>`` heads too)."""
     while node.type == "template_declaration":
@@ -628,6 +650,15 @@ def _template_inner(node: tree_sitter.Node) -> tree_sitter.Node | None:
             return None
         node = inner
     return node
+
+
+def _may_be_typeless(found: _Name, context: _Context) -> bool:
+    """Only constructors, destructors and conversion operators are declared without a type;
+    anything else that reads so is a macro invocation (``C10_DISABLE_COPY_AND_ASSIGN(A);``)."""
+    name = found.name
+    if found.written_scope or name.startswith(("~", "operator")):
+        return True
+    return context.scope is Scope.CLASS and name == context.qualname.rpartition("::")[2]
 
 
 def _head_end(node: tree_sitter.Node) -> int:
@@ -836,10 +867,6 @@ def _blank(data: bytes, tree: tree_sitter.Tree, ranges: list[tuple[int, int]]) -
     return bytes(masked)
 
 
-def _error_count(tree: tree_sitter.Tree) -> int:
-    return sum(1 for _ in error_nodes(tree))
-
-
 def extract_cfamily(grammar: Grammar, text: str, lines: list[str]) -> LanguageResult:
     """Keywords of a C, C++ or CUDA file; never raises on bad input."""
     data = encode(text)
@@ -858,9 +885,10 @@ def extract_cfamily(grammar: Grammar, text: str, lines: list[str]) -> LanguageRe
         edited = tree.copy()
         ranges = _attribute_macro_ranges(data, names, function_like)
         candidate = _blank(parsed, edited, ranges)
+        # The shapes that named these macros are ones only an unexpanded macro makes: the
+        # second reading is kept even where it shows new errors (the macro invocations it
+        # now sees in class bodies, say, that the misread body had swallowed).
         retry = ts_parser.parse(candidate, edited)
-        if _error_count(retry) > _error_count(tree):
-            break  # the names were not attribute macros after all: keep the first reading
         blanked |= names
         parsed, tree = candidate, retry
         walker = _Walker(source, grammar)
