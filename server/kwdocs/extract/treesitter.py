@@ -118,19 +118,24 @@ def one_line(text: str, limit: int = _MAX_SIGNATURE) -> str:
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
 
 
-def comments_above(node: tree_sitter.Node, comment_type: str = "comment") -> list[tree_sitter.Node]:
+_COMMENT_TYPES = frozenset({"comment"})
+
+
+def comments_above(
+    node: tree_sitter.Node, comment_types: frozenset[str] = _COMMENT_TYPES
+) -> list[tree_sitter.Node]:
     """The comment nodes right above ``node`` (no blank line between), top first. A comment
     that ends the line of the code before it belongs to that code, not to ``node``."""
     block: list[tree_sitter.Node] = []
     row = node.start_point[0]
     previous = node.prev_named_sibling
-    while previous is not None and previous.type == comment_type:
+    while previous is not None and previous.type in comment_types:
         if previous.end_point[0] < row - 1:
             break
         before = previous.prev_named_sibling
         if (
             before is not None
-            and before.type != comment_type
+            and before.type not in comment_types
             and before.end_point[0] == previous.start_point[0]
         ):
             break
