@@ -842,25 +842,27 @@ def _word_byte(byte: int) -> bool:
 
 
 def _blank(data: bytes, tree: tree_sitter.Tree, ranges: list[tuple[int, int]]) -> bytes:
-    """``data`` with each range turned to spaces, and ``tree`` told of each edit (same length:
-    nothing moves), so the next parse reuses what the edits leave alone."""
+    """``data`` with each range turned to blanks (its newlines kept, so no line moves), and
+    ``tree`` told of each edit, so the next parse reuses what the edits leave alone."""
     masked = bytearray(data)
     row = 0
-    row_start = 0
     searched = 0
     for start, end in ranges:
         row += data.count(b"\n", searched, start)
         searched = start
-        newline = data.rfind(b"\n", 0, start)
-        row_start = newline + 1
-        masked[start:end] = b" " * (end - start)
-        point = (row, start - row_start)
-        end_point = (row, end - row_start)
+        start_col = start - (data.rfind(b"\n", 0, start) + 1)
+        inside = data[start:end]
+        masked[start:end] = bytes(0x0A if byte == 0x0A else 0x20 for byte in inside)
+        newlines = inside.count(b"\n")
+        if newlines:
+            end_point = (row + newlines, end - (data.rfind(b"\n", start, end) + 1))
+        else:
+            end_point = (row, start_col + end - start)
         tree.edit(
             start_byte=start,
             old_end_byte=end,
             new_end_byte=end,
-            start_point=point,
+            start_point=(row, start_col),
             old_end_point=end_point,
             new_end_point=end_point,
         )
