@@ -18,12 +18,17 @@ from kwdocs.extract.treesitter import (
     summarise_comments,
     syntax_problems,
 )
-from kwdocs.model import Keyword, Kind
+from kwdocs.model import Keyword, Kind, Problem
 
 _MAPPINGS = frozenset({"block_mapping", "flow_mapping"})
 _PAIRS = frozenset({"block_mapping_pair", "flow_pair"})
 _QUOTED = frozenset({"double_quote_scalar", "single_quote_scalar"})
 _SCHEMA_KEY = "func"
+# tree-sitter-yaml's scanner overflows its state buffer (a segmentation fault, not an error)
+# past about 250 nested block levels; a level needs at least one column of indentation or
+# indicator, so a line whose lead is shorter than this cannot nest deeper.
+_MAX_LEAD = 200
+_LEAD = frozenset(" \t-?:")
 
 
 def _content(node: tree_sitter.Node | None) -> tree_sitter.Node | None:
@@ -123,8 +128,20 @@ class _Yaml:
         )
 
 
+def _too_deep(lines: list[str]) -> int:
+    """The first 1-based line whose indentation and indicators exceed ``_MAX_LEAD``, or 0."""
+    for number, line in enumerate(lines, 1):
+        if len(line) > _MAX_LEAD and all(char in _LEAD for char in line[: _MAX_LEAD + 1]):
+            return number
+    return 0
+
+
 def extract_yaml(path: str, text: str, lines: list[str]) -> LanguageResult:
-    """Keywords of a YAML file; never raises on bad input."""
+    """Keywords of a YAML file; never raises (nor crashes the process) on bad input."""
+    deep = _too_deep(lines)
+    if deep:
+        message = f"YAML nested deeper than {_MAX_LEAD} levels: not read"
+        return LanguageResult(problems=[Problem(message, deep)], parser=Grammar.YAML.parser_name)
     data = encode(text)
     source = Source(data, lines)
     tree = parser(Grammar.YAML).parse(data)
