@@ -10,6 +10,7 @@ import msgspec
 # format are discarded instead of misread.
 RECORD_FORMAT = 5
 
+
 class Kind(str, enum.Enum):
     """What a keyword is. A ``str`` enum: records carry the plain value, so caches, pages and
     JSON output read the same as before, and a kind compares equal to its value."""
