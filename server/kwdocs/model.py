@@ -8,7 +8,8 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 4
+RECORD_FORMAT = 5
+
 
 
 class Kind(str, enum.Enum):
@@ -143,6 +144,10 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     """Imports: the local name bound by ``as``; ``*`` (STAR) on the module of a star import."""
     bases: tuple[str, ...] = ()
     decorators: tuple[str, ...] = ()
+    declaration: bool = False
+    """C family: a declaration that is not also the definition (a prototype, an ``extern``
+    variable, a pure virtual method); go to definition looks for the keyword of the same
+    qualname without it."""
 
 
 # The alias of the module keyword of ``from m import *``: every public name of m is bound.

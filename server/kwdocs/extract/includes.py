@@ -1,0 +1,49 @@
+"""Where an ``#include`` may lead: the workspace paths to try, in the compiler's order. The
+engine's resolver keeps the first that exists."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+from kwdocs.model import Keyword, Kind
+
+
+def is_system_include(keyword: Keyword) -> bool:
+    """``#include <…>`` rather than ``#include "…"`` (the signature is the directive as written)."""
+    return keyword.kind == Kind.INCLUDE and "<" in keyword.signature.split(keyword.target, 1)[0]
+
+
+def include_roots(including: str) -> list[str]:
+    """Folders a build would put on the include path for a file, seen from its path: every
+    ancestor folder named ``include`` (``torch/include/``), innermost first."""
+    parts = including.split("/")[:-1]
+    return [
+        "/".join(parts[: i + 1]) for i in range(len(parts) - 1, -1, -1) if parts[i] == "include"
+    ]
+
+
+def include_candidates(
+    including: str, target: str, *, system: bool, extra_roots: Sequence[str] = ()
+) -> list[str]:
+    """Workspace-relative paths ``#include target`` written in ``including`` may name, most
+    likely first: for ``"…"`` the including file's folder, then the include roots (those the
+    file's path shows, then ``extra_roots``, then the workspace root); for ``<…>`` the roots
+    only. Paths leaving the workspace are dropped; each appears once."""
+    target = target.replace("\\", "/")
+    if not target or target.startswith("/"):
+        return []
+    folders: list[str] = []
+    if not system:
+        folders.append(posixpath.dirname(including))
+    folders += include_roots(including)
+    folders += [root.strip("/") for root in extra_roots]
+    folders.append("")
+    candidates: list[str] = []
+    for folder in folders:
+        path = posixpath.normpath(posixpath.join(folder, target)) if folder else target
+        path = posixpath.normpath(path)
+        if path.startswith("../") or path == ".." or path in candidates:
+            continue
+        candidates.append(path)
+    return candidates
