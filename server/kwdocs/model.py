@@ -8,7 +8,8 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 4
+RECORD_FORMAT = 5
+
 
 class Kind(str, enum.Enum):
     """What a keyword is. A ``str`` enum: records carry the plain value, so caches, pages and
