@@ -697,11 +697,15 @@ def _first_paragraph(lines: Sequence[str]) -> str:
     return text
 
 
-def _lines_of(docstring: str) -> list[str]:
-    text = docstring.expandtabs()
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return [line.rstrip() for line in text.split("\n")]
+def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
+    """Lines (only the first ``limit`` when given) with tabs expanded and no trailing blanks."""
+    if "\r" in docstring:
+        docstring = docstring.replace("\r\n", "\n").replace("\r", "\n")
+    lines = docstring.split("\n", limit)[:limit] if limit else docstring.split("\n")
+    return [line.expandtabs().rstrip() for line in lines]
+
+
+_SUMMARY_LINES = 40
 
 
 def summary_source(docstring: str) -> str:
@@ -709,7 +713,8 @@ def summary_source(docstring: str) -> str:
     line: never cut inside a word, never a section (a docstring opening with ``Args:``, a list or
     code has no summary). Cheap enough to run for every definition at index time; render it
     with ``inline_markdown``."""
-    return _first_sentence(_first_paragraph(_lines_of(docstring)))
+    # An opening paragraph longer than this is not worth reading whole at index time.
+    return _first_sentence(_first_paragraph(_lines_of(docstring, _SUMMARY_LINES)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1039,7 +1044,7 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
         prose.append(line)
         index += 1
     flush()
-    return builder.finish(inline_markdown(_first_sentence(_first_paragraph(lines))))
+    return builder.finish(inline_markdown(summary_source(docstring)))
 
 
 # ---------------------------------------------------------------------------------------------
