@@ -280,7 +280,9 @@ else:
     assert shape.bases == ("Base",)
     assert shape.summary == "A shape."
     area = next(k for k in record.keywords if k.qualname == "area")
-    assert area.signature == ("def area(shape: Shape, /, scale=2.0, *, exact: bool=False) -> float")
+    assert area.signature == (
+        "def area(shape: Shape, /, scale=2.0, *, exact: bool = False) -> float"
+    )
     assert area.decorators == ("decorator(1)",)
     assert area.summary == "Area of a shape."
     fetch = next(k for k in record.keywords if k.qualname == "Shape.fetch")

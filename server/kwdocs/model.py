@@ -8,8 +8,7 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 5
-
+RECORD_FORMAT = 6
 
 
 class Kind(str, enum.Enum):

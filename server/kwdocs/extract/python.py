@@ -78,7 +78,7 @@ class _Lines:
         return start
 
 
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> str:
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: _Lines) -> str:
     try:
         if isinstance(node, ast.ClassDef):
             parts = [dotted(b) for b in node.bases]
@@ -89,9 +89,9 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> s
             text = f"class {node.name}({', '.join(parts)})" if parts else f"class {node.name}"
         else:
             prefix = "async def" if isinstance(node, ast.AsyncFunctionDef) else "def"
-            text = f"{prefix} {node.name}({parameters(node.args)})"
+            text = f"{prefix} {node.name}({parameters(node.args, lines)})"
             if node.returns is not None:
-                text += f" -> {annotation(node.returns)}"
+                text += f" -> {annotation(node.returns, lines)}"
     except (ValueError, RecursionError):  # pragma: no cover - defensive
         text = node.name
     return text if len(text) <= _MAX_SIGNATURE else text[: _MAX_SIGNATURE - 3] + "..."
@@ -207,7 +207,7 @@ class _AstWalker:
                 col=col,
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
-                signature=_signature(node),
+                signature=_signature(node, self.lines),
                 summary=summarise(ast.get_docstring(node)),
                 decorators=decorators,
             )
@@ -226,7 +226,7 @@ class _AstWalker:
                 col=col,
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
-                signature=_signature(node),
+                signature=_signature(node, self.lines),
                 summary=summarise(ast.get_docstring(node)),
                 bases=tuple(dotted(b) for b in node.bases),
                 decorators=tuple(dotted(d) for d in node.decorator_list),

@@ -1,140 +1,210 @@
-"""Parameter lists as ``ast.unparse`` writes them, at a fraction of its cost.
+"""Parameter lists, annotations and defaults as the source writes them.
 
-``ast.unparse`` is a general visitor: on a large tree, formatting every function's parameters
-with it costs about a tenth of parsing the file. Annotations and defaults are nearly always
-names, dotted names, subscripts, literals and ``X | Y``; those are written here, following
-unparse's rules exactly, and anything else falls back to ``ast.unparse`` itself, so the text is
-the same either way."""
+``int(1e8)`` stays ``int(1e8)`` (``ast.unparse`` would write ``int(100000000.0)``), and quotes
+and spacing stay the author's: each parameter (name, annotation, default) is sliced out of the
+file's lines at the tree's positions, and only its whitespace is normalised so the text fits on
+one line (comments dropped, line breaks and runs of blanks made one space, none just inside
+brackets). Slicing costs less than formatting, so this is also the fast path. A parameter whose
+text cannot be put on one line faithfully (a string literal spanning lines) falls back to
+``ast.unparse`` for that expression."""
 
 from __future__ import annotations
 
 import ast
-import math
+import io
+import tokenize
+from collections.abc import Sequence
+from enum import Enum
+from typing import Protocol
 
-_Fallback = None
-
-
-def _constant(value: object) -> str | None:
-    if value is ...:
-        return "..."
-    if value is None or isinstance(value, (bool, int, str, bytes)):
-        return repr(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return repr(value)
-    return _Fallback  # tuples, complex, inf and nan have special spellings
+import msgspec
 
 
-def _expr(node: ast.expr) -> str | None:
-    """``node`` as unparse writes it where any expression may stand (no parentheses needed)."""
-    kind = type(node)
-    if kind is ast.Name:
-        return node.id  # type: ignore[attr-defined]
-    if kind is ast.Attribute:
-        value = node.value  # type: ignore[attr-defined]
-        if type(value) not in (ast.Name, ast.Attribute):
-            return _Fallback  # ``3 .real``, calls…: unparse's own rules
-        head = _expr(value)
-        return None if head is None else f"{head}.{node.attr}"  # type: ignore[attr-defined]
-    if kind is ast.Constant:
-        if node.kind is not None:  # type: ignore[attr-defined]
-            return _Fallback
-        return _constant(node.value)  # type: ignore[attr-defined]
-    if kind is ast.Subscript:
-        value = node.value  # type: ignore[attr-defined]
-        if type(value) not in (ast.Name, ast.Attribute):
-            return _Fallback
-        head = _expr(value)
-        index = node.slice  # type: ignore[attr-defined]
-        if type(index) is ast.Tuple and len(index.elts) == 1:
-            return _Fallback  # ``X[a,]``
-        is_tuple = type(index) is ast.Tuple and index.elts
-        inner = _items(index.elts) if is_tuple else _expr(index)
-        if head is None or inner is None:
-            return _Fallback
-        return f"{head}[{inner}]"
-    if kind is ast.BinOp and type(node.op) is ast.BitOr:  # type: ignore[attr-defined]
-        right = node.right  # type: ignore[attr-defined]
-        if type(right) is ast.BinOp:
-            return _Fallback  # a right-nested ``|`` needs parentheses
-        left = _expr(node.left)  # type: ignore[attr-defined]
-        other = _expr(right)
-        if left is None or other is None:
-            return _Fallback
-        return f"{left} | {other}"
-    if kind is ast.List:
-        inner = _items(node.elts)  # type: ignore[attr-defined]
-        return None if inner is None else f"[{inner}]"
-    if kind is ast.Tuple:
-        elements = node.elts  # type: ignore[attr-defined]
-        inner = _items(elements)
-        if inner is None:
-            return _Fallback
-        return f"({inner},)" if len(elements) == 1 else f"({inner})"
-    if kind is ast.UnaryOp and type(node.op) is ast.USub:  # type: ignore[attr-defined]
-        operand = node.operand  # type: ignore[attr-defined]
-        if type(operand) is ast.Constant and type(operand.value) in (int, float):
-            text = _expr(operand)
-            return None if text is None else f"-{text}"
-    return _Fallback
+class SourceLines(Protocol):
+    """The lines a tree was parsed from, by 1-based line number (``""`` past the end)."""
+
+    def text(self, line: int) -> str: ...
 
 
-def _items(nodes: list[ast.expr]) -> str | None:
-    parts = []
-    for element in nodes:
-        if type(element) in (ast.Starred, ast.Tuple):
-            return _Fallback  # parentheses inside a list or subscript: unparse's rules
-        text = _expr(element)
-        if text is None:
-            return _Fallback
-        parts.append(text)
+class LineList:
+    """``SourceLines`` over a plain list of lines (as ``split_lines`` gives them)."""
+
+    __slots__ = ("lines",)
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+
+    def text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+class ParamKind(str, Enum):
+    """How a parameter is passed (the names of ``inspect.Parameter``'s kinds)."""
+
+    POSITIONAL_ONLY = "positional-only"
+    POSITIONAL_OR_KEYWORD = "positional or keyword"
+    VAR_POSITIONAL = "variadic positional"
+    KEYWORD_ONLY = "keyword-only"
+    VAR_KEYWORD = "variadic keyword"
+
+
+class SignatureParam(msgspec.Struct, frozen=True):
+    """One parameter of a ``def``: its name, kind, and annotation and default as written."""
+
+    name: str
+    kind: ParamKind
+    annotation: str = ""
+    default: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name with its star, as a docstring names it: ``*args``, ``**kwargs``."""
+        if self.kind is ParamKind.VAR_POSITIONAL:
+            return "*" + self.name
+        if self.kind is ParamKind.VAR_KEYWORD:
+            return "**" + self.name
+        return self.name
+
+
+_OPENERS = frozenset("([{")
+_CLOSERS = frozenset(")]}")
+_SKIPPED_TOKENS = frozenset(
+    {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+)
+# Python 3.12 tokenizes f-strings into parts whose positions are not always exact: unparse them.
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)
+
+
+def _segment(start: ast.AST, end: ast.AST, lines: SourceLines) -> str | None:
+    """The source from ``start``'s first character to ``end``'s last, exactly as written (line
+    ends kept), or None without positions."""
+    first, last = start.lineno, end.end_lineno  # type: ignore[attr-defined]
+    begin, stop = start.col_offset, end.end_col_offset  # type: ignore[attr-defined]
+    if last is None or stop is None:
+        return None
+    if first == last:
+        line = lines.text(first)
+        if line.isascii():  # ast's columns count UTF-8 bytes: the same as characters here
+            return line[begin:stop]
+        return line.encode("utf-8")[begin:stop].decode("utf-8", errors="replace")
+    parts = [lines.text(first).encode("utf-8")[begin:]]
+    parts += (lines.text(n).encode("utf-8") for n in range(first + 1, last))
+    parts.append(lines.text(last).encode("utf-8")[:stop])
+    return b"\n".join(parts).decode("utf-8", errors="replace")
+
+
+def _one_line(segment: str) -> str | None:
+    """``segment`` (an expression's source) on one line: comments dropped, line breaks and runs
+    of blanks between tokens made one space (none just inside brackets), strings untouched.
+    None when a token itself spans lines (a triple-quoted string)."""
+    # Parentheses make every line break inside an implicit continuation, as it was in the def.
+    source = "(" + segment + ")"
+    out: list[str] = []
+    previous: tokenize.TokenInfo | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in _SKIPPED_TOKENS or token.type == tokenize.ENDMARKER:
+                continue
+            if token.start[0] != token.end[0] or token.type == _FSTRING_START:
+                return None
+            if previous is not None and previous.end != token.start:
+                broken = previous.end[0] != token.start[0]
+                if not broken or (previous.string not in _OPENERS and token.string not in _CLOSERS):
+                    out.append(" ")
+            out.append(token.string)
+            previous = token
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    text = "".join(out)
+    return text[1:-1] if text.startswith("(") and text.endswith(")") else None
+
+
+def _normalised(segment: str | None) -> str | None:
+    if not segment:
+        return None
+    # The common case, checked in C: one line, no double blanks, no tabs, no comment.
+    if "\n" not in segment and "  " not in segment and "\t" not in segment:
+        return segment
+    return _one_line(segment)
+
+
+def source_text(node: ast.expr, lines: SourceLines) -> str:
+    """An expression as its source writes it, on one line (``ast.unparse`` when it cannot be)."""
+    return _normalised(_segment(node, node, lines)) or ast.unparse(node)
+
+
+def signature_parameters(args: ast.arguments, lines: SourceLines) -> list[SignatureParam]:
+    """The parameters of a ``def`` in order, annotations and defaults as the source writes them
+    (the ``/`` and ``*`` markers are not parameters; ``parameters`` writes them)."""
+    params: list[SignatureParam] = []
+    positional = args.posonlyargs + args.args
+    first_default = len(positional) - len(args.defaults)
+    for number, arg in enumerate(positional):
+        kind = (
+            ParamKind.POSITIONAL_ONLY
+            if number < len(args.posonlyargs)
+            else ParamKind.POSITIONAL_OR_KEYWORD
+        )
+        default = args.defaults[number - first_default] if number >= first_default else None
+        params.append(_param(arg, kind, default, lines))
+    if args.vararg is not None:
+        params.append(_param(args.vararg, ParamKind.VAR_POSITIONAL, None, lines))
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        params.append(_param(arg, ParamKind.KEYWORD_ONLY, default, lines))
+    if args.kwarg is not None:
+        params.append(_param(args.kwarg, ParamKind.VAR_KEYWORD, None, lines))
+    return params
+
+
+def _param(
+    arg: ast.arg, kind: ParamKind, default: ast.expr | None, lines: SourceLines
+) -> SignatureParam:
+    return SignatureParam(
+        arg.arg,
+        kind,
+        "" if arg.annotation is None else source_text(arg.annotation, lines),
+        "" if default is None else source_text(default, lines),
+    )
+
+
+def _written(arg: ast.arg, default: ast.expr | None, lines: SourceLines, star: str = "") -> str:
+    """One parameter as written, from its name to the end of its default: the author's spacing
+    around ``:`` and ``=`` is kept too."""
+    text = _normalised(_segment(arg, arg if default is None else default, lines))
+    if text is not None:
+        return star + text
+    # Without usable positions: ast.unparse's layout around texts read one by one.
+    text = star + arg.arg
+    if arg.annotation is not None:
+        text += ": " + source_text(arg.annotation, lines)
+    if default is not None:
+        text += ("=" if arg.annotation is None else " = ") + source_text(default, lines)
+    return text
+
+
+def parameters(args: ast.arguments, lines: SourceLines) -> str:
+    """A ``def``'s parameter list as the source writes it, on one line, in ``ast.unparse``'s
+    layout (``a, b: int = 1, /, *args, c=2, **kw``)."""
+    # Strings straight from the nodes (no SignatureParam): this runs for every def at index time.
+    parts: list[str] = []
+    positional = args.posonlyargs + args.args
+    first_default = len(positional) - len(args.defaults)
+    for number, arg in enumerate(positional):
+        default = args.defaults[number - first_default] if number >= first_default else None
+        parts.append(_written(arg, default, lines))
+        if number + 1 == len(args.posonlyargs):
+            parts.append("/")
+    if args.vararg is not None:
+        parts.append(_written(args.vararg, None, lines, "*"))
+    elif args.kwonlyargs:
+        parts.append("*")
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
+        parts.append(_written(arg, default, lines))
+    if args.kwarg is not None:
+        parts.append(_written(args.kwarg, None, lines, "**"))
     return ", ".join(parts)
 
 
-def _arg(arg: ast.arg) -> str | None:
-    if arg.annotation is None:
-        return arg.arg
-    annotation = _expr(arg.annotation)
-    return None if annotation is None else f"{arg.arg}: {annotation}"
-
-
-def _parameter(arg: ast.arg, default: ast.expr | None) -> str | None:
-    text = _arg(arg)
-    if text is None or default is None:
-        return text
-    value = _expr(default)
-    return None if value is None else f"{text}={value}"
-
-
-def _parameters(args: ast.arguments) -> str | None:
-    parts: list[str | None] = []
-    positional = args.posonlyargs + args.args
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
-    defaults += args.defaults
-    for number, (arg, default) in enumerate(zip(positional, defaults, strict=True), 1):
-        parts.append(_parameter(arg, default))
-        if number == len(args.posonlyargs):
-            parts.append("/")
-    if args.vararg is not None:
-        vararg = _arg(args.vararg)
-        parts.append(None if vararg is None else f"*{vararg}")
-    elif args.kwonlyargs:
-        parts.append("*")
-    parts += (_parameter(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True))
-    if args.kwarg is not None:
-        kwarg = _arg(args.kwarg)
-        parts.append(None if kwarg is None else f"**{kwarg}")
-    if None in parts:
-        return _Fallback
-    return ", ".join(parts)  # type: ignore[arg-type]
-
-
-def parameters(args: ast.arguments) -> str:
-    """A parameter list exactly as ``ast.unparse(args)`` writes it."""
-    text = _parameters(args)
-    return text if text is not None else ast.unparse(args)
-
-
-def annotation(node: ast.expr) -> str:
-    """An expression exactly as ``ast.unparse(node)`` writes it."""
-    text = _expr(node)
-    return text if text is not None else ast.unparse(node)
+def annotation(node: ast.expr, lines: SourceLines) -> str:
+    """A return annotation (or any expression) as the source writes it, on one line."""
+    return source_text(node, lines)

@@ -1,0 +1,1193 @@
+"""Docstrings as structured, inert Markdown for pages and hovers.
+
+``parse_docstring`` reads a cleaned docstring (as ``ast.get_docstring`` gives it) written in any
+of the usual styles — Google sections (``Args:``, ``Returns:``...), NumPy sections (a title over
+a dashed underline), reST field lists (``:param x:``), or plain reST/Markdown prose — into a
+``Docstring``: a one-sentence summary, the body as blocks (paragraphs, lists, code, notes), and
+the parameters, return values, exceptions and examples apart. ``docstring_markdown`` writes it.
+
+Everything taken from the docstring stays inert: prose goes through ``escape``, code through
+``code`` and ``fence`` (``render/markdown.py``); only the Markdown this module writes itself (code
+spans for reST literals and roles, emphasis, lists, quotes, tables, http(s) links) is live, and no
+HTML is ever written. Pages never get headings from a docstring (bold labels instead), so the
+anchors of a page stay the ones ``pages.py`` computes.
+
+docstring-to-markdown (the hover's converter until now) returns one Markdown string that lets
+HTML and Markdown from the docstring through, and its Google reader takes any line containing
+``Args:`` for a section: it is not used here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import Enum
+
+import msgspec
+
+from kwdocs.extract.signatures import SignatureParam
+from kwdocs.render.markdown import code, escape, fence
+
+# ---------------------------------------------------------------------------------------------
+# The structure
+
+
+class NoteKind(str, Enum):
+    """Kinds of notes (reST admonitions, Google ``Note:``-like sections); the value is the
+    label a page shows."""
+
+    NOTE = "Note"
+    WARNING = "Warning"
+    TIP = "Tip"
+    IMPORTANT = "Important"
+    CAUTION = "Caution"
+    DANGER = "Danger"
+    SEE_ALSO = "See also"
+    TODO = "To do"
+    REFERENCES = "References"
+    DEPRECATED = "Deprecated since version"
+    VERSION_ADDED = "Added in version"
+    VERSION_CHANGED = "Changed in version"
+    OTHER = ""
+    """A directive kwdocs does not know: its title says which."""
+
+
+class Paragraph(msgspec.Struct, frozen=True, tag="paragraph"):
+    """One paragraph as inline Markdown on one line."""
+
+    text: str
+
+
+class CodeBlock(msgspec.Struct, frozen=True, tag="code"):
+    """A literal block, doctest or code directive, verbatim."""
+
+    code: str
+    language: str = ""
+
+
+class ListBlock(msgspec.Struct, frozen=True, tag="list"):
+    """A bullet or numbered list; each item is a sequence of blocks."""
+
+    items: tuple[tuple[Block, ...], ...]
+    ordered: bool = False
+    start: int = 1
+
+
+class Note(msgspec.Struct, frozen=True, tag="note"):
+    """An admonition (``.. note::``, ``Warning:``...), shown as a quote."""
+
+    kind: NoteKind
+    title: str = ""
+    """Inline Markdown after the label: a version, an admonition's own title."""
+    blocks: tuple[Block, ...] = ()
+
+
+Block = Paragraph | CodeBlock | ListBlock | Note
+
+
+class ParamGroup(str, Enum):
+    """The tables parameters are shown in; the value is the table's label."""
+
+    PARAMETERS = "Parameters"
+    KEYWORD = "Keyword arguments"
+    OTHER = "Other parameters"
+    ATTRIBUTES = "Attributes"
+
+
+class Param(msgspec.Struct, frozen=True):
+    """A documented parameter (or attribute). Annotation and default come from the signature
+    when it has them, else from the docstring; both are code, as written."""
+
+    name: str
+    annotation: str = ""
+    default: str = ""
+    description: tuple[Block, ...] = ()
+    group: ParamGroup = ParamGroup.PARAMETERS
+
+
+class Returned(msgspec.Struct, frozen=True):
+    """A documented return (or yield) value."""
+
+    name: str = ""
+    annotation: str = ""
+    description: tuple[Block, ...] = ()
+
+
+class Raised(msgspec.Struct, frozen=True):
+    """A documented exception (or warning)."""
+
+    exception: str = ""
+    description: tuple[Block, ...] = ()
+
+
+class Docstring(msgspec.Struct, frozen=True):
+    """A docstring read into parts. ``summary`` is inline Markdown (its first sentence, empty
+    when the docstring opens with something other than prose); ``body`` holds the whole
+    description, first paragraph included, with notes where they stand."""
+
+    summary: str = ""
+    body: tuple[Block, ...] = ()
+    params: tuple[Param, ...] = ()
+    returns: tuple[Returned, ...] = ()
+    yields: tuple[Returned, ...] = ()
+    raises: tuple[Raised, ...] = ()
+    warns: tuple[Raised, ...] = ()
+    examples: tuple[Block, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline markup
+
+# Alternatives in priority order; text between matches is escaped.
+_INLINE = re.compile(
+    r"""
+    (?P<literal>``(?P<literal_text>.+?)``)
+  | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
+  | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
+  | `(?P<interpreted>[^`]+)`(?P<reference>__?)?
+  | (?<![\w*\\])\*\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
+  | (?<![\w*\\])\*(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
+  | (?P<bare_url>\bhttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
+    """,
+    re.VERBOSE,
+)
+_TITLED_TARGET = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.DOTALL)
+# Roles whose text reads as prose rather than as a name.
+_PROSE_ROLES = frozenset(
+    {"ref", "doc", "term", "abbr", "sup", "sub", "superscript", "subscript", "title-reference"}
+    | {"emphasis", "strong", "numref", "download", "menuselection", "guilabel", "dfn"}
+)
+_SAFE_URL = re.compile(r"^https?://[^\s<>()\\`\"']+$")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _text(piece: str, first: bool) -> str:
+    """Escaped text keeping one blank at either edge (``escape`` strips them). Only the first
+    piece of a line needs a leading list or heading marker escaped: a ``!`` in front (no
+    Markdown meaning, not a word character) keeps ``escape`` from doing it mid-line."""
+    if not piece:
+        return ""
+    core = escape(piece) if first else escape("!" + piece)[1:]
+    if not core.strip():
+        return " "
+    trail = " " if piece[-1].isspace() else ""
+    if first:
+        return (" " if piece[0].isspace() else "") + core + trail
+    return core + trail
+
+
+def _role(name: str, text: str) -> str:
+    role = name.rsplit(":", 1)[-1].lower()
+    titled = _TITLED_TARGET.match(text)
+    title, target = (titled.group(1), titled.group(2)) if titled else ("", text)
+    if role in ("pep", "rfc"):
+        return escape(f"{role.upper()} {title or target}")
+    if role in _PROSE_ROLES:
+        return escape(title or target)
+    if title:
+        return code(title)
+    target = target.lstrip("!")
+    if target.startswith("~"):
+        target = target[1:].rsplit(".", 1)[-1]  # Sphinx shows the last part only
+    return code(target)
+
+
+def inline_markdown(text: str) -> str:
+    """reST/Markdown inline text as inert inline Markdown on one line: literals and roles
+    become code spans, ``*emphasis*`` and ``**strong**`` stay, http(s) links become links,
+    everything else is escaped."""
+    text = _WHITESPACE.sub(" ", text).strip()
+    out: list[str] = []
+    position = 0
+    for match in _INLINE.finditer(text):
+        out.append(_text(text[position : match.start()], not out))
+        position = match.end()
+        groups = match.groupdict()
+        if groups["literal"] is not None:
+            piece = code(groups["literal_text"])
+        elif groups["role"] is not None:
+            piece = _role(groups["role"], groups["role_text"])
+        elif groups["url"] is not None:
+            piece = _link(groups["link_text"], groups["url"])
+        elif groups["interpreted"] is not None:
+            interpreted = groups["interpreted"]
+            piece = escape(interpreted) if groups["reference"] else code(interpreted)
+        elif groups["strong"] is not None:
+            piece = f"**{inline_markdown(groups['strong'])}**"
+        elif groups["emphasis"] is not None:
+            piece = f"*{inline_markdown(groups['emphasis'])}*"
+        else:
+            piece = _link("", groups["bare_url"])
+        last = len(out) - 1
+        while last >= 0 and not out[last]:
+            last -= 1
+        previous = out[last] if last >= 0 else ""
+        if previous.endswith("`") and piece.startswith("`"):
+            out.append(" ")  # two code spans side by side would merge into one
+        elif previous.endswith("!") and piece.startswith("["):
+            out[last] = previous[:-1] + "\\!"  # a link, not an image
+        out.append(piece)
+    out.append(_text(text[position:], not out))
+    return "".join(out).strip()
+
+
+def _link(label: str, url: str) -> str:
+    label = label.strip()
+    if not _SAFE_URL.match(url):
+        return escape(f"{label} ({url})" if label else url)
+    return f"[{escape(label)}]({url})" if escape(label) else f"<{url}>"  # an autolink
+
+
+# ---------------------------------------------------------------------------------------------
+# Lines
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _dedent(lines: Sequence[str]) -> list[str]:
+    """Lines without their common indentation and without blank lines at either end."""
+    start, stop = 0, len(lines)
+    while start < stop and not lines[start].strip():
+        start += 1
+    while stop > start and not lines[stop - 1].strip():
+        stop -= 1
+    kept = lines[start:stop]
+    margin = min((_indent(line) for line in kept if line.strip()), default=0)
+    return [line[margin:] if line.strip() else "" for line in kept]
+
+
+def _indented_end(lines: Sequence[str], start: int, indent: int = 0) -> int:
+    """End of the block from ``start`` whose lines are blank or indented past ``indent``
+    (trailing blank lines excluded)."""
+    end = start
+    index = start
+    while index < len(lines):
+        line = lines[index]
+        if line.strip():
+            if _indent(line) <= indent:
+                break
+            end = index + 1
+        index += 1
+    return end
+
+
+def _next_content(lines: Sequence[str], start: int) -> int:
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    return start
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+class _Section(str, Enum):
+    PARAMS = "params"
+    RETURNS = "returns"
+    YIELDS = "yields"
+    RAISES = "raises"
+    WARNS = "warns"
+    EXAMPLES = "examples"
+    NOTE = "note"
+
+
+_SECTION_NAMES: dict[str, tuple[_Section, ParamGroup | NoteKind | None]] = {
+    **dict.fromkeys(
+        ("args", "arguments", "parameters", "params", "parameter"),
+        (_Section.PARAMS, ParamGroup.PARAMETERS),
+    ),
+    **dict.fromkeys(
+        ("keyword args", "keyword arguments", "keyword parameters", "kwargs"),
+        (_Section.PARAMS, ParamGroup.KEYWORD),
+    ),
+    **dict.fromkeys(
+        ("other parameters", "other params", "other args", "other arguments"),
+        (_Section.PARAMS, ParamGroup.OTHER),
+    ),
+    "attributes": (_Section.PARAMS, ParamGroup.ATTRIBUTES),
+    **dict.fromkeys(("returns", "return"), (_Section.RETURNS, None)),
+    **dict.fromkeys(("yields", "yield"), (_Section.YIELDS, None)),
+    **dict.fromkeys(("raises", "raise", "except", "exceptions"), (_Section.RAISES, None)),
+    "warns": (_Section.WARNS, None),
+    **dict.fromkeys(("example", "examples"), (_Section.EXAMPLES, None)),
+    **dict.fromkeys(("note", "notes"), (_Section.NOTE, NoteKind.NOTE)),
+    **dict.fromkeys(("warning", "warnings", "attention"), (_Section.NOTE, NoteKind.WARNING)),
+    **dict.fromkeys(("tip", "hint"), (_Section.NOTE, NoteKind.TIP)),
+    "important": (_Section.NOTE, NoteKind.IMPORTANT),
+    "caution": (_Section.NOTE, NoteKind.CAUTION),
+    "danger": (_Section.NOTE, NoteKind.DANGER),
+    **dict.fromkeys(("see also", "seealso"), (_Section.NOTE, NoteKind.SEE_ALSO)),
+    **dict.fromkeys(("todo", "to do"), (_Section.NOTE, NoteKind.TODO)),
+    "references": (_Section.NOTE, NoteKind.REFERENCES),
+}
+_GOOGLE_HEADER = re.compile(r"^([A-Za-z][A-Za-z ]{0,30}?)\s*(::?)\s*$")
+_NUMPY_UNDERLINE = re.compile(r"^\s*(-{3,}|={3,})\s*$")
+_FIELD = re.compile(
+    r"^:(param|parameter|arg|argument|key|keyword|kwarg|kwparam|type|kwtype|raises|raise|except"
+    r"|exception|returns|return|rtype|yields|yield|ytype|ivar|var|cvar|vartype)"
+    r"(?:\s+([^:]*?))?\s*:(?:\s+(.*)|$)"
+)
+
+
+def _google_header(lines: Sequence[str], index: int) -> tuple[str, bool] | None:
+    """(section name, literal) when line ``index`` opens a Google section: a known name and a
+    colon (``::`` for a literal block) on a line of its own, with indented lines after it."""
+    match = _GOOGLE_HEADER.match(lines[index])
+    if match is None or match.group(1).lower() not in _SECTION_NAMES:
+        return None
+    following = _next_content(lines, index + 1)
+    if following >= len(lines) or _indent(lines[following]) == 0:
+        return None
+    return match.group(1).lower(), match.group(2) == "::"
+
+
+def _numpy_header(lines: Sequence[str], index: int) -> str | None:
+    line = lines[index].strip()
+    if (
+        index + 1 < len(lines)
+        and line.lower() in _SECTION_NAMES
+        and _indent(lines[index]) == 0
+        and _NUMPY_UNDERLINE.match(lines[index + 1])
+    ):
+        return line.lower()
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+
+_BULLET = re.compile(r"^([-*+•])( +)(?=\S)")
+_ENUMERATED = re.compile(r"^(?:(\d{1,9})[.)]|#[.)]|\((\d{1,9})\))( +)(?=\S)")
+_DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?)::(?:\s+(.*))?$")
+_EXPLICIT = re.compile(r"^\.\.(?:\s|$)")
+_FOOTNOTE = re.compile(r"^\.\.\s+\[([^\]]+)\]\s*(.*)$")
+_UNDERLINE = re.compile(r"^([-=~^\"'#*+])\1{2,}\s*$")  # no backticks: a fence is no underline
+_TABLE_BORDER = re.compile(r"^(?:\+[-=]+)+\+\s*$|^=+(?: +=+)+\s*$")
+_OPTION = re.compile(r"^:[\w-]+:")
+_MARKDOWN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)")
+
+_CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "testcode", "doctest"})
+_NOTE_DIRECTIVES = {
+    "note": NoteKind.NOTE,
+    "warning": NoteKind.WARNING,
+    "attention": NoteKind.WARNING,
+    "tip": NoteKind.TIP,
+    "hint": NoteKind.TIP,
+    "important": NoteKind.IMPORTANT,
+    "caution": NoteKind.CAUTION,
+    "danger": NoteKind.DANGER,
+    "error": NoteKind.DANGER,
+    "seealso": NoteKind.SEE_ALSO,
+    "todo": NoteKind.TODO,
+}
+_VERSION_DIRECTIVES = {
+    "deprecated": NoteKind.DEPRECATED,
+    "versionadded": NoteKind.VERSION_ADDED,
+    "versionchanged": NoteKind.VERSION_CHANGED,
+}
+# Nesting past this many indented levels is shown as text rather than parsed further.
+_MAX_DEPTH = 12
+
+
+def _starts_block(lines: Sequence[str], index: int, previous: str) -> bool:
+    """Line ``index`` (not indented) starts something other than paragraph text."""
+    line = lines[index]
+    if line.startswith((">>>", "```", "~~~")) or _EXPLICIT.match(line) or _FIELD.match(line):
+        return True
+    if _BULLET.match(line) or _TABLE_BORDER.match(line):
+        return True
+    enumerated = _ENUMERATED.match(line)
+    if enumerated and (enumerated.group(1) in ("1", None) or previous.rstrip().endswith(":")):
+        return True
+    return _google_header(lines, index) is not None or _numpy_header(lines, index) is not None
+
+
+_LANGUAGE_NAME = re.compile(r"[\w+#.-]{1,40}")
+
+
+def _language(code_lines: Sequence[str], named: str = "") -> str:
+    """A fence's language: the one the docstring names when it is a plain name (anything else
+    could end the fence line early), else Python, or its console for a doctest."""
+    if named and _LANGUAGE_NAME.fullmatch(named):
+        return named
+    return "pycon" if code_lines and code_lines[0].lstrip().startswith(">>>") else "python"
+
+
+class _BlockReader:
+    """Blocks of prose lines (indentation relative to the prose; tabs expanded)."""
+
+    def __init__(self, depth: int = 0) -> None:
+        self.depth = depth
+
+    def read(self, lines: Sequence[str]) -> list[Block]:
+        if self.depth > _MAX_DEPTH:
+            text = "\n".join(_dedent(lines))
+            return [CodeBlock(text, "text")] if text.strip() else []
+        out: list[Block] = []
+        index = 0
+        definitions: list[tuple[Block, ...]] | None = None
+        while index < len(lines):
+            line = lines[index]
+            if not line.strip():
+                index += 1
+                continue
+            if _indent(line) > 0:
+                end = _indented_end(lines, index, 0)
+                out += self.nested(lines[index:end])
+                index = end
+                definitions = None
+                continue
+            start = index
+            index, blocks, definition = self.one(lines, index)
+            if definition is not None:
+                if definitions is None:
+                    definitions = []
+                    out.append(ListBlock(()))
+                definitions.append(definition)
+                out[-1] = ListBlock(tuple(definitions))  # consecutive items make one list
+                continue
+            definitions = None
+            out += blocks
+            if index == start:  # pragma: no cover - every branch consumes a line
+                index += 1
+        return out
+
+    def nested(self, lines: Sequence[str]) -> list[Block]:
+        return _BlockReader(self.depth + 1).read(_dedent(lines))
+
+    def one(
+        self, lines: Sequence[str], index: int
+    ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
+        """The block starting at unindented line ``index``: (next index, blocks, or a
+        definition list item)."""
+        line = lines[index]
+        markdown_fence = _MARKDOWN_FENCE.match(line)
+        if markdown_fence:
+            ticks = markdown_fence.group(1)
+            end = index + 1
+            while end < len(lines) and not (
+                lines[end].lstrip().startswith(ticks) and not lines[end].strip().strip(ticks[0])
+            ):
+                end += 1
+            body = lines[index + 1 : end]
+            language = _language(body, markdown_fence.group(2)) if markdown_fence.group(2) else ""
+            return end + 1, [CodeBlock("\n".join(body), language)], None
+        if line.startswith(">>>"):
+            end = index
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            return end, [CodeBlock("\n".join(lines[index:end]), "pycon")], None
+        footnote = _FOOTNOTE.match(line)
+        directive = _DIRECTIVE.match(line)
+        if directive or footnote or _EXPLICIT.match(line):
+            end = _indented_end(lines, index + 1, 0)
+            content = [*lines[index + 1 : end]]
+            if footnote:
+                text = " ".join([f"[{footnote.group(1)}]", footnote.group(2), *content])
+                return end, [Paragraph(inline_markdown(text))], None
+            if directive is None:
+                return end, [], None  # a comment or a link target
+            name, argument = directive.group(1).lower(), (directive.group(2) or "").strip()
+            return end, self.directive(name, argument, content), None
+        if _BULLET.match(line) or _ENUMERATED.match(line):
+            return self.list(lines, index)
+        if _TABLE_BORDER.match(line):
+            end = index
+            while end < len(lines) and lines[end].strip():
+                end += 1
+            return end, [CodeBlock("\n".join(lines[index:end]), "text")], None
+        if index + 1 < len(lines) and _UNDERLINE.match(lines[index + 1]):
+            if _UNDERLINE.match(line):  # an overline: the title is the next line
+                if index + 2 < len(lines) and _UNDERLINE.match(lines[index + 2]):
+                    return index + 3, [], None
+                return index + 1, [], None
+            title = inline_markdown(line)
+            return index + 2, [Paragraph(f"**{title}**")] if title else [], None
+        if _UNDERLINE.match(line):
+            return index + 1, [], None  # a transition
+        return self.paragraph(lines, index)
+
+    def paragraph(
+        self, lines: Sequence[str], index: int
+    ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
+        end = _paragraph_end(lines, index)
+        text = " ".join(line.strip() for line in lines[index:end])
+        following = end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0
+        if text.endswith("::"):
+            text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
+            block_start = _next_content(lines, end)
+            if block_start < len(lines) and _indent(lines[block_start]) > 0:
+                block_end = _indented_end(lines, block_start, 0)
+                code_lines = _dedent(lines[block_start:block_end])
+                blocks: list[Block] = [Paragraph(inline_markdown(text))] if text else []
+                blocks.append(CodeBlock("\n".join(code_lines), _language(code_lines)))
+                return block_end, blocks, None
+        if following:
+            block_end = _indented_end(lines, end, 0)
+            if end == index + 1 and not text.endswith(":"):
+                # A one-line paragraph over an indented block: a definition list item, shown
+                # as "term: definition".
+                term = inline_markdown(text)
+                definition = self.nested(lines[end:block_end])
+                if definition and isinstance(definition[0], Paragraph):
+                    first = Paragraph(f"{term}: {definition[0].text}")
+                    return block_end, [], (first, *definition[1:])
+                return block_end, [], (Paragraph(term), *definition)
+            if end == index + 1:
+                # ``Shape:`` over an indented block: a label and what it labels.
+                return (
+                    block_end,
+                    [Paragraph(inline_markdown(text)), *self.nested(lines[end:block_end])],
+                    None,
+                )
+            # Wrapped prose with a stray indentation: still the same paragraph.
+            while end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+                end += 1
+            text = " ".join(line.strip() for line in lines[index:end])
+        return end, [Paragraph(inline_markdown(text))] if text else [], None
+
+    def list(
+        self, lines: Sequence[str], index: int
+    ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
+        bullet = _BULLET.match(lines[index])
+        pattern = _BULLET if bullet else _ENUMERATED
+        first = pattern.match(lines[index])
+        assert first is not None
+        ordered = bullet is None
+        start = int(first.group(1) or first.group(2) or 1) if ordered else 1
+        items: list[tuple[Block, ...]] = []
+        match: re.Match[str] | None = first
+        while match is not None:
+            end = self.item_end(lines, index)
+            width = match.end()
+            # The item's first paragraph takes the lines right under it, however indented (a
+            # hanging indent, or none), until a blank line or a nested block.
+            text = [lines[index][width:]]
+            after = index + 1
+            while (
+                after < end
+                and lines[after].strip()
+                and not _starts_block([lines[after].strip()], 0, text[-1])
+            ):
+                text.append(lines[after].strip())
+                after += 1
+            rest = lines[after:end]
+            # Later blocks are indented under the item's text (or less).
+            shift = min((_indent(x) for x in rest if x.strip() and _indent(x)), default=0)
+            shift = min(shift, width)
+            item = [" ".join(text), *(x[min(_indent(x), shift) :] for x in rest)]
+            items.append(tuple(_BlockReader(self.depth + 1).read(item)))
+            following = _next_content(lines, end)
+            match = pattern.match(lines[following]) if following < len(lines) else None
+            if match is not None and not ordered and match.group(1) != first.group(1):
+                match = None  # another bullet character starts another list
+            if match is None:
+                return end, [ListBlock(tuple(items), ordered, start)], None
+            index = following
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def item_end(lines: Sequence[str], index: int) -> int:
+        end = index + 1
+        while end < len(lines):
+            line = lines[end]
+            if not line.strip():
+                following = _next_content(lines, end)
+                if following < len(lines) and _indent(lines[following]) > 0:
+                    end = following
+                    continue
+                break
+            if _indent(line) > 0:
+                end += 1
+                continue
+            if _BULLET.match(line) or _ENUMERATED.match(line):
+                break  # the next item
+            if _starts_block(lines, end, lines[end - 1]):
+                break
+            end += 1  # a lazy continuation of the item's text
+        return end
+
+    def directive(self, name: str, argument: str, content: list[str]) -> list[Block]:
+        body = _dedent(content)
+        while body and _OPTION.match(body[0]):
+            body.pop(0)
+        body = _dedent(body)
+        if name in _CODE_DIRECTIVES:
+            return [CodeBlock("\n".join(body), _language(body, (argument.split() or [""])[0]))]
+        if name == "math":
+            text = "\n".join([argument, *body] if argument else body)
+            return [CodeBlock(text, "math")] if text.strip() else []
+        if name in _NOTE_DIRECTIVES:
+            blocks = self.nested([argument, *body] if argument else body)
+            return [Note(_NOTE_DIRECTIVES[name], "", tuple(blocks))]
+        if name in _VERSION_DIRECTIVES:
+            version, _, rest = argument.partition(" ")
+            blocks = self.nested([rest, *body] if rest else body)
+            return [Note(_VERSION_DIRECTIVES[name], _text(version, False), tuple(blocks))]
+        if name == "admonition":
+            return [Note(NoteKind.OTHER, inline_markdown(argument), tuple(self.nested(body)))]
+        title = escape(name) + (": " + inline_markdown(argument) if argument else "")
+        return [Note(NoteKind.OTHER, title, tuple(self.nested(body)))]
+
+
+def _blocks(lines: Sequence[str]) -> tuple[Block, ...]:
+    return tuple(_BlockReader().read(_dedent(lines)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
+_PROTECTED = re.compile(r"``.+?``|:[\w:+.-]+:`[^`]*`|`[^`]*`")
+_ABBREVIATIONS = frozenset(
+    {"e.g", "i.e", "etc", "vs", "cf", "approx", "resp", "incl", "al", "viz", "no", "fig"}
+    | {"eq", "sec", "ch", "mr", "mrs", "ms", "dr", "st", "jr", "sr", "vol", "ca", "et"}
+)
+
+
+def _first_sentence(text: str) -> str:
+    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    for match in _SENTENCE_END.finditer(text):
+        position = match.start()
+        if any(start <= position < end for start, end in protected):
+            continue
+        word = text[:position].rsplit(None, 1)[-1] if text[:position].strip() else ""
+        if word.lower().lstrip("(") in _ABBREVIATIONS or (len(word) == 1 and word.isupper()):
+            continue
+        rest = text[match.end() :].lstrip()
+        if rest and rest[0].islower():
+            continue  # "see Sec. 3", "v. foo": not a sentence's end
+        return text[: match.end()]
+    return text
+
+
+def _paragraph_end(lines: Sequence[str], start: int) -> int:
+    """End of the paragraph from unindented line ``start``: the next blank, indented or
+    block-starting line — unless an inline literal or role is still open (an odd number of
+    backticks so far), as in ``:math:`a\n+ b``` where ``+ b`` is no list item."""
+    end = start + 1
+    ticks = lines[start].count("`")
+    while end < len(lines) and lines[end].strip() and _indent(lines[end]) == 0:
+        if ticks % 2 == 0 and _starts_block(lines, end, lines[end - 1]):
+            break
+        ticks += lines[end].count("`")
+        end += 1
+    return end
+
+
+def _first_paragraph(lines: Sequence[str]) -> str:
+    """The docstring's opening prose paragraph on one line; empty when it opens otherwise."""
+    start = _next_content(lines, 0)
+    if start >= len(lines) or _indent(lines[start]) > 0:
+        return ""
+    line = lines[start]
+    if _starts_block(lines, start, "") or _ENUMERATED.match(line):
+        return ""
+    if (start + 1 < len(lines) and _UNDERLINE.match(lines[start + 1])) or _UNDERLINE.match(line):
+        return ""  # a title
+    end = _paragraph_end(lines, start)
+    if end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+        # Text hanging under the first line: the summary reads on through it.
+        while end < len(lines) and lines[end].strip():
+            end += 1
+    text = " ".join(line.strip() for line in lines[start:end])
+    if text.endswith("::"):
+        text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
+    return text
+
+
+def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
+    """Lines (only the first ``limit`` when given) with tabs expanded and no trailing blanks."""
+    if "\r" in docstring:
+        docstring = docstring.replace("\r\n", "\n").replace("\r", "\n")
+    lines = docstring.split("\n", limit)[:limit] if limit else docstring.split("\n")
+    return [line.expandtabs().rstrip() for line in lines]
+
+
+_SUMMARY_LINES = 40
+
+
+def summary_source(docstring: str) -> str:
+    """The first sentence of a docstring's opening paragraph, as written (reST kept), on one
+    line: never cut inside a word, never a section (a docstring opening with ``Args:``, a list or
+    code has no summary). Cheap enough to run for every definition at index time; render it
+    with ``inline_markdown``."""
+    # An opening paragraph longer than this is not worth reading whole at index time.
+    return _first_sentence(_first_paragraph(_lines_of(docstring, _SUMMARY_LINES)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections' contents
+
+_ENTRY_NAME = re.compile(r"\*{0,2}[A-Za-z_][\w.]*(?:\s*,\s*\*{0,2}[A-Za-z_][\w.]*)*")
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+_OPTIONAL = re.compile(r",?\s*\boptional\b\s*$", re.IGNORECASE)
+_TYPE_DEFAULT = re.compile(
+    r"(?:,\s*|\s+|^)(?:default|defaults to)\s*(?:[:=]|is)?\s*(?P<value>.+?)\s*$", re.IGNORECASE
+)
+_DESCRIPTION_DEFAULT = re.compile(
+    r"\(?\b(?:default|defaults to)\b(?:\s+is)?\s*[:=]?\s*"
+    r"(?:``(?P<literal>.+?)``|`(?P<code>[^`]+)`)",
+    re.IGNORECASE,
+)
+_TYPE_LIKE = re.compile(r"^[\w.]+(?:\s*\|\s*[\w.]+)*$")
+_RAISES_ENTRY = re.compile(r"^(~?[\w.]+(?:\s*,\s*~?[\w.]+)*)\s*:(?:\s+(.*)|$)")
+
+
+def _matching(text: str, start: int) -> int:
+    """Index of the bracket closing the one at ``start`` (-1 when unbalanced)."""
+    stack: list[str] = []
+    for index in range(start, len(text)):
+        char = text[index]
+        if char in _CLOSING:
+            stack.append(_CLOSING[char])
+        elif stack and char == stack[-1]:
+            stack.pop()
+            if not stack:
+                return index
+    return -1
+
+
+def _google_entry(line: str) -> tuple[list[str], str, str] | None:
+    """``name (type): description`` → (names, type, description)."""
+    match = _ENTRY_NAME.match(line)
+    if match is None:
+        return None
+    position = match.end()
+    while position < len(line) and line[position] == " ":
+        position += 1
+    kind = ""
+    if position < len(line) and line[position] == "(":
+        close = _matching(line, position)
+        if close < 0:
+            return None
+        kind = line[position + 1 : close].strip()
+        position = close + 1
+        while position < len(line) and line[position] == " ":
+            position += 1
+    if position >= len(line) or line[position] != ":":
+        return None
+    names = [name.strip() for name in match.group(0).split(",")]
+    return names, kind, line[position + 1 :].strip()
+
+
+def _type_like(text: str) -> bool:
+    """``Tuple[int, str]``, ``torch.Tensor | None``: brackets apart, dotted names and ``|``."""
+    depth = 0
+    outside = []
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth < 0:
+                return False
+        elif depth == 0:
+            outside.append(char)
+    return depth == 0 and bool(_TYPE_LIKE.match("".join(outside).strip() or "_"))
+
+
+def _split_type(kind: str) -> tuple[str, str]:
+    """A docstring's type field → (type, default): ``int, optional``, ``bool, default True``."""
+    default = ""
+    match = _TYPE_DEFAULT.search(kind)
+    if match:
+        default = match.group("value").strip("`")
+        kind = kind[: match.start()]
+    return _OPTIONAL.sub("", kind).strip().rstrip(","), default
+
+
+def _default_in(description: str) -> str:
+    """``(Default: ``None``)`` in a description → ``None``."""
+    match = _DESCRIPTION_DEFAULT.search(description)
+    if match is None:
+        return ""
+    return match.group("literal") or match.group("code") or ""
+
+
+class _Entry:
+    """One entry of a section being read: its head and the lines of its description."""
+
+    __slots__ = ("first", "kind", "names", "rest")
+
+    def __init__(self, names: list[str], kind: str, first: str) -> None:
+        self.names = names
+        self.kind = kind
+        self.first = first
+        self.rest: list[str] = []
+
+    def lines(self) -> list[str]:
+        """The description: the text after the head, then the lines under it, dedented."""
+        rest = _dedent(self.rest)
+        return [self.first, *rest] if self.first else rest
+
+
+def _entries(
+    lines: Sequence[str], numpy: bool, raises: bool = False
+) -> tuple[list[_Entry], list[str]]:
+    """Entries of a section's dedented lines (an entry starts on an unindented line); lines
+    before the first entry come back apart."""
+    entries: list[_Entry] = []
+    preamble: list[str] = []
+    for line in lines:
+        if line.strip() and _indent(line) == 0:
+            head = _entry_head(line, numpy, raises)
+            if head is not None:
+                entries.append(_Entry(*head))
+                continue
+        if entries:
+            entries[-1].rest.append(line)
+        else:
+            preamble.append(line)
+    return entries, preamble
+
+
+def _entry_head(line: str, numpy: bool, raises: bool) -> tuple[list[str], str, str] | None:
+    """(names, type, description on the same line) of an entry's first line, or None."""
+    if raises:
+        if numpy:
+            return [line.strip()], "", ""
+        match = _RAISES_ENTRY.match(line)
+        if match is None:
+            return None
+        return [name.strip() for name in match.group(1).split(",")], "", match.group(2) or ""
+    if numpy:
+        name, colon, kind = line.partition(":")
+        if not _ENTRY_NAME.fullmatch(name.strip()):
+            return None
+        return [n.strip() for n in name.split(",")], kind.strip() if colon else "", ""
+    return _google_entry(line)
+
+
+class _Builder:
+    """Collects a docstring's parts while its sections are read."""
+
+    def __init__(self, signature: Sequence[SignatureParam]) -> None:
+        self.signature = {p.name: p for p in signature}
+        self.body: list[Block] = []
+        self.params: list[Param] = []
+        self.returns: list[Returned] = []
+        self.yields: list[Returned] = []
+        self.raises: list[Raised] = []
+        self.warns: list[Raised] = []
+        self.examples: list[Block] = []
+        self.fields: dict[str, dict[str, str]] = {}
+
+    def param(self, name: str, kind: str, description: list[str], group: ParamGroup) -> None:
+        kind, default = _split_type(kind)
+        raw = " ".join(description)
+        if not default:
+            default = _default_in(raw)
+        known = self.signature.get(name.lstrip("*"))
+        if known is not None:
+            kind = known.annotation or kind
+            default = known.default or default
+        self.params.append(Param(name, kind, default, _blocks(description), group))
+
+    def section(self, name: str, literal: bool, content: list[str], numpy: bool) -> None:
+        section, detail = _SECTION_NAMES[name]
+        if section is _Section.PARAMS:
+            assert isinstance(detail, ParamGroup)
+            entries, preamble = _entries(content, numpy)
+            if preamble and any(line.strip() for line in preamble):
+                self.body += _blocks(preamble)
+            for entry in entries:
+                for entry_name in entry.names:
+                    self.param(entry_name, entry.kind, entry.lines(), detail)
+        elif section in (_Section.RETURNS, _Section.YIELDS):
+            values = self.returned(content, numpy)
+            (self.returns if section is _Section.RETURNS else self.yields).extend(values)
+        elif section in (_Section.RAISES, _Section.WARNS):
+            entries, preamble = _entries(content, numpy, raises=True)
+            raised = [Raised("", _blocks(preamble))] if any(x.strip() for x in preamble) else []
+            for entry in entries:
+                description = _blocks(entry.lines())
+                raised += (Raised(name, description) for name in entry.names)
+            (self.raises if section is _Section.RAISES else self.warns).extend(raised)
+        elif section is _Section.EXAMPLES:
+            if literal:
+                code_lines = _dedent(content)
+                self.examples.append(CodeBlock("\n".join(code_lines), _language(code_lines)))
+            else:
+                self.examples += _blocks(content)
+        else:
+            assert isinstance(detail, NoteKind)
+            self.body.append(Note(detail, "", _blocks(content)))
+
+    def returned(self, content: list[str], numpy: bool) -> list[Returned]:
+        if numpy:
+            entries, preamble = _entries(content, numpy=True)
+            values = [Returned("", "", _blocks(preamble))] if any(preamble) else []
+            for entry in entries:
+                # NumPy: ``name : type`` or just ``type``.
+                name, kind = (entry.names[0], entry.kind) if entry.kind else ("", entry.names[0])
+                values.append(Returned(name, kind, _blocks(entry.lines())))
+            return values
+        first = _next_content(content, 0)
+        if first >= len(content):
+            return []
+        heads = [line for line in content if line.strip() and _indent(line) == 0]
+        parsed = [_google_entry(line) for line in heads]
+        if len(heads) > 1 and all(p is not None and p[1] for p in parsed):
+            entries, _ = _entries(content, numpy=False)
+            return [Returned(", ".join(e.names), e.kind, _blocks(e.lines())) for e in entries]
+        kind, colon, rest = content[first].partition(":")
+        if colon and kind.strip() and _type_like(kind.strip()) and (not rest or rest[0] == " "):
+            entry = _Entry([], kind.strip(), rest.strip())
+            entry.rest = list(content[first + 1 :])
+            return [Returned("", entry.kind, _blocks(entry.lines()))]
+        return [Returned("", "", _blocks(content))]
+
+    def field(self, name: str, argument: str, content: list[str]) -> None:
+        """A reST field (``:param x:``, ``:rtype:``...)."""
+        words = argument.split()
+        if name in ("param", "parameter", "arg", "argument", "key", "keyword", "kwarg"):
+            if not words:
+                self.body += _blocks([f":{name}:", *content])
+                return
+            group = (
+                ParamGroup.PARAMETERS if name.startswith(("param", "arg")) else (ParamGroup.KEYWORD)
+            )
+            kind = " ".join(words[:-1])
+            self.param(words[-1], kind, content, group)
+        elif name in ("ivar", "var", "cvar") and words:
+            self.param(words[-1], " ".join(words[:-1]), content, ParamGroup.ATTRIBUTES)
+        elif name in ("type", "kwtype", "vartype") and words:
+            self.fields.setdefault("type", {})[words[-1]] = " ".join(content).strip()
+        elif name in ("returns", "return"):
+            self.returns.append(Returned("", "", _blocks(content)))
+        elif name in ("yields", "yield"):
+            self.yields.append(Returned("", "", _blocks(content)))
+        elif name in ("rtype", "ytype"):
+            self.fields.setdefault(name, {})[""] = " ".join(content).strip()
+        elif name in ("raises", "raise", "except", "exception"):
+            names = [n.strip() for n in argument.split(",") if n.strip()] or [""]
+            self.raises += (Raised(n, _blocks(content)) for n in names)
+        else:
+            self.body += _blocks([f":{name}: {argument}".rstrip(), *content])
+
+    def finish(self, summary: str) -> Docstring:
+        types = self.fields.get("type", {})
+        params = [
+            msgspec.structs.replace(p, annotation=types[p.name.lstrip("*")])
+            if not p.annotation and p.name.lstrip("*") in types
+            else p
+            for p in self.params
+        ]
+        returns, yields = self.returns, self.yields
+        for key, values in (("rtype", returns), ("ytype", yields)):
+            kind = self.fields.get(key, {}).get("")
+            if kind:
+                if values:
+                    values[0] = msgspec.structs.replace(values[0], annotation=kind)
+                else:
+                    values.append(Returned("", kind))
+        return Docstring(
+            summary,
+            tuple(self.body),
+            tuple(params),
+            tuple(returns),
+            tuple(yields),
+            tuple(self.raises),
+            tuple(self.warns),
+            tuple(self.examples),
+        )
+
+
+def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) -> Docstring:
+    """A cleaned docstring (``ast.get_docstring``) read into a ``Docstring``. ``signature`` is
+    the function's parameters (``extract.signatures.signature_parameters``; for a class, its
+    ``__init__``'s): annotations and defaults are taken from it where it has them."""
+    lines = _lines_of(docstring)
+    builder = _Builder(signature)
+    prose: list[str] = []
+
+    def flush() -> None:
+        if any(line.strip() for line in prose):
+            builder.body += _blocks(prose)
+        prose.clear()
+
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if not line or line[0] == " ":
+            prose.append(line)
+            index += 1
+            continue
+        google = _google_header(lines, index)
+        if google is not None:
+            flush()
+            end = _indented_end(lines, index + 1, 0)
+            builder.section(google[0], google[1], _dedent(lines[index + 1 : end]), numpy=False)
+            index = end
+            continue
+        numpy = _numpy_header(lines, index)
+        if numpy is not None:
+            flush()
+            end = index + 2
+            while end < len(lines) and _numpy_header(lines, end) is None:
+                if _google_header(lines, end) is not None or _FIELD.match(lines[end]):
+                    break
+                end += 1
+            builder.section(numpy, False, _dedent(lines[index + 2 : end]), numpy=True)
+            index = end
+            continue
+        field = _FIELD.match(line)
+        if field is not None:
+            flush()
+            end = _indented_end(lines, index + 1, 0)
+            content = [field.group(3) or "", *_dedent(lines[index + 1 : end])]
+            builder.field(field.group(1), (field.group(2) or "").strip(), content)
+            index = end
+            continue
+        prose.append(line)
+        index += 1
+    flush()
+    return builder.finish(inline_markdown(summary_source(docstring)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+_UNESCAPED_PIPE = re.compile(r"(\\*)\|")
+
+
+def _cell(markdown: str) -> str:
+    """Inline Markdown made safe in a table cell: every pipe escaped, inside code spans too
+    (a pipe after an even run of backslashes would end the cell)."""
+    return _UNESCAPED_PIPE.sub(
+        lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", markdown
+    )
+
+
+def _block_lines(block: Block) -> list[str]:
+    if isinstance(block, Paragraph):
+        return [block.text]
+    if isinstance(block, CodeBlock):
+        return fence(block.code, block.language).split("\n")
+    if isinstance(block, ListBlock):
+        loose = any(
+            len(item) > 1 or (item and not isinstance(item[0], Paragraph)) for item in block.items
+        )
+        lines: list[str] = []
+        for number, item in enumerate(block.items):
+            marker = f"{block.start + number}. " if block.ordered else "- "
+            inner = blocks_markdown(item).split("\n") if item else [""]
+            lines.append((marker + inner[0]).rstrip())
+            lines += (" " * len(marker) + line if line else "" for line in inner[1:])
+            if loose and number < len(block.items) - 1:
+                lines.append("")
+        return lines
+    label = f"**{block.kind.value}**" if block.kind.value else ""
+    head = " ".join(part for part in (label, block.title) if part) or "**Note**"
+    inner = blocks_markdown(block.blocks).split("\n") if block.blocks else []
+    return [f"> {head}", *([">"] if inner else []), *(f"> {x}" if x else ">" for x in inner)]
+
+
+def blocks_markdown(blocks: Sequence[Block]) -> str:
+    """Blocks as Markdown, a blank line between them."""
+    return "\n\n".join("\n".join(_block_lines(block)) for block in blocks)
+
+
+def _flat(blocks: Sequence[Block]) -> str:
+    """Paragraphs and lists on one line, for a table cell."""
+    parts: list[str] = []
+    for block in blocks:
+        if isinstance(block, Paragraph):
+            parts.append(block.text)
+        elif isinstance(block, ListBlock):
+            for number, item in enumerate(block.items):
+                marker = f"{block.start + number}." if block.ordered else "•"
+                parts.append(f"{marker} {_flat(item)}")
+    return " ".join(part for part in parts if part)
+
+
+def _inline_prefix(blocks: Sequence[Block]) -> int:
+    """How many leading blocks fit in a table cell (paragraphs and lists of paragraphs)."""
+    for number, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            continue
+        if isinstance(block, ListBlock) and all(
+            all(isinstance(b, Paragraph) for b in item) for item in block.items
+        ):
+            continue
+        return number
+    return len(blocks)
+
+
+def params_markdown(params: Sequence[Param]) -> str:
+    """A table of parameters (Name, Type, Default, Description; empty columns left out).
+    Descriptions holding code or notes continue below the table, labelled with the name."""
+    if not params:
+        return ""
+    with_type = any(p.annotation for p in params)
+    with_default = any(p.default for p in params)
+    header = ["Name", *(["Type"] if with_type else []), *(["Default"] if with_default else [])]
+    header.append("Description")
+    rows = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    below: list[str] = []
+    for param in params:
+        cut = _inline_prefix(param.description)
+        description = _flat(param.description[:cut])
+        if cut < len(param.description):
+            description = (description + " " if description else "") + "(more below)"
+            continued = blocks_markdown(param.description[cut:])
+            below += [f"More on {code(param.name)}:", continued]
+        cells = [code(param.name)]
+        if with_type:
+            cells.append(code(param.annotation) if param.annotation else "")
+        if with_default:
+            cells.append(code(param.default) if param.default else "")
+        cells.append(description)
+        rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+    return "\n\n".join(["\n".join(rows), *below])
+
+
+def _values_markdown(values: Sequence[Returned | Raised]) -> str:
+    if len(values) == 1:
+        value = values[0]
+        name = value.exception if isinstance(value, Raised) else value.name
+        if not name and not (isinstance(value, Returned) and value.annotation):
+            return blocks_markdown(value.description)
+    items: list[tuple[Block, ...]] = []
+    for value in values:
+        if isinstance(value, Raised):
+            head = code(value.exception) if value.exception else ""
+        else:
+            head = code(value.name) if value.name else ""
+            if value.annotation:
+                kind = code(value.annotation)
+                head = f"{head} ({kind})" if head else kind
+        blocks = list(value.description)
+        if blocks and isinstance(blocks[0], Paragraph) and head:
+            blocks[0] = Paragraph(f"{head}: {blocks[0].text}")
+        elif head:
+            blocks.insert(0, Paragraph(head))
+        if blocks:
+            items.append(tuple(blocks))
+    return blocks_markdown([ListBlock(tuple(items))]) if items else ""
+
+
+def docstring_markdown(doc: Docstring) -> str:
+    """The whole docstring as Markdown: the body, then a table per parameter group, Returns,
+    Yields, Raises, Warns and Examples, each under a bold label (never a heading)."""
+    parts: list[str] = []
+    if doc.body:
+        parts.append(blocks_markdown(doc.body))
+    for group in ParamGroup:
+        params = [p for p in doc.params if p.group is group]
+        if params:
+            parts += [f"**{group.value}**", params_markdown(params)]
+    for label, values in (
+        ("Returns", doc.returns),
+        ("Yields", doc.yields),
+        ("Raises", doc.raises),
+        ("Warns", doc.warns),
+    ):
+        text = _values_markdown(values) if values else ""
+        if text:
+            parts += [f"**{label}**", text]
+    if doc.examples:
+        parts += ["**Examples**", blocks_markdown(doc.examples)]
+    return "\n\n".join(parts)
