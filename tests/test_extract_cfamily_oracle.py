@@ -33,8 +33,8 @@ from pathlib import Path
 
 import pytest
 from kwdocs.extract.cfamily import extract_cpp
-from kwdocs.extract.decode import split_lines
 from kwdocs.model import Kind
+from kwdocs.textlines import content_lines as split_lines
 from native_support import native_root  # noqa: F401  (a fixture)
 
 cindex = pytest.importorskip("clang.cindex")

@@ -8,7 +8,6 @@ import warnings
 from pathlib import Path
 
 import pytest
-from kwdocs.extract.decode import split_lines
 from kwdocs.extract.signatures import (
     LineList,
     ParamKind,
@@ -18,6 +17,7 @@ from kwdocs.extract.signatures import (
     signature_parameters,
     source_text,
 )
+from kwdocs.textlines import content_lines as split_lines
 
 
 def _def(source: str) -> tuple[ast.FunctionDef | ast.AsyncFunctionDef, LineList]:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from kwdocs.extract.cfamily import extract_c, extract_cpp, extract_cuda
 from kwdocs.extract.cmake import extract_cmake
-from kwdocs.extract.decode import split_lines
 from kwdocs.extract.includes import include_candidates, include_roots, is_system_include
 from kwdocs.extract.languages import NativeLanguage, extractor, native_language
 from kwdocs.extract.result import LanguageResult
 from kwdocs.extract.shell import extract_shell
 from kwdocs.extract.yaml import extract_yaml
 from kwdocs.model import Kind
+from kwdocs.textlines import content_lines as split_lines
 from native_support import native_root  # noqa: F401  (a fixture)
 
 INCLUDE = "torch/include"

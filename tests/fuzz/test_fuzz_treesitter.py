@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from kwdocs.extract import extract_bytes
 from kwdocs.extract.cfamily import extract_c, extract_cpp, extract_cuda
 from kwdocs.extract.cmake import extract_cmake
-from kwdocs.extract.decode import split_lines
 from kwdocs.extract.result import LanguageResult
 from kwdocs.extract.shell import extract_shell
 from kwdocs.extract.yaml import extract_yaml
 from kwdocs.model import Kind
+from kwdocs.textlines import content_lines as split_lines
 
 EXTRACTORS = (extract_c, extract_cpp, extract_cuda, extract_yaml, extract_cmake, extract_shell)
 C_FAMILY = (extract_c, extract_cpp, extract_cuda)

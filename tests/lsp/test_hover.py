@@ -70,7 +70,7 @@ async def test_hover_resolves_imports_and_lists_other_definitions(sample: Path):
         # "from pkg.base import Shape, make_shape": the import resolves to one definition.
         text = hover_text(await s.hover(square, 2, 30))
         assert text.startswith("**function** `pkg.base.make_shape`")
-        assert "def make_shape(kind: str='square') -> Shape" in text
+        assert "def make_shape(kind: str = 'square') -> Shape" in text
         assert "Other definitions" not in text
         # An attribute of an unknown object: every method of that name, best first, a list.
         s.open(other)
