@@ -56,12 +56,36 @@ def test_lookup_prints_definitions_with_page_links(make_tree) -> None:
     assert result.returncode == 0, result.stderr
     assert "pkg/shapes.py:7:9: method Shape.area" in result.stdout
     assert "def area(self) -> float" in result.stdout and "Its area." in result.stdout
+    # No links before the pages exist: they would lead nowhere.
+    assert "docs:" not in result.stdout and "pages not exported yet" in result.stdout
     rows = json.loads(kwdocs("lookup", "Shape", "--root", str(root), "--json").stdout)
     assert rows[0]["kind"] == "class" and rows[0]["line"] == 4
+    assert rows[0]["docs_page"] is None
+    assert kwdocs("export", str(root), "-q").returncode == 0
+    rows = json.loads(kwdocs("lookup", "Shape", "--root", str(root), "--json").stdout)
     expected = (root / "docs/kwdocs/pkg/shapes.py_docs.md").as_uri() + "#class-shape"
     assert rows[0]["docs_page"] == expected
     missing = kwdocs("lookup", "Nope", "--root", str(root))
     assert missing.returncode == 1 and "no keyword named 'Nope'" in missing.stderr
+
+
+def test_lookup_ignores_case_suggests_names_and_follows_dotted_paths(make_tree) -> None:
+    root = make_tree(
+        {
+            "pkg/__init__.py": "from pkg.shapes import Shape\n",
+            "pkg/shapes.py": SHAPES,
+        }
+    )
+    result = kwdocs("lookup", "shape", "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    assert "but for case" in result.stdout and "pkg/shapes.py:4:7: class Shape" in result.stdout
+    # An import says where it leads.
+    assert "pkg/__init__.py:1:24: import Shape\n    defined at pkg/shapes.py:4" in result.stdout
+    typo = kwdocs("lookup", "Shap", "--root", str(root))
+    assert typo.returncode == 1 and "did you mean Shape?" in typo.stderr
+    # A dotted path through the package's re-export.
+    rows = json.loads(kwdocs("lookup", "pkg.Shape.area", "--root", str(root), "--json").stdout)
+    assert [(r["path"], r["qualname"]) for r in rows] == [("pkg/shapes.py", "Shape.area")]
 
 
 def test_bad_root_is_one_line_and_status_2(tmp_path: Path) -> None:

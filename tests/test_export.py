@@ -230,6 +230,10 @@ def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) ->
     assert {"pkg/shapes.py_docs.md", "pkg/shapes.py_kw.md", "index.md"} <= set(manifest)
     full = export_workspace(settings)
     assert full.unchanged >= 2
+    # One fingerprint for both: the export found the pages current without rendering them.
+    after = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    for page in ("pkg/shapes.py_docs.md", "pkg/shapes.py_kw.md", "index.md", "pkg/index.md"):
+        assert after[page] == manifest[page], page
     again = export_file(settings, "pkg/shapes.py", index.records)
     assert again.written == 0
     with pytest.raises(ExportError):

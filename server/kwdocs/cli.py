@@ -141,43 +141,60 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 
 def _cmd_lookup(args: argparse.Namespace) -> int:
+    from kwdocs.discover import MANIFEST_NAME
+    from kwdocs.lookup import Match, lookup
     from kwdocs.pages import page_links
     from kwdocs.pipeline import index_root
 
     settings = _settings(args, args.root)
     index, _ = index_root(settings)
-    found = index.lookup(args.name)
+    result = lookup(index, args.name)
+    # Links only to pages that exist: before any export they would lead nowhere.
+    exported = (Path(settings.out) / MANIFEST_NAME).is_file()
     rows = []
-    for definition in found:
-        keyword = definition.keyword
-        docs, kw = page_links(settings.out, index.records[definition.path], keyword)
-        rows.append(
-            {
-                "name": keyword.name,
-                "qualname": keyword.qualname,
-                "kind": keyword.kind,
-                "path": definition.path,
-                "line": keyword.line,
-                "column": keyword.col + 1,
-                "signature": keyword.signature,
-                "summary": keyword.summary,
-                "target": keyword.target,
-                "docs_page": docs,
-                "keyword_page": kw,
-            }
-        )
+    for found in result.found:
+        keyword = found.keyword
+        docs, kw = page_links(settings.out, index.records[found.path], keyword)
+        row: dict[str, Any] = {
+            "name": keyword.name,
+            "qualname": keyword.qualname,
+            "kind": keyword.kind,
+            "path": found.path,
+            "line": keyword.line,
+            "column": keyword.col + 1,
+            "signature": keyword.signature,
+            "summary": keyword.summary,
+            "target": keyword.target,
+            "resolves_to": (
+                f"{found.target[0]}:{found.target[1].line}" if found.target is not None else None
+            ),
+            "docs_page": docs if exported else None,
+            "keyword_page": kw if exported else None,
+        }
+        rows.append(row)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
+        if rows and result.match is Match.CASE:
+            print(f"(no keyword spelled {args.name!r}; these match it but for case)")
         for row in rows:
             print(f"{row['path']}:{row['line']}:{row['column']}: {row['kind']} {row['qualname']}")
             if row["signature"]:
                 print(f"    {row['signature']}")
             if row["summary"]:
                 print(f"    {row['summary']}")
-            print(f"    docs: {row['docs_page']}")
+            if row["resolves_to"]:
+                print(f"    defined at {row['resolves_to']}")
+            if row["docs_page"]:
+                print(f"    docs: {row['docs_page']}")
+        if rows and not exported:
+            print(
+                f"(pages not exported yet: `kwdocs export {args.root}` writes them "
+                f"into {settings.out})"
+            )
     if not rows:
-        print(f"no keyword named {args.name!r}", file=sys.stderr)
+        hint = f"; did you mean {', '.join(result.suggestions)}?" if result.suggestions else ""
+        print(f"no keyword named {args.name!r}{hint}", file=sys.stderr)
         return 1
     return 0
 

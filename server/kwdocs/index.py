@@ -287,6 +287,10 @@ class KeywordIndex:
         """Keywords whose qualified name is exactly ``qualname``."""
         return [d for d in self.lookup(qualname) if d.keyword.qualname == qualname]
 
+    def symbol_names(self) -> Iterable[str]:
+        """Every name some definition of the index carries."""
+        return self._symbol_names.keys()
+
     def definitions(self) -> Iterator[Definition]:
         """Every definition of the workspace (no imports, headings or identifiers)."""
         for path, record in self.records.items():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygls.exceptions import JsonRpcInvalidParams
 
@@ -16,6 +16,9 @@ from kwdocs.lsp.progress import WorkProgress
 from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.uris import uri_to_path
 
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
+
 
 async def _settled(folder: Folder) -> None:
     """Wait for the folder's indexing to finish: exports want every record."""
@@ -23,7 +26,7 @@ async def _settled(folder: Folder) -> None:
         await asyncio.sleep(0.05)
 
 
-def _folders_for(server: Any, args: list[Any]) -> list[Folder]:
+def _folders_for(server: KwdocsServer, args: list[Any]) -> list[Folder]:
     if not args or args[0] is None:
         return list(server.state.folders)
     wanted = args[0]
@@ -36,7 +39,7 @@ def _folders_for(server: Any, args: list[Any]) -> list[Folder]:
     return chosen
 
 
-async def export_all(server: Any, args: list[Any]) -> dict[str, Any]:
+async def export_all(server: KwdocsServer, args: list[Any]) -> dict[str, Any]:
     folders = _folders_for(server, args)
     started = time.perf_counter()
     progress = WorkProgress(server, "kwdocs: exporting pages")
@@ -80,7 +83,7 @@ def _export_file(settings: Any, rel: str, records: Any) -> Any:
     return export_file(settings, rel, records)
 
 
-async def export_file(server: Any, args: list[Any]) -> dict[str, Any]:
+async def export_file(server: KwdocsServer, args: list[Any]) -> dict[str, Any]:
     uri = args[0] if args else None
     if isinstance(uri, dict):
         uri = uri.get("uri")
@@ -105,7 +108,7 @@ async def export_file(server: Any, args: list[Any]) -> dict[str, Any]:
     return summary.to_json()
 
 
-async def reindex(server: Any, args: list[Any]) -> dict[str, Any]:
+async def reindex(server: KwdocsServer, args: list[Any]) -> dict[str, Any]:
     started = time.perf_counter()
     for folder in list(server.state.folders):
         await server.load_folder_settings(folder)
@@ -118,7 +121,7 @@ async def reindex(server: Any, args: list[Any]) -> dict[str, Any]:
     }
 
 
-def debug_info(server: Any) -> dict[str, Any]:
+def debug_info(server: KwdocsServer) -> dict[str, Any]:
     capabilities = server.client_capabilities
     text = capabilities.text_document
     workspace = capabilities.workspace

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import keyword as pykeyword
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -23,6 +23,9 @@ from kwdocs.resolve import PRECISE, Candidate, module_keyword
 from kwdocs.textlines import FileLines
 from kwdocs.uris import path_to_uri
 
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
+
 # Seconds of inference a definition waits for (the environment variable is for tests and
 # slow machines); past them the inference process is restarted and the index answers.
 INFERENCE_TIMEOUT = float(os.environ.get("KWDOCS_INFERENCE_TIMEOUT", "3"))
@@ -34,7 +37,7 @@ _BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
 class LineReader:
     """Line texts for column conversion: open buffers first, then the files on disk."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: KwdocsServer) -> None:
         self.server = server
 
     def line(self, path: str, number: int) -> str:
@@ -50,7 +53,9 @@ class LineReader:
 DISK_LINES = FileLines()
 
 
-def source_location(server: Any, reader: LineReader, candidate: Candidate) -> types.Location:
+def source_location(
+    server: KwdocsServer, reader: LineReader, candidate: Candidate
+) -> types.Location:
     keyword = candidate.keyword
     full = candidate.folder.full_path(candidate.path)
     text = reader.line(full, keyword.line)
@@ -101,7 +106,7 @@ def _plain(title: str) -> str:
     return title.replace("`", "").replace("*", "").replace("\\", "")
 
 
-async def docs_location(server: Any, candidate: Candidate) -> types.Location | None:
+async def docs_location(server: KwdocsServer, candidate: Candidate) -> types.Location | None:
     folder: Folder = candidate.folder
     record = folder.index.get(candidate.path)
     if record is None:
@@ -122,7 +127,7 @@ async def docs_location(server: Any, candidate: Candidate) -> types.Location | N
 
 
 async def _jedi_candidates(
-    server: Any, doc: Any, home: Folder, position: types.Position, text: str
+    server: KwdocsServer, doc: Any, home: Folder, position: types.Position, text: str
 ) -> list[Candidate] | None:
     """Index candidates matching jedi's answer (from the inference process), or None when jedi
     finds nothing inside the workspace (or fails, or takes too long)."""
@@ -153,7 +158,9 @@ async def _jedi_candidates(
     return found or None
 
 
-async def handle(server: Any, params: types.DefinitionParams) -> list[types.Location] | None:
+async def handle(
+    server: KwdocsServer, params: types.DefinitionParams
+) -> list[types.Location] | None:
     from kwdocs.lsp.sync import check_moved
 
     doc = server.document(params.text_document.uri)
@@ -181,7 +188,7 @@ async def handle(server: Any, params: types.DefinitionParams) -> list[types.Loca
 
 
 async def _answer(
-    server: Any,
+    server: KwdocsServer,
     doc: Any,
     params: types.DefinitionParams,
     text: str,

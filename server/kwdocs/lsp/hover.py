@@ -4,36 +4,20 @@ qualified name, signature, docstring summary, where it is defined, links to its 
 from __future__ import annotations
 
 import functools
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from kwdocs.model import FileRecord, Keyword
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
+from kwdocs.render.markdown import code, fence
 from kwdocs.resolve import Candidate
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 # How many other definitions a hover lists before "and N more".
 OTHERS_SHOWN = 5
-_FENCE_RUN = re.compile(r"`+")
-
-
-def code(text: str) -> str:
-    """``text`` as a Markdown code span, whatever backticks it holds."""
-    longest = max((len(m) for m in _FENCE_RUN.findall(text)), default=0)
-    ticks = "`" * (longest + 1)
-    # CommonMark drops one space at each end when both ends have one, and a backtick at an end
-    # would merge with the fence: pad with a space then, so the text comes out verbatim.
-    both_spaces = text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
-    pad = " " if text.startswith("`") or text.endswith("`") or both_spaces else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def fence(text: str, language: str) -> str:
-    """A fenced block that no run of backticks inside can close early."""
-    longest = max((len(m) for m in _FENCE_RUN.findall(text)), default=0)
-    ticks = "`" * max(3, longest + 1)
-    return f"{ticks}{language}\n{text}\n{ticks}"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -163,7 +147,7 @@ def make_hover(
     return types.Hover(contents=types.MarkupContent(kind=kind, value=text), range=hover_range)
 
 
-def handle(server: Any, params: types.HoverParams) -> types.Hover | None:
+def handle(server: KwdocsServer, params: types.HoverParams) -> types.Hover | None:
     """Answer a hover request (None when there is no keyword at the position)."""
     from kwdocs.lsp.positions import to_units
     from kwdocs.lsp.sync import check_moved

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
@@ -23,6 +23,9 @@ from kwdocs.model import FileRecord, Skip
 from kwdocs.modules import ModuleNamer
 from kwdocs.pipeline import IndexBuilder, IndexReport, run_pipeline
 from kwdocs.workers import Workers, worker_count
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +165,7 @@ def _work(
 
 
 async def index_folder(
-    server: Any,
+    server: KwdocsServer,
     folder: Folder,
     on_change: Callable[[bool], None],
     first: set[str] | None = None,

@@ -7,11 +7,14 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from kwdocs.lsp.settings import REQUEST_TIMEOUT
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,9 @@ def supports_progress(capabilities: types.ClientCapabilities) -> bool:
 class WorkProgress:
     """One work-done progress: create → begin → report (throttled) → end, ending exactly once."""
 
-    def __init__(self, server: Any, title: str, token: types.ProgressToken | None = None) -> None:
+    def __init__(
+        self, server: KwdocsServer, title: str, token: types.ProgressToken | None = None
+    ) -> None:
         self.server = server
         self.title = title
         self.token = token
@@ -91,7 +96,7 @@ class WorkProgress:
 class StatusNotifier:
     """Sends ``kwdocs/status``; throttles ``indexing`` states, never ``ready``/``error``."""
 
-    def __init__(self, server: Any) -> None:
+    def __init__(self, server: KwdocsServer) -> None:
         self.server = server
         self._last = 0.0
 

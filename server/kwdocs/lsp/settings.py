@@ -6,11 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from kwdocs.config import DEFAULT_OUTPUT_DIR, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +50,7 @@ def supports_configuration(capabilities: types.ClientCapabilities) -> bool:
     return bool(workspace and workspace.configuration)
 
 
-async def pull(server: Any, scope_uri: str | None) -> dict[str, Any] | None:
+async def pull(server: KwdocsServer, scope_uri: str | None) -> dict[str, Any] | None:
     """The client's ``kwdocs`` section for a folder, or None (unsupported, failed, timed out)."""
     if not supports_configuration(server.client_capabilities):
         return None

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
 from kwdocs.lsp.positions import to_units, units_len
 from kwdocs.model import DEFINITION_KINDS, Keyword
 from kwdocs.uris import file_uri
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 WORKSPACE_LIMIT = 200
 SYMBOL_KINDS = {
@@ -37,7 +40,7 @@ def _heading_level(keyword: Keyword) -> int:
     return marks or 1
 
 
-def document_symbols(server: Any, params: types.DocumentSymbolParams) -> Any:
+def document_symbols(server: KwdocsServer, params: types.DocumentSymbolParams) -> Any:
     doc = server.document(params.text_document.uri)
     if doc is None or doc.record is None:
         return None
@@ -136,7 +139,7 @@ def _search(folder: Any, query: str) -> list[Any]:
     return (narrowed or found)[:WORKSPACE_LIMIT]
 
 
-def workspace_symbols(server: Any, params: types.WorkspaceSymbolParams) -> Any:
+def workspace_symbols(server: KwdocsServer, params: types.WorkspaceSymbolParams) -> Any:
     server.flush_edits()
     query = params.query if isinstance(params.query, str) else ""
     encoding = server.encoding

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
@@ -18,6 +18,9 @@ from kwdocs.lsp.workspace_state import Document, Folder
 from kwdocs.modules import INIT_FILES
 from kwdocs.pages import DOCS_SUFFIX, KW_SUFFIX
 from kwdocs.uris import uri_to_path
+
+if TYPE_CHECKING:
+    from kwdocs.lsp.server import KwdocsServer
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,7 @@ MAX_BUFFER = 4_000_000
 SYNC_REFRESH_LIMIT = 262_144
 
 
-def _source_of_page(server: Any, path: str) -> tuple[Folder, str] | None:
+def _source_of_page(server: KwdocsServer, path: str) -> tuple[Folder, str] | None:
     """For a generated ``X_docs.md``/``X_kw.md`` page: its folder and source file ``X``."""
     found = server.state.folder_of_output(path)
     if found is None:
@@ -42,7 +45,7 @@ def _source_of_page(server: Any, path: str) -> tuple[Folder, str] | None:
     return folder, ""
 
 
-def make_document(server: Any, uri: str, text: str) -> Document:
+def make_document(server: KwdocsServer, uri: str, text: str) -> Document:
     """A Document for a buffer's text: which folder it belongs to, generated page or not."""
     path = uri_to_path(uri)
     folder = server.state.folder_of(path)
@@ -91,7 +94,7 @@ def extract_buffer(doc: Document, into_index: bool = True) -> None:
         doc.folder.index.update(record)
 
 
-def open_document(server: Any, params: types.DidOpenTextDocumentParams) -> None:
+def open_document(server: KwdocsServer, params: types.DidOpenTextDocumentParams) -> None:
     item = params.text_document
     old = server.state.documents.pop(item.uri, None)
     if old is not None and old.timer is not None:
@@ -101,7 +104,7 @@ def open_document(server: Any, params: types.DidOpenTextDocumentParams) -> None:
     extract_buffer(doc)
 
 
-def change_document(server: Any, params: types.DidChangeTextDocumentParams) -> None:
+def change_document(server: KwdocsServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = server.state.documents.get(params.text_document.uri)
     if doc is None:
         return
@@ -115,7 +118,7 @@ def change_document(server: Any, params: types.DidChangeTextDocumentParams) -> N
     doc.timer = loop.call_later(DEBOUNCE, _flush_later, server, doc)
 
 
-def _flush_later(server: Any, doc: Document) -> None:
+def _flush_later(server: KwdocsServer, doc: Document) -> None:
     doc.timer = None
     if server.state.documents.get(doc.uri) is doc and doc.dirty:
         extract_buffer(doc)
@@ -127,7 +130,7 @@ def flush(doc: Document) -> None:
         extract_buffer(doc)
 
 
-def save_document(server: Any, params: types.DidSaveTextDocumentParams) -> None:
+def save_document(server: KwdocsServer, params: types.DidSaveTextDocumentParams) -> None:
     doc = server.state.documents.get(params.text_document.uri)
     if doc is None:
         return
@@ -139,7 +142,7 @@ def save_document(server: Any, params: types.DidSaveTextDocumentParams) -> None:
         server.pages_changed(doc.folder, doc.rel)
 
 
-def close_document(server: Any, params: types.DidCloseTextDocumentParams) -> None:
+def close_document(server: KwdocsServer, params: types.DidCloseTextDocumentParams) -> None:
     doc = server.state.documents.pop(params.text_document.uri, None)
     if doc is None:
         return
@@ -150,7 +153,9 @@ def close_document(server: Any, params: types.DidCloseTextDocumentParams) -> Non
         refresh_paths(server, doc.folder, [doc.rel])
 
 
-def refresh_paths(server: Any, folder: Folder, rels: list[str]) -> asyncio.Future[Any] | None:
+def refresh_paths(
+    server: KwdocsServer, folder: Folder, rels: list[str]
+) -> asyncio.Future[Any] | None:
     """Re-read files from disk in a thread and apply the outcome on the loop: updated records,
     or removals for files that are gone or no longer indexed."""
     rels = [r for r in rels if r not in folder.buffers]
@@ -209,7 +214,7 @@ def _wanted_by_default(rel: str) -> bool:
     return language_of(rel) in ("python", "markdown")
 
 
-def watched_files_changed(server: Any, params: types.DidChangeWatchedFilesParams) -> None:
+def watched_files_changed(server: KwdocsServer, params: types.DidChangeWatchedFilesParams) -> None:
     by_folder: dict[int, tuple[Folder, list[str]]] = {}
     settings_changed: set[int] = set()
     for change in params.changes:
@@ -255,7 +260,7 @@ def watched_files_changed(server: Any, params: types.DidChangeWatchedFilesParams
     server.send_status()
 
 
-def check_moved(server: Any, folder: Folder, rel: str) -> bool:
+def check_moved(server: KwdocsServer, folder: Folder, rel: str) -> bool:
     """For clients that cannot watch files: True (and a refresh started) when a file a look-up
     returned changed on disk since it was indexed."""
     if rel in folder.buffers:
