@@ -10,10 +10,10 @@ from collections.abc import Mapping
 
 import msgspec
 
-from kwdocs.model import FileRecord
+from kwdocs.model import IMPORT_KINDS, FileRecord
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
-from kwdocs.resolve import ImportFact, base_class, import_facts, imported_paths
+from kwdocs.resolve import ImportFact, base_class, import_facts, import_file, imported_paths
 
 
 class ClassLink(msgspec.Struct, frozen=True, array_like=True):
@@ -38,6 +38,8 @@ class FileLinks(msgspec.Struct, array_like=True):
     bases: list[ClassLink] = []
     subclasses: list[ClassLink] = []
     siblings: list[str] = []
+    import_files: dict[str, str] = {}
+    """Target of each import of the file → the workspace file it is taken from."""
 
 
 def is_test_file(path: str) -> bool:
@@ -132,7 +134,19 @@ class Analysis:
             bases=[self._anchored(link) for link in self._bases.get(path, [])],
             subclasses=[self._anchored(link) for link in self._subclasses.get(path, [])],
             siblings=self.siblings(path),
+            import_files=self.import_files(path),
         )
+
+    def import_files(self, path: str) -> dict[str, str]:
+        """Target of each import of a file → the workspace file it is taken from."""
+        record = self.records[path]
+        found: dict[str, str] = {}
+        for keyword in record.keywords:
+            if keyword.kind in IMPORT_KINDS and keyword.target not in found:
+                where = import_file(self, record, keyword)
+                if where is not None:
+                    found[keyword.target] = where
+        return found
 
     def siblings(self, path: str) -> list[str]:
         return [p for p in self.folders.get(posixpath.dirname(path), []) if p != path]

@@ -106,22 +106,31 @@ def star_imports(record: FileRecord) -> list[str]:
     ]
 
 
+def import_file(space: Records, record: FileRecord, keyword: Keyword) -> str | None:
+    """The workspace file an import keyword of ``record`` takes something from: the module
+    (``import a.b``, ``from a import b`` where ``a.b`` is a module) or the module a name comes
+    from (``from a import name``); None outside the workspace or in the file itself."""
+    kind = keyword.kind
+    target = keyword.target
+    if (kind != Kind.MODULE and kind != Kind.IMPORT) or not target:
+        return None
+    file_of = space.modules.file_of
+    path = file_of(target, record.path)
+    if path is None and kind == Kind.IMPORT:
+        path = file_of(target.rpartition(".")[0], record.path)
+    return path if path != record.path else None
+
+
 def imported_paths(space: Records, record: FileRecord) -> set[str]:
     """Workspace files this file imports: modules, and submodules imported by name
     (``from pkg import mod``)."""
     found: set[str] = set()
-    file_of = space.modules.file_of
-    own = record.path
     for keyword in record.keywords:
         kind = keyword.kind
-        if (kind != Kind.MODULE and kind != Kind.IMPORT) or not keyword.target:
-            continue
-        target = keyword.target
-        path = file_of(target, own)
-        if path is None and kind == Kind.IMPORT:
-            path = file_of(target.rpartition(".")[0], own)
-        if path is not None and path != own:
-            found.add(path)
+        if kind == Kind.MODULE or kind == Kind.IMPORT:
+            path = import_file(space, record, keyword)
+            if path is not None:
+                found.add(path)
     return found
 
 

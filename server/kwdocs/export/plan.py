@@ -60,9 +60,10 @@ def file_pages(
     source_limit: int,
 ) -> list[PlannedPage]:
     """The keyword page and the docs page of one source file, with their fingerprints."""
-    # The keyword page shows the record alone; the docs page also what other files say of
-    # this one (analysis.links_key covers it).
+    # The keyword page shows the record and the files its imports come from; the docs page
+    # also what other files say of this one (analysis.links_key covers it).
     links = _encoder.encode(analysis.links_key(path))
+    imported = _encoder.encode(sorted(analysis.imports_of.get(path, ())))
     return [
         PlannedPage(
             page,
@@ -70,7 +71,7 @@ def file_pages(
             _fingerprint(kind, path, record.digest, root_from_out, source_limit, inputs),
         )
         for page, kind, inputs in (
-            (kw_page(path), PageKind.KEYWORDS, b""),
+            (kw_page(path), PageKind.KEYWORDS, imported),
             (docs_page(path), PageKind.DOCS, links),
         )
     ]

@@ -92,15 +92,15 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
         facts = page_facts(extraction.tree)
     results = []
     anchors = keyword_anchors(record)  # both pages need them
+    links = (
+        shared.analysis.links(job.path)
+        if shared is not None
+        else msgspec.msgpack.decode(job.links, type=FileLinks)
+    )
     for planned in job.pages:
         if planned.kind is PageKind.KEYWORDS:
-            content = render_kw_page(record, root_from_out, anchors)
+            content = render_kw_page(record, root_from_out, anchors, links.import_files)
         else:
-            links = (
-                shared.analysis.links(job.path)
-                if shared is not None
-                else msgspec.msgpack.decode(job.links, type=FileLinks)
-            )
             content = render_docs_page(
                 record, text, facts, links, root_from_out, limits.source_limit, anchors
             )

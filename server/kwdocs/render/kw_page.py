@@ -4,6 +4,7 @@ docs page that describes it."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Mapping
 
 from kwdocs.model import GROUP_ORDER, KIND_GROUPS, STAR, FileRecord, Keyword
 from kwdocs.pages import (
@@ -45,8 +46,11 @@ def render_kw_page(
     record: FileRecord,
     root_from_out: str,
     anchors: dict[tuple[str, str, int], str] | None = None,
+    import_files: Mapping[str, str] | None = None,
 ) -> str:
-    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT."""
+    """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT;
+    ``import_files``: target of each import → the workspace file it comes from (the engine's
+    resolution, kwdocs.resolve.import_file)."""
     # ``anchors`` is keyword_anchors(record) when the caller has computed it already.
     page = kw_page(record.path)
     docs = docs_page(record.path)
@@ -101,8 +105,13 @@ def render_kw_page(
                 (keyword.kind, keyword.qualname, keyword.line), "detailed-analysis"
             )
             line = f"- **{code(name)}**: {link(docs_label, f'{docs_link}#{anchor}')}"
-            if keyword.kind in ("module", "import") and keyword.target and keyword.target != name:
-                line += f" → {code(keyword.target)}"
+            if keyword.kind in ("module", "import") and keyword.target:
+                where = (import_files or {}).get(keyword.target)
+                if where is not None:
+                    target_page = link_target(page, docs_page(where))
+                    line += f" → {code(keyword.target)} in {link(code(where), target_page)}"
+                elif keyword.target != name:
+                    line += f" → {code(keyword.target)}"
             if keyword.kind == "property":
                 line += " (property)"
             rows.append(((name.lower(), name, keyword.line), line))
