@@ -30,7 +30,8 @@ function hostTarget() {
 }
 
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: client, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Their output goes to stderr: stdout carries only the path of the .vsix.
+  const result = spawnSync(command, args, { cwd: client, stdio: ['ignore', 2, 2] });
   if (result.status !== 0) {
     process.stderr.write(`package: ${command} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`})\n`);
     process.exit(1);
