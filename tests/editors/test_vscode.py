@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -380,3 +381,29 @@ def test_bundle_runs_on_each_cpython_here(prerequisites: dict[str, str], tmp_pat
             stdin=subprocess.DEVNULL,
         )
         assert run.returncode == 3 and "serves CPython 3.10" in run.stderr, run.stderr
+
+
+def test_server_choice_with_real_interpreters(prerequisites: dict[str, str]) -> None:
+    """The order of choice (vscode-client/src/choice.ts) with real interpreters: this
+    environment's Python (which has kwdocs), a Python of code-server's PATH (which has not)
+    and, where there is one, a Python 3.9 (tests/editors/vscode/choice.test.mjs)."""
+    without = _pythons_on(prerequisites["PATH"])[0]
+    run = subprocess.run(
+        ["node", "--test", "choice.test.mjs"],
+        cwd=DRIVER.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "KWDOCS_CLIENT": str(CLIENT),
+            "KWDOCS_PYTHON_WITH": sys.executable,
+            "KWDOCS_PYTHON_WITHOUT": str(without),
+            "KWDOCS_PYTHON_OLD": _cpythons_here().get("3.9", ""),
+        },
+    )
+    assert run.returncode == 0, f"{run.stdout[-6000:]}\n{run.stderr[-2000:]}"
+    # Eleven tests; the one about Python 3.9 is skipped where there is none.
+    passed = re.search(r"^# pass (\d+)$", run.stdout, re.MULTILINE)
+    assert "# fail 0" in run.stdout and passed and int(passed[1]) >= 10, run.stdout[-2000:]
