@@ -313,6 +313,12 @@ def test_server_path_serves(server_path_run: dict[str, Any]) -> None:
     _check(server_path_run, "go to definition lands on line 4")
 
 
+def test_enable_setting_stops_and_starts_the_server(server_path_run: dict[str, Any]) -> None:
+    _check(server_path_run, "kwdocs.enable off stops the server and the status says so")
+    _check(server_path_run, "a command while disabled says kwdocs is turned off")
+    _check(server_path_run, "kwdocs.enable on starts it again")
+
+
 def test_missing_server_path_explains_the_fix(server_path_run: dict[str, Any]) -> None:
     _check(server_path_run, "a missing kwdocs.server.path gets a message with the fix")
 

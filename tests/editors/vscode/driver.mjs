@@ -170,6 +170,15 @@ function makeWorkspace(root) {
   const userData = path.join(root, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeSettings(userData, {});
+  if (SERVER_PATH) {
+    // kwdocs.server.path is a machine setting: a remote window (code-server's) reads it from
+    // the remote machine's settings, the Settings editor's Remote tab.
+    fs.mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userData, 'Machine', 'settings.json'),
+      JSON.stringify({ 'kwdocs.server.path': SERVER_PATH }, null, 2),
+    );
+  }
   const tmp = path.join(root, 'tmp');
   fs.mkdirSync(tmp);
   return { workspace, userData, tmp, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
@@ -177,7 +186,6 @@ function makeWorkspace(root) {
 
 function writeSettings(userData, overrides) {
   const settings = {
-    ...(SERVER_PATH ? { 'kwdocs.server.path': SERVER_PATH } : {}),
     // The browser's title names the active editor's file: where "Open index" led.
     'window.title': '${activeEditorLong}',
     // The protocol traffic ends up in the kwdocs log, copied to the artifacts.
@@ -313,12 +321,20 @@ async function goToLine(line, column) {
   }
 }
 
-/** Types a string setting into the Settings editor, as a user would. */
-async function setSettingInUi(key, value) {
+/** Opens the Settings editor on the one setting `key` (@id: shows that one only). */
+async function searchSetting(key) {
+  await page.keyboard.press('Escape');
   await page.keyboard.press('Control+Comma');
   await page.locator('.settings-editor').waitFor({ state: 'visible', timeout: 15_000 });
-  // The search box has the focus when the editor opens; @id: shows that one setting only.
+  // The search box has the focus when the editor opens, not when it was open already.
+  await page.locator('.settings-editor .settings-header .suggest-input-container').first().click({ timeout: 5_000 });
+  await page.keyboard.press('Control+A');
   await page.keyboard.type(`@id:${key}`, { delay: 10 });
+}
+
+/** Types a string setting into the Settings editor, as a user would. */
+async function setSettingInUi(key, value) {
+  await searchSetting(key);
   // kwdocs.server.* are machine settings: in code-server, as in any remote
   // window, they are set for the remote machine.
   await page.locator('.settings-tabs-widget .action-label', { hasText: 'Remote' }).click({ timeout: 10_000 });
@@ -326,6 +342,16 @@ async function setSettingInUi(key, value) {
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(value);
   await page.keyboard.press('Tab');
+}
+
+/** Clicks the checkbox of a boolean setting in the Settings editor (User tab). */
+async function toggleSettingInUi(key) {
+  await searchSetting(key);
+  await page.locator('.settings-tabs-widget .action-label', { hasText: 'User' }).click({ timeout: 10_000 });
+  const checkbox = page.locator('.settings-editor .setting-item-bool .setting-value-checkbox').first();
+  await checkbox.waitFor({ state: 'visible', timeout: 15_000 });
+  await checkbox.click();
+  await sleep(500);
 }
 
 async function hoverContents() {
@@ -677,6 +703,36 @@ async function drive(dirs, port) {
   );
 
   if (SCENARIO === 'server-path') {
+    // kwdocs.enable off: the server stops, the language status and the commands say so.
+    await page.keyboard.press('Escape');
+    await clearNotifications();
+    await toggleSettingInUi('kwdocs.enable');
+    let stopped = '';
+    try {
+      await waitFor('the server to stop', 20, async () => serverProcess() === undefined);
+      await openFile('use.py');
+      stopped = await waitFor('the disabled language status', 20, async () => {
+        const text = await languageStatus();
+        return text.includes('kwdocs: disabled') ? text : false;
+      });
+    } catch (error) {
+      stopped = `${error.message}; server: ${JSON.stringify(serverProcess()?.argv)}`;
+    }
+    await screenshot('disabled');
+    check('kwdocs.enable off stops the server and the status says so', stopped.includes('kwdocs: disabled'), stopped);
+    await runCommand('kwdocs: Re-index workspace');
+    const off = await toastText('kwdocs is turned off');
+    check('a command while disabled says kwdocs is turned off', off.includes('kwdocs.enable') && off.includes('Open Settings'), off);
+    await clearNotifications();
+    await toggleSettingInUi('kwdocs.enable');
+    let back;
+    try {
+      back = await waitFor('the server to start again', 60, async () => serverProcess());
+    } catch (error) {
+      log(error.message);
+    }
+    check('kwdocs.enable on starts it again', back?.argv.includes(SERVER_PATH), back?.argv ?? 'no server process');
+
     // A kwdocs.server.path that names nothing: the extension restarts when the setting
     // changes and says what to do.
     await page.keyboard.press('Escape');

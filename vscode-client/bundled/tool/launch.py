@@ -21,7 +21,9 @@ UNSUPPORTED = 3
 
 def _abi() -> str:
     """``cp312`` for CPython 3.12 (``cp313t`` for its free-threaded build)."""
-    return "cp{}{}{}".format(sys.version_info[0], sys.version_info[1], sys.abiflags)
+    # sys.abiflags exists on POSIX only.
+    flags = getattr(sys, "abiflags", "")
+    return f"cp{sys.version_info[0]}{sys.version_info[1]}{flags}"
 
 
 def main() -> int:
