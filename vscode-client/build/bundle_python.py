@@ -257,14 +257,14 @@ def _distributions(libs: Path) -> dict[str, str]:
     return found
 
 
-def bundle(target: Target, pythons: list[str], *, force: bool) -> Path:
+def bundle(target: Target, pythons: list[str], *, force: bool, libs: Path = LIBS) -> Path:
     digest = _inputs_digest(target, pythons)
-    manifest_path = LIBS / MANIFEST
+    manifest_path = libs / MANIFEST
     if not force and manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("inputs") == digest:
-            print(f"bundle_python: {LIBS} is up to date ({target.name})", file=sys.stderr)
-            return LIBS
+            print(f"bundle_python: {libs} is up to date ({target.name})", file=sys.stderr)
+            return libs
     with tempfile.TemporaryDirectory(prefix="kwdocs-bundle-") as tmp:
         work = Path(tmp)
         _pip("wheel", "--no-deps", "--wheel-dir", str(work / "wheel"), str(REPO))
@@ -290,16 +290,16 @@ def bundle(target: Target, pythons: list[str], *, force: bool) -> Path:
             "inputs": digest,
         }
         (merged / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        if LIBS.exists():
-            shutil.rmtree(LIBS)
-        LIBS.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(merged, LIBS)
+        if libs.exists():
+            shutil.rmtree(libs)
+        libs.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(merged, libs)
     print(
-        f"bundle_python: {LIBS}: kwdocs {manifest['kwdocs']} and {len(distributions) - 1} "
+        f"bundle_python: {libs}: kwdocs {manifest['kwdocs']} and {len(distributions) - 1} "
         f"dependencies for CPython {', '.join(pythons)} on {target.name}",
         file=sys.stderr,
     )
-    return LIBS
+    return libs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -311,8 +311,11 @@ def main(argv: list[str] | None = None) -> int:
         "--pythons", nargs="+", default=list(PYTHONS), metavar="X.Y", help="CPython versions"
     )
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    parser.add_argument(
+        "--libs", type=Path, default=LIBS, metavar="DIR", help="default: bundled/libs"
+    )
     args = parser.parse_args(argv)
-    bundle(TARGETS[args.target or host_target()], args.pythons, force=args.force)
+    bundle(TARGETS[args.target or host_target()], args.pythons, force=args.force, libs=args.libs)
     return 0
 
 
