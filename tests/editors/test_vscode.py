@@ -3,7 +3,9 @@ shows it headless and playwright-core types into it (tests/editors/vscode/driver
 
 The .vsix is built from the current sources, with kwdocs and its Python dependencies bundled
 (vscode-client/build/package.mjs), and installed into code-server, which runs with a PATH
-and environment in which no Python can import kwdocs. Two runs of the driver:
+and environment in which no Python can import kwdocs; its extension host takes PATH from a
+login shell, and the driver checks the same of every Python on that PATH. Two runs of the
+driver:
 
 - bundled: no kwdocs setting at all. The driver opens a small workspace, hovers a class,
   goes to its definition (from the index, then from jedi's inference), reads the language
@@ -242,7 +244,9 @@ def _check(result: dict[str, Any], name: str) -> None:
 
 
 def test_no_python_of_the_editor_has_kwdocs(prerequisites: dict[str, str]) -> None:
-    """The premise of the bundled run: code-server's PATH has Pythons, none with kwdocs."""
+    """The premise of the bundled run: code-server's PATH has Pythons, none with kwdocs. (Its
+    extension host takes PATH from a login shell: the driver checks the Pythons of that PATH
+    too, "no Python on the extension host's PATH has kwdocs".)"""
     asked = json.loads(prerequisites["KWDOCS_PYTHONS_ASKED"])
     assert asked and all(" 3." in line for line in asked), asked
 
@@ -255,6 +259,7 @@ def test_bundled_server_starts_with_no_kwdocs_installed(bundled_run: dict[str, A
     _check(bundled_run, "the kwdocs server starts")
     _check(bundled_run, "the bundled kwdocs serves")
     _check(bundled_run, "the server's Python cannot import kwdocs by itself")
+    _check(bundled_run, "no Python on the extension host's PATH has kwdocs")
 
 
 def test_hover_shows_docstring_and_page_link(bundled_run: dict[str, Any]) -> None:

@@ -564,6 +564,44 @@ function serverProcess() {
   return undefined;
 }
 
+/** The environment a process runs with, from /proc. */
+function environOf(pid) {
+  const env = {};
+  for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+    const at = entry.indexOf('=');
+    if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
+/**
+ * Every Python on the PATH of `env` (python3, python, python3.N), run with `env`: its version,
+ * or why it does not run (a pyenv shim of an unselected version), and whether it imports kwdocs.
+ */
+function pythonsIn(env) {
+  const names = ['python3', 'python', ...Array.from({ length: 10 }, (_, i) => `python3.${i + 6}`)];
+  const found = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+      } catch {
+        continue;
+      }
+      const run = spawnSync(file, ['-c', 'import sys; print(sys.version.split()[0]); import kwdocs'], {
+        encoding: 'utf8',
+        env,
+        cwd: os.homedir(),
+        timeout: 30_000,
+      });
+      const version = run.stdout.trim();
+      found.push({ python: file, version, runs: version !== '', kwdocs: run.status === 0 });
+    }
+  }
+  return found;
+}
+
 /** The kwdocs entry of the language status ({} in the status bar), as its hover shows it. */
 async function languageStatus() {
   await page.keyboard.press('Escape');
@@ -638,6 +676,16 @@ async function drive(dirs, port) {
       'the bundled kwdocs serves',
       server !== undefined && launcher.startsWith(dirs.extensions) && server.argv.slice(1, 3).join(' ') === '-I -S',
       server?.argv ?? 'no kwdocs server process below code-server',
+    );
+    // No Python the extension host can find has kwdocs: the extension host's environment is
+    // not the one code-server was started with (VS Code takes PATH from a login shell), so
+    // look at the environment the server actually got.
+    const pythons = server ? pythonsIn(environOf(server.pid)) : [];
+    result.extensionHostPythons = pythons;
+    check(
+      'no Python on the extension host\'s PATH has kwdocs',
+      pythons.some((p) => p.runs) && pythons.every((p) => !p.kwdocs),
+      pythons.map((p) => `${p.python} ${p.version || '(does not run)'}${p.kwdocs ? ' HAS KWDOCS' : ''}`),
     );
     // The interpreter that runs it has no kwdocs of its own.
     const own = server ? spawnSync(server.argv[0], ['-c', 'import kwdocs'], { encoding: 'utf8', timeout: 30_000 }) : undefined;
