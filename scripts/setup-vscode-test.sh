@@ -9,11 +9,16 @@
 #   - code-server 4.100.3, the newest release whose engines.node accepts Node 20,
 #     into a cache folder outside the repository, reused by later runs;
 #   - playwright-core for the driver (tests/editors/vscode), the extension's npm
-#     dependencies, and the .vsix (vscode-client/kwdocs-<version>.vsix).
+#     dependencies, and the .vsix for this machine's platform
+#     (vscode-client/kwdocs-<target>-<version>.vsix) with kwdocs and its Python
+#     dependencies bundled (vscode-client/build/package.mjs): the bundling needs pip and
+#     packaging in the Python that runs it and reaches the package index.
 #
 # Idempotent, non-interactive (CI=true, no stdin). Environment:
 #   KWDOCS_TOOLS  cache folder (default ~/.cache/kwdocs-tools); code-server lands in
 #                 $KWDOCS_TOOLS/code-server-4.100.3, its launcher is printed at the end.
+#   KWDOCS_BUNDLE_PYTHON  the Python that bundles kwdocs (default: the repository's .venv
+#                 when there is one, else python3).
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3
@@ -135,9 +140,12 @@ npm_ci "$REPO/tests/editors/vscode"
 npm_ci "$REPO/vscode-client"
 
 log "building the .vsix"
-(cd "$REPO/vscode-client" && npm run --silent package >/dev/null)
-vsix="$REPO/vscode-client/kwdocs-$(node -p "require('$REPO/vscode-client/package.json').version").vsix"
-[[ -f "$vsix" ]] || die "npm run package did not produce $vsix"
+bundle_python="${KWDOCS_BUNDLE_PYTHON:-}"
+if [[ -z "$bundle_python" ]]; then
+  if [[ -x "$REPO/.venv/bin/python" ]]; then bundle_python="$REPO/.venv/bin/python"; else bundle_python=python3; fi
+fi
+vsix="$(cd "$REPO/vscode-client" && KWDOCS_BUNDLE_PYTHON="$bundle_python" npm run --silent package | tail -n 1)"
+[[ -f "$vsix" ]] || die "npm run package did not produce a .vsix ($vsix)"
 
 log "done in $((SECONDS - start)) s"
 echo "code-server: $CS_BIN"

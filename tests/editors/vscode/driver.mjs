@@ -2,8 +2,17 @@
 // hover, go to definition and the export command, with a screenshot of each step.
 //
 // Run by tests/editors/test_vscode.py; standalone:
-//   KWDOCS_CODE_SERVER=…/code-server KWDOCS_VSIX=…/kwdocs-0.1.0.vsix \
-//   KWDOCS_PYTHON=$(which python3) KWDOCS_ARTIFACTS=/tmp/artifacts node driver.mjs
+//   KWDOCS_CODE_SERVER=…/code-server KWDOCS_VSIX=…/kwdocs-linux-x64-0.1.0.vsix \
+//   KWDOCS_ARTIFACTS=/tmp/artifacts node driver.mjs
+//
+// Two scenarios (KWDOCS_SCENARIO):
+//   bundled      no kwdocs setting: the extension runs the kwdocs it carries; every step,
+//                and which process serves (a Python running bundled/tool/launch.py);
+//   server-path  kwdocs.server.path is KWDOCS_SERVER_PATH: that executable serves the
+//                hover and definition; then a missing kwdocs.server.path, typed into the
+//                Settings editor, gets an error message with the fix.
+// code-server runs with this process's environment: the test gives it one where no Python
+// has kwdocs.
 //
 // Writes $KWDOCS_ARTIFACTS/result.json ({ok, checks: [{name, ok, detail}], …}) and
 // exits 0 only if every check passed. Every wait is bounded; code-server and
@@ -27,7 +36,12 @@ const env = (name, fallback) => {
 };
 const CODE_SERVER = env('KWDOCS_CODE_SERVER');
 const VSIX = env('KWDOCS_VSIX');
-const PYTHON = env('KWDOCS_PYTHON');
+const SCENARIO = env('KWDOCS_SCENARIO', 'bundled');
+if (!['bundled', 'server-path'].includes(SCENARIO)) {
+  console.error(`driver: unknown KWDOCS_SCENARIO ${SCENARIO}`);
+  process.exit(2);
+}
+const SERVER_PATH = SCENARIO === 'server-path' ? env('KWDOCS_SERVER_PATH') : undefined;
 const ARTIFACTS = path.resolve(env('KWDOCS_ARTIFACTS'));
 const CHROMIUM = env('KWDOCS_CHROMIUM', '/usr/bin/chromium');
 // The whole run, after which everything is stopped and the driver fails.
@@ -73,10 +87,21 @@ def describe(shape: Shape) -> str:
 
 
 print(describe(Square(2.0)))
+
+
+def make():
+    return Square(2.0)
+
+
+print(make().area())
 `;
 // Where the cursor goes for the hover: inside \`Shape\` in \`describe(shape: Shape)\`.
 const HOVER_AT = { line: 5, column: 22 };
 const SHAPE_DEFINITION_LINE = 4; // `class Shape:` in shapes.py
+// `area` in `print(make().area())`: only jedi's inference (in the server's child process)
+// knows that make() returns a Square, whose area is on line 25 of shapes.py.
+const INFERRED_AT = { line: 17, column: 15 };
+const SQUARE_AREA_LINE = 25;
 const DOCSTRING_SUMMARY = 'A plane figure with a name and an area';
 
 const started = Date.now();
@@ -145,6 +170,15 @@ function makeWorkspace(root) {
   const userData = path.join(root, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
   writeSettings(userData, {});
+  if (SERVER_PATH) {
+    // kwdocs.server.path is a machine setting: a remote window (code-server's) reads it from
+    // the remote machine's settings, the Settings editor's Remote tab.
+    fs.mkdirSync(path.join(userData, 'Machine'), { recursive: true });
+    fs.writeFileSync(
+      path.join(userData, 'Machine', 'settings.json'),
+      JSON.stringify({ 'kwdocs.server.path': SERVER_PATH }, null, 2),
+    );
+  }
   const tmp = path.join(root, 'tmp');
   fs.mkdirSync(tmp);
   return { workspace, userData, tmp, extensions: path.join(root, 'extensions'), config: path.join(root, 'config.yaml') };
@@ -152,7 +186,8 @@ function makeWorkspace(root) {
 
 function writeSettings(userData, overrides) {
   const settings = {
-    'kwdocs.server.pythonPath': PYTHON,
+    // The browser's title names the active editor's file: where "Open index" led.
+    'window.title': '${activeEditorLong}',
     // The protocol traffic ends up in the kwdocs log, copied to the artifacts.
     'kwdocs.trace.server': 'verbose',
     'workbench.startupEditor': 'none',
@@ -235,17 +270,29 @@ const activeTab = async () =>
   (await page.locator('.tabs-container .tab.active').first().getAttribute('aria-label', { timeout: 5_000 })) ?? '';
 
 async function openFile(name) {
-  await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(name);
-  // Wait for the file in the results before accepting.
-  await page
-    .locator('.quick-input-list .monaco-list-row', { hasText: name })
-    .first()
-    .waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await waitFor(`the tab of ${name}`, 15, async () => (await activeTab()).startsWith(name));
+  // Up to three tries: an Enter typed while Quick Open is still filtering its list can be
+  // dropped.
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+P');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(name);
+    // Wait for the file in the results before accepting.
+    await page
+      .locator('.quick-input-list .monaco-list-row', { hasText: name })
+      .first()
+      .waitFor({ state: 'visible', timeout: 15_000 });
+    await sleep(300);
+    await page.keyboard.press('Enter');
+    try {
+      await waitFor(`the tab of ${name}`, 5, async () => (await activeTab()).startsWith(name));
+      return;
+    } catch (error) {
+      if (attempt === 3) throw error;
+      log(`open ${name}: try ${attempt} did not open it, again`);
+    }
+  }
 }
 
 async function goToLine(line, column) {
@@ -274,19 +321,37 @@ async function goToLine(line, column) {
   }
 }
 
-/** Types a string setting into the Settings editor, as a user would. */
-async function setSettingInUi(key, title, value) {
+/** Opens the Settings editor on the one setting `key` (@id: shows that one only). */
+async function searchSetting(key) {
+  await page.keyboard.press('Escape');
   await page.keyboard.press('Control+Comma');
   await page.locator('.settings-editor').waitFor({ state: 'visible', timeout: 15_000 });
-  // The search box has the focus when the editor opens.
-  await page.keyboard.type(key, { delay: 10 });
+  // The search box has the focus when the editor opens, not when it was open already.
+  await page.locator('.settings-editor .settings-header .suggest-input-container').first().click({ timeout: 5_000 });
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(`@id:${key}`, { delay: 10 });
+}
+
+/** Types a string setting into the Settings editor, as a user would. */
+async function setSettingInUi(key, value) {
+  await searchSetting(key);
   // kwdocs.server.* are machine settings: in code-server, as in any remote
   // window, they are set for the remote machine.
   await page.locator('.settings-tabs-widget .action-label', { hasText: 'Remote' }).click({ timeout: 10_000 });
-  const input = page.locator('.settings-editor .setting-item-contents', { hasText: title }).locator('input').first();
+  const input = page.locator('.settings-editor .setting-item-contents input').first();
   await input.waitFor({ state: 'visible', timeout: 15_000 });
   await input.fill(value);
   await page.keyboard.press('Tab');
+}
+
+/** Clicks the checkbox of a boolean setting in the Settings editor (User tab). */
+async function toggleSettingInUi(key) {
+  await searchSetting(key);
+  await page.locator('.settings-tabs-widget .action-label', { hasText: 'User' }).click({ timeout: 10_000 });
+  const checkbox = page.locator('.settings-editor .setting-item-bool .setting-value-checkbox').first();
+  await checkbox.waitFor({ state: 'visible', timeout: 15_000 });
+  await checkbox.click();
+  await sleep(500);
 }
 
 async function hoverContents() {
@@ -457,6 +522,114 @@ async function main() {
   }
 }
 
+/** The processes below `pid` (children, grandchildren, …), from /proc. */
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(parent)) children.set(parent, []);
+      children.get(parent).push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** The command line of the kwdocs server code-server's extension host started. */
+function serverProcess() {
+  for (const pid of descendants(codeServer.pid)) {
+    let argv;
+    try {
+      argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    const serves = argv.includes('serve') && argv.includes('--stdio');
+    if (serves && argv.some((arg) => arg.endsWith('launch.py') || arg === SERVER_PATH)) {
+      return { pid, argv };
+    }
+  }
+  return undefined;
+}
+
+/** The environment a process runs with, from /proc. */
+function environOf(pid) {
+  const env = {};
+  for (const entry of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')) {
+    const at = entry.indexOf('=');
+    if (at > 0) env[entry.slice(0, at)] = entry.slice(at + 1);
+  }
+  return env;
+}
+
+/**
+ * Every Python on the PATH of `env` (python3, python, python3.N), run with `env`: its version,
+ * or why it does not run (a pyenv shim of an unselected version), and whether it imports kwdocs.
+ */
+function pythonsIn(env) {
+  const names = ['python3', 'python', ...Array.from({ length: 10 }, (_, i) => `python3.${i + 6}`)];
+  const found = [];
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter((d) => path.isAbsolute(d))) {
+    for (const name of names) {
+      const file = path.join(dir, name);
+      try {
+        fs.accessSync(file, fs.constants.X_OK);
+      } catch {
+        continue;
+      }
+      const run = spawnSync(file, ['-c', 'import sys; print(sys.version.split()[0]); import kwdocs'], {
+        encoding: 'utf8',
+        env,
+        cwd: os.homedir(),
+        timeout: 30_000,
+      });
+      const version = run.stdout.trim();
+      found.push({ python: file, version, runs: version !== '', kwdocs: run.status === 0 });
+    }
+  }
+  return found;
+}
+
+/** The kwdocs entry of the language status ({} in the status bar), as its hover shows it. */
+async function languageStatus() {
+  await page.keyboard.press('Escape');
+  const item = page.locator('[id="status.languageStatus"]');
+  await item.hover({ timeout: 5_000 });
+  const hover = page.locator('.monaco-hover:not(.hidden) .hover-language-status', { hasText: 'kwdocs' });
+  await hover.first().waitFor({ state: 'visible', timeout: 5_000 });
+  const text = (await hover.first().innerText()).replace(/\s+/g, ' ').trim();
+  await page.mouse.move(640, 300);
+  return text;
+}
+
+async function goToDefinition(file, line, expectedLine) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('F12');
+  try {
+    await waitFor(`${file} to become the active editor`, 20, async () => (await activeTab()).startsWith(file));
+    await waitFor(`line ${expectedLine}`, 5, async () => (await statusBarText()).includes(`Ln ${expectedLine},`));
+  } catch (error) {
+    log(error.message);
+  }
+  await sleep(500);
+  return {
+    tab: await activeTab().catch(() => ''),
+    position: /Ln \d+, Col \d+/.exec(await statusBarText().catch(() => ''))?.[0] ?? '',
+  };
+}
+
 /** The steps in the editor, as a user would take them. */
 async function drive(dirs, port) {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, {
@@ -494,32 +667,57 @@ async function drive(dirs, port) {
     hover.links,
   );
 
-  // The status bar item: "kwdocs: N keywords" once indexing is done.
+  // Which process answered.
+  const server = serverProcess();
+  result.server = server;
+  if (SCENARIO === 'bundled') {
+    const launcher = server?.argv.find((arg) => arg.endsWith(path.join('bundled', 'tool', 'launch.py'))) ?? '';
+    check(
+      'the bundled kwdocs serves',
+      server !== undefined && launcher.startsWith(dirs.extensions) && server.argv.slice(1, 3).join(' ') === '-I -S',
+      server?.argv ?? 'no kwdocs server process below code-server',
+    );
+    // No Python the extension host can find has kwdocs: the extension host's environment is
+    // not the one code-server was started with (VS Code takes PATH from a login shell), so
+    // look at the environment the server actually got.
+    const pythons = server ? pythonsIn(environOf(server.pid)) : [];
+    result.extensionHostPythons = pythons;
+    check(
+      'no Python on the extension host\'s PATH has kwdocs',
+      pythons.some((p) => p.runs) && pythons.every((p) => !p.kwdocs),
+      pythons.map((p) => `${p.python} ${p.version || '(does not run)'}${p.kwdocs ? ' HAS KWDOCS' : ''}`),
+    );
+    // The interpreter that runs it has no kwdocs of its own.
+    const own = server ? spawnSync(server.argv[0], ['-c', 'import kwdocs'], { encoding: 'utf8', timeout: 30_000 }) : undefined;
+    result.serverPythonImport = own ? `${own.status}: ${own.stderr.trim().split('\n').pop()}` : '';
+    check(
+      "the server's Python cannot import kwdocs by itself",
+      own !== undefined && own.status !== 0 && /No module named .?kwdocs/.test(own.stderr),
+      result.serverPythonImport,
+    );
+  } else {
+    check('kwdocs.server.path serves', server !== undefined && server.argv.includes(SERVER_PATH), server?.argv ?? 'no kwdocs server process below code-server');
+  }
+
+  // The language status item: the keyword count once indexing is done, and which server runs.
   let statusItem = '';
   try {
-    statusItem = await waitFor('the kwdocs status bar item', 30, async () => {
-      const text = await statusBarText();
-      return /kwdocs: \d+ keywords/.exec(text)?.[0];
+    statusItem = await waitFor('the kwdocs language status', 30, async () => {
+      const text = await languageStatus();
+      return /kwdocs: [1-9]\d* keywords/.test(text) ? text : false;
     });
   } catch (error) {
-    statusItem = `${error.message}; status bar: ${(await statusBarText().catch(() => '')).replace(/\s+/g, ' ')}`;
+    statusItem = error.message;
   }
-  check('status bar shows the keyword count', /^kwdocs: [1-9]\d* keywords$/.test(statusItem), statusItem);
+  await screenshot('language-status');
+  result.languageStatus = statusItem;
+  check('language status shows the keyword count', /kwdocs: [1-9]\d* keywords/.test(statusItem), statusItem);
+  const serverNamed = SCENARIO === 'bundled' ? /bundled kwdocs \d+\.\d+\.\d+ on Python 3\.\d+/ : new RegExp(SERVER_PATH.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  check('language status names the server', serverNamed.test(statusItem), statusItem);
 
-  // Go to definition.
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('F12');
-  let definition = { tab: '', position: '' };
-  try {
-    await waitFor('shapes.py to become the active editor', 20, async () => (await activeTab()).startsWith('shapes.py'));
-  } catch (error) {
-    log(error.message);
-  }
-  await sleep(500);
-  definition = {
-    tab: await activeTab().catch(() => ''),
-    position: /Ln \d+, Col \d+/.exec(await statusBarText().catch(() => ''))?.[0] ?? '',
-  };
+  // Go to definition: from the index.
+  await goToLine(HOVER_AT.line, HOVER_AT.column);
+  const definition = await goToDefinition('shapes.py', HOVER_AT.line, SHAPE_DEFINITION_LINE);
   await screenshot('definition');
   result.definition = definition;
   check('go to definition opens shapes.py', definition.tab.startsWith('shapes.py'), definition.tab);
@@ -529,8 +727,83 @@ async function drive(dirs, port) {
     definition.position,
   );
 
+  // Go to definition: from jedi's inference, in the server's child process.
+  await openFile('use.py');
+  await goToLine(INFERRED_AT.line, INFERRED_AT.column);
+  let inferred = { tab: '', position: '' };
+  // The inference process may still be starting: its first answer can come too late, and
+  // then the index's two candidates (Shape.area, Square.area) show in a peek view.
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    inferred = await goToDefinition('shapes.py', INFERRED_AT.line, SQUARE_AREA_LINE);
+    if (inferred.tab.startsWith('shapes.py') && inferred.position.startsWith(`Ln ${SQUARE_AREA_LINE},`)) break;
+    log(`inferred definition, try ${attempt}: ${JSON.stringify(inferred)}`);
+    await page.keyboard.press('Escape');
+    await openFile('use.py');
+    await goToLine(INFERRED_AT.line, INFERRED_AT.column);
+    await sleep(2_000);
+  }
+  await screenshot('definition-inferred');
+  result.inferredDefinition = inferred;
+  check(
+    `inferred definition lands on Square.area (line ${SQUARE_AREA_LINE})`,
+    inferred.tab.startsWith('shapes.py') && inferred.position.startsWith(`Ln ${SQUARE_AREA_LINE},`),
+    inferred,
+  );
+
+  if (SCENARIO === 'server-path') {
+    // kwdocs.enable off: the server stops, the language status and the commands say so.
+    await page.keyboard.press('Escape');
+    await clearNotifications();
+    await toggleSettingInUi('kwdocs.enable');
+    let stopped = '';
+    try {
+      await waitFor('the server to stop', 20, async () => serverProcess() === undefined);
+      await openFile('use.py');
+      stopped = await waitFor('the disabled language status', 20, async () => {
+        const text = await languageStatus();
+        return text.includes('kwdocs: disabled') ? text : false;
+      });
+    } catch (error) {
+      stopped = `${error.message}; server: ${JSON.stringify(serverProcess()?.argv)}`;
+    }
+    await screenshot('disabled');
+    check('kwdocs.enable off stops the server and the status says so', stopped.includes('kwdocs: disabled'), stopped);
+    await runCommand('kwdocs: Re-index workspace');
+    const off = await toastText('kwdocs is turned off');
+    check('a command while disabled says kwdocs is turned off', off.includes('kwdocs.enable') && off.includes('Open Settings'), off);
+    await clearNotifications();
+    await toggleSettingInUi('kwdocs.enable');
+    let back;
+    try {
+      back = await waitFor('the server to start again', 60, async () => serverProcess());
+    } catch (error) {
+      log(error.message);
+    }
+    check('kwdocs.enable on starts it again', back?.argv.includes(SERVER_PATH), back?.argv ?? 'no server process');
+
+    // A kwdocs.server.path that names nothing: the extension restarts when the setting
+    // changes and says what to do.
+    await page.keyboard.press('Escape');
+    await clearNotifications();
+    const missing = path.join(path.dirname(dirs.workspace), 'no-such-kwdocs');
+    await setSettingInUi('kwdocs.server.path', missing);
+    const message = await toastText('could not be started');
+    await screenshot('server-cannot-start');
+    check(
+      'a missing kwdocs.server.path gets a message with the fix',
+      message.includes(missing) &&
+        message.includes('kwdocs.server.path') &&
+        message.includes('bundled') &&
+        message.includes('Open Settings') &&
+        !message.includes('pip install'),
+      message,
+    );
+    return;
+  }
+
   // The other palette commands, with shapes.py as the active editor.
   await page.keyboard.press('Escape');
+  await openFile('shapes.py');
   await runCommand('kwdocs: Export pages of this file');
   const fileToast = await toastText(/kwdocs: exported the pages of|exportFile failed/);
   await screenshot('export-file');
@@ -547,14 +820,20 @@ async function drive(dirs, port) {
   let debugText = '';
   try {
     debugText = await waitFor('the debug information', 20, async () => {
-      const text = await page.locator('.editor-instance .view-lines').first().innerText();
+      // The editor renders spaces as no-break spaces.
+      const text = (await page.locator('.editor-instance .view-lines').first().innerText()).replace(/\u00a0/g, ' ');
       return text.includes('"version"') ? text : false;
     });
   } catch (error) {
     debugText = error.message;
   }
   await screenshot('debug-info');
-  check('debug information opens as JSON', debugText.includes('"version"') && debugText.includes('"folders"'), debugText.slice(0, 300));
+  check(
+    'debug information opens as JSON, naming the server',
+    // Its first lines: what the extension started, then the server's own report.
+    debugText.includes('"version"') && debugText.includes('"settings"') && /"server": "bundled kwdocs/.test(debugText),
+    debugText.slice(0, 400),
+  );
   await clearNotifications();
 
   // Export from the command palette.
@@ -583,47 +862,33 @@ async function drive(dirs, port) {
     notification,
   );
   check('export notification offers "Open index"', notification.includes('Open index'), notification);
-  const out = path.join(dirs.workspace, 'docs', 'kwdocs');
-  const expected = ['index.md', 'pkg/shapes.py_docs.md'];
-  const missing = expected.filter((file) => !fs.existsSync(path.join(out, file)));
+
+  // The notification's button opens the root index.md the export reported; the pages lie
+  // beside it (wherever the server's settings put them).
+  if (!notification.includes('Open index')) return;
+  await toast.first().locator('.monaco-button', { hasText: 'Open index' }).click();
+  let index = '';
+  try {
+    index = await waitFor('index.md to open', 15, async () => {
+      const title = await page.title();
+      return title.endsWith(`${path.sep}index.md`) ? title : false;
+    });
+  } catch (error) {
+    index = `${error.message}; title: ${await page.title().catch(() => '')}`;
+  }
+  await screenshot('open-index');
+  result.index = index;
+  check('"Open index" opens index.md', path.isAbsolute(index) && fs.existsSync(index), index);
+  if (!path.isAbsolute(index)) return;
+  const out = path.dirname(index);
+  const page_ = path.join(out, 'pkg', 'shapes.py_docs.md');
   const listing = fs.existsSync(out) ? fs.readdirSync(out, { recursive: true }).sort() : [];
   result.exported = listing;
-  check('export wrote the pages', missing.length === 0, missing.length ? { missing, listing } : listing);
-  if (fs.existsSync(path.join(out, 'pkg/shapes.py_docs.md'))) {
-    const doc = fs.readFileSync(path.join(out, 'pkg/shapes.py_docs.md'), 'utf8');
+  check('export wrote the pages', fs.existsSync(page_), listing);
+  if (fs.existsSync(page_)) {
+    const doc = fs.readFileSync(page_, 'utf8');
     check('the page of shapes.py documents Shape', doc.includes('Shape') && doc.includes(DOCSTRING_SUMMARY), doc.slice(0, 300));
   }
-
-  // The notification's button opens the root index.md.
-  if (notification.includes('Open index')) {
-    await toast.first().locator('.monaco-button', { hasText: 'Open index' }).click();
-    let tab = '';
-    try {
-      tab = await waitFor('index.md to open', 15, async () => {
-        const label = await activeTab();
-        return label.startsWith('index.md') ? label : false;
-      });
-    } catch (error) {
-      tab = `${error.message}; active tab: ${await activeTab().catch(() => '')}`;
-    }
-    await screenshot('open-index');
-    check('"Open index" opens index.md', tab.startsWith('index.md'), tab);
-  }
-
-  // A Python without kwdocs: the extension restarts the server when the
-  // setting changes and says how to fix it.
-  const bare = path.join(path.dirname(dirs.workspace), 'bare-venv');
-  const venv = spawnSync(PYTHON, ['-m', 'venv', '--without-pip', bare], { encoding: 'utf8', timeout: 60_000 });
-  if (venv.status !== 0) throw new Error(`python -m venv failed: ${venv.stderr}`);
-  await clearNotifications();
-  await setSettingInUi('kwdocs.server.pythonPath', 'Python Path', path.join(bare, 'bin', 'python'));
-  const message = await toastText('cannot import kwdocs');
-  await screenshot('server-cannot-start');
-  check(
-    'a Python without kwdocs gets a message with the fix',
-    message.includes('pip install kwdocs') && message.includes('kwdocs.server.pythonPath') && message.includes('Open Settings'),
-    message,
-  );
 }
 
 const watchdog = setTimeout(async () => {
