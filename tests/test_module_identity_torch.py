@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from export_support import export
-
 from kwdocs.analyse import Analysis
 from kwdocs.config import load_settings
 from kwdocs.modules import ImportGroup

@@ -47,12 +47,23 @@ async def test_hover_and_definition_reach_the_copied_class(fsdp_copy: Path, prof
 
 
 # (name, file of a use, the use's line as written, column of the name on it)
+RUNTIME, FSDP_MODULE = "_runtime_utils.py", "fully_sharded_data_parallel.py"
 USES = [
-    ("FlatParamHandle", "_runtime_utils.py", "    handle: FlatParamHandle,", 12),
-    ("HandleShardingStrategy", "_runtime_utils.py", "        HandleShardingStrategy.HYBRID_SHARD,", 8),
-    ("_FSDPState", "fully_sharded_data_parallel.py", "class FullyShardedDataParallel(nn.Module, _FSDPState):", 43),
-    ("ShardingStrategy", "fully_sharded_data_parallel.py", "        sharding_strategy: ShardingStrategy | None = None,", 27),
-]  # fmt: skip
+    ("FlatParamHandle", RUNTIME, "    handle: FlatParamHandle,", 12),
+    ("HandleShardingStrategy", RUNTIME, "        HandleShardingStrategy.HYBRID_SHARD,", 8),
+    (
+        "_FSDPState",
+        FSDP_MODULE,
+        "class FullyShardedDataParallel(nn.Module, _FSDPState):",
+        43,
+    ),
+    (
+        "ShardingStrategy",
+        FSDP_MODULE,
+        "        sharding_strategy: ShardingStrategy | None = None,",
+        27,
+    ),
+]
 
 
 async def test_cli_hover_definition_and_page_give_one_answer(fsdp_copy: Path) -> None:

@@ -216,6 +216,25 @@ def _resolve(wheel: Path, target: Target, pythons: list[str], work: Path) -> lis
     raise SystemExit(f"bundle_python: no common release of {', '.join(sorted(split))}: {split}")
 
 
+# Optional dependencies published as source only: built here (one abi3 wheel serves every
+# CPython from 3.10) when the target is this machine's platform, else left out (the server then
+# documents those files as text).
+OPTIONAL_SOURCE_ONLY = ("tree-sitter-cmake",)
+
+
+def _optional(target: Target, work: Path) -> list[Path]:
+    if target.name != host_target():
+        print(f"bundle_python: {target.name}: without {', '.join(OPTIONAL_SOURCE_ONLY)}")
+        return []
+    into = work / "optional"
+    try:
+        _pip("wheel", "--no-deps", "--wheel-dir", str(into), *OPTIONAL_SOURCE_ONLY)
+    except SystemExit:
+        print(f"bundle_python: could not build {', '.join(OPTIONAL_SOURCE_ONLY)}; left out")
+        return []
+    return sorted(into.glob("*.whl"))
+
+
 class Conflict(Exception):
     """Two wheels need different contents at one path."""
 
@@ -271,7 +290,7 @@ def bundle(target: Target, pythons: list[str], *, force: bool, libs: Path = LIBS
         (wheel,) = (work / "wheel").glob("kwdocs-*.whl")
         merged = work / "libs"
         merged.mkdir()
-        for found in _resolve(wheel, target, pythons, work):
+        for found in _resolve(wheel, target, pythons, work) + _optional(target, work):
             try:
                 _unpack(found, merged)
             except Conflict as conflict:

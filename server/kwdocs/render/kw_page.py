@@ -20,11 +20,16 @@ from kwdocs.render.markdown import FOOTER, code, escape, header, link, plural, s
 
 # Which docs-page sections describe each group, for the Keyword → Section Map.
 GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
+    "Namespaces": ("Detailed Analysis",),
     "Classes": ("Detailed Analysis", "Architecture & Design"),
     "Functions": ("Detailed Analysis", "Performance Considerations"),
     "Methods": ("Detailed Analysis", "Performance Considerations"),
+    "Attributes": ("Detailed Analysis",),
     "Constants": ("Module-level names",),
+    "Types": ("Detailed Analysis",),
     "Variables": ("Module-level names",),
+    "Keys": ("Detailed Analysis",),
+    "Targets": ("Detailed Analysis",),
     "Imports": ("Dependencies",),
     "Headings": ("Detailed Analysis",),
     "Identifiers": ("Identifiers",),
