@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import _TOOLS, TORCH_VERSION, _torch_wheel
+from corpus_support import _TOOLS, TORCH_VERSION, _torch_wheel
 
 NATIVE_SUFFIXES = (".h", ".hpp", ".cuh", ".cu", ".cpp", ".cmake", ".yaml", ".yml", ".txt")
 

@@ -65,8 +65,9 @@ class _ParsoWalker:
         self.all_names: list[str] | None = None
         self._seen: set[tuple[str, str, str]] = set()
 
-    def walk(self, node: pt.BaseNode, scope: str, scope_kind: str) -> None:
-        for child in node.children:
+    def walk(self, node: pt.NodeOrLeaf, scope: str, scope_kind: str) -> None:
+        # A one-line body (``class A: pass``) may be a single leaf: nothing defined in it.
+        for child in getattr(node, "children", ()):
             kind = child.type
             if kind == "classdef":
                 self._class(child, scope)
