@@ -238,6 +238,11 @@ def _write_all(fd: int, data: bytes) -> None:
 def main() -> int:
     """The child's loop: requests on stdin, answers on stdout (framed msgpack), logs on stderr;
     it ends when stdin does (the server is gone)."""
+    from kwdocs.workers import die_with_parent
+
+    # Killed with the server however it ends (its stdin's end would come too late while jedi
+    # is busy); jedi's own helper process ends when its stdin does, that is with this one.
+    die_with_parent()
     # Answers go to a private copy of stdout: a stray print() anywhere lands in stderr.
     out = os.dup(1)
     os.dup2(2, 1)
@@ -426,6 +431,7 @@ class InferenceWorker:
 
     async def _start(self, child: _Child) -> None:
         import kwdocs
+        from kwdocs.workers import child_environment
 
         posix = os.name == "posix"
         try:
@@ -441,6 +447,7 @@ class InferenceWorker:
                 cwd=str(Path(kwdocs.__file__).resolve().parent.parent),
                 # Its own process group: jedi's helper process is killed along with it.
                 start_new_session=posix,
+                env=child_environment(),
             )
         except Exception as error:
             if not child.ready.done():

@@ -14,11 +14,13 @@ temporary folder. Either way a worker dies with the process that started it (Lin
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import importlib
 import logging
 import os
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -33,6 +35,14 @@ log = logging.getLogger(__name__)
 PARALLEL_THRESHOLD = 48
 _HEADER = struct.Struct("<Q")
 _WORKER_MODULE = "kwdocs.workers"
+# The pid of the process that started a child interpreter, for the child's ``die_with_parent``.
+PARENT_ENV = "KWDOCS_PARENT_PID"
+# How long a killed worker may take to be reaped.
+_REAP_SECONDS = 2.0
+
+
+class WorkersClosed(RuntimeError):
+    """Work asked of workers that were closed (the run or the program is ending)."""
 
 
 def worker_count(jobs: int | None) -> int:
@@ -63,44 +73,66 @@ def collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def die_with_parent() -> None:
+def die_with_parent(parent: int | None = None) -> None:
     """Make this process end when the one that started it does (Linux), even by ``kill -9``:
     a worker must never outlive its server or export (it holds the export's lock, and would
-    go on writing pages)."""
+    go on writing pages). ``parent`` is the pid of that process; by default the one a child
+    interpreter is told of in its environment (``child_environment``), else the current
+    parent. The signal comes when the *thread* that started this process ends: start
+    children on a thread that lives as long as they should."""
+    if parent is None:
+        told = os.environ.pop(PARENT_ENV, "")
+        parent = int(told) if told.isdigit() else os.getppid()
     if not sys.platform.startswith("linux"):
         return
     import ctypes
-    import signal
 
-    parent = os.getppid()
     pr_set_pdeathsig = 1
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
-    if os.getppid() != parent or parent == 1:  # the parent died before the line above
+    # The parent died before the line above (this process was re-parented): follow it now.
+    if os.getppid() != parent:
         os._exit(1)
 
 
-def _start_forked() -> None:
+def child_environment() -> dict[str, str]:
+    """The environment of a child interpreter that calls ``die_with_parent``: this one's,
+    naming this process as its parent."""
+    return {**os.environ, PARENT_ENV: str(os.getpid())}
+
+
+def ignore_interrupts() -> None:
+    """Leave Ctrl-C to the parent: a terminal sends SIGINT to the whole process group, and
+    a worker dying of it mid-unit would only turn the parent's orderly stop into errors. The
+    parent stops its workers itself (and they die with it in any case)."""
+    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start_forked(parent: int) -> None:
     # A fork inherits a collector the parent paused for bulk work; units pause it themselves.
     gc.enable()
-    die_with_parent()
+    ignore_interrupts()
+    die_with_parent(parent)
 
 
-def _start_forked_frozen() -> None:
+def _start_forked_frozen(parent: int) -> None:
     """For workers that read the parent's objects (render workers): keep the collector from
     traversing, and so copying, every page of the memory they share with the parent."""
-    _start_forked()
+    _start_forked(parent)
     gc.freeze()
 
 
 class Workers:
     """The worker processes of one piece of work, started at the first unit that needs them
-    and closed (every process gone) by ``close``."""
+    and closed (every process gone) by ``close``, or killed at once by ``terminate``. Closed
+    workers take no more work (``WorkersClosed``)."""
 
     def __init__(self, jobs: int) -> None:
         self.jobs = max(1, jobs)
         self._executor: Executor | None = None
         self._children: _Children | None = None
+        self._closed = False
 
     def __enter__(self) -> Workers:
         return self
@@ -121,6 +153,8 @@ class Workers:
             for payload in payloads:
                 yield call(target, payload)
             return
+        if self._closed:
+            raise WorkersClosed("the workers are closed")
         if _can_fork():
             executor = self._forked_pool(_start_forked)
             futures = [executor.submit(call, target, payload) for payload in payloads]
@@ -139,12 +173,16 @@ class Workers:
         """Workers forked from this process as it is now, reading its memory (what the caller
         set up before the first submit), or None where forking is unsafe: then units must
         carry their inputs and go through ``map``."""
-        if not self.parallel or not _can_fork():
+        if not self.parallel or self._closed:
             return None
-        self._close_executor()  # forked from the state of now, not of an earlier phase
+        # Forked from the state of now, not of an earlier phase; and an earlier pool's
+        # manager thread would make this process look threaded to ``_can_fork``.
+        self._close_executor()
+        if not _can_fork():
+            return None
         return self._forked_pool(_start_forked_frozen)
 
-    def _forked_pool(self, initializer: Callable[[], None]) -> Executor:
+    def _forked_pool(self, initializer: Callable[[int], None]) -> Executor:
         if self._executor is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -153,7 +191,11 @@ class Workers:
             import kwdocs.extract.python  # noqa: F401
 
             self._executor = ProcessPoolExecutor(
-                self.jobs, mp_context=multiprocessing.get_context("fork"), initializer=initializer
+                self.jobs,
+                mp_context=multiprocessing.get_context("fork"),
+                # This process's pid, taken before forking: a worker forked just as this
+                # process dies must not mistake its new parent for this one.
+                initializer=functools.partial(initializer, os.getpid()),
             )
         return self._executor
 
@@ -163,11 +205,29 @@ class Workers:
             self._executor = None
 
     def close(self) -> None:
-        """End every worker process (waiting for them to exit)."""
+        """End every worker process (waiting for them to finish their unit and exit)."""
+        self._closed = True
         self._close_executor()
         if self._children is not None:
             self._children.close()
             self._children = None
+
+    def terminate(self) -> None:
+        """Kill every worker process now, mid-unit or not (the program is going away); they
+        are reaped before this returns. Safe from another thread than the one using them."""
+        self._closed = True
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # No public way to reach a pool's processes: without it they would still die
+            # with this process (``die_with_parent``), only later.
+            processes = getattr(executor, "_processes", None) or {}
+            for process in list(processes.values()):
+                with contextlib.suppress(OSError, ValueError, AttributeError):
+                    process.kill()
+            executor.shutdown(wait=False, cancel_futures=True)
+        children, self._children = self._children, None
+        if children is not None:
+            children.terminate()
 
 
 def _can_fork() -> bool:
@@ -190,6 +250,7 @@ class _Child:
             # from, never the workspace (whose files must not be imported).
             cwd=os.path.dirname(os.path.dirname(os.path.abspath(kwdocs.__file__))),
             close_fds=True,
+            env=child_environment(),
         )
 
     def ask(self, target: str, payload: bytes) -> bytes:
@@ -222,6 +283,14 @@ class _Child:
             if self.process.stdout is not None:
                 self.process.stdout.close()
 
+    def kill(self) -> None:
+        """SIGKILL, then reap. The pipes stay open: a thread feeding this child may still be
+        reading, and sees their end."""
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(_REAP_SECONDS)
+
 
 class _Children:
     """Child interpreters fed by one thread each, for programs that must not fork."""
@@ -236,10 +305,11 @@ class _Children:
         todo: queue.SimpleQueue[bytes] = queue.SimpleQueue()
         for payload in payloads:
             todo.put(payload)
-        done: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        # Each feeder's answers (ok, value), then None once it stops.
+        done: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
         with self.lock:
             if self.closed:
-                raise RuntimeError("the workers are closed")
+                raise WorkersClosed("the workers are closed")
             self.children = [c for c in self.children if c.process.poll() is None]
             # Started here, on the caller's thread: the parent-death signal fires when the
             # thread that started a child ends, and the feeding threads end with this call.
@@ -257,6 +327,8 @@ class _Children:
                     done.put((True, child.ask(target, payload)))
             except BaseException as error:  # reported on the caller's thread
                 done.put((False, error))
+            finally:
+                done.put(None)
 
         threads = [
             threading.Thread(target=feed, args=(child,), name="kwdocs-worker", daemon=True)
@@ -265,10 +337,22 @@ class _Children:
         for thread in threads:
             thread.start()
         try:
-            for _ in payloads:
-                ok, value = done.get()
+            answered = 0
+            feeding = len(threads)
+            while answered < len(payloads):
+                item = done.get()
+                if item is None:
+                    # A feeder stopped; once all have, every answer they gave was read.
+                    feeding -= 1
+                    if not feeding:
+                        raise WorkersClosed("the workers were closed before the work was done")
+                    continue
+                ok, value = item
                 if not ok:
+                    if self.closed:  # its child was killed under it: no fault of the unit
+                        raise WorkersClosed("the workers were closed") from value
                     raise value
+                answered += 1
                 yield value
         finally:
             # Stop handing out work (a caller that stops early, or a failure): the feeders end
@@ -288,11 +372,19 @@ class _Children:
         for child in children:
             child.close()
 
+    def terminate(self) -> None:
+        with self.lock:  # a child being started is in the list once this is taken
+            self.closed = True
+            children, self.children = self.children, []
+        for child in children:
+            child.kill()
+
 
 def worker_main() -> int:
     """A child interpreter's loop: calls on stdin, answers on stdout (length-prefixed frames:
     ``target NUL payload`` in, ``+answer`` or ``-error`` out); it ends when stdin does."""
     die_with_parent()
+    ignore_interrupts()
     stdin = sys.stdin.buffer
     stdout = sys.stdout.buffer
     # Nothing but frames may reach stdout: stray prints go to stderr.

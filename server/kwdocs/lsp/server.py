@@ -14,6 +14,7 @@ import gc
 import inspect
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -433,11 +434,15 @@ class KwdocsServer(LanguageServer):
             self._inference.stop()  # its memory back while nothing asks for inference
 
     def close(self) -> None:
+        """End every process this session started, at once: indexing runs are cancelled and
+        their workers killed (a unit of extraction is not worth waiting for at the end), the
+        inference process is killed with its process group (jedi's helper too). Called on
+        shutdown, exit, the end of the input, a termination signal, the editor's end."""
         for folder in self.state.folders:
             if folder.cancel is not None:
                 folder.cancel.set()
             if folder.workers is not None:
-                folder.workers.close()
+                folder.workers.terminate()
         if self._inference is not None:
             self._inference.close()
 
@@ -481,18 +486,50 @@ async def _watch_parent(server: KwdocsServer, pid: int) -> None:
             os.kill(pid, 0)
         except ProcessLookupError:
             log.warning("the client process %s is gone; exiting", pid)
+            server.exiting = True
+            server.close()
             _hard_exit(1)
         except PermissionError:  # alive, owned by someone else
             pass
 
 
-def _hard_exit(code: int) -> None:
+def _flush_output() -> None:
     for handler in logging.getLogger().handlers:
         with contextlib.suppress(Exception):
             handler.flush()
     with contextlib.suppress(Exception):
         sys.stdout.flush()
+
+
+def _hard_exit(code: int) -> None:
+    _flush_output()
     os._exit(code)
+
+
+# Signals that end the server: each closes the session (its processes) and then ends the server
+# by that very signal, so whoever started it sees how it ended.
+_ENDING_SIGNALS = ("SIGTERM", "SIGINT", "SIGHUP")
+
+
+def _end_on_signals(server: KwdocsServer) -> None:
+    """Without this, SIGINT raises KeyboardInterrupt inside the event loop and pygls then waits
+    for its stdin reader thread forever; SIGTERM and SIGHUP kill the server without a word."""
+
+    def end(signum: int, frame: Any) -> None:
+        log.info("%s received: exiting", signal.Signals(signum).name)
+        server.exiting = True
+        with contextlib.suppress(Exception):  # ending matters more than tidiness now
+            server.close()
+        _flush_output()
+        signal.signal(signum, signal.SIG_DFL)
+        signal.raise_signal(signum)
+        os._exit(128 + signum)  # only if the signal is blocked somehow
+
+    for name in _ENDING_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(ValueError, OSError):  # not the main thread
+                signal.signal(number, end)
 
 
 # ---- handlers: thin, every one answers exactly once ------------------------------------------
@@ -557,9 +594,6 @@ def create_server() -> KwdocsServer:
     @server.feature(types.SHUTDOWN)
     @safe()
     def shutdown(ls: KwdocsServer, params: Any) -> None:
-        for folder in ls.state.folders:
-            if folder.cancel is not None:
-                folder.cancel.set()
         ls.close()
 
     @server.feature(types.EXIT)
@@ -751,6 +785,7 @@ def serve(args: Any) -> int:
     # _collect_when_idle does them between requests instead.
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, _NEVER)
+    _end_on_signals(server)
 
     original_start = server.protocol.handle_message
 
