@@ -22,7 +22,7 @@ from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.model import FileRecord, Skip
 from kwdocs.modules import ModuleNamer
 from kwdocs.pipeline import IndexBuilder, IndexReport, run_pipeline
-from kwdocs.workers import Workers, worker_count
+from kwdocs.workers import Workers, WorkersClosed, worker_count
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -197,6 +197,8 @@ async def index_folder(
     def run() -> None:
         try:
             _work(folder.settings, known, first or set(), cancel, emit, register)
+        except WorkersClosed:  # the server is ending (close() killed them): not a failure
+            emit(Finished(None))
         except BaseException as error:  # reported on the loop; the thread must not die silently
             log.exception("indexing %s failed", folder.root)
             emit(Finished(None, f"{type(error).__name__}: {error}"))
