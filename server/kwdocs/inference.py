@@ -1,8 +1,9 @@
 """jedi's static inference in a child process: ``InferenceWorker`` starts ``python -m
-kwdocs.inference``, asks it where the name at a position of a buffer is defined, and awaits the
-answer without holding the caller's interpreter. jedi's caches live (and die) in the child,
-which is restarted when it dies, outgrows its memory budget or answers too late. Nothing of the
-workspace is ever executed: jedi only parses it."""
+kwdocs.inference`` when a first question needs it, asks it where the name at a position of a
+buffer is defined, and awaits the answer without holding the caller's interpreter. jedi's
+caches live (and die) in the child, which is restarted when it dies, outgrows its memory budget
+or answers too late, and stopped once no question came for a while (the next one starts it
+again). Nothing of the workspace is ever executed: jedi only parses it."""
 
 from __future__ import annotations
 
@@ -21,15 +22,21 @@ from typing import Any
 
 import msgspec
 
+from kwdocs.memory import release_free_memory, rss_bytes
+
 # Named, not __name__: in the child this module runs as __main__.
 log = logging.getLogger("kwdocs.inference")
 
 Hit = tuple[str, int, int, str]
 """(file, 1-based line, 0-based column, name) of one definition jedi found."""
 
-# Past this resident size (after an answer) the child drops jedi's and parso's caches, and
-# exits (to be restarted fresh) when that did not bring it back under.
-MEMORY_BUDGET_MIB = 400
+# Past this resident size (after an answer) the child exits, and the server starts a fresh
+# one. jedi loaded with the builtins' stubs is ~45 MiB; the rest is what questions into a large
+# package make it parse and infer (parso's trees are ~10 times their source).
+MEMORY_BUDGET_MIB = 100
+# The child is stopped once no question came for this long: its caches are worth less than
+# their memory to a user who is not asking (a new child is ready in ~0.4 s).
+IDLE_STOP_SECONDS = 30.0
 # Importing jedi and loading the builtins' stubs, on a loaded machine. A request waits for a
 # starting child this long, then for its inference ``timeout``: a restarted child is never
 # killed for being slow to start.
@@ -83,15 +90,6 @@ def _frame(message: msgspec.Struct) -> bytes:
     return _HEADER.pack(len(body)) + body
 
 
-def rss_bytes(pid: int | str = "self") -> int:
-    """Resident memory of a process from /proc (0 where there is no /proc)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 # ---- the child ----------------------------------------------------------------------------------
 
 
@@ -99,16 +97,23 @@ class _Jedi:
     """jedi's projects, Scripts and buffers of one child process."""
 
     def __init__(self, budget: int) -> None:
+        from jedi.api.environment import InterpreterEnvironment
+
         self.budget = budget
         self.projects: dict[str, Any] = {}
         self.scripts: OrderedDict[str, tuple[int, Any, Any]] = OrderedDict()
         self.texts: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        # Compiled modules (``math``, ``_socket``) are looked into in this process, not in a
+        # helper interpreter jedi would start for it (~30 MiB more, and one more process to
+        # end): this process is already the one jedi may break. Which compiled modules jedi
+        # may load is the project's rule either way (none from the workspace).
+        self.environment = InterpreterEnvironment()
 
     def warm_up(self) -> None:
         """Load jedi and the builtins' stubs before the first request needs them."""
         import jedi
 
-        jedi.Script("import os\nlen\nos.path\n").infer(2, 1)
+        jedi.Script("import os\nlen\nos.path\n", environment=self.environment).infer(2, 1)
 
     def answer(self, request: Goto) -> Answer:
         if request.text is not None:
@@ -142,7 +147,7 @@ class _Jedi:
         if cached is not None and cached[0] == text_id and cached[1] is project:
             script = cached[2]  # jedi keeps its inferences for an unchanged buffer
         else:
-            script = jedi.Script(text, path=path, project=project)
+            script = jedi.Script(text, path=path, project=project, environment=self.environment)
             self.scripts[path] = (text_id, project, script)
         self.scripts.move_to_end(path)
         while len(self.scripts) > _MAX_SCRIPTS:
@@ -162,24 +167,13 @@ class _Jedi:
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        release_free_memory()
 
     def within_budget(self) -> bool:
-        """False when the child stays over its budget even without jedi's caches."""
-        if rss_bytes() <= self.budget:
-            return True
-        import jedi.cache
-        from parso.cache import parser_cache
-
-        parser_cache.clear()
-        self.scripts.clear()
-        self.projects.clear()
-        jedi.cache.clear_time_caches(True)
-        self.collect()
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes  # glibc keeps freed arenas otherwise
-
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
-        log.info("dropped jedi's caches: %d MiB resident", rss_bytes() >> 20)
+        """False once the child is over its budget: it then exits, to be started afresh.
+        Dropping jedi's and parso's caches in place gives back little (what they freed stays
+        scattered among what is left), so the child would stay near its budget and drop them
+        again at nearly every request; a new child is ready in ~0.4 s at ~45 MiB."""
         return rss_bytes() <= self.budget
 
 
@@ -238,11 +232,13 @@ def _write_all(fd: int, data: bytes) -> None:
 def main() -> int:
     """The child's loop: requests on stdin, answers on stdout (framed msgpack), logs on stderr;
     it ends when stdin does (the server is gone)."""
+    from kwdocs.memory import tune_allocator
     from kwdocs.workers import die_with_parent
 
     # Killed with the server however it ends (its stdin's end would come too late while jedi
-    # is busy); jedi's own helper process ends when its stdin does, that is with this one.
+    # is busy).
     die_with_parent()
+    tune_allocator()
     # Answers go to a private copy of stdout: a stray print() anywhere lands in stderr.
     out = os.dup(1)
     os.dup2(2, 1)
@@ -276,7 +272,7 @@ def main() -> int:
         gc.freeze()
         idle = False
         if not engine.within_budget():
-            log.warning("over its memory budget without caches: exiting to be restarted")
+            log.info("over its memory budget (%d MiB): exiting to be restarted", rss_bytes() >> 20)
             return _OVER_BUDGET
 
 
@@ -302,19 +298,26 @@ class _Child:
 class InferenceWorker:
     """The server's handle on the inference child: one request at a time, each answered
     within ``timeout`` seconds of inference or given up (the child is then killed and
-    restarted in the background). Must be used from one event loop."""
+    restarted in the background). The child is started by the first request and stopped
+    after ``idle_stop`` seconds without one (0: never). Must be used from one event loop."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, idle_stop: float | None = None) -> None:
         self.timeout = timeout
+        if idle_stop is None:
+            idle_stop = float(os.environ.get("KWDOCS_INFERENCE_IDLE_SECONDS", IDLE_STOP_SECONDS))
+        self.idle_stop = idle_stop
         self.restarts = 0
         self.timeouts = 0
         self.requests = 0
+        self.idle_stops = 0
         self._child: _Child | None = None
         self._lock: asyncio.Lock | None = None
         self._next_id = 0
         self._next_text_id = 0
         self._retry_after = 0.0
         self._closed = False
+        self._last_request = time.monotonic()
+        self._idle_timer: asyncio.TimerHandle | None = None
 
     # ---- asking -----------------------------------------------------------------------------
 
@@ -326,31 +329,41 @@ class InferenceWorker:
         if self._lock is None:
             self._lock = asyncio.Lock()
         self.requests += 1
-        async with self._lock:
-            # A child that died under an earlier request (or was killed from outside) is
-            # replaced, and the question asked once more.
-            for _ in range(2):
-                child = await self._running_child()
-                if child is None:
-                    return None
-                try:
-                    return await asyncio.wait_for(
-                        self._ask(child, root, path, text, line, column), self.timeout
-                    )
-                except WorkerGone:
-                    if not child.killed:  # noticed here before its end of output was read
-                        self._kill(child)
-                        self.restarts += 1
-                    continue
-                except asyncio.TimeoutError:
-                    self.timeouts += 1
-                    log.info("inference took longer than %ss: restarting its process", self.timeout)
-                    self._replace(child)
-                    return None
-                except Exception as error:  # e.g. a buffer msgpack cannot carry: no answer
-                    log.info("inference failed (%r)", error)
-                    return None
-            return None
+        try:
+            async with self._lock:
+                return await self._goto(root, path, text, line, column)
+        finally:
+            self._last_request = time.monotonic()
+            self._arm_idle_stop()
+
+    async def _goto(
+        self, root: str, path: str, text: str, line: int, column: int
+    ) -> list[Hit] | None:
+        """``goto`` with the lock held."""
+        # A child that died under an earlier request (or was killed from outside) is
+        # replaced, and the question asked once more.
+        for _ in range(2):
+            child = await self._running_child()
+            if child is None:
+                return None
+            try:
+                return await asyncio.wait_for(
+                    self._ask(child, root, path, text, line, column), self.timeout
+                )
+            except WorkerGone:
+                if not child.killed:  # noticed here before its end of output was read
+                    self._kill(child)
+                    self.restarts += 1
+                continue
+            except asyncio.TimeoutError:
+                self.timeouts += 1
+                log.info("inference took longer than %ss: restarting its process", self.timeout)
+                self._replace(child)
+                return None
+            except Exception as error:  # e.g. a buffer msgpack cannot carry: no answer
+                log.info("inference failed (%r)", error)
+                return None
+        return None
 
     async def _ask(
         self, child: _Child, root: str, path: str, text: str, line: int, column: int
@@ -399,11 +412,34 @@ class InferenceWorker:
 
     # ---- the child's life ---------------------------------------------------------------------
 
+    def _arm_idle_stop(self) -> None:
+        if self._idle_timer is None and self.idle_stop > 0 and not self._closed:
+            loop = asyncio.get_running_loop()
+            self._idle_timer = loop.call_later(self.idle_stop, self._stop_if_idle)
+
+    def _stop_if_idle(self) -> None:
+        """Stop the child once ``idle_stop`` seconds passed without a request (one timer for
+        many requests: it looks at the time of the last one and waits for the rest)."""
+        self._idle_timer = None
+        if self._child is None or self._closed:
+            return
+        quiet = time.monotonic() - self._last_request
+        busy = self._lock is not None and self._lock.locked()
+        if busy or quiet < self.idle_stop:
+            wait = self.idle_stop if busy else self.idle_stop - quiet
+            self._idle_timer = asyncio.get_running_loop().call_later(wait, self._stop_if_idle)
+            return
+        log.info("no inference asked for %.0f s: its process stops until the next", quiet)
+        self.idle_stops += 1
+        self.stop()
+
     def start_soon(self) -> None:
-        """Start the child in the background (if it is not running), so that the first
-        request does not wait for jedi to load."""
+        """Start the child in the background (if it is not running), so that a request soon
+        to come does not wait for jedi to load. Unasked, it stops after ``idle_stop``."""
         if self._child is None and not self._closed and time.monotonic() >= self._retry_after:
+            self._last_request = time.monotonic()
             self._spawn()
+            self._arm_idle_stop()
 
     async def _running_child(self) -> _Child | None:
         child = self._child
@@ -445,7 +481,7 @@ class InferenceWorker:
                 # ``-m`` puts the current folder first on sys.path: the folder kwdocs itself
                 # comes from, never the workspace (whose files must not be imported).
                 cwd=str(Path(kwdocs.__file__).resolve().parent.parent),
-                # Its own process group: jedi's helper process is killed along with it.
+                # Its own process group, killed as one: whatever it may start dies with it.
                 start_new_session=posix,
                 env=child_environment(),
             )
@@ -539,14 +575,17 @@ class InferenceWorker:
                 process.kill()
 
     def stop(self) -> None:
-        """Kill the child (and its helpers), e.g. when no folder wants inference any more; the
-        next request starts another."""
+        """Kill the child (and its process group), e.g. when no folder wants inference any more
+        or none was asked for a while; the next request starts another."""
         if self._child is not None:
             self._kill(self._child)
 
     def close(self) -> None:
-        """Kill the child (and its helpers); no new one is started after this."""
+        """Kill the child (and its process group); no new one is started after this."""
         self._closed = True
+        if self._idle_timer is not None:
+            self._idle_timer.cancel()
+            self._idle_timer = None
         self.stop()
 
     async def aclose(self) -> None:
@@ -571,7 +610,9 @@ class InferenceWorker:
             "restarts": self.restarts,
             "timeouts": self.timeouts,
             "requests": self.requests,
+            "idleStops": self.idle_stops,
             "timeoutSeconds": self.timeout,
+            "idleStopSeconds": self.idle_stop,
         }
 
 

@@ -45,8 +45,8 @@ USE = (
     "value = make().area()\n"
     "size = number().real\n"
 )
-# Only jedi's inference knows what make() and number() return; for the second, jedi starts its
-# own helper process (for the compiled module ``math``).
+# Only jedi's inference knows what make() and number() return; for the second, jedi looks into
+# the compiled module ``math`` (by default in a helper process of its own).
 AREA = (16, 16)
 REAL = (17, 16)
 
@@ -110,8 +110,8 @@ def test_ending_after_inference_leaves_nothing(make_tree, tmp_path: Path, how: E
         assert found and found[0]["range"]["start"]["line"] == 4, found
         server.definition(use, *REAL)  # answered or not: jedi looked into ``math``
         started = descendants(server.pid)
-        assert _of_role(started, Role.INFERENCE), [p.describe() for p in started]
-        assert _of_role(started, Role.JEDI_HELPER), [p.describe() for p in started]
+        # The inference process alone: jedi looks into ``math`` in it, not in a helper.
+        assert [p.role for p in started] == [Role.INFERENCE], [p.describe() for p in started]
     except BaseException:
         server.close()
         raise
@@ -157,5 +157,37 @@ def test_workers_are_gone_once_indexing_is_done_and_start_again(make_tree, tmp_p
             server.pump(0.01)
         assert any(seen), "no worker process ran for the second indexing"
         assert not _of_role(descendants(server.pid), Role.EXTRACT_WORKER)
+    finally:
+        server.close()
+
+
+def test_inference_starts_with_definitions_and_stops_when_unused(make_tree, tmp_path: Path):
+    root = make_tree({"pkg/__init__.py": "", "pkg/use.py": USE})
+    use = root / "pkg/use.py"
+    server = ServerProcess(tmp_path, env={"KWDOCS_INFERENCE_IDLE_SECONDS": "2"})
+
+    def inference() -> list[Proc]:
+        return _of_role(descendants(server.pid), Role.INFERENCE)
+
+    try:
+        server.initialize(root)
+        server.wait_ready()
+        server.open(use)
+        server.pump(1.0)
+        # Ready, a file open, no definition asked: nothing runs beside the server.
+        assert descendants(server.pid) == []
+        found = server.definition(use, *AREA)
+        assert found and found[0]["range"]["start"]["line"] == 4, found
+        [first] = inference()
+        # Unused for 2 s: stopped (and reaped).
+        deadline = time.monotonic() + 15
+        while inference():
+            assert time.monotonic() < deadline, "the idle inference process was not stopped"
+            server.pump(0.1)
+        # The next definition starts another and gets jedi's answer all the same.
+        found = server.definition(use, *AREA)
+        assert found and found[0]["range"]["start"]["line"] == 4, found
+        [second] = inference()
+        assert second.pid != first.pid
     finally:
         server.close()

@@ -149,6 +149,8 @@ class KwdocsServer(LanguageServer):
         self._anchors: Any = None
         self.exiting = False
         self.last_message = time.monotonic()
+        self.collect_requested = False
+        """A full collection (and the heap's free pages returned) is due at the next pause."""
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log only: pygls would show every internal error to the user (and recurse when the
@@ -174,6 +176,15 @@ class KwdocsServer(LanguageServer):
 
             self._inference = InferenceWorker(INFERENCE_TIMEOUT)
         return self._inference
+
+    def expect_inference(self) -> None:
+        """A definition was asked: the few the index cannot place go to jedi, so its process
+        starts now in the background (if inference is on), not at the first of those. Nothing
+        starts it before (it costs ~45 MiB), and it stops once unused for a while."""
+        if not self.exiting and any(
+            f.settings.definition_inference == "jedi" for f in self.state.folders
+        ):
+            self.inference.start_soon()
 
     def describe_inference(self) -> dict[str, Any] | None:
         """The inference process for debugInfo (None before any was needed)."""
@@ -398,11 +409,12 @@ class KwdocsServer(LanguageServer):
         first = {d.rel for d in self.state.documents.values() if d.folder is folder and d.rel}
         result = await index_folder(self, folder, lambda final: self.send_status(), first)
         self.clear_caches()
+        # What indexing freed goes back to the system at the next pause (see
+        # _collect_when_idle). The inference process is not started here but by the first
+        # definition request (see expect_inference).
+        self.collect_requested = True
         if folder.state is FolderState.READY:
             self.spawn(self._warm_search(folder))
-            if folder.settings.definition_inference == "jedi" and not self.exiting:
-                # jedi loads in its own process while the user has not asked anything yet.
-                self.inference.start_soon()
         return result
 
     async def _warm_search(self, folder: Folder) -> None:
@@ -463,18 +475,24 @@ async def _collect_when_idle(server: KwdocsServer) -> None:
     """Full garbage collections happen here, once the client pauses (or after GC_BUSY_SECONDS
     without a pause), instead of inside a request: the automatic collector only does the young
     generations (see ``serve``), and the index is frozen out of its way as it is built; what
-    was frozen is unfrozen and collected only while nothing is asked."""
+    was frozen is unfrozen and collected only while nothing is asked. Each collection ends by
+    handing the allocator's free pages back (requests and indexing leave them behind)."""
+    from kwdocs.memory import release_free_memory
+
     collected_at = server.last_message
     last_full = time.monotonic()
     while True:
         await asyncio.sleep(GC_CHECK_SECONDS)
         now = time.monotonic()
         quiet = now - server.last_message >= GC_IDLE_SECONDS
-        if (quiet and server.last_message != collected_at) or now - last_full >= GC_BUSY_SECONDS:
+        due = server.last_message != collected_at or server.collect_requested
+        if (quiet and due) or now - last_full >= GC_BUSY_SECONDS:
             collected_at = server.last_message
+            server.collect_requested = False
             gc.unfreeze()
             gc.collect()
             gc.freeze()
+            release_free_memory()
             last_full = time.monotonic()
 
 
@@ -672,6 +690,7 @@ def create_server() -> KwdocsServer:
     async def definition(ls: KwdocsServer, params: types.DefinitionParams) -> Any:
         from kwdocs.lsp.definition import handle
 
+        ls.expect_inference()
         return await handle(ls, params)
 
     @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -775,6 +794,9 @@ def _setup_logging(args: Any, server: KwdocsServer) -> ClientLogHandler:
 
 def serve(args: Any) -> int:
     """Run the server until the client says ``exit`` (or disappears); the exit status."""
+    from kwdocs.memory import tune_allocator
+
+    tune_allocator()
     server = create_server()
     client_log = _setup_logging(args, server)
     # Background threads (cache loading, index building, exports) hold the GIL in turns of
