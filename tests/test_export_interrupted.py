@@ -16,6 +16,7 @@ from enum import Enum
 from pathlib import Path
 
 import pytest
+from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import LOCK_NAME, TEMP_PREFIX
 from process_support import Proc, Role, descendants, survivors, wait_for, wait_for_no_survivors
 
@@ -119,6 +120,11 @@ def test_an_interrupted_export_leaves_nothing_behind(
         if how is Interruption.CTRL_C:
             assert "kwdocs: interrupted" in stderr
             assert "Traceback" not in stderr, stderr
+            # An orderly stop: no temporary file, and the manifest holds what was written.
+            assert not [p for p in out.rglob(f"{TEMP_PREFIX}*")]
+            if phase is Phase.RENDERING:
+                manifest = json.loads((out / MANIFEST_NAME).read_text())
+                assert len(manifest["pages"]) >= pages_then
         left = wait_for_no_survivors(started, {process.pid}, LEFTOVER_SECONDS)
         assert not left, "alive after the export ended:\n" + "\n".join(p.describe() for p in left)
         assert sorted(os.listdir(tmpdir)) == [], "temporary files left behind"
