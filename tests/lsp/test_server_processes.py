@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -191,3 +192,30 @@ def test_inference_starts_with_definitions_and_stops_when_unused(make_tree, tmp_
         assert second.pid != first.pid
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("how", [Ending.SHUTDOWN_EXIT, Ending.SIGKILL], ids=["exit", "sigkill"])
+def test_ending_during_an_export_leaves_nothing(torch_root: Path, tmp_path: Path, how: Ending):
+    # kwdocs.server.exportAll runs on a thread of its own, with worker processes of its own.
+    root = tmp_path / "ws"
+    shutil.copytree(torch_root / "torch" / "distributed", root / "torch" / "distributed")
+    server = ServerProcess(tmp_path)
+    try:
+        server.initialize(root)
+        server.wait_ready()
+        server.send(
+            {
+                "id": "export",
+                "method": "workspace/executeCommand",
+                "params": {"command": "kwdocs.server.exportAll", "arguments": []},
+            }
+        )
+        deadline = time.monotonic() + 120
+        while len(_of_role(descendants(server.pid), Role.EXTRACT_WORKER)) < 2:
+            assert time.monotonic() < deadline, "the export started no worker"
+            server.pump(0.01)
+        started = descendants(server.pid)
+    except BaseException:
+        server.close()
+        raise
+    _end_and_check(server, how, started)

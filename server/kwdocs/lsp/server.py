@@ -109,6 +109,21 @@ class KwdocsProtocol(LanguageServerProtocol):
         if handler is not None:
             yield handler, (params,), None
 
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Any:
+        """pygls's, cancelling the requests still running from a snapshot of them: pygls
+        iterates over the live table of requests, which changes under it, so a ``shutdown``
+        arriving while a command ran (an export, say) failed with "dictionary changed size
+        during iteration" and left the server un-shut (openlawlibrary/pygls#606)."""
+        handler = self.fm.features.get(types.SHUTDOWN)
+        if handler is not None:
+            yield handler, args, None
+        current = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        self._shutdown = True
+
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Malformed):
             log.warning("malformed parameters for %s (request %r)", message.method, message.id)
