@@ -304,7 +304,10 @@ class InferenceWorker:
     def __init__(self, timeout: float, idle_stop: float | None = None) -> None:
         self.timeout = timeout
         if idle_stop is None:
-            idle_stop = float(os.environ.get("KWDOCS_INFERENCE_IDLE_SECONDS", IDLE_STOP_SECONDS))
+            try:
+                idle_stop = float(os.environ.get("KWDOCS_INFERENCE_IDLE_SECONDS", ""))
+            except ValueError:  # unset or not a number
+                idle_stop = IDLE_STOP_SECONDS
         self.idle_stop = idle_stop
         self.restarts = 0
         self.timeouts = 0
