@@ -283,11 +283,6 @@ def resolve_dotted(
     return []
 
 
-def by_module(space: Records, chain: list[str], hops: int = 0) -> list[tuple[str, Keyword]]:
-    """resolve_dotted seen from no file in particular."""
-    return resolve_dotted(space, chain, None, hops)
-
-
 def base_class(space: Records, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
     """The workspace class a base-class expression of ``record`` names (through its imports
     and re-exports), or None."""
@@ -505,35 +500,3 @@ def enclosing_class(record: FileRecord, line: int) -> Keyword | None:
         if inside and (best is None or keyword.line >= best.line):
             best = keyword
     return best
-
-
-# ---- definition without inference: scopes, import paths, cheap receiver types --------------
-
-
-def import_module_at(
-    index: KeywordIndex, record: FileRecord, word: Word, line: int
-) -> list[tuple[str, Keyword]] | None:
-    """On the module path of an import statement (``from a.b import c``, ``import a.b``): the
-    module the cursor's part names ([] when outside the workspace); None elsewhere."""
-    for keyword in record.keywords:
-        if keyword.kind != "module" or keyword.line != line or not keyword.end_col:
-            continue
-        if not keyword.col <= word.start < keyword.end_col or not keyword.target:
-            continue
-        written = keyword.name.lstrip(".")
-        offset = word.start - (keyword.col + len(keyword.name) - len(written))
-        if offset < 0:  # on the dots of a relative import: the package itself
-            parts = keyword.target.split(".")[
-                : len(keyword.target.split(".")) - len(written.split("."))
-            ]
-        else:
-            kept = written[: offset + len(word.name)].count(".") + 1
-            dropped = written.count(".") + 1 - kept
-            target = keyword.target.split(".")
-            parts = target[: len(target) - dropped]
-        module = ".".join(parts)
-        path = module_file(index, module, record.path) if module else None
-        if path is None or path not in index.records:
-            return []
-        return [(path, module_keyword(index.records[path], module))]
-    return None

@@ -16,7 +16,7 @@ from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.index import KeywordIndex
 from kwdocs.lsp.positions import to_points
 from kwdocs.model import FileRecord, Skip
-from kwdocs.modules import ModuleNamer
+from kwdocs.modules import ModuleNamer, ModuleTable
 from kwdocs.textlines import line_starts, next_line_end, split_lines
 from kwdocs.workers import Workers
 
@@ -64,6 +64,15 @@ class Folder:
         if not path.startswith(prefix):
             return None
         return path[len(prefix) :].replace(os.sep, "/")
+
+    @property
+    def records(self) -> dict[str, FileRecord]:
+        """The folder's records by path (its index's): a folder is a source resolution reads."""
+        return self.index.records
+
+    @property
+    def modules(self) -> ModuleTable:
+        return self.index.modules
 
     def module_of(self, rel: str) -> str:
         """The dotted module name of a Python file of the folder (from its packages)."""
