@@ -289,8 +289,26 @@ class _Classifier(ast.NodeVisitor):
     def visit_Lambda(self, node: ast.Lambda) -> None:
         self._scoped(node, "lambda")
 
-    def _comprehension(self, node: ast.AST) -> None:
-        self._scoped(node, _SCOPE_NAMES[type(node)])
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+    ) -> None:
+        first, *others = node.generators
+        self.visit(first.iter)  # the outermost iterable is evaluated in the enclosing scope
+        table = self._child_table(_SCOPE_NAMES[type(node)], node.lineno)
+        if table is None:
+            return
+        self.tables.append(table)
+        try:
+            self.visit(first.target)
+            for condition in first.ifs:
+                self.visit(condition)
+            for generator in others:
+                self.visit(generator)
+            parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+            for part in parts:
+                self.visit(part)
+        finally:
+            self.tables.pop()
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comprehension
 
