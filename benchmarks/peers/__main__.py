@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 
-from benchmarks.peers import servers
+from benchmarks import corpora
+from benchmarks.peers import bench, servers
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -28,7 +31,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     probe.add_argument("--servers", nargs="+", metavar="NAME", help="only these servers")
     probe.add_argument("--full", action="store_true", help="whole hovers, not one line each")
     probe.add_argument("--json", action="store_true", help="answers as JSON")
+
+    run = commands.add_parser(
+        "run", help="measure kwdocs and every installed peer; cache the peers' answers; score"
+    )
+    score = commands.add_parser(
+        "score", help="kwdocs alone against the cached peers' answers (after `run`)"
+    )
+    for sub in (run, score):
+        sub.add_argument("--corpus", type=Path, metavar="DIR", help="default: the torch package")
+        sub.add_argument("--positions", type=int, default=1000, help="hover/definition positions")
+        sub.add_argument("--files", type=int, default=50, help="files the positions come from")
+        sub.add_argument("--queries", type=int, default=100, help="workspace/symbol queries")
+        sub.add_argument("--edits", type=int, default=10, help="edit → hover repetitions")
+        sub.add_argument("--seed", type=int, default=13, help="seed of the draw")
+        sub.add_argument(
+            "--work",
+            type=Path,
+            default=corpora.CORPORA / "work",
+            help="scratch folder (kwdocs's cache, servers' logs)",
+        )
+    run.add_argument("--servers", nargs="+", metavar="NAME", help="only these servers")
+    run.add_argument("--docs", action="store_true", help="write the tables into docs/benchmarks.md")
+    score.add_argument(
+        "--full", action="store_true", help="also workspace/symbol and edit → hover for kwdocs"
+    )
     return parser.parse_args(argv)
+
+
+def _settings(args: argparse.Namespace) -> bench.Settings:
+    return bench.Settings(args.positions, args.files, args.queries, args.edits, args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,7 +79,27 @@ def main(argv: list[str] | None = None) -> int:
         for note in missing:
             print(note, file=sys.stderr)
         return probe.main(specs, locations, args.root, args.full, args.json)
-    return 2
+    root = args.corpus.resolve() if args.corpus else corpora.torch_tree()
+    work = args.work.resolve()
+    if args.command == "run":
+        if args.servers:
+            servers.by_name(args.servers)  # unknown names end here
+        data = bench.run_all(root, work, _settings(args), args.servers)
+        bench.RESULTS.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+        for path in (bench.RESULTS / f"{stamp}-{root.name}.json", bench.RESULTS / "latest.json"):
+            path.write_text(json.dumps(data, indent=1, default=str))
+        bench.print_summary(data)
+        if args.docs:
+            from benchmarks.docs import update_peers
+
+            print(f"docs: {update_peers(data)}")
+    else:
+        data = bench.score_kwdocs(root, work, _settings(args), args.full)
+        bench.print_summary(data, with_speed=args.full)
+    for path in data["inspection"]:
+        print(f"inspect: {path}")
+    return 0
 
 
 if __name__ == "__main__":

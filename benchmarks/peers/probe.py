@@ -143,7 +143,7 @@ def report(
     full: bool = False,
 ) -> str:
     out: list[str] = []
-    width = max(len(name) for name in answers)
+    width = max(len(name) for name in [*answers, "consensus"])
     for i, cursor in enumerate(cursors):
         source = (root / cursor.path).read_text(encoding="utf-8").split("\n")[cursor.line]
         column = len(source.encode("utf-16-le")[: cursor.character * 2].decode("utf-16-le"))

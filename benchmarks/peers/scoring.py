@@ -108,6 +108,10 @@ class Tally:
     positions: int = 0
     definition: dict[str, int] = field(default_factory=dict)
     hover: dict[str, int] = field(default_factory=dict)
+    split: int = 0
+    """Split positions seen (the checkers differ)."""
+    split_like_one: int = 0
+    """Split positions where this server's definition equals one of the checkers' answers."""
 
     def add(self, definition: Agreement, hover: HoverCheck | None) -> None:
         self.positions += 1
@@ -118,3 +122,69 @@ class Tally:
     def share(self, table: dict[str, int], value: str) -> float | None:
         total = sum(table.values())
         return table.get(value, 0) / total if total else None
+
+
+@dataclass
+class PositionScore:
+    """The reference at one position and each scored server's verdicts there."""
+
+    reference: Reference
+    definition: dict[str, Agreement] = field(default_factory=dict)
+    hover: dict[str, HoverCheck] = field(default_factory=dict)
+
+
+@dataclass
+class Score:
+    """Every position's reference and verdicts; tallies overall and per category."""
+
+    checkers: list[str]
+    positions: list[PositionScore]
+    overall: dict[str, Tally]
+    by_category: dict[str, dict[str, Tally]]
+
+    def count(self, kind: Consensus) -> int:
+        return sum(1 for p in self.positions if p.reference.kind is kind)
+
+
+def score(
+    root: Path,
+    categories: list[str],
+    targets: dict[str, list[list[Target]]],
+    hovers: dict[str, list[str]],
+    checkers: list[str],
+    subject: str = "kwdocs",
+) -> Score:
+    """Score every server of ``targets`` (name → per-position targets) against the consensus
+    of ``checkers`` (those of them present). ``subject``'s hover is checked by its "Defined in"
+    line, the others' by their definition (see hover_check_peer)."""
+    present = [name for name in checkers if name in targets]
+    overall = {name: Tally() for name in targets}
+    by_category: dict[str, dict[str, Tally]] = {}
+    positions: list[PositionScore] = []
+    for i, category in enumerate(categories):
+        answers_here = {name: targets[name][i] for name in present}
+        reference = consensus(answers_here)
+        scored = PositionScore(reference)
+        positions.append(scored)
+        if reference.kind is Consensus.SPLIT:
+            for name, answers in targets.items():
+                overall[name].split += 1
+                overall[name].split_like_one += any(
+                    keys(answers[i]) == keys(theirs)
+                    for checker, theirs in answers_here.items()
+                    if checker != name
+                )
+        if reference.kind is not Consensus.AGREED:
+            continue
+        for name, answers in targets.items():
+            verdict = agreement(reference, answers[i])
+            hover = hovers.get(name, [""] * len(categories))[i]
+            if name == subject:
+                check = hover_check_kwdocs(root, reference, hover)
+            else:
+                check = hover_check_peer(reference, hover, answers[i])
+            scored.definition[name] = verdict
+            scored.hover[name] = check
+            overall[name].add(verdict, check)
+            by_category.setdefault(category, {}).setdefault(name, Tally()).add(verdict, check)
+    return Score(present, positions, overall, by_category)
