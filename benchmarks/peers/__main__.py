@@ -56,6 +56,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     score.add_argument(
         "--full", action="store_true", help="also workspace/symbol and edit → hover for kwdocs"
     )
+    docs = commands.add_parser("docs", help="write a run's tables into docs/benchmarks.md")
+    docs.add_argument(
+        "results", type=Path, nargs="?", help="default: benchmarks/results/peers/latest.json"
+    )
     return parser.parse_args(argv)
 
 
@@ -79,6 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         for note in missing:
             print(note, file=sys.stderr)
         return probe.main(specs, locations, args.root, args.full, args.json)
+    if args.command == "docs":
+        from benchmarks.docs import update_peers
+
+        path = args.results or bench.RESULTS / "latest.json"
+        print(f"docs: {update_peers(json.loads(path.read_text()))}")
+        return 0
     root = args.corpus.resolve() if args.corpus else corpora.torch_tree()
     work = args.work.resolve()
     if args.command == "run":
