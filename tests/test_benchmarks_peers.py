@@ -21,6 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the benchmarks package lives at the root, not in the wheel
 
 from benchmarks.peers import bench  # noqa: E402
+from benchmarks.peers import workspace as workspace_module  # noqa: E402
 from benchmarks.peers.locations import Target, identifier_at, module_of  # noqa: E402
 from benchmarks.peers.scoring import (  # noqa: E402
     Agreement,
@@ -150,9 +151,34 @@ def test_locations_outside_the_workspace_are_modules() -> None:
         "/lib/python3.11/concurrent/futures/_base.py": "concurrent.futures._base",
         "/x/site-packages/jedi/third_party/typeshed/stdlib/3/typing.pyi": "typing",
         "/x/site-packages/numpy-stubs/linalg/__init__.pyi": "numpy.linalg",
+        "/x/site-packages/basedpyright/dist/typeshed-fallback/stubs/tqdm/tqdm/std.pyi": "tqdm.std",
+        "/tmp/pyrefly_bundled_third_party_af97/sympy-stubs/core/expr.pyi": "sympy.core.expr",
     }
     for path, module in cases.items():
         assert module_of(Path(path)) == module, path
+
+
+def test_a_workspace_inside_a_project_is_mirrored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    free = tmp_path / "free"
+    free.mkdir()
+    assert workspace_module.enclosing_project(free) is None
+    assert workspace_module.neutral_root(free) == free
+
+    project = tmp_path / "project"
+    root = project / "corpus"
+    (root / "pkg").mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "pkg" / "a.py").write_text("A = 1\n")
+    monkeypatch.setattr(workspace_module, "MIRRORS", tmp_path / "mirrors")
+    mirror = workspace_module.neutral_root(root)
+    assert mirror.name == "corpus" and mirror.is_relative_to(tmp_path / "mirrors")
+    assert workspace_module.enclosing_project(mirror) is None
+    assert (mirror / "pkg" / "a.py").stat().st_ino == (root / "pkg" / "a.py").stat().st_ino
+    (root / "pkg" / "b.py").write_text("B = 2\n")  # a new file: the mirror is rebuilt
+    assert workspace_module.neutral_root(root) == mirror
+    assert (mirror / "pkg" / "b.py").read_text() == "B = 2\n"
 
 
 def test_identifier_at_skips_declaration_words() -> None:

@@ -26,6 +26,7 @@ from benchmarks.peers.locations import Target
 from benchmarks.peers.measure import Plan, ServerRun, measure
 from benchmarks.peers.scoring import Consensus, Score, score
 from benchmarks.peers.servers import CHECKERS, KWDOCS, PEERS, ServerSpec, installed
+from benchmarks.peers.workspace import neutral_root
 from benchmarks.positions import Category, Position, pick_categorised, symbol_queries_from
 from benchmarks.stats import load_average
 
@@ -233,7 +234,7 @@ def run_all(
 ) -> dict[str, Any]:
     """Measure kwdocs and the installed peers (or ``names``), one at a time; cache the peers'
     answers; score; write the inspection files. Returns the results (JSON-ready)."""
-    root = root.resolve()
+    root = neutral_root(root)
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     say(f"peers: positions on {root}")
     plan = make_plan(root, settings)
@@ -258,6 +259,7 @@ def run_all(
             "started": started,
             "cores": os.cpu_count(),
             "corpus": _corpus(root),
+            "root": str(root),
             "missing": missing,
             "cache": str(cache),
             "runs": {n: {**r.as_json(), "answers": None} for n, r in ordered.items()},
@@ -269,7 +271,7 @@ def run_all(
 
 def score_kwdocs(root: Path, work: Path, settings: Settings, full: bool) -> dict[str, Any]:
     """kwdocs alone against the cached peers' answers (``run`` must have made them)."""
-    root = root.resolve()
+    root = neutral_root(root)
     say(f"peers score: positions on {root}")
     plan = make_plan(root, settings)
     cache = cache_path(root, plan, list(PEERS))

@@ -20,7 +20,8 @@ from urllib.parse import unquote, urlparse
 # Path parts after which a module path starts: typeshed's stdlib folder, installed packages,
 # an interpreter's library folder (lib/python3.11), pyrefly's unpacked typeshed.
 _ROOT_MARKERS = re.compile(
-    r"stdlib|site-packages|dist-packages|python\d+\.\d+|pyrefly_bundled_typeshed_\w+"
+    r"stdlib|site-packages|dist-packages|python\d+\.\d+"
+    r"|pyrefly_bundled_typeshed_\w+|pyrefly_bundled_third_party_\w+"
 )
 _STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
 # Words a declaration starts with: the name that follows is the target's identifier.
@@ -68,16 +69,15 @@ def module_of(path: Path) -> str:
     """A dotted module name for a file outside the workspace, from its path's tail."""
     parts = list(path.parts)
     start = None
-    for i, part in enumerate(parts):
+    for i, part in enumerate(parts[:-1]):
         if _ROOT_MARKERS.fullmatch(part):
             start = i + 1  # the last marker wins (a venv's site-packages inside a stdlib copy)
+        elif part == "stubs" and i + 2 < len(parts):
+            start = i + 2  # typeshed's third-party stubs: stubs/<distribution>/<module>
     if start is None:
         resolved = path.resolve()
         if resolved.is_relative_to(_STDLIB):
             tail = list(resolved.relative_to(_STDLIB).parts)
-        elif "stubs" in parts:  # typeshed's third-party stubs: stubs/<distribution>/<module>
-            at = len(parts) - 1 - parts[::-1].index("stubs")
-            tail = parts[at + 2 :]
         else:
             tail = parts[-2:]
     else:

@@ -17,6 +17,7 @@ from benchmarks.peers.locations import Target, from_definition
 from benchmarks.peers.scoring import Consensus, consensus, defined_in
 from benchmarks.peers.servers import CHECKERS, ServerSpec
 from benchmarks.peers.session import ServerSession, hover_text
+from benchmarks.peers.workspace import neutral_root
 
 MARKER = "<|>"
 PROBE_CACHE = Path(__file__).resolve().parents[1] / ".corpora" / "work" / "probe-kwdocs-cache"
@@ -216,7 +217,11 @@ def main(
             write_workspace(root, files)
         else:
             files_given = [file.resolve() for file, _, _ in locations]
-            root = (root or _default_root(files_given[0])).resolve()
+            given_root = (root or _default_root(files_given[0])).resolve()
+            relative = [file.relative_to(given_root) for file in files_given]
+            # The servers run where no enclosing project misleads them (see workspace.py).
+            root = neutral_root(given_root)
+            files_given = [root / path for path in relative]
             # A real workspace is indexed once by kwdocs, then read from this cache.
             kwdocs_cache = (
                 PROBE_CACHE / hashlib.blake2b(str(root).encode(), digest_size=8).hexdigest()

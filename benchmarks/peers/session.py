@@ -118,8 +118,6 @@ class ServerSession:
         if command is None:
             raise RuntimeError(f"{self.spec.name} is not installed")
         env = kwdocs_env(self.kwdocs_cache)
-        if self.spec is KWDOCS:
-            self._kwdocs_ready = None
         await self.client.start(command, env, self.scratch / f"{self.spec.name}.stderr.log")
         if self.spec is KWDOCS:
             self._kwdocs_ready = self.client.wait_for(_kwdocs_ready)
@@ -129,20 +127,16 @@ class ServerSession:
         self.initialize_result = await self.client.request("initialize", params, timeout=120)
         await self.client.notify("initialized", {})
 
-    async def wait_ready(
-        self, probe: tuple[str, int, int] | None = None, quiet: bool = True
-    ) -> float:
-        """Seconds from spawn until the server is ready: kwdocs's ``ready`` status; a non-empty
-        hover at ``probe`` (when given); and with ``quiet``, no work-done progress for QUIET_S
-        (a peer indexing the workspace in the background says so with progress)."""
+    async def wait_ready(self, quiet: bool = True) -> float:
+        """Seconds from spawn until the server is ready: kwdocs's ``ready`` status, and with
+        ``quiet`` no work-done progress for QUIET_S (a peer indexing the workspace in the
+        background says so with progress)."""
         deadline = time.perf_counter() + READY_TIMEOUT_S
         if self._kwdocs_ready is not None:
             message = await asyncio.wait_for(self._kwdocs_ready, READY_TIMEOUT_S)
             state = message.get("params", {}).get("state")
             if state != "ready":
                 raise RuntimeError(f"kwdocs reported {message.get('params')}")
-        if probe is not None:
-            await self.first_hover(*probe, deadline=deadline)
         while quiet and time.perf_counter() < deadline:
             quiet = time.perf_counter() - self.progress.last_change
             if not self.progress.active and quiet >= QUIET_S:
