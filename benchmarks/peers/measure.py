@@ -166,6 +166,7 @@ async def measure(
                 say(f"{spec.label}: edit → hover × {plan.edits}")
                 run.edit = await _edit_hover(session, plan.edit_path, plan.edits)
         run.end_mib = session.tree_mib()
+        session.peak_mib = max(session.peak_mib, run.end_mib)
     except (_GiveUp, ConnectionError, RuntimeError, asyncio.TimeoutError) as error:
         run.error = f"{type(error).__name__}: {error}"
         say(f"{spec.label}: {run.error}")
