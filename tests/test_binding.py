@@ -168,3 +168,26 @@ def test_self_attributes_and_class_fields(workspace):
 def test_what_only_inference_can_tell_is_said_so(workspace):
     assert ask(workspace, V, 23, "unknown") == ([], True)  # an unannotated parameter's
     assert ask(workspace, V, 29, "write") == ([], True)  # what open() returns, via __enter__
+
+
+@pytest.mark.parametrize(
+    ("source", "name", "expected"),
+    [
+        ("import os\nx = len(y)\n", "len", False),  # an unrelated import binds nothing
+        ("global other\nprint(len(x))\n", "len", False),
+        ("import len.sub\n", "len", True),
+        ("from m import (\n    a,\n    name,\n)\n", "name", True),
+        ("from m import a, name\n", "name", True),
+        ("from m import aname\n", "name", False),
+        ("global a, name\n", "name", True),
+        ("for i, name in pairs:\n    pass\n", "name", True),
+        ("with open(p) as name:\n    pass\n", "name", True),
+        ("if (name := f()):\n    pass\n", "name", True),
+        ("def f():\n    def name():\n        pass\n", "name", True),
+        ("obj.name = 1\n", "name", False),  # an attribute, not the name
+    ],
+)
+def test_may_bind_is_a_cheap_superset_of_bindings(source, name, expected):
+    from kwdocs.binding import may_bind
+
+    assert may_bind(source, name) is expected

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ _VALUE_KINDS = frozenset({Kind.VARIABLE, Kind.CONSTANT, Kind.ATTRIBUTE, Kind.PRO
 _PLAIN_BASES = frozenset({"object", "Generic", "Protocol", "ABC", "NamedTuple", "TypedDict"})
 _MAX_BASES = 24
 _MAX_DEPTH = 6
+_MAX_SKELETON = 256 * 1024
 # The builtin class a literal's value has.
 _LITERAL_CLASSES: dict[type, str] = {
     ast.List: "list",
@@ -224,7 +226,7 @@ class CursorResolver:
 
     def _name(self, ctx: _Context, name: str, line: int, col: int) -> list[_Value]:
         """The bindings a plain name at a position refers to."""
-        parsed = self._parse_block(ctx, line)
+        parsed = self._parse_block(ctx, line, name)
         if parsed is not None:
             found = scopes.reaching(parsed, name, line, col)
             local = [b for b in found if b.scope != "module"]
@@ -233,27 +235,32 @@ class CursorResolver:
                 for binding in local:
                     values += self._binding_values(ctx, parsed, binding)
                 return values
-        skeleton = self._skeleton(ctx.record, ctx.lines)
+        at_module_level = block_source(self._blocks_of(ctx.record), ctx.lines, line) is None
+        # At module level the flow of the module's statements says which assignments reach
+        # the use; from inside a function any of them may (it can run at any time), and the
+        # record's keywords say what the module defines without parsing it.
+        skeleton = self._skeleton(ctx.record, ctx.lines, name) if at_module_level else None
         if skeleton is not None:
-            if parsed is None:  # at module level: the assignments that reach the use
-                found = scopes.reaching(skeleton, name, line, col)
-            else:  # from a function: any of the module's (it may run at any time)
-                found = list(skeleton.module.bindings.get(name, []))
             values = []
-            for binding in found:
+            for binding in scopes.reaching(skeleton, name, line, col):
                 values += self._module_binding_values(ctx, skeleton, binding)
             if values:
                 return values
         return self._module_name(ctx, ctx.source, ctx.record, name)
 
-    def _skeleton(self, record: FileRecord, lines: list[str]) -> scopes.Parsed | None:
+    def _skeleton(self, record: FileRecord, lines: list[str], name: str) -> scopes.Parsed | None:
         """The scopes of the module's own statements, the bodies of its functions and classes
-        left out (their names stay): module-level bindings in order, cheaply."""
+        left out (their names stay): module-level bindings in order, cheaply; None when
+        ``name`` is surely not bound there."""
         cached = self._skeletons.get(record.path)
         if cached is not None and cached[0] is record:
             return cached[1]
         text = module_skeleton(self._blocks_of(record), lines)
-        parsed = scopes.parse(text) if text is not None else None
+        if text is not None and not may_bind(text, name):
+            return None
+        # A module of data (generated tables) has a skeleton as large as itself: its names
+        # are then looked up in its keywords instead of parsing it for every first question.
+        parsed = scopes.parse(text) if text is not None and len(text) < _MAX_SKELETON else None
         if len(self._skeletons) > 32:
             self._skeletons.clear()
         self._skeletons[record.path] = (record, parsed)
@@ -406,10 +413,15 @@ class CursorResolver:
         self._blocks[record.path] = (record, found)
         return found
 
-    def _parse_block(self, ctx: _Context, line: int) -> scopes.Parsed | None:
-        """The scopes of the outermost def or class holding ``line`` (None at module level)."""
+    def _parse_block(
+        self, ctx: _Context, line: int, name: str | None = None
+    ) -> scopes.Parsed | None:
+        """The scopes of the block holding ``line`` (None at module level, or when ``name``
+        is surely not bound in it: most names a function uses are not its own)."""
         source = block_source(self._blocks_of(ctx.record), ctx.lines, line)
         if source is None:
+            return None
+        if name is not None and not may_bind(source[0], name):
             return None
         return scopes.parse(source[0], source[1])
 
@@ -483,9 +495,12 @@ class CursorResolver:
     # ---- attributes ------------------------------------------------------------------------------
 
     def _attribute_of_expression(self, ctx: _Context, word: Word) -> tuple[list[Target], bool]:
-        """``"sep".join``, ``[1].append``: attributes of a literal are its builtin class's."""
+        """``"sep".join``: attributes of a literal are its builtin class's; ``super().f``: the
+        first of the enclosing class's bases that defines ``f``."""
         text = ctx.lines[ctx.line - 1] if 0 < ctx.line <= len(ctx.lines) else ""
         before = text[: chain_start(word)].rstrip()
+        if re.search(r"(?<![\w.])super\(\s*\)\s*\.$", before):
+            return self._super_member(ctx, list(word.segments))
         if before.endswith("."):
             before = before[:-1].rstrip()
             if before.endswith(("'", '"')):
@@ -493,6 +508,24 @@ class CursorResolver:
                 if cls is not None:
                     return self._members_of_class(ctx, [cls], list(word.segments))
         return [], True
+
+    def _super_member(self, ctx: _Context, rest: list[str]) -> tuple[list[Target], bool]:
+        owner = _innermost_class(ctx.record, ctx.line)
+        if owner is None:
+            return [], True
+        bases: list[tuple[Source, str, Keyword]] = []
+        for base in owner.bases:
+            if base.split("[", 1)[0].rsplit(".", 1)[-1] in _PLAIN_BASES:
+                continue
+            resolved = self._base(ctx, ctx.source, ctx.record, base)
+            if resolved is None:
+                return [], True
+            bases.append(resolved)
+        for base in bases:  # the method resolution order, first base first
+            found, unsure = self._members_of_class(ctx, [base], rest)
+            if found or unsure:
+                return found, unsure and not found
+        return [], False
 
     def _builtin_class(self, name: str) -> tuple[Source, str, Keyword] | None:
         found = [v for v in self._builtin(name) if v.target.keyword.kind == Kind.CLASS]
@@ -765,6 +798,11 @@ class CursorResolver:
             return None
         if isinstance(node, ast.NamedExpr):
             return self._class_of_expression(ctx, source, record, node.value, parsed, binding)
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and isinstance(
+            node.target, ast.Name
+        ):
+            # ``for x in items`` where the code declares ``items: list[X]``: an X.
+            return self._element_class(ctx, source, record, node.iter, parsed, binding)
         if isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Call):
             # What ``__enter__`` returns is the class's business; ``open()``'s is a file.
             return None
@@ -802,25 +840,117 @@ class CursorResolver:
             name = _CONSTANT_CLASSES.get(type(node.value))  # type: ignore[attr-defined]
             return self._builtin_class(name) if name is not None else None
         if kind is ast.Call:
-            called = self._names_of_expression(ctx, source, record, node.func, parsed, near)  # type: ignore[attr-defined]
-            classes = [t for t in called if t.keyword.kind == Kind.CLASS]
-            if len(classes) == 1 and len(called) == 1:
-                target = classes[0]
-                return target.source, target.path, target.keyword
-            functions = [t for t in called if t.keyword.kind in (Kind.FUNCTION, Kind.METHOD)]
-            if len(functions) == 1 and len(called) == 1:
-                target = functions[0]
-                returned = _returns(target.keyword.signature)
-                if returned:
-                    owner = target.source.records.get(target.path)
-                    if owner is not None:
-                        return self._class_of_annotation(ctx, target.source, owner, returned)
-            return None
+            return self._class_of_call(ctx, source, record, node, parsed, near)  # type: ignore[arg-type]
         if kind in (ast.Name, ast.Attribute):
             values = self._values_of_expression(ctx, source, record, node, parsed, near)
             if len(values) == 1:
                 return self._class_of_value(ctx, values[0])
         return None
+
+    def _class_of_call(
+        self,
+        ctx: _Context,
+        source: Source,
+        record: FileRecord,
+        node: ast.Call,
+        parsed: scopes.Parsed | None,
+        near: scopes.Binding | None,
+    ) -> tuple[Source, str, Keyword] | None:
+        """The class of what a call returns: an instance of a called class (``cls()`` in a
+        class method too), or the return annotation of a called function (the same class from
+        every overload)."""
+        values = self._values_of_expression(ctx, source, record, node.func, parsed, near)
+        called = [v.target for v in values]
+        if len(called) == 1 and called[0].keyword.kind == Kind.CLASS:
+            return called[0].source, called[0].path, called[0].keyword
+        if (
+            len(values) == 1
+            and called[0].role == Role.PARAMETER
+            and values[0].binding is not None
+            and values[0].binding.name == "cls"
+        ):
+            return self._class_of_value(ctx, values[0])  # ``cls(...)``: an instance of it
+        functions = [t for t in called if t.keyword.kind in (Kind.FUNCTION, Kind.METHOD)]
+        if not functions or len(functions) != len(called):
+            return None
+        if len({(id(t.source), t.path, t.keyword.qualname) for t in functions}) != 1:
+            return None  # different functions, not overloads of one
+        found: set[tuple[int, str, str]] = set()
+        result: tuple[Source, str, Keyword] | None = None
+        for target in functions:
+            returned = _returns(target.keyword.signature)
+            owner = target.source.records.get(target.path)
+            if not returned or owner is None:
+                return None
+            cls = self._class_of_annotation(ctx, target.source, owner, returned)
+            if cls is None:
+                return None
+            found.add((id(cls[0]), cls[1], cls[2].qualname))
+            result = cls
+        return result if len(found) == 1 else None
+
+    def _element_class(
+        self,
+        ctx: _Context,
+        source: Source,
+        record: FileRecord,
+        iterable: ast.AST,
+        parsed: scopes.Parsed | None,
+        near: scopes.Binding | None,
+    ) -> tuple[Source, str, Keyword] | None:
+        """The class of the items of an iterable whose declared type says it."""
+        values = self._values_of_expression(ctx, source, record, iterable, parsed, near)
+        if len(values) != 1:
+            return None
+        declared = self._declared(ctx, values[0])
+        if declared is None:
+            return None
+        annotation, where, owner, owner_parsed, owner_near = declared
+        item = _item_annotation(annotation)
+        if item is None:
+            return None
+        node = _strip_annotation(item)
+        if node is None:
+            return None
+        names = self._names_of_expression(ctx, where, owner, node, owner_parsed, owner_near)
+        classes = [t for t in names if t.keyword.kind == Kind.CLASS]
+        if len(classes) != 1:
+            return None
+        return classes[0].source, classes[0].path, classes[0].keyword
+
+    def _declared(
+        self, ctx: _Context, value: _Value
+    ) -> tuple[ast.AST, Source, FileRecord, scopes.Parsed | None, scopes.Binding | None] | None:
+        """The annotation a value is declared with, and where it is written (to resolve the
+        names in it): a parameter's, an annotated assignment's, a class attribute's or
+        property's."""
+        target, binding = value.target, value.binding
+        record = target.source.records.get(target.path)
+        if record is None:
+            return None
+        node = binding.node if binding is not None else None
+        if isinstance(node, ast.arg) and node.annotation is not None:
+            return node.annotation, target.source, record, value.parsed, binding
+        if isinstance(node, ast.AnnAssign):
+            return node.annotation, target.source, record, value.parsed, binding
+        keyword = target.keyword
+        text = (
+            _returns(keyword.signature)
+            if keyword.kind == Kind.PROPERTY
+            else _annotation_of(keyword.signature)
+        )
+        if not text and (target.role == Role.ATTRIBUTE or keyword.kind in _VALUE_KINDS):
+            lines = self._lines_of(ctx, target.source, target.path)
+            found = _annotation_at(lines, keyword.line) if lines is not None else None
+            if found is not None:
+                return found, target.source, record, None, None
+        if not text:
+            return None
+        try:
+            parsed_text = ast.parse(text.strip(), mode="eval").body
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+        return parsed_text, target.source, record, None, None
 
     def _names_of_expression(
         self,
@@ -945,6 +1075,16 @@ class CursorResolver:
         return self._files.lines(source.full_path(path))
 
 
+def _innermost_class(record: FileRecord, line: int) -> Keyword | None:
+    """The innermost class whose body holds 1-based ``line``."""
+    best: Keyword | None = None
+    for keyword in record.keywords:
+        inside = keyword.kind == Kind.CLASS and keyword.line < line <= keyword.end_line
+        if inside and (best is None or keyword.line >= best.line):
+            best = keyword
+    return best
+
+
 def _parameter_at(
     target: Target, name: str, place: tuple[int, int] | None, owner: str
 ) -> list[Target]:
@@ -970,13 +1110,12 @@ def _owner_qualname(record: FileRecord, binding: scopes.Binding) -> str:
 
 
 def _binding_signature(parsed: scopes.Parsed, binding: scopes.Binding) -> str:
-    """How a parameter or local is written: ``dtype: str = "a"``, the assignment's first line."""
+    """How a parameter or local is written: ``dtype: str``, the assignment's first line."""
     node = binding.node
-    text = "\n".join(parsed.lines)
     if isinstance(node, ast.arg):
         written = binding.name
         if node.annotation is not None:
-            annotation = ast.get_source_segment(text, node.annotation)
+            annotation = _segment(parsed.lines, node.annotation)
             if annotation:
                 written += f": {' '.join(annotation.split())}"
         return written
@@ -986,6 +1125,20 @@ def _binding_signature(parsed: scopes.Parsed, binding: scopes.Binding) -> str:
         first = parsed.lines[line - 1].strip() if 0 < line <= len(parsed.lines) else ""
         return first[:200]
     return ""
+
+
+def _segment(lines: list[str], node: ast.AST) -> str:
+    """The source text of a node (ast's byte columns), from the parsed lines."""
+    start, end = node.lineno, node.end_lineno  # type: ignore[attr-defined]
+    if end is None or not 0 < start <= end <= len(lines) or end - start > 20:
+        return ""
+    part = [line.encode("utf-8") for line in lines[start - 1 : end]]
+    first_col, last_col = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+    if len(part) == 1:
+        return part[0][first_col:last_col].decode("utf-8", "replace")
+    part[0] = part[0][first_col:]
+    part[-1] = part[-1][:last_col]
+    return b"\n".join(part).decode("utf-8", "replace")
 
 
 def _span_start(parsed: scopes.Parsed, node: ast.AST) -> tuple[int, int] | None:
@@ -1046,6 +1199,94 @@ def _strip_annotation(node: ast.AST | None) -> ast.AST | None:
             continue
         break
     return node if isinstance(node, (ast.Name, ast.Attribute)) else None
+
+
+# Containers whose iteration gives their first type argument.
+_ITERABLES = frozenset(
+    {
+        "list",
+        "List",
+        "set",
+        "Set",
+        "frozenset",
+        "FrozenSet",
+        "Sequence",
+        "MutableSequence",
+        "Iterable",
+        "Iterator",
+        "Collection",
+        "AbstractSet",
+        "MutableSet",
+        "deque",
+        "Deque",
+        "Generator",
+        "dict",
+        "Dict",
+        "Mapping",
+        "MutableMapping",
+        "OrderedDict",
+        "defaultdict",
+        "tuple",
+        "Tuple",
+    }
+)
+
+
+def _item_annotation(annotation: ast.AST) -> ast.AST | None:
+    """The annotation of the items iterating a value of this declared type gives
+    (``list[X]``, ``Sequence[X]``, ``tuple[X, ...]``, a dict's keys), or None."""
+    node = annotation
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        try:
+            node = ast.parse(node.value.strip(), mode="eval").body
+        except (SyntaxError, ValueError, RecursionError):
+            return None
+    node = _strip_optional(node)
+    if not isinstance(node, ast.Subscript):
+        return None
+    chain = _dotted(node.value)
+    if chain is None or chain[-1] not in _ITERABLES:
+        return None
+    items = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if chain[-1] in ("tuple", "Tuple"):
+        ellipsis = len(items) == 2 and isinstance(items[1], ast.Constant)
+        if not (ellipsis and items[1].value is Ellipsis):  # type: ignore[attr-defined]
+            return None
+    return items[0] if items else None
+
+
+def _strip_optional(node: ast.AST) -> ast.AST:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        sides = [s for s in (node.left, node.right) if not _is_none(s)]
+        return sides[0] if len(sides) == 1 else node
+    if isinstance(node, ast.Subscript):
+        chain = _dotted(node.value)
+        if chain is not None and chain[-1] == "Optional":
+            return node.slice
+    return node
+
+
+def _annotation_at(lines: list[str], line: int) -> ast.AST | None:
+    """The annotation of an annotated assignment on 1-based ``line`` (``self.x: T = ...``)."""
+    if not 0 < line <= len(lines):
+        return None
+    part: list[str] = []
+    for number in range(line, min(line + 20, len(lines)) + 1):
+        part.append(lines[number - 1])
+        source, _offset = scopes.part_source(part, line)
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:
+            continue
+        except (ValueError, RecursionError):
+            return None
+        body = tree.body
+        if body and isinstance(body[0], ast.If) and source.startswith("if 1:"):
+            body = body[0].body
+        if body and isinstance(body[0], ast.AnnAssign):
+            return body[0].annotation
+        return None
+    return None
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -1126,12 +1367,16 @@ def _constant(name: str) -> bool:
 def block_source(
     blocks: list[Keyword], lines: list[str], line: int
 ) -> tuple[str, int, Keyword] | None:
-    """Source, line offset and block to parse for the scopes seen at 1-based ``line``: the
-    outermost def or class holding it (``blocks``: the file's defs and classes by line), with
-    the bodies of nested defs and classes that do not hold the line stubbed out (their names
-    stay; what they bind is not visible here). None at module level."""
-    outer = next((k for k in blocks if k.line <= line <= k.end_line), None)
-    if outer is None or outer.end_line > len(lines):
+    """Source, line offset and block to parse for the scopes seen at 1-based ``line``, or None
+    at module level. The block is the outermost function holding the line (a class body's
+    names are not visible from its methods, so the classes around a method need no parsing),
+    else the outermost class holding it; the bodies of nested functions and classes that do
+    not hold the line are stubbed out (their names stay; what they bind is not visible)."""
+    chain = [k for k in blocks if k.line <= line <= k.end_line]
+    if not chain:
+        return None
+    outer = next((k for k in chain if k.kind != Kind.CLASS), chain[0])
+    if outer.end_line > len(lines):
         return None
     part = lines[outer.line - 1 : outer.end_line]
     stubbed_until = outer.line
@@ -1148,6 +1393,33 @@ def block_source(
             part[number - outer.line] = ""
         stubbed_until = keyword.end_line
     return (*scopes.part_source(part, outer.line), outer)
+
+
+def may_bind(source: str, name: str) -> bool:
+    """Cheap text test: could ``name`` be bound in ``source`` (assigned, a parameter, a loop
+    or ``as`` target, imported, declared global, a nested def or class)? False means surely
+    not, and the block need not be parsed for it."""
+    for match in _word_pattern(name).finditer(source):
+        start, end = match.span()
+        line_start = source.rfind("\n", 0, start) + 1
+        line_end = source.find("\n", end)
+        after = source[end : line_end if line_end >= 0 else len(source)].lstrip()
+        if not after or after[0] in ":,)]}" or (after[0] == "=" and after[1:2] != "="):
+            return True
+        if after.startswith("in ") or after.startswith("in\t"):
+            return True
+        before = source[line_start:start].rstrip()
+        if before.endswith((" as", "def", "class")) or before in ("as", "def", "class"):
+            return True
+        line = source[line_start : line_end if line_end >= 0 else len(source)]
+        if "import" in line or "global" in line or "nonlocal" in line:
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.]){re.escape(name)}(?!\w)")
 
 
 def _keyword_argument(lines: list[str], line: int, start: int, end: int) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 PARAM, ASSIGN, IMPORT, DEF, CLASS = "param", "assign", "import", "def", "class"
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_MAX_CACHED = 8
+_MAX_CACHED = 24
 
 
 @dataclass(frozen=True)
@@ -190,6 +190,8 @@ class _Builder:
         kind = type(node)
         if kind in _LEAVES:
             return
+        if kind in _READ_ONLY and not self._may_hold_scope(node):
+            return  # an expression that binds nothing and opens no scope: nothing to learn
         if kind in _STATEMENT_LIKE:
             outer, self.statement = self.statement, node
             try:
@@ -205,6 +207,22 @@ class _Builder:
             method(self, node, scope)
         else:
             self.generic(node, scope)
+
+    def _may_hold_scope(self, node: ast.AST) -> bool:
+        """Whether an expression may hold a walrus, a lambda or a comprehension (the only
+        expressions that bind or open a scope), by its text: most hold none, and skipping
+        them saves walking most of the tree."""
+        ctx = getattr(node, "ctx", None)
+        if ctx is not None and type(ctx) is not ast.Load:
+            return True  # an assignment target: its names are bound
+        lines = self.lines
+        first = node.lineno  # type: ignore[attr-defined]
+        last = node.end_lineno or first  # type: ignore[attr-defined]
+        for number in range(first - 1, min(last, len(lines))):
+            text = lines[number]
+            if ":=" in text or "lambda" in text or "for" in text:
+                return True
+        return False
 
     def generic(self, node: ast.AST, scope: Scope) -> None:
         # ast.iter_child_nodes, inlined: this loop runs for every node of the source.
@@ -384,6 +402,31 @@ class _Builder:
 _LEAVES = frozenset(
     {ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue}
     | {type(op) for op in (ast.Add(), ast.Sub(), ast.Mult(), ast.Div(), ast.Eq(), ast.NotEq())}
+)
+# Expressions that bind nothing themselves: skipped whole when their text shows no walrus,
+# lambda or comprehension inside.
+_READ_ONLY = frozenset(
+    {
+        ast.Call,
+        ast.Attribute,
+        ast.BinOp,
+        ast.BoolOp,
+        ast.Compare,
+        ast.UnaryOp,
+        ast.Subscript,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        ast.Dict,
+        ast.Set,
+        ast.List,
+        ast.Tuple,
+        ast.IfExp,
+        ast.Await,
+        ast.Yield,
+        ast.YieldFrom,
+        ast.Starred,
+        ast.Slice,
+    }
 )
 # Nodes whose execution binds what is bound inside them (beside their nested statements).
 _STATEMENT_LIKE = frozenset(
