@@ -78,9 +78,9 @@ def export_workspace(
     ``records`` the workspace is indexed first (the cache reused and refreshed). ``site``: also
     write an MkDocs configuration there, with a navigation over the pages."""
     started = time.perf_counter()
-    root, out = check_output(settings)
     if site is not None:
-        check_site_config(site, Path(out))  # before any work: a refusal costs nothing
+        check_site_config(site, Path(settings.out))  # before anything is written
+    root, out = check_output(settings)
     summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
     workers = Workers(worker_count(settings.jobs))
     with (
@@ -158,7 +158,10 @@ def export_workspace(
         if site is not None:
             write_site_config(Path(root), Path(out), site, new_pages)
             summary.site = site
-    summary.start = next((page for page in START_PAGES if page in new_pages), None)
+    left_alone = {conflict["path"] for conflict in summary.conflicts}
+    summary.start = next(
+        (page for page in START_PAGES if page in new_pages and page not in left_alone), None
+    )
     summary.skipped.sort(key=lambda s: s.path)
     summary.conflicts.sort(key=lambda c: c["path"])
     summary.seconds = time.perf_counter() - started
