@@ -212,7 +212,7 @@ def test_export_with_records_from_an_index(workspace: Path) -> None:
     assert data["index"] == (out_of(workspace) / "index.md").resolve().as_uri()
     assert set(data) == {
         "root", "out", "index", "files", "written", "unchanged", "removed", "skipped",
-        "conflicts", "seconds",
+        "conflicts", "seconds", "site",
     }  # fmt: skip
 
 

@@ -37,7 +37,7 @@ def test_export_prints_a_summary(tmp_path: Path) -> None:
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     again = kwdocs("export", str(root), "--json")
     data = json.loads(again.stdout)
-    assert (data["written"], data["unchanged"]) == (0, 22)
+    assert (data["written"], data["unchanged"]) == (0, 23)
     assert data["index"] == (root / "docs" / "kwdocs" / "index.md").resolve().as_uri()
 
 
