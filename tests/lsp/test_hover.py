@@ -8,7 +8,15 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 from kwdocs.pages import github_slug
-from lsp_session import NEOVIM, PROFILES, VSCODE, capabilities_for, hover_text, session
+from lsp_session import (
+    NEOVIM,
+    PROFILES,
+    VSCODE,
+    capabilities_for,
+    hover_text,
+    page_cache,
+    session,
+)
 from lsprotocol import types
 
 pytestmark = pytest.mark.asyncio
@@ -52,8 +60,9 @@ async def test_hover_shows_kind_signature_summary_location_and_links(sample: Pat
         assert len(links) == 2
         docs, fragment = _file_of(links[0])
         kw, _ = _file_of(links[1])
-        assert docs == sample / "docs/kwdocs/pkg/base.py_docs.md"
-        assert kw == sample / "docs/kwdocs/pkg/base.py_kw.md"
+        # No export in the workspace: the pages go to its page cache, outside it.
+        assert docs == page_cache(sample) / "pkg/base.py_docs.md"
+        assert kw == page_cache(sample) / "pkg/base.py_kw.md"
         assert fragment == "class-shape"
         # The pages did not exist: the hover had them written, anchor included.
         await s.until(lambda: docs.exists() and kw.exists())

@@ -1,7 +1,9 @@
-"""Pages on demand: hover links and docs-page definitions point into the output folder, so the
-page of a file is written (by kwdocs.export, in a background thread) when it is missing or
-older than its source. Jobs run one at a time; hovers only queue a few, newest first, after a
-pause of the hovers, so sweeping across a file never starts a storm of exports."""
+"""Pages on demand: hover links and docs-page definitions point into ``settings.out`` — the
+output folder when an export is there, the workspace's page cache otherwise (lsp/settings.py,
+``onDemandPages``) — so the page of a file is written (by kwdocs.export, in a background
+thread) when it is missing or older than its source. Jobs run one at a time; hovers only queue
+a few, newest first, after a pause of the hovers, so sweeping across a file never starts a
+storm of exports."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from kwdocs.lsp.background import run_daemon
+from kwdocs.lsp.settings import follow_export
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.pages import docs_page
 
@@ -70,6 +73,7 @@ class PageGenerator:
 
     def ensure(self, folder: Folder, rel: str) -> None:
         """Queue the pages of ``rel`` for writing soon, when they are missing or stale."""
+        follow_export(folder.settings)
         key = self._key(folder, rel)
         if key in self._running or not self.needed(folder, rel):
             return
@@ -125,6 +129,7 @@ class PageGenerator:
 
     async def ensure_ready(self, folder: Folder, rel: str, timeout: float) -> bool:
         """Write the pages of ``rel`` now if needed and wait (bounded); True when they exist."""
+        follow_export(folder.settings)
         key = self._key(folder, rel)
         future = self._running.get(key)
         if future is None and self.needed(folder, rel):

@@ -87,10 +87,15 @@ class Folder:
         return os.path.join(str(self.root), *rel.split("/"))
 
     def out_rel(self, path: str) -> str | None:
-        """``path`` relative to the output folder, or None when outside it."""
-        out = str(self.settings.out)
-        prefix = out.rstrip(os.sep) + os.sep
-        return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else None
+        """``path`` relative to the folder of pages made on demand or to the configured output
+        folder (they differ while pages go to the page cache), or None when outside both."""
+        for out in (self.settings.out, self.settings.configured_out):
+            if out is None:
+                continue
+            prefix = str(out).rstrip(os.sep) + os.sep
+            if path.startswith(prefix):
+                return path[len(prefix) :].replace(os.sep, "/")
+        return None
 
 
 @dataclass
