@@ -52,7 +52,7 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     source_limit: int = DEFAULT_SOURCE_LIMIT
     definition_target: str = "source"
-    definition_inference: str = "jedi"
+    definition_inference: str = "none"
     """``jedi``: names the index cannot place are inferred (up to 3 s); ``none``: index only."""
     cache_dir: Path | None = None
     use_cache: bool = True

@@ -8,11 +8,12 @@ login shell, and the driver checks the same of every Python on that PATH. Two ru
 driver:
 
 - bundled: no kwdocs setting at all. The driver opens a small workspace, hovers a class,
-  goes to its definition (from the index, then from jedi's inference), reads the language
+  goes to its definition (the engine's resolution of the cursor), reads the language
   status, runs the palette commands and "kwdocs: Export documentation pages", and checks
   that the process serving is a Python running the extension's bundled/tool/launch.py;
 - server-path: kwdocs.server.path names this checkout's kwdocs executable, which serves the
-  hover and definition; a missing kwdocs.server.path then gets a message with the fix.
+  hover and definition, with kwdocs.definitionInference set to jedi (a definition only
+  inference can tell); a missing kwdocs.server.path then gets a message with the fix.
 
 Screenshots of every step, the server log and the driver's result land in
 tests/editors/artifacts/vscode/<run>/. Everything comes from scripts/setup-vscode-test.sh: in

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from lsp_session import session
 
+# These tests are about jedi's process: inference is off by default.
+JEDI = {"definitionInference": "jedi"}
 pytestmark = [
     pytest.mark.asyncio,
     pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads processes from /proc"),
@@ -96,7 +98,7 @@ async def _has_pid(s, running: bool = True) -> bool:
 
 async def test_inference_runs_in_a_child_process(sample: Path):
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         found = await s.definition(use, 8, AREA_COLUMN)
@@ -111,7 +113,7 @@ async def test_inference_runs_in_a_child_process(sample: Path):
 
 async def test_a_killed_inference_process_is_replaced(sample: Path):
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         assert _places(await s.definition(use, 8, AREA_COLUMN))
@@ -132,7 +134,7 @@ async def test_a_late_inference_gives_no_answer_and_a_fresh_process(
     # No inference can answer in 0.1 ms: every one is late.
     monkeypatch.setenv("KWDOCS_INFERENCE_TIMEOUT", "0.0001")
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         # Only inference can tell which ``area`` this is, and it is late: no answer, at once
@@ -154,7 +156,7 @@ async def test_a_process_over_its_memory_budget_is_replaced(
     monkeypatch.setenv("KWDOCS_INFERENCE_MEMORY_MIB", "1")
     use = _write_use(sample)
     square = str(sample / "pkg/square.py")
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         assert _places(await s.definition(use, 8, AREA_COLUMN)) == [(square, 8, 8)]
@@ -165,7 +167,7 @@ async def test_a_process_over_its_memory_budget_is_replaced(
 
 async def test_exit_leaves_no_inference_process(sample: Path):
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         assert await s.definition(use, 8, AREA_COLUMN)
@@ -179,7 +181,7 @@ async def test_exit_leaves_no_inference_process(sample: Path):
 
 async def test_a_killed_server_leaves_no_inference_process(sample: Path):
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         assert await s.definition(use, 8, AREA_COLUMN)
@@ -196,7 +198,7 @@ async def test_a_cancelled_definition_leaves_the_process_usable(sample: Path):
     from pygls.exceptions import JsonRpcException
 
     use = _write_use(sample)
-    async with session(sample) as s:
+    async with session(sample, init_options=JEDI) as s:
         await s.ready()
         s.open(use)
         params = types.DefinitionParams(
@@ -221,7 +223,9 @@ async def test_switching_inference_off_stops_the_process(sample: Path):
 
     use = _write_use(sample)
     square = str(sample / "pkg/square.py")
-    async with session(sample, configuration={}) as s:
+    async with session(
+        sample, init_options=JEDI, configuration={"definitionInference": "jedi"}
+    ) as s:
         await s.ready()
         s.open(use)
         assert _places(await s.definition(use, 8, AREA_COLUMN)) == [(square, 8, 8)]
