@@ -191,3 +191,30 @@ def test_may_bind_is_a_cheap_superset_of_bindings(source, name, expected):
     from kwdocs.binding import may_bind
 
     assert may_bind(source, name) is expected
+
+
+def test_attributes_of_calls_and_super(tmp_path: Path):
+    root = tmp_path / "ws"
+    (root / "m.py").parent.mkdir(parents=True)
+    (root / "m.py").write_text(
+        "class Base:\n"
+        "    def hello(self) -> str:\n"
+        "        return 'base'\n"
+        "\n"
+        "\n"
+        "class Child(Base):\n"
+        "    def hello(self) -> str:\n"
+        "        return super().hello() + Child().hello() + make().hello()\n"
+        "\n"
+        "\n"
+        "def make() -> Base:\n"
+        "    return Base()\n"
+    )
+    settings = load_settings(root, {"cacheDir": str(tmp_path / "cache")})
+    index, _ = index_root(settings)
+    folder = Folder(root.as_uri(), root, root.name, settings, index)
+    # super().hello: the base's; Child().hello: the class's own; make().hello: by its
+    # return annotation.
+    assert ask(folder, "m.py", 8, "hello", 1)[0] == [("m.py:2:8", Role.DEFINITION)]
+    assert ask(folder, "m.py", 8, "hello", 2)[0] == [("m.py:7:8", Role.DEFINITION)]
+    assert ask(folder, "m.py", 8, "hello", 3)[0] == [("m.py:2:8", Role.DEFINITION)]

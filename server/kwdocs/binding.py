@@ -501,6 +501,10 @@ class CursorResolver:
         before = text[: chain_start(word)].rstrip()
         if re.search(r"(?<![\w.])super\(\s*\)\s*\.$", before):
             return self._super_member(ctx, list(word.segments))
+        if before.endswith(")."):
+            cls = self._class_of_call_text(ctx, before[:-1])
+            if cls is not None:
+                return self._members_of_class(ctx, [cls], list(word.segments))
         if before.endswith("."):
             before = before[:-1].rstrip()
             if before.endswith(("'", '"')):
@@ -508,6 +512,50 @@ class CursorResolver:
                 if cls is not None:
                     return self._members_of_class(ctx, [cls], list(word.segments))
         return [], True
+
+    def _class_of_call_text(self, ctx: _Context, text: str) -> tuple[Source, str, Keyword] | None:
+        """The class of what the call ending ``text`` (on the cursor's line) returns, when the
+        callee is a name: ``Square()``, ``make(1)``."""
+        depth = 0
+        for index in range(len(text) - 1, -1, -1):
+            char = text[index]
+            if char == ")":
+                depth += 1
+            elif char == "(":
+                depth -= 1
+                if depth == 0:
+                    callee = word_at(text, index - 1) if index else None
+                    if callee is None or callee.attribute or text[:index].rstrip() != text[:index]:
+                        return None
+                    found, _infer = self._resolve(ctx, callee)
+                    return self._class_returned(ctx, found)
+        return None
+
+    def _class_returned(
+        self, ctx: _Context, called: list[Target]
+    ) -> tuple[Source, str, Keyword] | None:
+        """The class of what calling ``called`` gives: an instance of a class, or the class a
+        function's return annotation names (the same from every overload)."""
+        if len(called) == 1 and called[0].keyword.kind == Kind.CLASS:
+            return called[0].source, called[0].path, called[0].keyword
+        functions = [t for t in called if t.keyword.kind in (Kind.FUNCTION, Kind.METHOD)]
+        if not functions or len(functions) != len(called):
+            return None
+        if len({(id(t.source), t.path, t.keyword.qualname) for t in functions}) != 1:
+            return None
+        found: set[tuple[int, str, str]] = set()
+        result: tuple[Source, str, Keyword] | None = None
+        for target in functions:
+            returned = _returns(target.keyword.signature)
+            owner = target.source.records.get(target.path)
+            if not returned or owner is None:
+                return None
+            cls = self._class_of_annotation(ctx, target.source, owner, returned)
+            if cls is None:
+                return None
+            found.add((id(cls[0]), cls[1], cls[2].qualname))
+            result = cls
+        return result if len(found) == 1 else None
 
     def _super_member(self, ctx: _Context, rest: list[str]) -> tuple[list[Target], bool]:
         owner = _innermost_class(ctx.record, ctx.line)
@@ -870,24 +918,7 @@ class CursorResolver:
             and values[0].binding.name == "cls"
         ):
             return self._class_of_value(ctx, values[0])  # ``cls(...)``: an instance of it
-        functions = [t for t in called if t.keyword.kind in (Kind.FUNCTION, Kind.METHOD)]
-        if not functions or len(functions) != len(called):
-            return None
-        if len({(id(t.source), t.path, t.keyword.qualname) for t in functions}) != 1:
-            return None  # different functions, not overloads of one
-        found: set[tuple[int, str, str]] = set()
-        result: tuple[Source, str, Keyword] | None = None
-        for target in functions:
-            returned = _returns(target.keyword.signature)
-            owner = target.source.records.get(target.path)
-            if not returned or owner is None:
-                return None
-            cls = self._class_of_annotation(ctx, target.source, owner, returned)
-            if cls is None:
-                return None
-            found.add((id(cls[0]), cls[1], cls[2].qualname))
-            result = cls
-        return result if len(found) == 1 else None
+        return self._class_returned(ctx, called)
 
     def _element_class(
         self,

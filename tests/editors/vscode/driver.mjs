@@ -166,6 +166,10 @@ function makeWorkspace(root) {
   fs.writeFileSync(path.join(workspace, 'pkg', '__init__.py'), '"""Shapes package."""\n');
   fs.writeFileSync(path.join(workspace, 'pkg', 'shapes.py'), SHAPES_PY);
   fs.writeFileSync(path.join(workspace, 'pkg', 'use.py'), USE_PY);
+  // A copy of PyTorch's FSDP folder, with no torch/ above it.
+  if (process.env.KWDOCS_FSDP_DIR) {
+    fs.cpSync(process.env.KWDOCS_FSDP_DIR, path.join(workspace, 'fsdp'), { recursive: true });
+  }
 
   const userData = path.join(root, 'user-data');
   fs.mkdirSync(path.join(userData, 'User'), { recursive: true });
@@ -727,6 +731,50 @@ async function drive(dirs, port) {
     definition.position.startsWith(`Ln ${SHAPE_DEFINITION_LINE},`),
     definition.position,
   );
+
+  // A copy of a subpackage: its files name each other by the package's full name
+  // (torch.distributed.fsdp._flat_param), which still leads to the copied files.
+  if (process.env.KWDOCS_FSDP_DIR) {
+    const runtime = path.join(dirs.workspace, 'fsdp', '_runtime_utils.py');
+    const flatParam = path.join(dirs.workspace, 'fsdp', '_flat_param.py');
+    const lineOf = (file, text) => fs.readFileSync(file, 'utf8').split('\n').findIndex((l) => l === text) + 1;
+    const useLine = lineOf(runtime, '    handle: FlatParamHandle,');
+    const classLine = lineOf(flatParam, 'class FlatParamHandle:');
+    await openFile('_runtime_utils.py');
+    await goToLine(useLine, 15);
+    let fsdpHover = { text: '', links: [] };
+    await waitFor('the hover of FlatParamHandle', 30, async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      try {
+        fsdpHover = await hoverContents();
+      } catch {
+        return false;
+      }
+      return fsdpHover.text.includes('FlatParamHandle');
+    }).catch((error) => log(error.message));
+    await screenshot('fsdp-hover');
+    result.fsdpHover = fsdpHover;
+    check(
+      'hover on FlatParamHandle in _runtime_utils.py shows the class',
+      /class\s+fsdp\._flat_param\.FlatParamHandle/.test(fsdpHover.text) && fsdpHover.text.includes('A handle that manages a flat parameter'),
+      fsdpHover.text,
+    );
+    check(
+      'hover on FlatParamHandle links to its page section',
+      fsdpHover.links.some((link) => decodeURIComponent(link).includes('_flat_param.py_docs.md#class-flatparamhandle')),
+      fsdpHover.links,
+    );
+    const landed = await goToDefinition('_flat_param.py', useLine, classLine);
+    await screenshot('fsdp-definition');
+    result.fsdpDefinition = landed;
+    check(
+      'definition of FlatParamHandle lands on its class line',
+      landed.tab.startsWith('_flat_param.py') && landed.position.startsWith(`Ln ${classLine},`),
+      { landed, classLine },
+    );
+  }
 
   if (SCENARIO === 'server-path') {
     // Go to definition: from jedi's inference (turned on in this run), in the server's child
