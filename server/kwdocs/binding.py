@@ -17,7 +17,7 @@ import enum
 import functools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
 from kwdocs import scopes
@@ -28,7 +28,6 @@ from kwdocs.resolve import (
     base_class,
     bindings,
     keywords_named,
-    module_keyword,
     name_in_module,
     resolve_dotted,
 )
@@ -138,9 +137,7 @@ class _Context:
     line: int
     external: ExternalModules
     parsed: scopes.Parsed | None = None
-    parsed_block: tuple[str, int] | None = None
     depth: int = 0
-    seen: set[tuple[str, str]] = field(default_factory=set)
 
 
 class CursorResolver:
@@ -1543,19 +1540,10 @@ def _instance_attribute(lines: list[str], cls: Keyword, name: str) -> tuple[int,
     return first
 
 
-def module_target(source: Source, path: str) -> Target | None:
-    """The whole module of a file, as a target (its first line)."""
-    record = source.records.get(path)
-    if record is None:
-        return None
-    return Target(source, path, module_keyword(record, record.module or path), Role.MODULE)
-
-
 __all__ = [
     "Answer",
     "CursorResolver",
     "Role",
     "Target",
     "block_source",
-    "module_target",
 ]

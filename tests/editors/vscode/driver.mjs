@@ -867,7 +867,7 @@ async function drive(dirs, port) {
   await runCommand('kwdocs: Re-index workspace');
   const reindexToast = await toastText(/kwdocs: indexed|reindex failed/);
   await screenshot('reindex');
-  check('re-index reports files and keywords', /kwdocs: indexed 3 files, [1-9]\d* keywords/.test(reindexToast), reindexToast);
+  check('re-index reports files and keywords', /kwdocs: indexed [1-9]\d* files, [1-9]\d* keywords/.test(reindexToast), reindexToast);
   await runCommand('kwdocs: Show debug information');
   let debugText = '';
   try {
