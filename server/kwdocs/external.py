@@ -7,6 +7,8 @@ for and kept in a small cache."""
 from __future__ import annotations
 
 import functools
+import hashlib
+import logging
 import os
 import sysconfig
 import threading
@@ -15,10 +17,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+import msgspec
+
+from kwdocs import __version__
 from kwdocs.extract import read_bounded
-from kwdocs.model import FileRecord
+from kwdocs.model import RECORD_FORMAT, FileRecord, decode_record, encode_record
 from kwdocs.modules import STDLIB
 
+log = logging.getLogger(__name__)
+# A kept record starts with this line: another kwdocs (or record format) reads none of them.
+_RECORD_MAGIC = f"kwdocs-external {RECORD_FORMAT} {__version__}\n".encode()
 # Records of external files kept at once (typeshed's builtins.pyi is one of them).
 _KEPT = 64
 _MAX_SIZE = 4_000_000
@@ -77,8 +85,12 @@ class ExternalModules:
     """The modules kwdocs can read outside the workspace: ``file_of`` finds a module's file,
     ``records`` extracts it (paths are absolute). Thread-safe; one per process is enough."""
 
-    def __init__(self, roots: tuple[SearchRoot, ...] | None = None) -> None:
+    def __init__(
+        self, roots: tuple[SearchRoot, ...] | None = None, cache_dir: Path | None = None
+    ) -> None:
         self.roots = search_roots() if roots is None else roots
+        self.cache_dir = cache_dir
+        """Where extracted records are kept across sessions (None: not kept)."""
         self._files: dict[str, str | None] = {}
         self._records: OrderedDict[str, FileRecord] = OrderedDict()
         self._lock = threading.Lock()
@@ -122,23 +134,68 @@ class ExternalModules:
         return ""
 
     def record(self, path: str) -> FileRecord | None:
-        """The record of an external file, extracted on first use."""
+        """The record of an external file: extracted on first use and kept in the cache
+        folder, so a later session reads it back instead of parsing it again (the standard
+        library's large modules take tens of milliseconds to parse)."""
         with self._lock:
             found = self._records.get(path)
             if found is not None:
                 self._records.move_to_end(path)
                 return found
-        outcome = read_bounded(path, _MAX_SIZE)
-        if isinstance(outcome, str):
-            return None
-        from kwdocs.extract import extract_bytes
+        record = self._stored(path)
+        if record is None:
+            outcome = read_bounded(path, _MAX_SIZE)
+            if isinstance(outcome, str):
+                return None
+            from kwdocs.extract import extract_bytes
 
-        record = extract_bytes(path, outcome[0], outcome[1], self.module_of(path))
+            record = extract_bytes(path, outcome[0], outcome[1], self.module_of(path))
+            self._store(record)
         with self._lock:
             self._records[path] = record
             while len(self._records) > _KEPT:
                 self._records.popitem(last=False)
         return record
+
+    def _cache_file(self, path: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        key = hashlib.blake2b(path.encode("utf-8", "surrogateescape"), digest_size=12)
+        return self.cache_dir / "external" / f"{key.hexdigest()}.kwrecord"
+
+    def _stored(self, path: str) -> FileRecord | None:
+        """The record kept for ``path``, when the file is unchanged since (size and mtime)."""
+        cache_file = self._cache_file(path)
+        if cache_file is None:
+            return None
+        try:
+            info = os.stat(path)
+            data = cache_file.read_bytes()
+        except OSError:
+            return None
+        if not data.startswith(_RECORD_MAGIC):
+            return None
+        try:
+            record = decode_record(data[len(_RECORD_MAGIC) :])
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            return None
+        if record.path != path or (record.size, record.mtime_ns) != (
+            info.st_size,
+            info.st_mtime_ns,
+        ):
+            return None
+        return record
+
+    def _store(self, record: FileRecord) -> None:
+        cache_file = self._cache_file(record.path)
+        if cache_file is None:
+            return
+        from kwdocs.cache import replace_file
+
+        try:
+            replace_file(cache_file, _RECORD_MAGIC, encode_record(record))
+        except OSError as error:  # a cache that cannot be written costs time, nothing else
+            log.debug("could not keep %s: %s", record.path, error)
 
     def is_stub(self, path: str) -> bool:
         return path.endswith(".pyi")
@@ -193,8 +250,10 @@ class _LazyRecords(Mapping[str, FileRecord]):
 
 @functools.lru_cache(maxsize=1)
 def external_modules() -> ExternalModules:
-    """The process's one ExternalModules."""
-    return ExternalModules()
+    """The process's one ExternalModules, keeping records in the user's cache folder."""
+    from kwdocs.cache import default_cache_dir
+
+    return ExternalModules(cache_dir=default_cache_dir())
 
 
 def builtin_doc(name: str) -> str:

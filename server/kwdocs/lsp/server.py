@@ -64,6 +64,7 @@ WARM_MODULES = (
     "kwdocs.lsp.definition",
     "kwdocs.lsp.symbols",
     "kwdocs.extract.python",
+    "kwdocs.binding",
     "kwdocs.discover",
     "kwdocs.cache",
     "kwdocs.pipeline",
@@ -403,6 +404,19 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # a missing optional module shows up when it is really used
             log.debug("warming %s failed", name, exc_info=True)
+    try:
+        # The builtins' stub, which nearly every file's names reach (read once, then kept),
+        # and the docstring converters (loaded on their first use).
+        from kwdocs.external import external_modules
+        from kwdocs.lsp.hover import summary_markdown
+
+        external = external_modules()
+        builtins_stub = external.file_of("builtins")
+        if builtins_stub is not None:
+            external.record(builtins_stub)
+        summary_markdown("Warm the ``converters``.")
+    except Exception:  # only time is lost when this fails
+        log.debug("warming the builtins failed", exc_info=True)
 
 
 async def _collect_when_idle(server: KwdocsServer) -> None:
