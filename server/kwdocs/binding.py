@@ -1296,25 +1296,8 @@ def _strip_optional(node: ast.AST) -> ast.AST:
 
 def _annotation_at(lines: list[str], line: int) -> ast.AST | None:
     """The annotation of an annotated assignment on 1-based ``line`` (``self.x: T = ...``)."""
-    if not 0 < line <= len(lines):
-        return None
-    part: list[str] = []
-    for number in range(line, min(line + 20, len(lines)) + 1):
-        part.append(lines[number - 1])
-        source, _offset = scopes.part_source(part, line)
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            continue
-        except (ValueError, RecursionError):
-            return None
-        body = tree.body
-        if body and isinstance(body[0], ast.If) and source.startswith("if 1:"):
-            body = body[0].body
-        if body and isinstance(body[0], ast.AnnAssign):
-            return body[0].annotation
-        return None
-    return None
+    statement = _statement_at(lines, line)
+    return statement.annotation if isinstance(statement, ast.AnnAssign) else None
 
 
 def _is_none(node: ast.AST) -> bool:
@@ -1341,7 +1324,15 @@ def _bytes_literal(before: str) -> bool:
 
 def _assignment_at(lines: list[str], line: int, name: str) -> ast.AST | None:
     """The value assigned to ``name`` by the statement on 1-based ``line`` (a module-level
-    variable, a class attribute or an instance attribute), parsed on its own."""
+    variable, a class attribute or an instance attribute)."""
+    statement = _statement_at(lines, line)
+    if isinstance(statement, (ast.Assign, ast.AnnAssign)):
+        return statement.value
+    return None
+
+
+def _statement_at(lines: list[str], line: int) -> ast.stmt | None:
+    """The statement starting on 1-based ``line``, parsed on its own (indented or not)."""
     if not 0 < line <= len(lines):
         return None
     part: list[str] = []
@@ -1351,18 +1342,13 @@ def _assignment_at(lines: list[str], line: int, name: str) -> ast.AST | None:
         try:
             tree = ast.parse(source)
         except SyntaxError:
-            continue
+            continue  # not the whole statement yet
         except (ValueError, RecursionError):
             return None
         body = tree.body
         if body and isinstance(body[0], ast.If) and source.startswith("if 1:"):
             body = body[0].body
-        for statement in body:
-            if isinstance(statement, ast.Assign):
-                return statement.value
-            if isinstance(statement, ast.AnnAssign):
-                return statement.value
-        return None
+        return body[0] if body else None
     return None
 
 

@@ -34,7 +34,6 @@ _ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
 # Far from the cursor's file, a variable of the same name is noise, not an answer.
 _FAR_KINDS = _ANSWER_KINDS - {"variable"}
 _MAX_HOPS = 4
-_BLOCK_KINDS = frozenset({"function", "method", "property", "class"})
 
 
 class Records(Protocol):
@@ -311,21 +310,6 @@ class Resolver:
     def __init__(self) -> None:
         self._bindings: dict[str, tuple[FileRecord, dict[str, str]]] = {}
         self._imported: dict[str, tuple[FileRecord, int, frozenset[str]]] = {}
-        self._blocks: dict[str, tuple[FileRecord, list[Keyword]]] = {}
-
-    def blocks_of(self, record: FileRecord) -> list[Keyword]:
-        """The file's defs and classes, by line (outer before inner)."""
-        cached = self._blocks.get(record.path)
-        if cached is not None and cached[0] is record:
-            return cached[1]
-        if len(self._blocks) > 64:
-            self._blocks.clear()
-        found = sorted(
-            (k for k in record.keywords if k.kind in _BLOCK_KINDS and k.line <= k.end_line),
-            key=lambda k: (k.line, -k.end_line),
-        )
-        self._blocks[record.path] = (record, found)
-        return found
 
     def bindings_of(self, record: FileRecord) -> dict[str, str]:
         cached = self._bindings.get(record.path)
