@@ -16,6 +16,8 @@ DOC = REPO / "docs" / "benchmarks.md"
 IMAGES = REPO / "docs" / "img"
 START = "<!-- results:start (written by python -m benchmarks --docs) -->"
 END = "<!-- results:end -->"
+PEERS_START = "<!-- peers:start (written by python -m benchmarks.peers run --docs) -->"
+PEERS_END = "<!-- peers:end -->"
 
 
 def _loads(results: dict[str, Any]) -> list[float]:
@@ -139,20 +141,36 @@ def render(results: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def update(results: dict[str, Any], doc: Path = DOC) -> Path:
-    """Replace the results block of ``doc`` (appended when the markers are missing)."""
-    from benchmarks.plots import write_plots
-
-    write_plots(results, IMAGES)
-    block = f"{START}\n\n{render(results)}\n{END}"
+def _replace_block(doc: Path, start: str, end: str, body: str) -> None:
+    """Put ``body`` between the ``start`` and ``end`` markers of ``doc`` (appended when the
+    markers are missing)."""
+    block = f"{start}\n\n{body}\n{end}"
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        before = text.split(START, 1)[0]
-        after = text.split(END, 1)[1]
+    if start in text and end in text:
+        before = text.split(start, 1)[0]
+        after = text.split(end, 1)[1]
         text = before + block + after
     else:
         text = text.rstrip() + "\n\n" + block + "\n"
     doc.write_text(text, encoding="utf-8")
+
+
+def update(results: dict[str, Any], doc: Path = DOC) -> Path:
+    """Replace the results block of ``doc`` (and the peers block when the run has peers)."""
+    from benchmarks.plots import write_plots
+
+    write_plots(results, IMAGES)
+    _replace_block(doc, START, END, render(results))
+    if results.get("peers", {}).get("side_by_side"):
+        update_peers(results["peers"], doc)
+    return doc
+
+
+def update_peers(peers: dict[str, Any], doc: Path = DOC) -> Path:
+    """Replace the peers block of ``doc`` with the tables of a peers run."""
+    from benchmarks.peers.docs import render_peers
+
+    _replace_block(doc, PEERS_START, PEERS_END, render_peers(peers))
     return doc
 
 

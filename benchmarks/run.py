@@ -56,6 +56,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--docs", action="store_true", help="write the figures and plots into docs/benchmarks.md"
     )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also run the peer language servers on the same positions (the peers extra)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.runs = 1
@@ -235,6 +240,24 @@ def _first_hover_target(index: Any, root: Path) -> Any:
     )
 
 
+# ---- peers ------------------------------------------------------------------------------------
+
+
+def peer_figures(root: Path, work: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """kwdocs and the peer servers on the same positions (benchmarks/peers/)."""
+    try:
+        from benchmarks.peers.bench import Settings, run_all
+    except ImportError as error:  # psutil comes with the peers extra
+        return {"error": f"unavailable ({error}): pip install -e '.[peers]'"}
+    say("peers: kwdocs and the peer servers, one at a time")
+    settings = Settings(positions=100, files=10, queries=8, edits=2) if args.quick else Settings()
+    try:
+        return run_all(root, work, settings)
+    except Exception as error:  # report the failure, keep the other figures
+        say(f"peers failed: {error!r}")
+        return {"error": f"failed: {type(error).__name__}: {error}"}
+
+
 # ---- scaling ----------------------------------------------------------------------------------
 
 
@@ -325,6 +348,9 @@ def main(argv: list[str] | None = None) -> int:
     else:
         results["not_measured"]["server"] = f"unavailable ({why})"
 
+    if args.peers:
+        results["peers"] = peer_figures(root, work, args)
+
     why = "skipped (--no-export)" if args.no_export else export_available()
     if why is None:
         say("export: cold, then one file changed")
@@ -401,6 +427,15 @@ def main(argv: list[str] | None = None) -> int:
     if extra:
         print()
         print(extra)
+    peers = results.get("peers")
+    if peers:
+        from benchmarks.peers.bench import print_summary
+
+        print()
+        if "error" in peers:
+            print(f"peers: {peers['error']}")
+        else:
+            print_summary(peers)
     if args.docs:
         from benchmarks.docs import update
 

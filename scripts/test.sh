@@ -16,8 +16,8 @@ if [[ ! -x .venv/bin/python ]]; then
   log "creating .venv with $($python --version)"
   "$python" -m venv .venv
 fi
-log "installing kwdocs and its test dependencies"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" </dev/null
+log "installing kwdocs, its test dependencies and the peer language servers the benchmark harness tests run"
+.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,peers]" </dev/null
 
 log "installing Neovim"
 bash scripts/setup-neovim.sh

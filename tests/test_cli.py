@@ -123,3 +123,59 @@ def test_a_closed_pipe_is_not_an_error(make_tree) -> None:
         ["bash", "-o", "pipefail", "-c", shell], capture_output=True, text=True, timeout=120
     )
     assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+
+
+def test_every_argument_has_help_and_every_help_shows_examples() -> None:
+    import argparse
+
+    from kwdocs.cli import build_parser
+
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for name, sub in [("kwdocs", parser), *commands.choices.items()]:
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                continue
+            assert action.help, f"{name}: {action.dest} has no help text"
+        shown = kwdocs(*([] if name == "kwdocs" else [name]), "--help")
+        assert shown.returncode == 0 and "\nexamples:\n" in shown.stdout, name
+
+
+def test_unknown_pyproject_keys_warn_naming_the_closest_setting(make_tree) -> None:
+    root = make_tree({"pkg/shapes.py": SHAPES, "pyproject.toml": '[tool.kwdocs]\nexlude = ["x"]\n'})
+    result = kwdocs("index", str(root))
+    assert result.returncode == 0
+    assert "kwdocs: warning: " in result.stderr
+    assert "'exlude' is not a kwdocs setting (ignored); did you mean 'exclude'?" in result.stderr
+
+
+def test_an_export_matching_no_file_warns(make_tree, tmp_path: Path) -> None:
+    root = make_tree({"pkg/shapes.py": SHAPES})
+    result = kwdocs("export", str(root), "--out", str(tmp_path / "out"), "--include", "nothing/**")
+    assert result.returncode == 0
+    assert "Documented 0 files" in result.stdout
+    assert "kwdocs: warning: no file under" in result.stderr and "matched" in result.stderr
+    result = kwdocs("export", str(root), "--out", str(tmp_path / "out2"))
+    assert "warning" not in result.stderr
+
+
+def test_start_at_names_a_page_kwdocs_wrote_and_no_lock_file_stays(
+    make_tree, tmp_path: Path
+) -> None:
+    root = make_tree({"pkg/shapes.py": SHAPES})
+    out = tmp_path / "out"
+    result = kwdocs("export", str(root), "--out", str(out))
+    assert result.stdout.rstrip().endswith(f"Start at {out / 'index.md'}")
+    assert not (out / ".kwdocs.lock").exists()
+    # The user's own index.md is left alone, and "Start at" no longer names it.
+    (out / "index.md").write_text("# My own index\n", encoding="utf-8")
+    result = kwdocs("export", str(root), "--out", str(out))
+    assert "Left 1 file in the output folder alone" in result.stdout
+    assert result.stdout.rstrip().endswith(f"Start at {out / 'README.md'}")
+    assert (out / "index.md").read_text(encoding="utf-8") == "# My own index\n"
+    assert (out / "README.md").read_text(encoding="utf-8").startswith("<!-- kwdocs:generated")
+    summary = json.loads(kwdocs("export", str(root), "--out", str(out), "--json").stdout)
+    assert summary["index"] == (out / "README.md").as_uri()
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [
+        ".kwdocs-manifest.json"
+    ]

@@ -55,6 +55,50 @@ def test_builtin_excludes_and_virtualenvs(make_tree) -> None:
     assert _paths(root) == ["src/app.py"]
 
 
+def test_built_sites_minified_bundles_and_source_maps_are_skipped(make_tree) -> None:
+    root = make_tree(
+        {
+            "src/app.js": "export const a = 1;\n",
+            "src/style.css": "body {}\n",
+            "site/index.html": "<html></html>\n",
+            "site/search/main.js": "",
+            "docs/site/extra.py": "",
+            "static/app.min.js": "",
+            "static/theme.min.css": "",
+            "static/app.js.map": "{}",
+            "static/theme.css.map": "{}",
+        }
+    )
+    assert _paths(root) == ["src/app.js", "src/style.css"]
+    assert is_excluded(load_settings(root), "static/app.min.js")
+    assert is_excluded(load_settings(root), "site/search/main.js")
+    assert not is_excluded(load_settings(root), "src/app.js")
+
+
+def test_unknown_pyproject_keys_warn_with_the_closest_setting(make_tree) -> None:
+    root = make_tree(
+        {
+            "pyproject.toml": (
+                "[tool.kwdocs]\n"
+                'exlude = ["x/**"]\n'
+                "max-filesize = 10\n"
+                "outputDir = 'pages'\n"  # the editor's spelling is accepted here too
+                "colour = 'blue'\n"
+            )
+        }
+    )
+    warnings: list[str] = []
+    settings = load_settings(root, {"serverPath": "/usr/bin/kwdocs"}, warnings)
+    assert settings.out == root / "pages"
+    assert len(warnings) == 3, warnings
+    assert "'exlude' is not a kwdocs setting (ignored); did you mean 'exclude'?" in warnings[0]
+    assert "did you mean 'max-file-size'?" in warnings[1]
+    assert "'colour' is not a kwdocs setting (ignored)" in warnings[2]
+    assert "did you mean" not in warnings[2]
+    # An editor's own settings (overrides) are not the project's typos: no warning.
+    assert not any("serverPath" in w for w in warnings)
+
+
 def test_output_folder_and_any_kwdocs_output_are_excluded(make_tree) -> None:
     root = make_tree(
         {

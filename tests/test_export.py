@@ -39,7 +39,7 @@ def test_every_link_and_anchor_resolves(workspace: Path) -> None:
     summary = export(workspace)
     out = out_of(workspace)
     assert summary.files == 8
-    assert summary.written == len(page_tree(out)) == 8 * 2 + 3 * 2
+    assert summary.written == len(page_tree(out)) == 8 * 2 + 3 * 2 + 1  # and the landing README.md
     assert check_tree(out) == []
     first_lines = {data.split(b"\n", 1)[0] for data in page_tree(out).values()}
     assert all(line.startswith(GENERATED_MARKER.encode()) for line in first_lines)
@@ -206,13 +206,13 @@ def test_export_with_records_from_an_index(workspace: Path) -> None:
         skipped=report.skipped,
         progress=lambda phase, done, total: calls.append((phase, done, total)),
     )
-    assert summary.written == 22
+    assert summary.written == 23  # 22 pages and the landing README.md
     assert calls and calls[-1][0] == "pages" and calls[-1][1] == calls[-1][2]
     data = summary.to_json()
     assert data["index"] == (out_of(workspace) / "index.md").resolve().as_uri()
     assert set(data) == {
         "root", "out", "index", "files", "written", "unchanged", "removed", "skipped",
-        "conflicts", "seconds",
+        "conflicts", "seconds", "site",
     }  # fmt: skip
 
 
@@ -268,7 +268,7 @@ def test_progress_bar_option_runs_quietly_off_a_terminal(
 
     with _progress_bar(True) as report:
         summary = export_workspace(load_settings(workspace), progress=report)
-    assert summary.written == 22
+    assert summary.written == 23
     captured = capsys.readouterr()
     assert captured.out == ""
 

@@ -33,11 +33,11 @@ def test_export_prints_a_summary(tmp_path: Path) -> None:
     result = kwdocs("export", str(root))
     assert result.returncode == 0, result.stderr
     assert "Documented 8 files" in result.stdout
-    assert "22 pages written, 0 unchanged, 0 removed" in result.stdout
+    assert "23 pages written, 0 unchanged, 0 removed" in result.stdout
     assert result.stderr == ""  # no progress bar when stderr is not a terminal
     again = kwdocs("export", str(root), "--json")
     data = json.loads(again.stdout)
-    assert (data["written"], data["unchanged"]) == (0, 22)
+    assert (data["written"], data["unchanged"]) == (0, 23)
     assert data["index"] == (root / "docs" / "kwdocs" / "index.md").resolve().as_uri()
 
 
@@ -124,5 +124,5 @@ def test_kill_9_midway_then_rerun_repairs(tmp_path: Path) -> None:
     fresh = root / "docs" / "fresh"
     assert kwdocs("export", str(root), "--out", str(fresh)).returncode == 0
     repaired = page_tree(out)
-    assert len(repaired) == 400 * 2 + 11 * 2
+    assert len(repaired) == 400 * 2 + 11 * 2 + 1  # and the landing README.md
     assert repaired == page_tree(fresh)

@@ -129,3 +129,74 @@ def test_match_captures_and_star_imports():
 
 def test_unparsable_source_is_none():
     assert scopes.parse("def broken(:\n") is None
+
+
+FLOW = """\
+def f(flag, items, x=0):
+    if flag:
+        value = 1
+    else:
+        value = 2
+    print(value)
+    total = 0
+    for item in items:
+        total = total + item
+        if item:
+            break
+    print(total)
+    if flag:
+        x = 3
+    print(x)
+    y = 1
+    print(y)
+    y = 2
+    print(y)
+    try:
+        z = int(x)
+    except ValueError:
+        z = None
+    finally:
+        print(z)
+    w = 1
+    del w
+    n = 1
+    while n:
+        n = n - 1
+    return n
+"""
+
+
+def _flow_at(name: str, line: int, occurrence: int = 1) -> list[int]:
+    import re
+
+    text = FLOW.split("\n")[line - 1]
+    col = [m.start() for m in re.finditer(rf"\b{name}\b", text)][occurrence - 1]
+    parsed = scopes.parse(FLOW)
+    assert parsed is not None
+    return sorted(b.line for b in scopes.reaching(parsed, name, line, col))
+
+
+@pytest.mark.parametrize(
+    ("name", "line", "occurrence", "lines"),
+    [
+        ("value", 6, 1, [3, 5]),  # both branches of the if
+        ("total", 9, 2, [7, 9]),  # the previous turn of the loop, or before it
+        ("total", 12, 1, [7, 9]),  # after the loop: zero turns, or any
+        ("x", 15, 1, [1, 14]),  # the parameter, or the branch that rebinds it
+        ("y", 17, 1, [16]),  # not the assignment after the use
+        ("y", 19, 1, [18]),
+        ("z", 25, 1, [21, 23]),  # finally: the try body or the handler
+        ("n", 30, 2, [28, 30]),  # a while loop's next turn
+        ("n", 31, 1, [28, 30]),
+        ("value", 3, 1, [3]),  # at a binding: that binding
+    ],
+)
+def test_reaching_gives_every_assignment_that_can_reach_the_use(name, line, occurrence, lines):
+    assert _flow_at(name, line, occurrence) == lines
+
+
+def test_reaching_from_a_nested_function_sees_every_binding_of_the_enclosing_scope():
+    source = "def f():\n    a = 1\n    def g():\n        return a\n    a = 2\n    return g\n"
+    parsed = scopes.parse(source)
+    assert parsed is not None
+    assert sorted(b.line for b in scopes.reaching(parsed, "a", 4, 15)) == [2, 5]

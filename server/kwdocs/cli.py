@@ -44,13 +44,28 @@ def _settings(args: argparse.Namespace, root: str) -> Any:
         "include": getattr(args, "include", None),
         "exclude": getattr(args, "exclude", None),
     }
+    warnings: list[str] = []
     try:
-        settings = load_settings(root_path, overrides)
+        settings = load_settings(root_path, overrides, warnings)
     except SettingsError as error:
         raise UsageError(str(error)) from None
+    for warning in warnings:
+        print(f"kwdocs: warning: {warning}", file=sys.stderr)
     if getattr(args, "no_cache", False):
         settings.use_cache = False
     return settings
+
+
+def _site_config(args: argparse.Namespace, settings: Any) -> Path | None:
+    """Where ``--site`` writes the MkDocs configuration: the path given, else mkdocs.yml in
+    ROOT when the output folder lies inside it (MkDocs's usual place), else beside OUT."""
+    if args.site_config:
+        return Path(args.site_config).absolute()
+    if not args.site:
+        return None
+    out = Path(settings.out)
+    inside = Path(settings.root) in out.parents
+    return (Path(settings.root) if inside else out.parent) / "mkdocs.yml"
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -60,9 +75,16 @@ def _cmd_export(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         with _progress_bar(show_progress) as report:
-            summary = export_workspace(settings, progress=report)
+            summary = export_workspace(settings, progress=report, site=_site_config(args, settings))
     except ExportError as error:
         raise UsageError(str(error)) from None
+    if summary.files == 0:
+        print(
+            f"kwdocs: warning: no file under {settings.root} matched: nothing to document "
+            "(check ROOT, include, exclude and .gitignore; `kwdocs index ROOT --stats` "
+            "lists the files it skipped)",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))
     elif not args.quiet:
@@ -209,53 +231,160 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return serve(args)
 
 
+_EXAMPLES = """\
+examples:
+  kwdocs export                         pages of the current folder into docs/kwdocs
+  kwdocs export src --out build/pages   pages of src/ into build/pages
+  kwdocs export --site                  the same, and an mkdocs.yml: mkdocs build --strict
+  kwdocs lookup FlatParamHandle         where a name is defined, with its pages
+  kwdocs index . --stats                what is indexed, how fast, and what is skipped
+  kwdocs serve                          the language server, for editors (stdio)
+
+Settings: [tool.kwdocs] in ROOT/pyproject.toml (docs/configuration.md).
+"""
+
+_EXPORT_EXAMPLES = """\
+examples:
+  kwdocs export                              ROOT is the current folder, pages in docs/kwdocs
+  kwdocs export server --out /tmp/pages      another root and output folder
+  kwdocs export --exclude 'tests/**' -v      leave tests out; list every skipped file
+  kwdocs export --site && mkdocs build --strict
+                                             a browsable site (pip install 'kwdocs[site]')
+  kwdocs export --json | jq .written         the summary as JSON
+"""
+
+_INDEX_EXAMPLES = """\
+examples:
+  kwdocs index                   counts and time for the current folder
+  kwdocs index src --stats       keywords of each kind, peak memory, skipped files
+  kwdocs index --json --no-cache figures as JSON, every file read again
+"""
+
+_LOOKUP_EXAMPLES = """\
+examples:
+  kwdocs lookup FlatParamHandle            a class, spelled as at its definition
+  kwdocs lookup flatparamhandle            any case: the same answers, or suggestions
+  kwdocs lookup torch.nn.Module --root .   a dotted path, through re-exports
+  kwdocs lookup area --json                every match as JSON
+"""
+
+_SERVE_EXAMPLES = """\
+examples:
+  kwdocs serve                              stdio, as editors start it
+  kwdocs serve --log-level DEBUG --log-file /tmp/kwdocs.log
+  kwdocs serve --tcp --port 2087            a client that connects over TCP
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog="kwdocs",
         description="A live keyword index and generated documentation pages for a workspace.",
+        epilog=_EXAMPLES,
+        formatter_class=formatter,
     )
     parser.add_argument("--version", action="version", version=f"kwdocs {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
 
-    def selection(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--include", action="append", metavar="GLOB", help="only files matching")
-        sub.add_argument("--exclude", action="append", metavar="GLOB", help="leave files out")
-        sub.add_argument("--max-file-size", type=int, metavar="BYTES", help="default 2000000")
-        sub.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: cores)")
-        sub.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-        sub.add_argument("--cache-dir", metavar="DIR", help="where the record cache lives")
+    def command(name: str, help: str, examples: str) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name, help=help, description=help, epilog=examples, formatter_class=formatter
+        )
 
-    export = commands.add_parser("export", help="write the documentation pages")
-    export.add_argument("root", nargs="?", default=".", metavar="ROOT")
-    export.add_argument("--out", metavar="DIR", help="output folder (default ROOT/docs/kwdocs)")
+    def root_argument(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "root",
+            nargs="?",
+            default=".",
+            metavar="ROOT",
+            help="the workspace folder to read (default: the current folder)",
+        )
+
+    def selection(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--include",
+            action="append",
+            metavar="GLOB",
+            help="only files matching GLOB (.gitignore syntax, relative to ROOT; repeatable)",
+        )
+        sub.add_argument(
+            "--exclude",
+            action="append",
+            metavar="GLOB",
+            help="leave out files matching GLOB (.gitignore syntax; repeatable)",
+        )
+        sub.add_argument(
+            "--max-file-size",
+            type=int,
+            metavar="BYTES",
+            help="skip larger files (default 2000000)",
+        )
+        sub.add_argument(
+            "--jobs", type=int, metavar="N", help="worker processes (default 0: one per core)"
+        )
+        sub.add_argument(
+            "--no-cache", action="store_true", help="neither read nor write the record cache"
+        )
+        sub.add_argument(
+            "--cache-dir", metavar="DIR", help="where the record cache lives (default: user cache)"
+        )
+
+    export = command("export", "write the documentation pages", _EXPORT_EXAMPLES)
+    root_argument(export)
+    export.add_argument(
+        "--out", metavar="DIR", help="output folder (default ROOT/docs/kwdocs, or output-dir)"
+    )
+    export.add_argument(
+        "--site",
+        action="store_true",
+        help="also write an MkDocs configuration with a navigation over the pages "
+        "(ROOT/mkdocs.yml when DIR lies inside ROOT, else mkdocs.yml beside DIR)",
+    )
+    export.add_argument(
+        "--site-config",
+        metavar="PATH",
+        help="write that MkDocs configuration at PATH instead (implies --site)",
+    )
     export.add_argument("--json", action="store_true", help="print the summary as JSON")
     export.add_argument("-q", "--quiet", action="store_true", help="no progress, no summary")
     export.add_argument("-v", "--verbose", action="store_true", help="list every skipped file")
     selection(export)
     export.set_defaults(func=_cmd_export)
 
-    index = commands.add_parser("index", help="build the index and print counts and timings")
-    index.add_argument("root", nargs="?", default=".", metavar="ROOT")
+    index = command("index", "build the index and print counts and timings", _INDEX_EXAMPLES)
+    root_argument(index)
     index.add_argument("--stats", action="store_true", help="kinds, peak memory, skipped files")
     index.add_argument("--json", action="store_true", help="print the figures as JSON")
     selection(index)
     index.set_defaults(func=_cmd_index)
 
-    lookup = commands.add_parser("lookup", help="print the definitions of a keyword")
-    lookup.add_argument("name", metavar="NAME")
-    lookup.add_argument("--root", default=".", metavar="ROOT")
+    lookup = command("lookup", "print the definitions of a keyword", _LOOKUP_EXAMPLES)
+    lookup.add_argument(
+        "name",
+        metavar="NAME",
+        help="a name as defined (Slugger), any case, or a dotted path (kwdocs.pages.Slugger)",
+    )
+    lookup.add_argument(
+        "--root", default=".", metavar="ROOT", help="the workspace folder (default: current)"
+    )
     lookup.add_argument("--out", metavar="DIR", help="output folder the page links point into")
-    lookup.add_argument("--json", action="store_true")
+    lookup.add_argument("--json", action="store_true", help="print the matches as JSON")
     selection(lookup)
     lookup.set_defaults(func=_cmd_lookup)
 
-    serve = commands.add_parser("serve", help="run the language server (stdio by default)")
+    serve = command("serve", "run the language server (stdio by default)", _SERVE_EXAMPLES)
     serve.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (default)")
     serve.add_argument("--tcp", action="store_true", help="listen on TCP instead")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=2087)
-    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.add_argument("--host", default="127.0.0.1", help="TCP address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=2087, help="TCP port (default 2087)")
+    serve.add_argument(
+        "--log-level",
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="least severe log messages shown (default INFO)",
+    )
     serve.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
     serve.set_defaults(func=_cmd_serve)
     return parser

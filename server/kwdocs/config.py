@@ -4,6 +4,7 @@ settings."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import os
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +27,20 @@ class SettingsError(ValueError):
     """A setting with a value kwdocs cannot use; the message names the setting and the fix."""
 
 
+class OnDemandPages(str, enum.Enum):
+    """Where the language server writes the pages a hover or a definition links to."""
+
+    AUTO = "auto"
+    """The output folder when an export is there already, the page cache otherwise."""
+    CACHE = "cache"
+    """Always the page cache: a per-workspace folder in the user's cache folder."""
+    OUTPUT = "output"
+    """Always the output folder, inside the workspace by default."""
+
+    def __str__(self) -> str:
+        return self.value
+
+
 @dataclass
 class Settings:
     """Everything that shapes indexing and export of one workspace root."""
@@ -37,12 +52,16 @@ class Settings:
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     source_limit: int = DEFAULT_SOURCE_LIMIT
     definition_target: str = "source"
-    definition_inference: str = "jedi"
+    definition_inference: str = "none"
     """``jedi``: names the index cannot place are inferred (up to 3 s); ``none``: index only."""
     cache_dir: Path | None = None
     use_cache: bool = True
     jobs: int = 0
     """Worker processes for large trees; 0 means one per core."""
+    on_demand_pages: OnDemandPages = OnDemandPages.AUTO
+    configured_out: Path | None = None
+    """The output folder the settings name, when the language server moved ``out`` to the page
+    cache (an export the user asks for still goes here)."""
 
     def describe(self) -> dict[str, Any]:
         """The settings as plain JSON-ready values."""
@@ -67,6 +86,8 @@ SETTING_NAMES: dict[str, str] = {
     "cacheDir": "cache_dir",
     "cache-dir": "cache_dir",
     "jobs": "jobs",
+    "onDemandPages": "on_demand_pages",
+    "on-demand-pages": "on_demand_pages",
 }
 
 
@@ -108,6 +129,14 @@ def _coerce(name: str, value: Any, root: Path) -> Any:
             choices = ", ".join(DEFINITION_INFERENCES)
             raise SettingsError(f"definitionInference: expected one of {choices}, got {value!r}")
         return value
+    if name == "on_demand_pages":
+        try:
+            return OnDemandPages(value)
+        except ValueError:
+            choices = ", ".join(place.value for place in OnDemandPages)
+            raise SettingsError(
+                f"onDemandPages: expected one of {choices}, got {value!r}"
+            ) from None
     if name in ("out", "cache_dir"):
         if not isinstance(value, (str, os.PathLike)) or not str(value):
             raise SettingsError(f"{name}: expected a folder path, got {value!r}")
@@ -116,18 +145,43 @@ def _coerce(name: str, value: Any, root: Path) -> Any:
     return value  # pragma: no cover - every name is handled above
 
 
-def load_settings(root: Path | str, overrides: dict[str, Any] | None = None) -> Settings:
+def closest_setting(key: str) -> str | None:
+    """The spelling of a setting nearest to ``key`` (a typo's likely meaning), if any is close."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extractOne(key, list(SETTING_NAMES), scorer=fuzz.ratio, score_cutoff=60)
+    return found[0] if found is not None else None
+
+
+def unknown_key_warning(key: str, where: str) -> str:
+    """The warning for a key ``where`` holds that names no setting."""
+    nearest = closest_setting(key)
+    hint = f"; did you mean {nearest!r}?" if nearest else ""
+    return f"{where}: {key!r} is not a kwdocs setting (ignored){hint}"
+
+
+def load_settings(
+    root: Path | str,
+    overrides: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
+) -> Settings:
     """Settings for ROOT: defaults, then its pyproject.toml, then ``overrides`` (None = unset).
 
     ``include`` and ``exclude`` add to the project's lists (an editor or a flag can narrow the
     selection but never silently drop the project's own excludes); other values replace.
-    Unknown keys are ignored; wrong values raise SettingsError.
+    Unknown keys of ``[tool.kwdocs]`` add a warning to ``warnings`` (unknown overrides are an
+    editor's own settings, and pass in silence); wrong values raise SettingsError.
     """
     root = Path(root).absolute()
     settings = Settings(root=root, out=root / DEFAULT_OUTPUT_DIR)
-    for layer in (read_pyproject(root), overrides or {}):
+    project = read_pyproject(root)
+    for layer in (project, overrides or {}):
         for key, value in layer.items():
             name = SETTING_NAMES.get(key, key if key in _FIELDS else None)
+            if name is None and layer is project and warnings is not None:
+                warnings.append(
+                    unknown_key_warning(key, f"{root / 'pyproject.toml'} [tool.kwdocs]")
+                )
             if name is None or value is None:
                 continue
             value = _coerce(name, value, root)
@@ -139,4 +193,4 @@ def load_settings(root: Path | str, overrides: dict[str, Any] | None = None) -> 
     return settings
 
 
-_FIELDS = {f.name for f in dataclasses.fields(Settings)} - {"root"}
+_FIELDS = {f.name for f in dataclasses.fields(Settings)} - {"root", "configured_out"}

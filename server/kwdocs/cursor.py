@@ -65,13 +65,22 @@ def word_at(line: str, col: int) -> Word | None:
 
 def in_string(line: str, col: int) -> bool:
     """True when code point ``col`` of a Python line lies inside a string literal that opens
-    on that line (words in strings are data, not names)."""
-    quote = ""
+    on that line (words in strings are data, not names) — but not inside a replacement field
+    of an f-string (``f"{name}"``), which is code."""
+    return _string_state(line, col)
+
+
+def _string_state(line: str, col: int) -> bool:
+    # A stack of open strings: (quote, is an f-string, replacement-field depth when opened).
+    strings: list[tuple[str, bool]] = []
+    depth: list[int] = []  # open braces of each f-string's replacement fields
     i = 0
     size = len(line)
     while i < size and i <= col:
         char = line[i]
-        if quote:
+        inside = strings and (not depth or depth[-1] == 0)
+        if inside:
+            quote, formatted = strings[-1]
             if char == "\\":
                 i += 2
                 continue
@@ -79,16 +88,35 @@ def in_string(line: str, col: int) -> bool:
                 if i + len(quote) > col:
                     return True
                 i += len(quote)
-                quote = ""
+                strings.pop()
+                depth.pop()
                 continue
-        elif char == "#":
+            if formatted and char == "{":
+                if line.startswith("{{", i):
+                    i += 2
+                    continue
+                depth[-1] = 1  # a replacement field: code from here
+            i += 1
+            continue
+        # Code (at top level, or in an f-string's replacement field).
+        if char == "#" and not strings:
             return False
-        elif char in "'\"":
+        if strings and char in "{}":
+            depth[-1] += 1 if char == "{" else -1
+            i += 1
+            continue
+        if char in "'\"":
+            start = i
+            while start > 0 and line[start - 1].isalpha():
+                start -= 1
+            prefix = line[start:i].lower()
             quote = line[i : i + 3] if line.startswith(char * 3, i) else char
+            strings.append((quote, "f" in prefix and len(prefix) <= 2))
+            depth.append(0)
             i += len(quote)
             continue
         i += 1
-    return bool(quote)
+    return bool(strings) and (not depth or depth[-1] == 0)
 
 
 def chain_start(word: Word) -> int:

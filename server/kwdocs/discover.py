@@ -33,9 +33,12 @@ BUILTIN_EXCLUDED_DIRS = frozenset(
         ".eggs",
         "build",
         "dist",
+        "site",  # MkDocs's (and others') built site
         "site-packages",
     }
 )
+# Files generated for browsers, not written by people: minified bundles and source maps.
+BUILTIN_EXCLUDED_SUFFIXES = (".min.js", ".min.css", ".map")
 # A folder holding this file is a kwdocs output folder, wherever it is and whatever its name.
 MANIFEST_NAME = ".kwdocs-manifest.json"
 
@@ -95,6 +98,8 @@ class PathFilter:
         return bool(self.exclude and self.exclude.match_file(rel + "/"))
 
     def accepts_file(self, rel: str) -> bool:
+        if rel.endswith(BUILTIN_EXCLUDED_SUFFIXES):
+            return False
         if self.exclude and self.exclude.match_file(rel):
             return False
         return not (self.include and not self.include.match_file(rel))

@@ -17,6 +17,8 @@ DOCS_SUFFIX = "_docs.md"
 KW_SUFFIX = "_kw.md"
 FOLDER_INDEX = "index.md"
 FOLDER_DOC = "doc.md"
+LANDING_PAGE = "README.md"
+"""The export's landing page, at the top of the output folder: what GitHub's folder view shows."""
 
 # Sections of the docs page, in order; their slugs are stable anchors.
 DOCS_SECTIONS = (
@@ -34,6 +36,10 @@ DOCS_SECTIONS = (
     "Related Files",
     "Cross-References",
 )
+ORIGINAL_SOURCE = "original-source"
+"""The anchor of the docs page's "Original Source" section (checked against DOCS_SECTIONS by
+the tests): a site that holds no copy of a source file links here instead."""
+
 # Kinds described by one shared subsection rather than a heading of their own.
 _SHARED_SECTION = {
     "module": "dependencies",

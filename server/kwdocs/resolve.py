@@ -34,7 +34,6 @@ _ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
 # Far from the cursor's file, a variable of the same name is noise, not an answer.
 _FAR_KINDS = _ANSWER_KINDS - {"variable"}
 _MAX_HOPS = 4
-_BLOCK_KINDS = frozenset({"function", "method", "property", "class"})
 
 
 class Records(Protocol):
@@ -283,11 +282,6 @@ def resolve_dotted(
     return []
 
 
-def by_module(space: Records, chain: list[str], hops: int = 0) -> list[tuple[str, Keyword]]:
-    """resolve_dotted seen from no file in particular."""
-    return resolve_dotted(space, chain, None, hops)
-
-
 def base_class(space: Records, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
     """The workspace class a base-class expression of ``record`` names (through its imports
     and re-exports), or None."""
@@ -316,21 +310,6 @@ class Resolver:
     def __init__(self) -> None:
         self._bindings: dict[str, tuple[FileRecord, dict[str, str]]] = {}
         self._imported: dict[str, tuple[FileRecord, int, frozenset[str]]] = {}
-        self._blocks: dict[str, tuple[FileRecord, list[Keyword]]] = {}
-
-    def blocks_of(self, record: FileRecord) -> list[Keyword]:
-        """The file's defs and classes, by line (outer before inner)."""
-        cached = self._blocks.get(record.path)
-        if cached is not None and cached[0] is record:
-            return cached[1]
-        if len(self._blocks) > 64:
-            self._blocks.clear()
-        found = sorted(
-            (k for k in record.keywords if k.kind in _BLOCK_KINDS and k.line <= k.end_line),
-            key=lambda k: (k.line, -k.end_line),
-        )
-        self._blocks[record.path] = (record, found)
-        return found
 
     def bindings_of(self, record: FileRecord) -> dict[str, str]:
         cached = self._bindings.get(record.path)
@@ -505,35 +484,3 @@ def enclosing_class(record: FileRecord, line: int) -> Keyword | None:
         if inside and (best is None or keyword.line >= best.line):
             best = keyword
     return best
-
-
-# ---- definition without inference: scopes, import paths, cheap receiver types --------------
-
-
-def import_module_at(
-    index: KeywordIndex, record: FileRecord, word: Word, line: int
-) -> list[tuple[str, Keyword]] | None:
-    """On the module path of an import statement (``from a.b import c``, ``import a.b``): the
-    module the cursor's part names ([] when outside the workspace); None elsewhere."""
-    for keyword in record.keywords:
-        if keyword.kind != "module" or keyword.line != line or not keyword.end_col:
-            continue
-        if not keyword.col <= word.start < keyword.end_col or not keyword.target:
-            continue
-        written = keyword.name.lstrip(".")
-        offset = word.start - (keyword.col + len(keyword.name) - len(written))
-        if offset < 0:  # on the dots of a relative import: the package itself
-            parts = keyword.target.split(".")[
-                : len(keyword.target.split(".")) - len(written.split("."))
-            ]
-        else:
-            kept = written[: offset + len(word.name)].count(".") + 1
-            dropped = written.count(".") + 1 - kept
-            target = keyword.target.split(".")
-            parts = target[: len(target) - dropped]
-        module = ".".join(parts)
-        path = module_file(index, module, record.path) if module else None
-        if path is None or path not in index.records:
-            return []
-        return [(path, module_keyword(index.records[path], module))]
-    return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 PARAM, ASSIGN, IMPORT, DEF, CLASS = "param", "assign", "import", "def", "class"
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_MAX_CACHED = 8
+_MAX_CACHED = 24
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Binding:
     after: str | None = field(default=None, compare=False, repr=False)
     """Not None while (line, col) is the start of the statement, not the name: the name is
     the first whole word ``name`` there, after this keyword when not empty."""
+    statement: ast.AST | None = field(default=None, compare=False, repr=False)
+    """The innermost statement (or ``except``/``case`` clause) whose execution binds it."""
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Parsed:
     lines: list[str]
     star_import: bool
     offset: int = 0
+    tree: ast.Module | None = field(default=None, repr=False)
 
 
 _cache: dict[tuple[str, int], Parsed | None] = {}
@@ -85,7 +88,7 @@ def parse(text: str, offset: int = 0) -> Parsed | None:
         except RecursionError:
             result = None
         else:
-            result = Parsed(builder.module, lines, builder.star_import, offset)
+            result = Parsed(builder.module, lines, builder.star_import, offset, tree)
     if len(_cache) >= _MAX_CACHED:
         _cache.pop(next(iter(_cache)))
     _cache[key] = result
@@ -122,6 +125,7 @@ class _Builder:
         self.offset = offset
         self.module = Scope("module", None, None, [((0, 0), (len(lines) + 2, 0))])
         self.star_import = False
+        self.statement: ast.AST | None = None
 
     def build(self, tree: ast.Module) -> None:
         for statement in tree.body:
@@ -150,7 +154,9 @@ class _Builder:
             return  # bound in an enclosing function: that binding is the one to find
         if name in scope.globals:
             scope = self.module
-        binding = Binding(name, line + self.offset, col, kind, scope.kind, node, scope.node, after)
+        binding = Binding(
+            name, line + self.offset, col, kind, scope.kind, node, scope.node, after, self.statement
+        )
         scope.bindings.setdefault(name, []).append(binding)
 
     def bind_node(self, scope: Scope, node: ast.AST, name: str, kind: str, statement: ast.AST):
@@ -184,11 +190,39 @@ class _Builder:
         kind = type(node)
         if kind in _LEAVES:
             return
+        if kind in _READ_ONLY and not self._may_hold_scope(node):
+            return  # an expression that binds nothing and opens no scope: nothing to learn
+        if kind in _STATEMENT_LIKE:
+            outer, self.statement = self.statement, node
+            try:
+                self._dispatch(kind, node, scope)
+            finally:
+                self.statement = outer
+            return
+        self._dispatch(kind, node, scope)
+
+    def _dispatch(self, kind: type, node: ast.AST, scope: Scope) -> None:
         method = _VISITORS.get(kind)
         if method is not None:
             method(self, node, scope)
         else:
             self.generic(node, scope)
+
+    def _may_hold_scope(self, node: ast.AST) -> bool:
+        """Whether an expression may hold a walrus, a lambda or a comprehension (the only
+        expressions that bind or open a scope), by its text: most hold none, and skipping
+        them saves walking most of the tree."""
+        ctx = getattr(node, "ctx", None)
+        if ctx is not None and type(ctx) is not ast.Load:
+            return True  # an assignment target: its names are bound
+        lines = self.lines
+        first = node.lineno  # type: ignore[attr-defined]
+        last = node.end_lineno or first  # type: ignore[attr-defined]
+        for number in range(first - 1, min(last, len(lines))):
+            text = lines[number]
+            if ":=" in text or "lambda" in text or "for" in text:
+                return True
+        return False
 
     def generic(self, node: ast.AST, scope: Scope) -> None:
         # ast.iter_child_nodes, inlined: this loop runs for every node of the source.
@@ -369,6 +403,36 @@ _LEAVES = frozenset(
     {ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break, ast.Continue}
     | {type(op) for op in (ast.Add(), ast.Sub(), ast.Mult(), ast.Div(), ast.Eq(), ast.NotEq())}
 )
+# Expressions that bind nothing themselves: skipped whole when their text shows no walrus,
+# lambda or comprehension inside.
+_READ_ONLY = frozenset(
+    {
+        ast.Call,
+        ast.Attribute,
+        ast.BinOp,
+        ast.BoolOp,
+        ast.Compare,
+        ast.UnaryOp,
+        ast.Subscript,
+        ast.JoinedStr,
+        ast.FormattedValue,
+        ast.Dict,
+        ast.Set,
+        ast.List,
+        ast.Tuple,
+        ast.IfExp,
+        ast.Await,
+        ast.Yield,
+        ast.YieldFrom,
+        ast.Starred,
+        ast.Slice,
+    }
+)
+# Nodes whose execution binds what is bound inside them (beside their nested statements).
+_STATEMENT_LIKE = frozenset(
+    {cls for cls in vars(ast).values() if isinstance(cls, type) and issubclass(cls, ast.stmt)}
+    | {ast.ExceptHandler, ast.match_case}
+)
 _VISITORS = {
     getattr(ast, name[len("visit_") :]): function
     for name, function in vars(_Builder).items()
@@ -473,3 +537,217 @@ def lookup(parsed: Parsed, name: str, line: int, col: int) -> Binding | None:
         while scope is not None and scope.kind == "class" and scope is not first:
             scope = scope.parent
     return None
+
+
+# ---- which bindings reach a use ---------------------------------------------------------------
+
+State = frozenset[int] | None
+"""The bindings (by id of their node) a point of a scope's code may see; None: unreachable."""
+
+
+def _union(*states: State) -> State:
+    live = [s for s in states if s is not None]
+    if not live:
+        return None
+    return frozenset().union(*live)
+
+
+def _contains(node: ast.AST, point: tuple[int, int]) -> bool:
+    start, end = _span(node)
+    return start <= point < end
+
+
+class _Flow:
+    """The bindings of one name that reach one point of a scope's statements, following the
+    order Python runs them: both branches of an ``if``, loops taken again, ``try`` handlers
+    entered from anywhere in their body, ``return``/``break``/``raise`` ending a path, ``del``
+    killing. Nested functions and classes are other scopes: only their own name binds here."""
+
+    def __init__(self, bindings: list[Binding], point: tuple[int, int]) -> None:
+        self.point = point
+        self.by_statement: dict[int, list[Binding]] = {}
+        for binding in bindings:
+            if binding.statement is not None:
+                self.by_statement.setdefault(id(binding.statement), []).append(binding)
+        self.found: State = None
+        self.reached = False
+        self.loops: list[tuple[list[State], list[State]]] = []  # (breaks, continues)
+
+    def capture(self, state: State) -> None:
+        self.reached = True
+        self.found = _union(self.found, state) if state is not None else self.found
+
+    def bind(self, node: ast.AST, state: State) -> State:
+        """The state after ``node``'s own bindings of the name (the last one wins)."""
+        own = self.by_statement.get(id(node))
+        if not own:
+            return state
+        return None if state is None else frozenset({id(own[-1])})
+
+    def block(self, statements: list[ast.stmt], state: State) -> State:
+        for statement in statements:
+            state = self.statement(statement, state)
+        return state
+
+    def statement(self, node: ast.stmt, state: State) -> State:
+        point = self.point
+        inside = _contains(node, point)
+        kind = type(node)
+        if kind is ast.If:
+            if inside and _contains(node.test, point):  # type: ignore[attr-defined]
+                self.capture(state)
+            state = self.bind(node, state)  # a walrus in the test
+            return _union(self.block(node.body, state), self.block(node.orelse, state))  # type: ignore[attr-defined]
+        if kind in (ast.For, ast.AsyncFor, ast.While):
+            return self.loop(node, state, inside)
+        if kind in (ast.Try, getattr(ast, "TryStar", ast.Try)):
+            return self.try_(node, state)  # type: ignore[arg-type]
+        if kind in (ast.With, ast.AsyncWith):
+            items = node.items  # type: ignore[attr-defined]
+            if inside and any(_contains(item.context_expr, point) for item in items):
+                self.capture(state)
+            return self.block(node.body, self.bind(node, state))  # type: ignore[attr-defined]
+        if kind is ast.Match:
+            if inside and _contains(node.subject, point):  # type: ignore[attr-defined]
+                self.capture(state)
+            ends: list[State] = []
+            for case in node.cases:  # type: ignore[attr-defined]
+                entered = self.bind(case, state)
+                if _contains(case.pattern, point) or (
+                    case.guard is not None and _contains(case.guard, point)
+                ):
+                    self.capture(entered)
+                ends.append(self.block(case.body, entered))
+            return _union(state, *ends)
+        if kind in (ast.Return, ast.Raise):
+            if inside:
+                self.capture(state)
+            return None
+        if kind in (ast.Break, ast.Continue):
+            if self.loops:
+                self.loops[-1][0 if kind is ast.Break else 1].append(state)
+            return None
+        if kind is ast.Delete:
+            if inside:
+                self.capture(state)
+            own = self.by_statement.get(id(node))
+            return frozenset() if own is not None and state is not None else state
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            # Decorators, defaults and bases run here; the body is another scope.
+            if inside and not _contains_body(node, point):
+                self.capture(state)
+            return self.bind(node, state)
+        if inside:
+            self.capture(state)
+        return self.bind(node, state)
+
+    def loop(self, node: ast.stmt, state: State, inside: bool) -> State:
+        point = self.point
+        header = node.iter if isinstance(node, (ast.For, ast.AsyncFor)) else node.test  # type: ignore[attr-defined]
+        head: State = state
+        end: State = None
+        breaks: list[State] = []
+        for _pass in range(2):  # the second pass sees what the body binds for the next turn
+            self.loops.append(([], []))
+            if inside and _contains(header, point):
+                self.capture(head)
+            entered = self.bind(node, head)
+            end = self.block(node.body, entered)  # type: ignore[attr-defined]
+            breaks, continues = self.loops.pop()
+            head = _union(state, end, *continues)
+        else_state = self.block(node.orelse, head)  # type: ignore[attr-defined]
+        return _union(else_state, *breaks)
+
+    def try_(self, node: ast.Try, state: State) -> State:
+        seen: list[State] = [state]
+        current = state
+        for statement in node.body:
+            current = self.statement(statement, current)
+            seen.append(current)
+        anywhere = _union(*seen)
+        ends = [self.block(node.orelse, current)]
+        for handler in node.handlers:
+            entered = self.bind(handler, anywhere)
+            if handler.type is not None and _contains(handler.type, self.point):
+                self.capture(anywhere)
+            ends.append(self.block(handler.body, entered))
+        after = _union(*ends)
+        if node.finalbody:
+            # ``finally`` runs on every way out, the exceptional ones too.
+            entered = _union(after, anywhere)
+            finished = self.block(node.finalbody, entered)
+            return None if after is None else finished
+        return after
+
+
+def _contains_body(node: ast.AST, point: tuple[int, int]) -> bool:
+    body = getattr(node, "body", None)
+    return bool(body) and _body_span(node)[0] <= point < _span(node)[1]
+
+
+def exact_binding(parsed: Parsed, binding: Binding) -> Binding:
+    """A binding at its name's own position (the AST gives a statement's start for some)."""
+    return _exact(parsed, binding)
+
+
+def reaching(parsed: Parsed, name: str, line: int, col: int) -> list[Binding]:
+    """Every binding of ``name`` that can reach the use at (1-based file line, code point
+    column): in the use's own scope, those the flow of its statements lets through (both
+    branches of an ``if``, the previous turn of a loop...); in an enclosing scope, all of them
+    (a nested function may run at any time). At a binding itself, that binding. [] when
+    nothing in the parsed source binds the name."""
+    first = lookup(parsed, name, line, col)
+    if first is None:
+        return []
+    local = line - parsed.offset
+    text = parsed.lines[local - 1] if 0 < local <= len(parsed.lines) else ""
+    byte_col = col if text.isascii() else len(text[:col].encode("utf-8"))
+    scope = scope_at(parsed, local, byte_col)
+    owner = _owner_scope(parsed, scope, name)
+    if owner is None:
+        return [first]
+    bindings = owner.bindings.get(name, [])
+    if (first.line, first.col) == (line, col) or len(bindings) <= 1:
+        return [first]
+    if owner is not scope:
+        return [_exact(parsed, b) for b in bindings]
+    body = _scope_body(parsed, owner)
+    if body is None:
+        return [first]
+    flow = _Flow(bindings, (local, byte_col))
+    # Parameters are bound before the body runs.
+    flow.block(body, frozenset(id(b) for b in bindings if b.kind == PARAM))
+    if not flow.reached or not flow.found:
+        return [first]
+    ids = flow.found
+    return [_exact(parsed, b) for b in bindings if id(b) in ids] or [first]
+
+
+def _owner_scope(parsed: Parsed, scope: Scope, name: str) -> Scope | None:
+    """The scope whose binding of ``name`` a use in ``scope`` sees (Python's rules, as
+    ``lookup`` follows them)."""
+    first: Scope | None = scope
+    current: Scope | None = scope
+    while current is not None:
+        if name in current.globals:
+            current = parsed.module
+        elif name in current.nonlocals:
+            current = current.parent
+            while current is not None and current.kind == "class":
+                current = current.parent
+            first = None
+            continue
+        if current.bindings.get(name):
+            return current
+        current = current.parent
+        while current is not None and current.kind == "class" and current is not first:
+            current = current.parent
+    return None
+
+
+def _scope_body(parsed: Parsed, scope: Scope) -> list[ast.stmt] | None:
+    if scope.kind == "module":
+        return parsed.tree.body if parsed.tree is not None else None
+    if scope.kind in ("function", "class"):
+        return getattr(scope.node, "body", None)
+    return None  # lambdas and comprehensions hold expressions only

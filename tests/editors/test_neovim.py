@@ -240,6 +240,7 @@ def _messages(step: dict[str, Any]) -> list[str]:
 def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
     use, shapes = workspace / "pkg" / "use.py", workspace / "pkg" / "shapes.py"
     fsdp = workspace / FSDP / "fully_sharded_data_parallel.py"
+    runtime = workspace / FSDP / "_runtime_utils.py"
     loose = tmp_path / "loose" / "script.py"
     loose.parent.mkdir()
     loose.write_text("print('in no project')\n", encoding="utf-8")
@@ -255,6 +256,7 @@ def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
             "path": str(use),
             "at": {"needle": "Circle(2.0)", "offset": 5},
         },
+        {"name": "hover_pages", "wait_pages_of": "hover"},
         {
             "name": "definition",
             "request": "textDocument/definition",
@@ -272,6 +274,21 @@ def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
             "request": "textDocument/definition",
             "path": str(fsdp),
             "at": {"needle": "sharding_strategy: ShardingStrategy | None", "offset": 20},
+        },
+        # The copy's modules are named fsdp.* (no torch/__init__.py above it): the full name
+        # torch.distributed.fsdp._flat_param still leads to the copied file.
+        {"name": "open_runtime", "open": str(runtime), "client": True},
+        {
+            "name": "runtime_hover",
+            "request": "textDocument/hover",
+            "path": str(runtime),
+            "at": {"needle": "handle: FlatParamHandle,", "offset": 10},
+        },
+        {
+            "name": "runtime_definition",
+            "request": "textDocument/definition",
+            "path": str(runtime),
+            "at": {"needle": "handle: FlatParamHandle,", "offset": 10},
         },
         {
             "name": "workspace_symbol",
@@ -393,6 +410,8 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
     )
     text = _hover_text(_ok(hover))
     assert "Circle" in text and "A circle." in text, text
+    # The pages it links to are written on demand, once the client pauses.
+    assert steps["hover_pages"]["written"], steps["hover_pages"]
     record = extract_bytes("pkg/shapes.py", shapes.read_bytes())
     circle = next(k for k in record.keywords if k.qualname == "Circle")
     links = re.findall(r"file://[^\s)>\]]+", text)
@@ -412,6 +431,14 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
         api.as_uri(),
         _line_of(api, "class ShardingStrategy("),
     )
+    flat_param = workspace / FSDP / "_flat_param.py"
+    runtime_text = _hover_text(_ok(steps["runtime_hover"]))
+    assert runtime_text.startswith("**class** `"), runtime_text
+    assert "_flat_param.FlatParamHandle`" in runtime_text.splitlines()[0], runtime_text
+    assert "_flat_param.py_docs.md#class-flatparamhandle" in runtime_text, runtime_text
+    assert _locations(_ok(steps["runtime_definition"])) == [
+        (flat_param.as_uri(), _line_of(flat_param, "class FlatParamHandle:"))
+    ]
     symbols = _ok(steps["workspace_symbol"])
     assert any(
         s["name"] == "ShardingStrategy" and s["location"]["uri"] == api.as_uri() for s in symbols

@@ -8,11 +8,12 @@ login shell, and the driver checks the same of every Python on that PATH. Two ru
 driver:
 
 - bundled: no kwdocs setting at all. The driver opens a small workspace, hovers a class,
-  goes to its definition (from the index, then from jedi's inference), reads the language
+  goes to its definition (the engine's resolution of the cursor), reads the language
   status, runs the palette commands and "kwdocs: Export documentation pages", and checks
   that the process serving is a Python running the extension's bundled/tool/launch.py;
 - server-path: kwdocs.server.path names this checkout's kwdocs executable, which serves the
-  hover and definition; a missing kwdocs.server.path then gets a message with the fix.
+  hover and definition, with kwdocs.definitionInference set to jedi (a definition only
+  inference can tell); a missing kwdocs.server.path then gets a message with the fix.
 
 Screenshots of every step, the server log and the driver's result land in
 tests/editors/artifacts/vscode/<run>/. Everything comes from scripts/setup-vscode-test.sh: in
@@ -157,7 +158,7 @@ def _kwdocs_free(env: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def prerequisites() -> dict[str, str]:
+def prerequisites(torch_root: Path) -> dict[str, str]:
     """The driver's environment, or a skip/failure naming what is missing. A missing
     prerequisite fails every test in CI, where the setup script must have run, and skips them
     elsewhere."""
@@ -182,6 +183,8 @@ def prerequisites() -> dict[str, str]:
         "KWDOCS_VSIX": str(vsix),
         "KWDOCS_DRIVER_TIMEOUT": str(DRIVER_SECONDS),
         "KWDOCS_PYTHONS_ASKED": json.dumps(_kwdocs_free(env)),
+        # A copy of PyTorch's FSDP folder goes into the workspace as ``fsdp/``.
+        "KWDOCS_FSDP_DIR": str(torch_root / "torch" / "distributed" / "fsdp"),
     }
 
 
@@ -276,8 +279,18 @@ def test_language_status_shows_keywords_and_server(bundled_run: dict[str, Any]) 
 def test_go_to_definition(bundled_run: dict[str, Any]) -> None:
     _check(bundled_run, "go to definition opens shapes.py")
     _check(bundled_run, "go to definition lands on line 4")
-    # jedi runs in the bundled server's child process.
-    _check(bundled_run, "inferred definition lands on Square.area (line 25)")
+
+
+def test_a_copy_of_a_subpackage_resolves_its_full_import_names(bundled_run: dict[str, Any]) -> None:
+    # fsdp/ holds no torch/ above it: torch.distributed.fsdp._flat_param is fsdp/_flat_param.py.
+    _check(bundled_run, "hover on FlatParamHandle in _runtime_utils.py shows the class")
+    _check(bundled_run, "hover on FlatParamHandle links to its page section")
+    _check(bundled_run, "definition of FlatParamHandle lands on its class line")
+
+
+def test_inferred_definition_with_jedi_turned_on(server_path_run: dict[str, Any]) -> None:
+    # jedi runs in the server's child process, when the setting asks for it.
+    _check(server_path_run, "inferred definition lands on Square.area (line 25)")
 
 
 def test_export_from_command_palette(bundled_run: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from fuzz_support import count, examples
 from hypothesis import given
 from hypothesis import strategies as st
+from kwdocs.binding import CursorResolver
 from kwdocs.config import load_settings
 from kwdocs.cursor import word_at
 from kwdocs.extract import extract_bytes
@@ -16,7 +17,6 @@ from kwdocs.index import build_index
 from kwdocs.lsp.hover import Anchors, code, fence, render
 from kwdocs.lsp.positions import UTF8, UTF16, UTF32, to_points, to_units, units_len
 from kwdocs.lsp.workspace_state import Folder
-from kwdocs.resolve import Resolver
 from kwdocs.textlines import split_lines as split_lsp_lines
 from kwdocs.uris import uri_to_path
 from markdown_it import MarkdownIt
@@ -111,18 +111,19 @@ _FOLDER = Folder(
     index=build_index([_RECORD, extract_bytes("pkg/sibling.py", b"def helper():\n    pass\n")]),
 )
 _SOURCE_LINES = _SOURCE.decode().splitlines()
+_CURSOR = CursorResolver()
 
 
 @examples(500)
 @given(st.integers(-2, 25), st.integers(-2, 40), st.booleans())
 def test_hover_anywhere_in_a_file(line: int, col: int, markdown: bool) -> None:
     count("server: hover resolution and rendering")
-    text = _SOURCE_LINES[line] if 0 <= line < len(_SOURCE_LINES) else ""
-    word = word_at(text, col)
+    word = _CURSOR.word_at(_SOURCE_LINES, line + 1, col)
     if word is None:
         return
-    candidates = Resolver().resolve([_FOLDER], _FOLDER, _RECORD, word, line + 1)
-    if not candidates:
+    answer = _CURSOR.resolve(_FOLDER, _RECORD, _SOURCE_LINES, line + 1, word)
+    if not answer.targets:
         return
-    answer = render(candidates, Anchors(), markdown)
-    assert candidates[0].keyword.name in answer or candidates[0].keyword.qualname in answer
+    text = render(answer.targets, Anchors(), markdown)
+    best = answer.targets[0].keyword
+    assert best.name in text or best.qualname in text

@@ -120,11 +120,14 @@ class RawServer:
 
     # ---- session ---------------------------------------------------------------------------
 
-    def initialize(self, root: Path, process_id: int | None = None) -> dict[str, Any]:
+    def initialize(
+        self, root: Path, process_id: int | None = None, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         reply = self.request(
             "initialize",
             {
                 "processId": process_id,
+                "initializationOptions": options or {},
                 "rootUri": root.as_uri(),
                 "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
                 "capabilities": {

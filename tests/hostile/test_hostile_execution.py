@@ -124,7 +124,7 @@ def test_hover_definition_and_export_in_the_server_run_nothing(
     # Editors start the server inside the workspace, as ``python -m kwdocs serve``.
     server = RawServer(root, env={"KWDOCS_CACHE_DIR": str(tmp_path / "cache")})
     try:
-        server.initialize(root)
+        server.initialize(root, options={"definitionInference": "jedi"})
         uri = (root / "many" / "m0.py").as_uri()
         server.notify(
             "textDocument/didOpen",

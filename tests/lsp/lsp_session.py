@@ -194,6 +194,16 @@ async def session(
             await asyncio.wait_for(client.stop(), STEP_TIMEOUT)
 
 
+def page_cache(root: Path) -> Path:
+    """Where the server writes pages made on demand for ROOT while no export is there: the
+    workspace's page cache (under $KWDOCS_CACHE_DIR, which the tests point at a temporary
+    folder the server inherits)."""
+    from kwdocs.config import load_settings
+    from kwdocs.lsp.settings import page_cache as cache_of
+
+    return cache_of(load_settings(root))
+
+
 def hover_text(result: types.Hover | None) -> str:
     assert result is not None, "expected a hover"
     contents = result.contents

@@ -122,14 +122,16 @@ async def test_client_without_watchers_notices_changed_files_when_used(sample: P
 
 async def test_settings_changes_apply(sample: Path):
     square = sample / "pkg/square.py"
-    async with session(sample, configuration={"outputDir": "site"}) as s:
+    # Pages on demand into the output folder, so that hover links show which one is in force.
+    async with session(sample, configuration={"outputDir": "site", "onDemandPages": "output"}) as s:
         await s.ready()
         s.open(square)
         assert "/ws/site/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
         assert "Shape@shape.py" in await _symbols(s, "Shape")
         # Pulled again on didChangeConfiguration: a new output folder and an exclude.
         s.client.set_configuration(
-            {"outputDir": "pages", "exclude": ["other/**"]}, section="kwdocs"
+            {"outputDir": "pages", "exclude": ["other/**"], "onDemandPages": "output"},
+            section="kwdocs",
         )
         s.client.workspace_did_change_configuration(
             types.DidChangeConfigurationParams(settings=None)
@@ -144,14 +146,21 @@ async def test_pushed_settings_for_clients_without_configuration(sample: Path):
     caps.workspace.configuration = False
     square = sample / "pkg/square.py"
     # Editors send unset settings as null or "": the defaults, and no complaint.
-    options = {"outputDir": "first", "definitionTarget": "", "maxFileSize": None}
+    options = {
+        "outputDir": "first",
+        "definitionTarget": "",
+        "maxFileSize": None,
+        "onDemandPages": "output",  # hover links show which output folder is in force
+    }
     async with session(sample, capabilities=caps, init_options=options) as s:
         await s.ready()
         s.open(square)
         assert "/ws/first/pkg/base.py_docs.md" in hover_text(await s.hover(square, 5, 15))
         assert s.client.messages == []
         s.client.workspace_did_change_configuration(
-            types.DidChangeConfigurationParams(settings={"kwdocs": {"outputDir": "second"}})
+            types.DidChangeConfigurationParams(
+                settings={"kwdocs": {"outputDir": "second", "onDemandPages": "output"}}
+            )
         )
         import asyncio
 

@@ -37,12 +37,14 @@ from kwdocs.export.output import (
     load_manifest,
     remove_page,
     save_manifest,
+    write_page,
 )
 from kwdocs.export.plan import RenderJob, file_pages, folder_pages, plan_export, root_from_out
 from kwdocs.export.render import Inherited, Limits, render_all, render_folder_job, render_job
+from kwdocs.export.site import check_site_config, render_landing, write_site_config
 from kwdocs.export.summary import ExportError, ExportSummary, FileExportSummary, format_summary
 from kwdocs.model import FileRecord, Skip
-from kwdocs.pages import docs_page, kw_page, page_uri
+from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, LANDING_PAGE, docs_page, kw_page, page_uri
 from kwdocs.pipeline import RecordCollector, run_pipeline
 from kwdocs.render.folder_pages import folder_tree
 from kwdocs.workers import Workers, collector_paused, worker_count
@@ -70,10 +72,14 @@ def export_workspace(
     progress: PhaseProgress | None = None,
     records: Mapping[str, FileRecord] | None = None,
     skipped: list[Skip] | None = None,
+    site: Path | None = None,
 ) -> ExportSummary:
-    """Write (or refresh) every page of the workspace into OUT. Without ``records`` the
-    workspace is indexed first (the cache reused and refreshed)."""
+    """Write (or refresh) every page of the workspace into OUT, and its landing page. Without
+    ``records`` the workspace is indexed first (the cache reused and refreshed). ``site``: also
+    write an MkDocs configuration there, with a navigation over the pages."""
     started = time.perf_counter()
+    if site is not None:
+        check_site_config(site, Path(settings.out))  # before anything is written
     root, out = check_output(settings)
     summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
     workers = Workers(worker_count(settings.jobs))
@@ -112,6 +118,7 @@ def export_workspace(
         from_out = root_from_out(root, out)
         analysis = Analysis(records)
         plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
+        plan.wanted.add(LANDING_PAGE)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
         try:
@@ -134,6 +141,8 @@ def export_workspace(
                         _tally(summary, new_pages, result)
                 if progress is not None:
                     progress("pages", done, len(jobs))
+            landing = render_landing(Path(root).name, len(records))
+            _tally(summary, new_pages, write_page(out, LANDING_PAGE, landing, ""))
         finally:
             # Pages of sources that are gone: only those the manifest says kwdocs wrote.
             for page in sorted(set(manifest.pages) - plan.wanted):
@@ -143,13 +152,25 @@ def export_workspace(
             for page in plan.wanted:
                 if page not in new_pages and page in manifest.pages:
                     new_pages[page] = PageEntry(manifest.pages[page].sha)
-            save_manifest(out, Manifest(pages=new_pages))
+            save_manifest(out, Manifest(pages=new_pages, root=from_out))
             for save in save_later:  # not run yet when rendering stopped early
                 save()
+        if site is not None:
+            write_site_config(Path(root), Path(out), site, new_pages)
+            summary.site = site
+    left_alone = {conflict["path"] for conflict in summary.conflicts}
+    summary.start = next(
+        (page for page in START_PAGES if page in new_pages and page not in left_alone), None
+    )
     summary.skipped.sort(key=lambda s: s.path)
     summary.conflicts.sort(key=lambda c: c["path"])
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# The page "Start at" names: the first of these that kwdocs wrote (the user's own file of that
+# name, left alone, is no start into kwdocs's pages).
+START_PAGES = (FOLDER_INDEX, LANDING_PAGE, FOLDER_DOC)
 
 
 def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteResult) -> None:
@@ -218,6 +239,7 @@ def export_file(
             summary.unchanged += result.status is WriteStatus.UNCHANGED
             assert result.entry is not None
             manifest.pages[result.page] = result.entry
+        manifest.root = from_out
         save_manifest(out, manifest)
     summary.pages = [page_uri(Path(out), docs_page(path)), page_uri(Path(out), kw_page(path))]
     summary.seconds = time.perf_counter() - started

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import msgspec
 
@@ -55,35 +56,53 @@ def check_output(settings: Settings) -> tuple[str, str]:
 
 @contextlib.contextmanager
 def export_lock(out: str, wait: float = 0.0) -> Iterator[None]:
-    """Hold OUT's lock; a second export fails at once (or after ``wait`` seconds)."""
+    """Hold OUT's lock; a second export fails at once (or after ``wait`` seconds). The lock
+    file exists only while an export holds it."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - no flock on this platform: no lock
         yield
         return
     path = os.path.join(out, LOCK_NAME)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            handle = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        except OSError as error:
+            raise ExportError(f"cannot create the lock file {path}: {error.strerror}") from None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            handle.close()
+            if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            if time.monotonic() >= deadline:
+                raise ExportError(
+                    f"another kwdocs export is writing to {out} (lock {LOCK_NAME}); "
+                    "run again when it has finished"
+                ) from None
+            time.sleep(0.05)
+            continue
+        # The holder before us removes the file before it lets go: a lock taken on a file no
+        # longer at ``path`` guards nothing, so take the one that is there now.
+        if _same_file(handle, path):
+            break
+        handle.close()
     try:
-        handle = open(path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
-    except OSError as error:
-        raise ExportError(f"cannot create the lock file {path}: {error.strerror}") from None
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as error:
-                if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise
-                if time.monotonic() >= deadline:
-                    raise ExportError(
-                        f"another kwdocs export is writing to {out} (lock {LOCK_NAME}); "
-                        "run again when it has finished"
-                    ) from None
-                time.sleep(0.05)
         yield
     finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         handle.close()  # closing releases the lock
+
+
+def _same_file(handle: BinaryIO, path: str) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except OSError:
+        return False
+    held = os.fstat(handle.fileno())
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 # -- the manifest --------------------------------------------------------------------------
@@ -104,6 +123,9 @@ class Manifest(msgspec.Struct):
     format: int = MANIFEST_FORMAT
     version: str = __version__
     pages: dict[str, PageEntry] = {}
+    root: str = ""
+    """The workspace root relative to OUT (pages link to sources through it; so does the
+    MkDocs plugin, kwdocs.export.mkdocs_plugin)."""
 
 
 def load_manifest(out: str) -> Manifest:

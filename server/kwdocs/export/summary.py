@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from kwdocs.model import Skip
-from kwdocs.pages import FOLDER_INDEX, folder_page, page_uri
+from kwdocs.pages import page_uri
 from kwdocs.render.markdown import plural
 
 
@@ -28,12 +28,17 @@ class ExportSummary:
     skipped: list[Skip] = field(default_factory=list)
     conflicts: list[dict[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    start: str | None = None
+    """The page to start reading at (output-relative): one kwdocs wrote, or None."""
+    site: Path | None = None
+    """The MkDocs configuration written, when one was asked for."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "root": str(self.root),
             "out": str(self.out),
-            "index": page_uri(self.out, folder_page("", FOLDER_INDEX)),
+            "index": page_uri(self.out, self.start) if self.start else None,
+            "site": str(self.site) if self.site else None,
             "files": self.files,
             "written": self.written,
             "unchanged": self.unchanged,
@@ -91,5 +96,11 @@ def format_summary(summary: ExportSummary, verbose: bool = False) -> str:
             "(kwdocs did not write them, or they lead outside it):"
         )
         lines += [f"  {c['path']}: {c['reason']}" for c in summary.conflicts]
-    lines.append(f"Start at {summary.out / FOLDER_INDEX}")
+    if summary.site is not None:
+        lines.append(
+            f"MkDocs configuration: {summary.site} "
+            f"(mkdocs build --strict -f {summary.site}; needs the site extra: kwdocs[site])"
+        )
+    if summary.start is not None:
+        lines.append(f"Start at {summary.out / summary.start}")
     return "\n".join(lines)

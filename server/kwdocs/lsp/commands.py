@@ -13,6 +13,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from kwdocs import __version__
 from kwdocs.lsp.background import run_daemon
 from kwdocs.lsp.progress import WorkProgress
+from kwdocs.lsp.settings import export_settings, follow_export
 from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.uris import uri_to_path
 
@@ -58,13 +59,14 @@ async def export_all(server: KwdocsServer, args: list[Any]) -> dict[str, Any]:
             async with server.pages.paused():
                 summary = await run_daemon(
                     _export_workspace,
-                    folder.settings,
+                    export_settings(folder.settings),  # the user asked: the output folder
                     report,
                     dict(folder.index.records),
                     list(folder.skipped),
                     name="kwdocs-export",
                 )
             results.append(summary.to_json())
+            follow_export(folder.settings)  # hovers now link into the export
     finally:
         progress.end("done" if len(results) == len(folders) else "failed")
     server.clear_caches()
@@ -102,8 +104,13 @@ async def export_file(server: KwdocsServer, args: list[Any]) -> dict[str, Any]:
     if folder.index.get(rel) is None:
         raise JsonRpcInvalidParams(f"not an indexed file: {rel}")
     summary = await run_daemon(
-        _export_file, folder.settings, rel, dict(folder.index.records), name="kwdocs-export"
+        _export_file,
+        export_settings(folder.settings),
+        rel,
+        dict(folder.index.records),
+        name="kwdocs-export",
     )
+    follow_export(folder.settings)
     server.clear_caches()
     return summary.to_json()
 

@@ -1,25 +1,25 @@
-"""``textDocument/definition``: where the keyword under the cursor is defined. Most answers
-need no inference: the index (imports resolved), Python's scopes over the cursor's block, and
-receivers whose class is evident (lookup.definition_candidates). The rest goes to jedi's static
-inference in its own process (``kwdocs.inference``: never executing workspace code, bounded in
-time and memory), and the index's ranked candidates stay the fallback. ``definitionTarget``
-chooses the source, the docs-page section, or both."""
+"""``textDocument/definition``: where the symbol under the cursor is defined — the engine's
+resolution of the cursor (kwdocs.binding, the one hover shows): scopes, imports followed into
+the workspace, the standard library and builtins, receivers whose class the code states. What
+only inference can tell goes to jedi in its own process (``kwdocs.inference``: never executing
+workspace code, bounded in time and memory). ``definitionTarget`` chooses the source, the
+docs-page section, or both."""
 
 from __future__ import annotations
 
-import builtins
 import keyword as pykeyword
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from kwdocs.definer import definition_candidates
+from kwdocs.binding import Target
 from kwdocs.lsp.positions import to_units
+from kwdocs.lsp.request import CursorRequest, read_request, resolve
 from kwdocs.lsp.workspace_state import Folder
-from kwdocs.model import Keyword
+from kwdocs.model import Keyword, Kind
 from kwdocs.pages import Slugger, docs_page, page_uri
-from kwdocs.resolve import PRECISE, Candidate, module_keyword
+from kwdocs.resolve import module_keyword
 from kwdocs.textlines import FileLines
 from kwdocs.uris import path_to_uri
 
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 INFERENCE_TIMEOUT = float(os.environ.get("KWDOCS_INFERENCE_TIMEOUT", "3"))
 PAGE_TIMEOUT = 10.0
 MAX_LOCATIONS = 20
-_BUILTINS = frozenset(dir(builtins)) | {"self", "cls"}
 
 
 class LineReader:
@@ -53,11 +52,9 @@ class LineReader:
 DISK_LINES = FileLines()
 
 
-def source_location(
-    server: KwdocsServer, reader: LineReader, candidate: Candidate
-) -> types.Location:
-    keyword = candidate.keyword
-    full = candidate.folder.full_path(candidate.path)
+def source_location(server: KwdocsServer, reader: LineReader, target: Target) -> types.Location:
+    keyword = target.keyword
+    full = target.source.full_path(target.path)
     text = reader.line(full, keyword.line)
     encoding = server.encoding
     start = keyword.col if not text else to_units(text, keyword.col, encoding)
@@ -106,16 +103,18 @@ def _plain(title: str) -> str:
     return title.replace("`", "").replace("*", "").replace("\\", "")
 
 
-async def docs_location(server: KwdocsServer, candidate: Candidate) -> types.Location | None:
-    folder: Folder = candidate.folder
-    record = folder.index.get(candidate.path)
+async def docs_location(server: KwdocsServer, target: Target) -> types.Location | None:
+    folder = target.source
+    if not isinstance(folder, Folder):
+        return None  # outside the workspace: no page
+    record = folder.index.get(target.path)
     if record is None:
         return None
-    if not await server.pages.ensure_ready(folder, candidate.path, PAGE_TIMEOUT):
+    if not await server.pages.ensure_ready(folder, target.path, PAGE_TIMEOUT):
         return None
-    keyword = candidate.keyword
+    keyword = target.keyword
     anchor = ""
-    if not (keyword.kind == "module" and keyword.end_col == 0):
+    if not (keyword.kind == Kind.MODULE and keyword.end_col == 0):
         anchor = server.anchors.of(str(folder.root), record, keyword)
     page = os.path.join(str(folder.settings.out), *docs_page(record.path).split("/"))
     line = heading_line(page, anchor)
@@ -126,35 +125,39 @@ async def docs_location(server: KwdocsServer, candidate: Candidate) -> types.Loc
     )
 
 
-async def _jedi_candidates(
-    server: KwdocsServer, doc: Any, home: Folder, position: types.Position, text: str
-) -> list[Candidate] | None:
-    """Index candidates matching jedi's answer (from the inference process), or None when jedi
-    finds nothing inside the workspace (or fails, or takes too long)."""
+async def _jedi_targets(
+    server: KwdocsServer, request: CursorRequest, home: Folder
+) -> list[Target] | None:
+    """Targets of jedi's answer (from the inference process), or None when jedi finds nothing
+    (or fails, or takes too long)."""
     from kwdocs.lsp.positions import to_points
 
-    column = to_points(text, position.character, server.encoding)
+    doc = request.doc
+    column = to_points(request.text, request.position.character, server.encoding)
     hits = await server.inference.goto(
-        str(home.root), doc.path, doc.text, position.line + 1, column
+        str(home.root), doc.path, doc.text, request.position.line + 1, column
     )
     if not hits:
         return None
-    found: list[Candidate] = []
+    found: list[Target] = []
     for path, line, column, name in hits:
-        folder = server.state.folder_of(os.path.normpath(path))
-        rel = folder.rel_path(os.path.normpath(path)) if folder is not None else None
-        if folder is None or rel is None:
-            continue
-        record = folder.index.get(rel)
-        if record is None:
-            continue
-        keyword = next((k for k in record.keywords if k.line == line and k.name == name), None)
-        if keyword is None and line:
-            # A local name, a parameter, an attribute: no keyword, but jedi knows the spot.
-            keyword = Keyword(name, name, "variable", line, column, column + len(name), line)
-        elif keyword is None:
-            keyword = module_keyword(record, record.module or rel)
-        found.append(Candidate(folder, rel, keyword, PRECISE))
+        full = os.path.normpath(path)
+        folder = server.state.folder_of(full)
+        rel = folder.rel_path(full) if folder is not None else None
+        if folder is not None and rel is not None:
+            record = folder.index.get(rel)
+            if record is None:
+                continue
+            keyword = next((k for k in record.keywords if k.line == line and k.name == name), None)
+            if keyword is None and line:
+                # A local name, a parameter, an attribute: no keyword, but jedi knows the spot.
+                keyword = Keyword(name, name, Kind.VARIABLE, line, column, column + len(name), line)
+            elif keyword is None:
+                keyword = module_keyword(record, record.module or rel)
+            found.append(Target(folder, rel, keyword))
+        elif line:
+            keyword = Keyword(name, name, Kind.VARIABLE, line, column, column + len(name), line)
+            found.append(Target(server.cursor.external, full, keyword))
     return found or None
 
 
@@ -163,15 +166,10 @@ async def handle(
 ) -> list[types.Location] | None:
     from kwdocs.lsp.sync import check_moved
 
-    doc = server.document(params.text_document.uri)
-    if doc is None:
+    request = read_request(server, params.text_document.uri, params.position)
+    if request is None:
         return None
-    found = server.word_at(doc, params.position)
-    if found is None:
-        return None
-    text, word = found
-    home, context, is_page = server.context_of(doc)
-    server.preload_imports(home, context, word)
+    doc = request.doc
     generations = tuple(f.index.generation for f in server.state.folders)
     position = (params.position.line, params.position.character)
     key = (doc.uri, doc.version, position, generations, server.encoding)
@@ -180,7 +178,7 @@ async def handle(
         check_moved(server, folder, rel) for folder, rel in cached[1]
     ):
         return cached[0]
-    result, used = await _answer(server, doc, params, text, word, home, context, is_page)
+    result, used = await _answer(server, request)
     if len(server.definition_cache) > 1024:
         server.definition_cache.clear()
     server.definition_cache[key] = (result, used)
@@ -188,53 +186,54 @@ async def handle(
 
 
 async def _answer(
-    server: KwdocsServer,
-    doc: Any,
-    params: types.DefinitionParams,
-    text: str,
-    word: Any,
-    home: Folder | None,
-    context: Any,
-    is_page: bool,
+    server: KwdocsServer, request: CursorRequest
 ) -> tuple[list[types.Location] | None, list[tuple[Folder, str]]]:
-    """The locations, and the files they came from (a cached answer is checked against them)."""
+    """The locations, and the workspace files they came from (a cached answer is checked
+    against them)."""
     from kwdocs.lsp.sync import check_moved
 
-    line = None if is_page else params.position.line + 1
+    word = request.word
     if len(word.segments) == 1 and not word.attribute and pykeyword.iskeyword(word.name):
         return None, []  # def, return, None...: nothing to go to
-    python = not is_page and doc.language == "python" and doc.path is not None
-    folders = server.state.folders
-    buffer = doc.lines() if python else None
-    candidates, infer = definition_candidates(
-        server.resolver, folders, home, context, buffer, word, line
-    )
-    if candidates and check_moved(server, candidates[0].folder, candidates[0].path):
-        candidates, infer = definition_candidates(
-            server.resolver, folders, home, context, buffer, word, line
+    home = request.home
+    answer = resolve(server, request)
+    if answer is not None:
+        targets = answer.targets
+        first = targets[0] if targets else None
+        moved = first is not None and isinstance(first.source, Folder)
+        if moved and check_moved(server, first.source, first.path):  # type: ignore[union-attr]
+            answer = resolve(server, request)
+            targets = answer.targets if answer is not None else []
+        infer = answer is not None and answer.infer
+        if infer and home is not None and home.settings.definition_inference == "jedi":
+            targets = await _jedi_targets(server, request, home) or targets
+    else:
+        candidates = server.resolver.resolve(
+            server.state.folders,
+            home,
+            request.context,
+            word,
+            None if request.is_page else request.line,
         )
-    if not candidates and len(word.segments) == 1 and word.name in _BUILTINS:
-        return None, []  # len, int, self...: defined outside every workspace folder
-    if infer and python and home is not None and home.settings.definition_inference == "jedi":
-        inferred = await _jedi_candidates(server, doc, home, params.position, text)
-        if inferred:
-            candidates = inferred
-    if not candidates:
+        best = [c for c in candidates if c.rank == candidates[0].rank] if candidates else []
+        targets = [Target(c.folder, c.path, c.keyword) for c in best]  # type: ignore[arg-type]
+    if not targets:
         return None, []
-    best_rank = candidates[0].rank
-    chosen = [c for c in candidates if c.rank == best_rank][:MAX_LOCATIONS]
-    settings = (home or chosen[0].folder).settings
-    target = settings.definition_target
+    chosen = targets[:MAX_LOCATIONS]
+    settings = home or next((t.source for t in chosen if isinstance(t.source, Folder)), None)
+    target_setting = (
+        settings.settings.definition_target if isinstance(settings, Folder) else "source"
+    )
     locations: list[types.Location] = []
-    if target in ("source", "both"):
-        reader = LineReader(server)
-        locations += [source_location(server, reader, c) for c in chosen]
-    if target in ("docs", "both"):
-        for candidate in chosen[:5]:
-            location = await docs_location(server, candidate)
+    reader = LineReader(server)
+    if target_setting in ("source", "both"):
+        locations += [source_location(server, reader, t) for t in chosen]
+    if target_setting in ("docs", "both"):
+        for target in chosen[:5]:
+            location = await docs_location(server, target)
             if location is not None:
                 locations.append(location)
         if not locations:  # pages could not be written: the source is better than nothing
-            reader = LineReader(server)
-            locations += [source_location(server, reader, c) for c in chosen]
-    return locations or None, [(c.folder, c.path) for c in chosen]
+            locations += [source_location(server, reader, t) for t in chosen]
+    used = [(t.source, t.path) for t in chosen if isinstance(t.source, Folder)]
+    return locations or None, used  # type: ignore[return-value]

@@ -1,5 +1,8 @@
-"""``textDocument/hover``: the keyword under the cursor as Markdown (or plain text): kind and
-qualified name, signature, docstring summary, where it is defined, links to its pages."""
+"""``textDocument/hover``: what the symbol under the cursor is, as Markdown (or plain text): what
+kind of thing it is and its full name, its signature (a class's constructor's), its summary,
+where it is defined, and links to its page section. In Python buffers the symbol is the engine's
+resolution of the cursor (kwdocs.binding, the one definition also uses); in Markdown and in
+generated pages, words are looked up by name."""
 
 from __future__ import annotations
 
@@ -8,10 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from kwdocs.model import FileRecord, Keyword
+from kwdocs.binding import Role, Target
+from kwdocs.external import ExternalModules, builtin_doc
+from kwdocs.lsp.request import read_request, resolve
+from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
 from kwdocs.render.markdown import code, fence
-from kwdocs.resolve import Candidate
+from kwdocs.resolve import base_class, keywords_named
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -50,76 +56,213 @@ class Anchors:
         return cached[1].get((keyword.kind, keyword.qualname, keyword.line), "")
 
 
-def links(anchors: Anchors, candidate: Candidate) -> tuple[str, str] | None:
-    """URIs of the docs page section and the keyword page of a candidate."""
-    folder = candidate.folder
-    record = folder.index.get(candidate.path)
-    if record is None:
+def links(anchors: Anchors, target: Target) -> tuple[str, str] | None:
+    """URIs of the docs page section and the keyword page of a workspace target; None for
+    symbols that have no section (parameters, locals, what lies outside the workspace)."""
+    folder = target.source
+    if isinstance(folder, ExternalModules) or target.role in (Role.PARAMETER, Role.LOCAL):
         return None
-    out = folder.settings.out
-    keyword = candidate.keyword
+    if target.role == Role.ATTRIBUTE:
+        return None
+    record = folder.records.get(target.path)
+    settings = getattr(folder, "settings", None)
+    if record is None or settings is None:
+        return None
+    keyword = target.keyword
     anchor = ""
-    if not (keyword.kind == "module" and keyword.end_col == 0):  # not a whole-module stand-in
-        anchor = anchors.of(str(folder.root), record, keyword) or "detailed-analysis"
+    if not (keyword.kind == Kind.MODULE and keyword.end_col == 0):  # not a whole-module stand-in
+        anchor = anchors.of(str(folder.root), record, keyword)  # type: ignore[attr-defined]
+        if not anchor:
+            return None
+    out = settings.out
     return page_uri(out, docs_page(record.path), anchor), page_uri(out, kw_page(record.path))
 
 
-def _title(candidate: Candidate) -> tuple[str, str]:
-    keyword = candidate.keyword
-    if keyword.kind in ("import", "module") and keyword.target:
-        return keyword.kind, keyword.target
-    record = candidate.folder.index.get(candidate.path)
-    module = record.module if record is not None else ""
-    if keyword.kind == "heading" or not module or keyword.qualname == module:
-        return keyword.kind, keyword.qualname
-    return keyword.kind, f"{module}.{keyword.qualname}"
+def where(target: Target) -> str:
+    """``path:line`` of a target: workspace-relative, or absolute outside the workspace."""
+    return f"{target.path}:{target.keyword.line}"
 
 
-def render(candidates: list[Candidate], anchors: Anchors, markdown: bool) -> str:
-    """The hover text for ranked candidates (the best first)."""
-    best = candidates[0]
-    keyword = best.keyword
-    kind, name = _title(best)
-    record = best.folder.index.get(best.path)
-    language = record.language if record is not None else "python"
-    where = f"{best.path}:{keyword.line}"
+def _module_of(target: Target) -> str:
+    record = target.source.records.get(target.path)
+    return record.module if record is not None else ""
+
+
+def title(target: Target) -> tuple[str, str]:
+    """(what it is, its full name) for the hover's first line."""
+    keyword = target.keyword
+    role = target.role
+    if role == Role.PARAMETER:
+        return "parameter", keyword.name
+    if role == Role.LOCAL:
+        return "variable", keyword.name
+    if role == Role.ATTRIBUTE:
+        return "attribute", _dotted(_module_of(target), keyword.qualname)
+    if role == Role.IMPORT or (keyword.kind in (Kind.IMPORT, Kind.MODULE) and keyword.end_col):
+        return "import", keyword.target or keyword.name
+    if keyword.kind == Kind.MODULE:
+        return "module", keyword.qualname
+    if keyword.kind == Kind.HEADING:
+        return "heading", keyword.qualname
+    return str(keyword.kind), _dotted(_module_of(target), keyword.qualname)
+
+
+def _dotted(module: str, qualname: str) -> str:
+    if not module or qualname == module:
+        return qualname
+    return f"{module}.{qualname}"
+
+
+def signature(target: Target) -> str:
+    """What the hover shows in a code block: the signature as written (a class's constructor's
+    parameters), a parameter's annotation, a local's assignment."""
+    keyword = target.keyword
+    if keyword.kind != Kind.CLASS:
+        return keyword.signature
+    init = _constructor(target)
+    if init is None:
+        return keyword.signature
+    params = init.signature.partition("(")[2].rpartition(")")[0]
+    parts = [p.strip() for p in _split_top(params)]
+    if parts and parts[0] in ("self", "cls"):
+        parts = parts[1:]
+    return f"class {keyword.name}({', '.join(parts)})"
+
+
+def _constructor(target: Target) -> Keyword | None:
+    """``__init__`` of a class, its own or its bases' (within the class's source)."""
+    source = target.source
+    path, cls = target.path, target.keyword
+    for _ in range(8):
+        record = source.records.get(path)
+        if record is None:
+            return None
+        found = keywords_named(record, f"{cls.qualname}.__init__")
+        if found:
+            return found[0]
+        bases = [b for b in cls.bases if b.split("[", 1)[0].rsplit(".", 1)[-1] != "object"]
+        if not bases:
+            return None
+        base = base_class(source, record, bases[0])  # type: ignore[arg-type]
+        if base is None:
+            return None
+        path, cls = base
+    return None
+
+
+def _split_top(text: str) -> list[str]:
+    """Parameters of a parameter list, split at top-level commas."""
+    parts: list[str] = []
+    depth = 0
+    current = ""
+    for char in text:
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current)
+    return parts
+
+
+def summary(target: Target) -> str:
+    """The docstring summary: the keyword's; outside the workspace, the interpreter's source
+    of a stub's module, or a builtin's own docstring."""
+    keyword = target.keyword
+    if keyword.summary or not isinstance(target.source, ExternalModules):
+        return keyword.summary
+    external = target.source
+    module = external.module_of(target.path)
+    if module == "builtins":
+        name = keyword.qualname.partition(".")[0]
+        doc = builtin_doc(name) if "." not in keyword.qualname else ""
+        return " ".join(doc.split("\n\n", 1)[0].split())[:500]
+    source = external.source_of(target.path)
+    record = external.record(source) if source is not None else None
+    if record is None:
+        return ""
+    found = keywords_named(record, keyword.qualname)
+    return found[0].summary if found else ""
+
+
+def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = "") -> str:
+    """The hover text for the targets of the name under the cursor (the first is the one
+    shown; the others are listed)."""
+    best = targets[0]
+    kind, name = title(best)
+    context = best.context
+    text_signature = signature(best)
+    text_summary = summary(best)
     page = links(anchors, best)
     parts: list[str] = []
+    of = ""
+    if best.role == Role.PARAMETER and context:
+        of = f" of {code(context) if markdown else context}"
+    elif best.role == Role.LOCAL and context:
+        of = f" (local to {code(context) if markdown else context})"
     if markdown:
-        parts.append(f"**{kind}** {code(name)}")
-        if keyword.signature and language == "python":
-            parts.append(fence(keyword.signature, "python"))
-        elif keyword.signature:
-            parts.append(code(keyword.signature))
-        summary = summary_markdown(keyword.summary) if language == "python" else keyword.summary
-        if summary:
-            parts.append(summary)
-        parts.append(f"Defined in {code(where)}")
+        parts.append(f"**{kind}** {code(name)}{of}")
+        if text_signature:
+            parts.append(fence(text_signature, "python"))
+        rendered = summary_markdown(text_summary)
+        if rendered:
+            parts.append(rendered)
+        if best.role == Role.IMPORT:
+            parts.append("The module is outside the workspace, and kwdocs cannot read it.")
+        if note:
+            parts.append(note)
+        parts.append(f"Defined in {code(where(best))}")
         if page is not None:
             parts.append(f"[Documentation]({_link(page[0])}) · [Keywords]({_link(page[1])})")
     else:
-        parts.append(f"{kind} {name}")
-        if keyword.signature:
-            parts.append(keyword.signature)
-        if keyword.summary:
-            parts.append(keyword.summary)
-        parts.append(f"Defined in {where}")
+        parts.append(f"{kind} {name}{of}")
+        if text_signature:
+            parts.append(text_signature)
+        if text_summary:
+            parts.append(text_summary)
+        if note:
+            parts.append(note)
+        parts.append(f"Defined in {where(best)}")
         if page is not None:
             parts.append(f"Documentation: {page[0]}\nKeywords: {page[1]}")
-    others = candidates[1:]
+    others = targets[1:]
     if others:
+        same = all(o.role == best.role and o.keyword.name == best.keyword.name for o in others)
+        heading = "Also assigned at:" if best.role == Role.LOCAL and same else "Other definitions:"
         lines = []
         for other in others[:OTHERS_SHOWN]:
-            o_kind, o_name = _title(other)
-            o_where = f"{other.path}:{other.keyword.line}"
-            if markdown:
-                lines.append(f"- {o_kind} {code(o_name)} in {code(o_where)}")
-            else:
-                lines.append(f"- {o_kind} {o_name} in {o_where}")
+            o_kind, o_name = title(other)
+            label = f"{o_kind} {code(o_name) if markdown else o_name}"
+            lines.append(f"- {label} in {code(where(other)) if markdown else where(other)}")
         if len(others) > OTHERS_SHOWN:
             lines.append(f"- and {len(others) - OTHERS_SHOWN} more")
-        heading = "Other definitions:"
         parts.append(("---\n" if markdown else "") + heading + "\n" + "\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def render_unknown(name: str, markdown: bool, by_name: list[Target]) -> str:
+    """The hover of an attribute whose receiver's type the code does not state: said so, with
+    the workspace's definitions of that name listed as what they are — candidates by name."""
+    shown = code(name) if markdown else name
+    parts = [
+        f"{'**attribute**' if markdown else 'attribute'} {shown}",
+        "The type of what comes before the dot is not stated in the code, so kwdocs cannot "
+        f"tell which {shown} this is (go to definition asks type inference).",
+    ]
+    if by_name:
+        lines = []
+        for other in by_name[:OTHERS_SHOWN]:
+            o_kind, o_name = title(other)
+            label = f"{o_kind} {code(o_name) if markdown else o_name}"
+            lines.append(f"- {label} in {code(where(other)) if markdown else where(other)}")
+        if len(by_name) > OTHERS_SHOWN:
+            lines.append(f"- and {len(by_name) - OTHERS_SHOWN} more")
+        parts.append(f"Definitions of {shown} in the workspace, by name only:\n" + "\n".join(lines))
     return "\n\n".join(parts)
 
 
@@ -140,61 +283,99 @@ def markup_kind(capabilities: types.ClientCapabilities) -> types.MarkupKind:
     return types.MarkupKind.PlainText
 
 
-def make_hover(
-    candidates: list[Candidate], anchors: Anchors, kind: types.MarkupKind, hover_range: Any
-) -> types.Hover:
-    text = render(candidates, anchors, kind == types.MarkupKind.Markdown)
-    return types.Hover(contents=types.MarkupContent(kind=kind, value=text), range=hover_range)
-
-
 def handle(server: KwdocsServer, params: types.HoverParams) -> types.Hover | None:
-    """Answer a hover request (None when there is no keyword at the position)."""
+    """Answer a hover request (None when there is nothing at the position)."""
     from kwdocs.lsp.positions import to_units
     from kwdocs.lsp.sync import check_moved
 
-    doc = server.document(params.text_document.uri)
-    if doc is None:
+    request = read_request(server, params.text_document.uri, params.position)
+    if request is None:
         return None
-    found = server.word_at(doc, params.position)
-    if found is None:
-        return None
-    text, word = found
-    line_no = params.position.line
+    doc, word, line_no = request.doc, request.word, params.position.line
     generations = tuple(f.index.generation for f in server.state.folders)
     key = (doc.uri, doc.version, line_no, word.start, word.end, word.segments, generations)
     cached = server.hover_cache.get(key)
     if cached is not None:
-        result, folder, path = cached
-        if not check_moved(server, folder, path):  # a stat: clients without watchers
+        result, source, path = cached
+        if source is None or not check_moved(server, source, path):  # a stat: no watchers
             return result
         server.hover_cache.pop(key, None)
+        request = read_request(server, params.text_document.uri, params.position)
+        if request is None:
+            return None
         generations = tuple(f.index.generation for f in server.state.folders)
         key = (*key[:-1], generations)
-    home, context, is_page = server.context_of(doc)
-    server.preload_imports(home, context, word)
-    candidates = server.resolver.resolve(
-        server.state.folders, home, context, word, None if is_page else line_no + 1
-    )
-    if not candidates:
+    text = _hover_text(server, request)
+    if text is None:
         return None
-    best = candidates[0]
-    if check_moved(server, best.folder, best.path):  # changed on disk since indexed
-        candidates = server.resolver.resolve(
-            server.state.folders, home, context, word, None if is_page else line_no + 1
-        )
-        if not candidates:
-            return None
-        best = candidates[0]
-    server.pages.ensure(best.folder, best.path)
-    start = types.Position(line=line_no, character=to_units(text, word.start, server.encoding))
-    end = types.Position(line=line_no, character=to_units(text, word.end, server.encoding))
-    result = make_hover(
-        candidates,
-        server.anchors,
-        markup_kind(server.client_capabilities),
-        types.Range(start=start, end=end),
+    value, best = text
+    start = types.Position(
+        line=line_no, character=to_units(request.text, word.start, server.encoding)
+    )
+    end = types.Position(line=line_no, character=to_units(request.text, word.end, server.encoding))
+    kind = markup_kind(server.client_capabilities)
+    result = types.Hover(
+        contents=types.MarkupContent(kind=kind, value=value),
+        range=types.Range(start=start, end=end),
     )
     if len(server.hover_cache) > 1024:
         server.hover_cache.clear()
-    server.hover_cache[key] = (result, best.folder, best.path)
+    folder = best.source if best is not None and not best.external else None
+    server.hover_cache[key] = (result, folder, best.path if best is not None else "")
     return result
+
+
+def _by_name(server: KwdocsServer, request: Any) -> list[Target]:
+    """Members of the workspace's classes named like the attribute under the cursor."""
+    home = request.home
+    if home is None:
+        return []
+    members = (Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE)
+    return [
+        Target(home, d.path, d.keyword)
+        for d in home.index.lookup(request.word.name)
+        if d.keyword.kind in members and d.keyword.name == request.word.name
+    ]
+
+
+def _hover_text(server: KwdocsServer, request: Any) -> tuple[str, Target | None] | None:
+    from kwdocs.lsp.sync import check_moved
+
+    markdown = markup_kind(server.client_capabilities) == types.MarkupKind.Markdown
+    answer = resolve(server, request)
+    if answer is not None:
+        targets = answer.targets
+        if (
+            targets
+            and not targets[0].external
+            and check_moved(server, targets[0].source, targets[0].path)
+        ):  # type: ignore[arg-type]
+            answer = resolve(server, request)
+            targets = answer.targets if answer is not None else []
+        if not targets:
+            if answer is not None and answer.infer:
+                by_name = _by_name(server, request)
+                return render_unknown(request.word.name, markdown, by_name), None
+            return None
+    else:
+        # Markdown and generated pages: words looked up by name (through the page's source).
+        candidates = server.resolver.resolve(
+            server.state.folders,
+            request.home,
+            request.context,
+            request.word,
+            None if request.is_page else request.line,
+        )
+        if not candidates:
+            return None
+        if check_moved(server, candidates[0].folder, candidates[0].path):
+            candidates = server.resolver.resolve(
+                server.state.folders, request.home, request.context, request.word, None
+            )
+            if not candidates:
+                return None
+        targets = [Target(c.folder, c.path, c.keyword) for c in candidates]  # type: ignore[arg-type]
+    best = targets[0]
+    if not best.external and best.role in (Role.DEFINITION, Role.MODULE):
+        server.pages.ensure(best.source, best.path)  # type: ignore[arg-type]
+    return render(targets, server.anchors, markdown), best

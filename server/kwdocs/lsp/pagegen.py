@@ -1,19 +1,24 @@
-"""Pages on demand: hover links and docs-page definitions point into the output folder, so the
-page of a file is written (by kwdocs.export, in a background thread) when it is missing or
-older than its source. Jobs run one at a time; hovers only queue a few, newest first, after a
-pause of the hovers, so sweeping across a file never starts a storm of exports."""
+"""Pages on demand: hover links and docs-page definitions point into ``settings.out`` — the
+output folder when an export is there, the workspace's page cache otherwise (lsp/settings.py,
+``onDemandPages``) — so the page of a file is written (by kwdocs.export, in a background
+thread) when it is missing or older than its source. Jobs run one at a time; hovers only queue
+a few, newest first, after a pause of the hovers, so sweeping across a file never starts a
+storm of exports."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from kwdocs.lsp.background import run_daemon
+from kwdocs.lsp.settings import follow_export
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.pages import docs_page
 
@@ -46,17 +51,18 @@ class PageGenerator:
     def _key(folder: Folder, rel: str) -> tuple[str, str]:
         return (str(folder.settings.out), rel)
 
-    def page_path(self, folder: Folder, rel: str) -> str:
-        return os.path.join(str(folder.settings.out), *docs_page(rel).split("/"))
+    def page_path(self, folder: Folder, rel: str, out: str | None = None) -> str:
+        return os.path.join(out or str(folder.settings.out), *docs_page(rel).split("/"))
 
-    def needed(self, folder: Folder, rel: str) -> bool:
-        """True when the docs page of ``rel`` is missing or older than the source file."""
-        key = self._key(folder, rel)
+    def needed(self, folder: Folder, rel: str, out: str | None = None) -> bool:
+        """True when the docs page of ``rel`` (in ``out``, by default the folder's page
+        folder now) is missing or older than the source file."""
+        key = (out, rel) if out is not None else self._key(folder, rel)
         record = folder.index.get(rel)
         if record is not None and self._fresh.get(key) is record:
             return False
         try:
-            page = os.stat(self.page_path(folder, rel)).st_mtime_ns
+            page = os.stat(self.page_path(folder, rel, out)).st_mtime_ns
         except OSError:
             return True
         try:
@@ -70,6 +76,7 @@ class PageGenerator:
 
     def ensure(self, folder: Folder, rel: str) -> None:
         """Queue the pages of ``rel`` for writing soon, when they are missing or stale."""
+        follow_export(folder.settings)
         key = self._key(folder, rel)
         if key in self._running or not self.needed(folder, rel):
             return
@@ -100,14 +107,19 @@ class PageGenerator:
         if self._running or not self._pending or self._paused:
             return
         key, (folder, rel) = self._pending.popitem(last=True)
-        if self.needed(folder, rel):
+        # Into the folder a hover's link pointed at, even if the page folder has moved since
+        # (an export made the output folder the one to use): that link must lead somewhere.
+        if self.needed(folder, rel, key[0]):
             self._start(key, folder, rel)
         else:
             self._arm()
 
     def _start(self, key: tuple[str, str], folder: Folder, rel: str) -> asyncio.Future[Any]:
         snapshot = dict(folder.index.records)
-        future = run_daemon(_export_one, folder.settings, rel, snapshot, name="kwdocs-pages")
+        settings = folder.settings
+        if str(settings.out) != key[0]:
+            settings = dataclasses.replace(settings, out=Path(key[0]))
+        future = run_daemon(_export_one, settings, rel, snapshot, name="kwdocs-pages")
         self._running[key] = future
 
         def finished(done: asyncio.Future[Any]) -> None:
@@ -125,6 +137,7 @@ class PageGenerator:
 
     async def ensure_ready(self, folder: Folder, rel: str, timeout: float) -> bool:
         """Write the pages of ``rel`` now if needed and wait (bounded); True when they exist."""
+        follow_export(folder.settings)
         key = self._key(folder, rel)
         future = self._running.get(key)
         if future is None and self.needed(folder, rel):
@@ -153,5 +166,6 @@ class PageGenerator:
             yield
         finally:
             self._paused -= 1
-            self._pending.clear()  # the export wrote them all
+            # Pages the export wrote are current now; those a hover promised elsewhere (the
+            # page cache, before the export) are still written (``needed`` tells them apart).
             self._arm()

@@ -29,11 +29,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from kwdocs import __version__
-from kwdocs.cursor import Word, in_string, word_at
+from kwdocs.binding import CursorResolver
 from kwdocs.lsp import settings as settings_mod
 from kwdocs.lsp.indexing import index_folder
 from kwdocs.lsp.pagegen import PageGenerator
-from kwdocs.lsp.positions import UTF16, to_points
+from kwdocs.lsp.positions import UTF16
 from kwdocs.lsp.progress import StatusNotifier
 from kwdocs.lsp.workspace_state import Document, Folder, FolderState, State
 from kwdocs.resolve import Resolver
@@ -65,6 +65,7 @@ WARM_MODULES = (
     "kwdocs.lsp.definition",
     "kwdocs.lsp.symbols",
     "kwdocs.extract.python",
+    "kwdocs.binding",
     "kwdocs.discover",
     "kwdocs.cache",
     "kwdocs.pipeline",
@@ -151,6 +152,9 @@ class KwdocsServer(LanguageServer):
         )
         self.state = State()
         self.resolver = Resolver()
+        """Name look-ups for Markdown and generated pages."""
+        self.cursor = CursorResolver()
+        """The engine's resolution of a cursor in a Python buffer (hover and definition)."""
         self.pages = PageGenerator()
         self.status = StatusNotifier(self)
         self.init_options: Any = None
@@ -257,58 +261,6 @@ class KwdocsServer(LanguageServer):
         for doc in self.state.documents.values():
             if doc.dirty:
                 sync.flush(doc)
-
-    def context_of(self, doc: Document) -> tuple[Folder | None, Any, bool]:
-        """(home folder, record giving context, is a generated page) for a document."""
-        if doc.generated:
-            if doc.folder is not None and doc.source_rel:
-                return doc.folder, doc.folder.index.get(doc.source_rel), True
-            return doc.folder, None, True
-        return doc.folder, doc.record, False
-
-    def word_at(self, doc: Document, position: Any) -> tuple[str, Word] | None:
-        """The line's text and the word at an LSP position, or None (bad positions too)."""
-        line_no = getattr(position, "line", None)
-        character = getattr(position, "character", None)
-        if not isinstance(line_no, int) or not isinstance(character, int):
-            return None
-        if line_no < 0 or character < 0:
-            return None
-        text = doc.line(line_no)
-        if text is None:
-            return None
-        col = to_points(text, character, self.encoding)
-        word = word_at(text, col)
-        if word is None or (doc.language == "python" and in_string(text, word.start)):
-            return None
-        return text, word
-
-    def preload_imports(self, home: Folder | None, context: Any, word: Word) -> None:
-        """While a folder is still being indexed, extract the module a name is imported from
-        right away (it is small and the user is looking at it) so the answer is precise."""
-        if home is None or context is None or home.state is FolderState.READY:
-            return
-        target = self.resolver.bindings_of(context).get(word.segments[0])
-        if not target:
-            return
-        index = home.index
-        parts = target.split(".")
-        for cut in range(len(parts), 0, -1):
-            module = ".".join(parts[:cut])
-            if index.modules.file_of(module, context.path) is not None:
-                return  # extracted already
-            rel = home.modules_namer().locate(module, context.path)
-            if rel is None or rel in home.buffers:
-                continue
-            from kwdocs.extract import read_and_extract
-            from kwdocs.model import FileRecord
-
-            outcome = read_and_extract(
-                str(home.root), rel, home.settings.max_file_size, home.module_of(rel)
-            )
-            if isinstance(outcome, FileRecord):
-                index.update(outcome)
-            return
 
     def send_status(self) -> None:
         """``kwdocs/status`` summing every folder."""
@@ -484,6 +436,19 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
             importlib.import_module(name)
         except Exception:  # a missing optional module shows up when it is really used
             log.debug("warming %s failed", name, exc_info=True)
+    try:
+        # The builtins' stub, which nearly every file's names reach (read once, then kept),
+        # and the docstring converters (loaded on their first use).
+        from kwdocs.external import external_modules
+        from kwdocs.lsp.hover import summary_markdown
+
+        external = external_modules()
+        builtins_stub = external.file_of("builtins")
+        if builtins_stub is not None:
+            external.record(builtins_stub)
+        summary_markdown("Warm the ``converters``.")
+    except Exception:  # only time is lost when this fails
+        log.debug("warming the builtins failed", exc_info=True)
 
 
 async def _collect_when_idle(server: KwdocsServer) -> None:

@@ -4,13 +4,23 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from kwdocs.config import DEFAULT_OUTPUT_DIR, Settings, SettingsError, load_settings
+from kwdocs.cache import default_cache_dir
+from kwdocs.config import (
+    DEFAULT_OUTPUT_DIR,
+    OnDemandPages,
+    Settings,
+    SettingsError,
+    load_settings,
+)
+from kwdocs.discover import MANIFEST_NAME
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -75,20 +85,75 @@ async def pull(server: KwdocsServer, scope_uri: str | None) -> dict[str, Any] | 
 
 def build(root: Path, layers: list[dict[str, Any] | None]) -> tuple[Settings, str | None]:
     """Settings for ROOT from the layers (later wins), and the error that made it fall back to
-    defaults, if any."""
+    defaults, if any; ``out`` is where pages made on demand go (place_pages)."""
+    settings, message = _merged(root, layers)
+    return place_pages(settings), message
+
+
+def _merged(root: Path, layers: list[dict[str, Any] | None]) -> tuple[Settings, str | None]:
     merged: dict[str, Any] = {}
     for layer in layers:
         # Editors send every setting, unset ones as null or "": those mean "the default".
         merged.update({k: v for k, v in options_from(layer).items() if v is not None and v != ""})
+    warnings: list[str] = []
     try:
-        return load_settings(root, merged), None
+        settings = load_settings(root, merged, warnings)
     except SettingsError as error:
         message = f"kwdocs settings for {root}: {error}; using the defaults"
+    else:
+        return settings, "; ".join(warnings) or None
     try:
         return load_settings(root, {}), message
     except SettingsError as error:  # a broken pyproject.toml: plain defaults
         message = f"kwdocs settings for {root}: {error}; using the defaults"
         return Settings(root=root, out=root / DEFAULT_OUTPUT_DIR), message
+
+
+def page_cache(settings: Settings) -> Path:
+    """The workspace's own folder for pages made on demand, in the user's cache folder (or
+    ``cacheDir``): outside the workspace, so a hover never changes what ``git status`` says."""
+    base = settings.cache_dir if settings.cache_dir is not None else default_cache_dir()
+    root = settings.root
+    key = hashlib.blake2b(str(root).encode("utf-8", "surrogateescape"), digest_size=12)
+    return base / "pages" / f"{root.name[:40] or 'root'}-{key.hexdigest()}"
+
+
+def _on_demand_folder(settings: Settings, configured: Path) -> Path:
+    if settings.on_demand_pages is OnDemandPages.OUTPUT:
+        return configured
+    if settings.on_demand_pages is OnDemandPages.AUTO and (configured / MANIFEST_NAME).is_file():
+        return configured  # the user exported there: hovers link into their pages
+    return page_cache(settings)
+
+
+def place_pages(settings: Settings) -> Settings:
+    """Point ``out`` (what hovers and definitions link into) at the folder pages made on demand
+    go to (``onDemandPages``); the configured output folder stays in ``configured_out``."""
+    configured = settings.configured_out or settings.out
+    settings.configured_out = configured
+    settings.out = _on_demand_folder(settings, configured)
+    return settings
+
+
+def follow_export(settings: Settings) -> bool:
+    """With ``onDemandPages`` auto, move ``out`` to the output folder once an export is there
+    (made since the settings were read); True when it moved."""
+    configured = settings.configured_out
+    if configured is None or settings.out == configured:
+        return False
+    if settings.on_demand_pages is not OnDemandPages.AUTO:
+        return False
+    if not (configured / MANIFEST_NAME).is_file():
+        return False
+    settings.out = configured
+    return True
+
+
+def export_settings(settings: Settings) -> Settings:
+    """The settings an export the user asks for runs with: into the configured output folder."""
+    if settings.configured_out is None:
+        return settings
+    return dataclasses.replace(settings, out=settings.configured_out, configured_out=None)
 
 
 def reindex_needed(old: Settings, new: Settings) -> bool:

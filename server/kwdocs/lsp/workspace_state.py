@@ -16,7 +16,7 @@ from kwdocs.extract.incremental import IncrementalExtractor
 from kwdocs.index import KeywordIndex
 from kwdocs.lsp.positions import to_points
 from kwdocs.model import FileRecord, Skip
-from kwdocs.modules import ModuleNamer
+from kwdocs.modules import ModuleNamer, ModuleTable
 from kwdocs.textlines import line_starts, next_line_end, split_lines
 from kwdocs.workers import Workers
 
@@ -65,6 +65,15 @@ class Folder:
             return None
         return path[len(prefix) :].replace(os.sep, "/")
 
+    @property
+    def records(self) -> dict[str, FileRecord]:
+        """The folder's records by path (its index's): a folder is a source resolution reads."""
+        return self.index.records
+
+    @property
+    def modules(self) -> ModuleTable:
+        return self.index.modules
+
     def module_of(self, rel: str) -> str:
         """The dotted module name of a Python file of the folder (from its packages)."""
         return self.modules_namer().module_of(rel)
@@ -78,10 +87,15 @@ class Folder:
         return os.path.join(str(self.root), *rel.split("/"))
 
     def out_rel(self, path: str) -> str | None:
-        """``path`` relative to the output folder, or None when outside it."""
-        out = str(self.settings.out)
-        prefix = out.rstrip(os.sep) + os.sep
-        return path[len(prefix) :].replace(os.sep, "/") if path.startswith(prefix) else None
+        """``path`` relative to the folder of pages made on demand or to the configured output
+        folder (they differ while pages go to the page cache), or None when outside both."""
+        for out in (self.settings.out, self.settings.configured_out):
+            if out is None:
+                continue
+            prefix = str(out).rstrip(os.sep) + os.sep
+            if path.startswith(prefix):
+                return path[len(prefix) :].replace(os.sep, "/")
+        return None
 
 
 @dataclass

@@ -278,6 +278,24 @@ local function main()
         return false
       end)
       step(case.name, true)
+    elseif case.wait_pages_of then
+      -- The pages a hover links to are written once the client pauses: pause (wait without
+      -- asking anything) until they are there, as a user reading the hover would.
+      local hover = results.steps[case.wait_pages_of].result
+      local text = type(hover) == 'table' and hover.contents and hover.contents.value or ''
+      local files = {}
+      for uri in text:gmatch('file://[^%s%)>%]]+') do
+        table.insert(files, (uri:gsub('^file://', ''):gsub('#.*$', '')))
+      end
+      local ok = vim.wait(spec.timeout_ms, function()
+        for _, file in ipairs(files) do
+          if not uv.fs_stat(file) then
+            return false
+          end
+        end
+        return #files > 0
+      end, 100)
+      step(case.name, { files = files, written = ok })
     elseif case.request then
       step(case.name, request_step(buf, case))
     elseif case.command then
