@@ -147,11 +147,14 @@ async def session_memory(
     definitions: int = 500,
     cold: bool = True,
     quiet_seconds: float = 0.0,
+    jedi: bool = False,
 ) -> dict[str, Any]:
     """One server session on ``root``: spawn → ready (from an empty cache when ``cold``),
     ``hovers`` hovers and ``definitions`` definitions on real positions, one at a time; the
     process tree's memory at ready, after the hovers, after the definitions and (after
-    ``quiet_seconds`` without requests) at the end, and its peak over the whole session."""
+    ``quiet_seconds`` without requests) at the end, and its peak over the whole session.
+    ``jedi``: definitions the index cannot place go to jedi's inference process (the
+    ``definitionInference`` setting; off by default)."""
     from benchmarks import positions as P
     from benchmarks.server import Session
     from benchmarks.stats import distribution
@@ -163,7 +166,14 @@ async def session_memory(
         P.load_index(root, work / "positions-cache"), root, hovers, files=max(1, hovers // 24)
     )
     session = Session(root, cache, work / "server.log")
-    out: dict[str, Any] = {"root": str(root), "cold": cold, "positions": len(picked)}
+    if jedi:  # the options are the client's settings too (its configuration answers)
+        session.options["definitionInference"] = "jedi"
+    out: dict[str, Any] = {
+        "root": str(root),
+        "cold": cold,
+        "jedi": jedi,
+        "positions": len(picked),
+    }
     sampler: TreeSampler | None = None
     try:
         await session.start()
@@ -220,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--definitions", type=int, default=500)
     parser.add_argument("--warm", action="store_true", help="start from a filled cache")
     parser.add_argument("--quiet", type=float, default=0.0, help="seconds idle before the end")
+    parser.add_argument(
+        "--jedi", action="store_true", help="definitionInference: jedi (default: the server's)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures there")
     parser.add_argument("--work", type=Path, help="scratch folder kept afterwards (server.log)")
     args = parser.parse_args(argv)
@@ -234,10 +247,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.warm:  # a first session fills the cache
             asyncio.run(session_memory(root, work, 0, 0, cold=True))
         figures = asyncio.run(
-            session_memory(root, work, args.hovers, args.definitions, not args.warm, args.quiet)
+            session_memory(
+                root, work, args.hovers, args.definitions, not args.warm, args.quiet, args.jedi
+            )
         )
-    state = "cold" if figures["cold"] else "warm"
-    print(f"{figures['root']} ({state} cache, ready in {figures['ready_s']} s), MiB of RSS:")
+    state = ("cold" if figures["cold"] else "warm") + (
+        " cache, jedi" if figures["jedi"] else " cache"
+    )
+    print(f"{figures['root']} ({state}, ready in {figures['ready_s']} s), MiB of RSS:")
     for name in (
         "peak_until_ready",
         "at_ready",

@@ -26,7 +26,7 @@ def test_memory_session_reports_every_step(tmp_path: Path, stdlib_root: Path) ->
         shutil.copy2(stdlib_root / name, corpus / name)
     figures = tmp_path / "memory.json"
     command = [sys.executable, "-m", "benchmarks.memory", "--corpus", str(corpus)]
-    command += ["--hovers", "30", "--definitions", "10", "--json", str(figures)]
+    command += ["--hovers", "30", "--definitions", "10", "--jedi", "--json", str(figures)]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
@@ -42,7 +42,7 @@ def test_memory_session_reports_every_step(tmp_path: Path, stdlib_root: Path) ->
         assert step.replace("_", " ") in done.stdout
     assert result["peak"]["total_mib"] >= result["at_ready"]["total_mib"]
     assert result["hover"]["count"] == 30 and result["definition"]["count"] == 10
-    # Nothing but the server until a definition is asked; then the inference process too.
+    # Nothing but the server until a definition is asked; then (jedi on) the inference process.
     assert set(result["at_ready"]["by_role"]) == {"server"}
     assert set(result["after_definitions"]["by_role"]) == {"server", "inference"}
     assert result["inference"]["pid"] is not None

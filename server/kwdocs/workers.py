@@ -104,9 +104,30 @@ def child_environment() -> dict[str, str]:
 def ignore_interrupts() -> None:
     """Leave Ctrl-C to the parent: a terminal sends SIGINT to the whole process group, and
     a worker dying of it mid-unit would only turn the parent's orderly stop into errors. The
-    parent stops its workers itself (and they die with it in any case)."""
-    with contextlib.suppress(ValueError, OSError):  # not the main thread, or no such signal
+    parent stops its workers itself (and they die with it in any case). A worker starts with
+    SIGINT blocked (``_interrupts_held``), so none can reach it before this."""
+    with contextlib.suppress(ValueError, OSError, AttributeError):  # no such signal or call
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT blocked on this thread while it starts workers: they inherit the mask (across
+    ``exec`` too), so a Ctrl-C cannot kill one before it ignores SIGINT; one that comes
+    meanwhile reaches this process when the mask is restored."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _nothing() -> None:
+    """A first unit: submitting it makes the pool fork all its workers at once."""
 
 
 def _start_forked(parent: int) -> None:
@@ -171,8 +192,8 @@ class Workers:
 
     def fork(self) -> Executor | None:
         """Workers forked from this process as it is now, reading its memory (what the caller
-        set up before the first submit), or None where forking is unsafe: then units must
-        carry their inputs and go through ``map``."""
+        set up before this call), or None where forking is unsafe: then units must carry
+        their inputs and go through ``map``."""
         if not self.parallel or self._closed:
             return None
         # Forked from the state of now, not of an earlier phase; and an earlier pool's
@@ -190,13 +211,18 @@ class Workers:
             # Imported once here, for every forked worker: they start with it.
             import kwdocs.extract.python  # noqa: F401
 
-            self._executor = ProcessPoolExecutor(
+            executor = ProcessPoolExecutor(
                 self.jobs,
                 mp_context=multiprocessing.get_context("fork"),
                 # This process's pid, taken before forking: a worker forked just as this
                 # process dies must not mistake its new parent for this one.
                 initializer=functools.partial(initializer, os.getpid()),
             )
+            # Forked here and now (a pool forks every worker at its first submit), from the
+            # memory as it is now, with Ctrl-C held off until they ignore it.
+            with _interrupts_held():
+                executor.submit(_nothing)
+            self._executor = executor
         return self._executor
 
     def _close_executor(self) -> None:
@@ -313,8 +339,9 @@ class _Children:
             self.children = [c for c in self.children if c.process.poll() is None]
             # Started here, on the caller's thread: the parent-death signal fires when the
             # thread that started a child ends, and the feeding threads end with this call.
-            while len(self.children) < min(self.jobs, len(payloads)):
-                self.children.append(_Child())
+            with _interrupts_held():
+                while len(self.children) < min(self.jobs, len(payloads)):
+                    self.children.append(_Child())
             children = list(self.children)
 
         def feed(child: _Child) -> None:

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="processes read from /proc; PR_SET_PDEATHSIG"
 )
 
+# jedi's inference is off unless a folder asks for it.
+JEDI = {"definitionInference": "jedi"}
 # How long the server may take to end once told to (the figure the issue sets is for what it
 # leaves behind: 3 s after it ends).
 END_TIMEOUT = 10.0
@@ -103,7 +105,7 @@ def test_ending_after_inference_leaves_nothing(make_tree, tmp_path: Path, how: E
     root = make_tree({"pkg/__init__.py": "", "pkg/use.py": USE})
     server = ServerProcess(tmp_path)
     try:
-        server.initialize(root)
+        server.initialize(root, JEDI)
         server.wait_ready()
         use = root / "pkg/use.py"
         server.open(use)
@@ -171,7 +173,7 @@ def test_inference_starts_with_definitions_and_stops_when_unused(make_tree, tmp_
         return _of_role(descendants(server.pid), Role.INFERENCE)
 
     try:
-        server.initialize(root)
+        server.initialize(root, JEDI)
         server.wait_ready()
         server.open(use)
         server.pump(1.0)
@@ -219,3 +221,19 @@ def test_ending_during_an_export_leaves_nothing(torch_root: Path, tmp_path: Path
         server.close()
         raise
     _end_and_check(server, how, started)
+
+
+def test_no_inference_process_unless_a_folder_asks_for_it(make_tree, tmp_path: Path):
+    root = make_tree({"pkg/__init__.py": "", "pkg/use.py": USE})
+    use = root / "pkg/use.py"
+    server = ServerProcess(tmp_path)
+    try:
+        server.initialize(root)  # definitionInference left as it is: none
+        server.wait_ready()
+        server.open(use)
+        server.definition(use, *AREA)
+        server.definition(use, *REAL)
+        server.pump(1.0)
+        assert descendants(server.pid) == []
+    finally:
+        server.close()
