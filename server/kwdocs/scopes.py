@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 PARAM, ASSIGN, IMPORT, DEF, CLASS = "param", "assign", "import", "def", "class"
 _SCOPE_NODES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-_MAX_CACHED = 24
+# A reader hovers around one function at a time; each parse kept holds its whole AST.
+_MAX_CACHED = 8
 
 
 @dataclass(frozen=True)

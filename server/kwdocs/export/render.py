@@ -167,7 +167,7 @@ def render_all(
         return
     # Forked workers read records, facts and cross-file links from the memory they inherit:
     # nothing is encoded and decoded again, and the links are worked out in parallel.
-    # The pool forks its workers at the first submit: ``_inherited`` stays set until then.
+    # ``workers.fork()`` forks every worker at once: ``_inherited`` must be set before it.
     _inherited = shared
     export = time.monotonic_ns()
     try:

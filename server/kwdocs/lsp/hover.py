@@ -49,7 +49,7 @@ class Anchors:
         key = (root, record.path)
         cached = self._cache.get(key)
         if cached is None or cached[0] is not record:
-            if len(self._cache) > 2048:
+            if len(self._cache) > 128:
                 self._cache.clear()
             cached = (record, keyword_anchors(record))
             self._cache[key] = cached
