@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import logging
 import os
 import sysconfig
@@ -47,14 +48,13 @@ def search_roots() -> tuple[SearchRoot, ...]:
     """Where modules are looked for, in order: typeshed's standard-library stubs, the standard
     library's sources, then site-packages (a stub beside a source first)."""
     roots: list[SearchRoot] = []
-    try:
-        import jedi
-
-        typeshed = Path(jedi.__file__).parent / "third_party" / "typeshed" / "stdlib"
+    # jedi's folder only: importing it would cost the server ~40 ms and its modules' memory.
+    spec = importlib.util.find_spec("jedi")
+    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+        typeshed = Path(folder) / "third_party" / "typeshed" / "stdlib"
         if typeshed.is_dir():
             roots.append(SearchRoot(str(typeshed), _STUB_SUFFIXES, True))
-    except ImportError:  # pragma: no cover - jedi is a dependency
-        pass
+            break
     paths = sysconfig.get_paths()
     stdlib = paths.get("stdlib")
     if stdlib and os.path.isdir(stdlib):
