@@ -16,7 +16,7 @@ from kwdocs.export.output import WriteResult, begin_writes, write_page
 from kwdocs.export.plan import PageKind, RenderJob
 from kwdocs.extract import digest_of, extract_source, read_bounded
 from kwdocs.extract.decode import decode, normalise_newlines
-from kwdocs.facts import PageFacts, page_facts
+from kwdocs.facts import PageFacts, page_facts, with_calls
 from kwdocs.model import FileRecord, Skip, decode_record, encode_record
 from kwdocs.pages import keyword_anchors
 from kwdocs.render.docs_page import render_docs_page
@@ -86,10 +86,10 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
         # One parse gives the record (re-extracted in case the file changed since it was
         # indexed), the text and the tree the facts come from.
         extraction = extract_source(job.path, data, mtime_ns, record.module or None)
-        if extraction.record.digest != record.digest:
-            record = extraction.record
         text = extraction.text
-        facts = page_facts(extraction.tree)
+        facts = page_facts(extraction.tree, text)
+        if extraction.record.digest != record.digest:
+            record = with_calls(extraction.record, facts)
     results = []
     anchors = keyword_anchors(record)  # both pages need them
     links = (
