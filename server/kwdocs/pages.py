@@ -22,7 +22,6 @@ FOLDER_DOC = "doc.md"
 DOCS_SECTIONS = (
     "File Metadata",
     "File Purpose",
-    "Original Source",
     "High-Level Overview",
     "Detailed Analysis",
     "Architecture & Design",
@@ -33,6 +32,7 @@ DOCS_SECTIONS = (
     "Testing & Usage",
     "Related Files",
     "Cross-References",
+    "Original Source",
 )
 # Kinds described by one shared subsection rather than a heading of their own.
 _SHARED_SECTION = {
