@@ -218,9 +218,14 @@ def test_export_with_records_from_an_index(workspace: Path) -> None:
 
 def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) -> None:
     settings = load_settings(workspace)
-    index, _report = index_root(settings)
-    result = export_file(settings, "pkg/shapes.py", index.records)
     out = out_of(workspace)
+    # An export leaves records with their calls in the cache; the index the server builds
+    # from it has them too (what a fresh server index lacks: see the next test).
+    export_workspace(settings)
+    shutil.rmtree(out)
+    index, _report = index_root(settings)
+    assert all(r.calls_known for r in index.records.values())
+    result = export_file(settings, "pkg/shapes.py", index.records)
     assert result.pages == [
         (out / "pkg" / "shapes.py_docs.md").resolve().as_uri(),
         (out / "pkg" / "shapes.py_kw.md").resolve().as_uri(),
@@ -238,6 +243,29 @@ def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) ->
     assert again.written == 0
     with pytest.raises(ExportError):
         export_file(settings, "pkg/nope.py", index.records)
+
+
+def test_pages_from_records_without_calls(workspace: Path) -> None:
+    settings = load_settings(workspace)
+    out = out_of(workspace)
+    index, _report = index_root(settings)  # the language server's indexing reads no calls
+    assert not any(r.calls_known for r in index.records.values())
+    export_file(settings, "pkg/shapes.py", index.records)
+    docs = (out / "pkg" / "shapes.py_docs.md").read_text()
+    assert "the callers listed below may be incomplete" in docs
+    before = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    full = export_workspace(settings)
+    after = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    # The export reads every file's calls: the docs page is written again, complete; the
+    # keyword page shows no calls and stays as it was.
+    assert after["pkg/shapes.py_docs.md"]["fp"] != before["pkg/shapes.py_docs.md"]["fp"]
+    assert after["pkg/shapes.py_kw.md"] == before["pkg/shapes.py_kw.md"]
+    assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
+    assert full.written >= 1
+    # Records handed to an export (the server's "export all") are completed with their calls.
+    shutil.rmtree(out)
+    export_workspace(settings, records=index.records)
+    assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
 
 
 def test_symlink_in_out_leading_outside_is_not_followed(workspace: Path, tmp_path: Path) -> None:

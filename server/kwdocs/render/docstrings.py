@@ -25,7 +25,7 @@ from enum import Enum
 import msgspec
 
 from kwdocs.extract.signatures import SignatureParam
-from kwdocs.render.markdown import code, escape, fence
+from kwdocs.render.markdown import code, escape, fence, table_cell
 
 # ---------------------------------------------------------------------------------------------
 # The structure
@@ -1050,16 +1050,6 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
 # ---------------------------------------------------------------------------------------------
 # Markdown
 
-_UNESCAPED_PIPE = re.compile(r"(\\*)\|")
-
-
-def _cell(markdown: str) -> str:
-    """Inline Markdown made safe in a table cell: every pipe escaped, inside code spans too
-    (a pipe after an even run of backslashes would end the cell)."""
-    return _UNESCAPED_PIPE.sub(
-        lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", markdown
-    )
-
 
 def _block_lines(block: Block) -> list[str]:
     if isinstance(block, Paragraph):
@@ -1140,7 +1130,7 @@ def params_markdown(params: Sequence[Param]) -> str:
         if with_default:
             cells.append(code(param.default) if param.default else "")
         cells.append(description)
-        rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        rows.append("| " + " | ".join(table_cell(cell) for cell in cells) + " |")
     return "\n\n".join(["\n".join(rows), *below])
 
 

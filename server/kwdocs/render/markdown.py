@@ -83,6 +83,19 @@ def fence(text: str, language: str = "") -> str:
     return f"{ticks}{language}\n{text}{ticks}"
 
 
+_UNESCAPED_PIPE = re.compile(r"(\\*)\|")
+
+
+def table_cell(markdown: str) -> str:
+    """Inline Markdown made safe in a table cell: every pipe escaped, inside code spans too
+    (a pipe after an even run of backslashes would end the cell)."""
+    if "|" not in markdown:
+        return markdown
+    return _UNESCAPED_PIPE.sub(
+        lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", markdown
+    )
+
+
 def link(label: str, target: str) -> str:
     """A link; ``label`` is Markdown already, ``target`` a percent-encoded relative URL."""
     return f"[{label}]({target})"
