@@ -519,7 +519,7 @@ class _Page:
         if calls.callees:
             parts.append(self.call_list(calls.callees))
         if calls.outside:
-            parts.append(f"{plural(calls.outside, 'function')} of builtins or other libraries")
+            parts.append(plural(calls.outside, "builtin or library function"))
         if calls.unresolved:
             parts.append(
                 f"{plural(calls.unresolved, 'call')} not resolved statically (only inference "

@@ -143,7 +143,7 @@ _INLINE = re.compile(
     (?P<literal>``(?P<literal_text>.+?)``)
   | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
-  | `(?P<interpreted>[^`]+)`(?P<reference>__?)?
+  | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
   | (?<![\w*\\])\*\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
   | (?<![\w*\\])\*(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
   | (?P<bare_url>\bhttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
