@@ -5,6 +5,7 @@ relate to a file most."""
 
 from __future__ import annotations
 
+import builtins
 import enum
 import hashlib
 import posixpath
@@ -31,6 +32,30 @@ _INIT_NAMES = ("__init__.py", "__init__.pyi")
 # What a folder's public API lists, and how many names at most.
 _API_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.CONSTANT, Kind.VARIABLE})
 API_LIMIT = 200
+# Names an annotation uses that are never workspace classes (builtins, typing's).
+_NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
+    {
+        "Any",
+        "Optional",
+        "Union",
+        "Callable",
+        "Literal",
+        "ClassVar",
+        "Final",
+        "Sequence",
+        "Iterable",
+        "Iterator",
+        "Mapping",
+        "Generator",
+        "Type",
+        "List",
+        "Dict",
+        "Tuple",
+        "Set",
+        "typing",
+        "t",
+    }
+)
 # Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
 _NAMES = re.compile(r"[A-Za-z_][\w.]*")
 
@@ -150,6 +175,14 @@ class FileLinks(msgspec.Struct, array_like=True):
     """Other files ranked by how they relate to this one, most related first."""
 
 
+def _node(parts: list[str], depth: int) -> str:
+    """What a file is in the import graph of the folder made of its first ``depth`` parts:
+    itself when it lies in that folder, else the subfolder holding it (``sub/``)."""
+    if depth == len(parts) - 1:
+        return "/".join(parts)
+    return "/".join(parts[: depth + 1]) + "/"
+
+
 def is_test_file(path: str) -> bool:
     """Files under a ``tests``/``test`` folder, ``test_*.py`` and ``*_test.py``."""
     folder, _, name = path.rpartition("/")
@@ -191,6 +224,8 @@ class Analysis:
         self.calls = CallGraph(self)
         self._uses: dict[str, list[UseLink]] = {}
         self._folder_links: dict[str, FolderLinks] = {}
+        self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
+        self._annotation_classes: dict[tuple[str, str], tuple[str, Keyword] | None] = {}
 
     def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
         anchors = self._anchors.get(path)
@@ -308,7 +343,13 @@ class Analysis:
             owner = keyword.qualname.rpartition(".")[0]
             seen: set[tuple[str, int]] = set()
             for name in _NAMES.findall(annotation):
-                placed = base_class(self, record, name)
+                if name in _NOT_CLASSES:
+                    continue
+                key = (path, name)
+                if key in self._annotation_classes:
+                    placed = self._annotation_classes[key]
+                else:
+                    placed = self._annotation_classes[key] = base_class(self, record, name)
                 if placed is None or (placed[0], placed[1].line) in seen:
                     continue
                 seen.add((placed[0], placed[1].line))
@@ -410,34 +451,54 @@ class Analysis:
         )
 
     def folder_links(self, folder: str, files: list[str], subfolders: list[str]) -> FolderLinks:
-        """A folder's public API (each name placed where it is defined) and the imports among
-        its files and subfolders."""
+        """A folder's public API (each name placed where it is defined, anchors left out:
+        ``folder_page_links`` adds them) and the imports among its files and subfolders."""
         cached = self._folder_links.get(folder)
         if cached is not None:
             return cached
         api, source = self._folder_api(files)
-        edges: set[tuple[str, str]] = set()
-        prefix = f"{folder}/" if folder else ""
-
-        def node(path: str) -> str | None:
-            if posixpath.dirname(path) == folder:
-                return path
-            for sub in subfolders:
-                if path.startswith(sub + "/"):
-                    return sub + "/"
-            return None
-
-        inside = [p for p in self.records if p.startswith(prefix)] if prefix else list(self.records)
-        for path in inside:
-            source_node = node(path)
-            if source_node is None:
-                continue
-            for target in self.imports_of.get(path, ()):
-                target_node = node(target)
-                if target_node is not None and target_node != source_node:
-                    edges.add((source_node, target_node))
-        found = FolderLinks(api, source, sorted(edges))
+        imports = sorted(self._folder_imports().get(folder, ()))
+        found = FolderLinks(api, source, imports)
         self._folder_links[folder] = found
+        return found
+
+    def folder_page_links(
+        self, folder: str, files: list[str], subfolders: list[str]
+    ) -> FolderLinks:
+        """``folder_links`` with the anchor of each API name's section (what the page links)."""
+        links = self.folder_links(folder, files, subfolders)
+        api = [
+            msgspec.structs.replace(
+                entry, anchor=self.anchor(entry.path, entry.kind, entry.qualname, entry.line)
+            )
+            if entry.path and entry.kind != "module"
+            else entry
+            for entry in links.api
+        ]
+        return FolderLinks(api, links.api_source, links.imports)
+
+    def _folder_imports(self) -> dict[str, set[tuple[str, str]]]:
+        """For every folder, the imports between its files and subfolders (a subfolder's key
+        ends with ``/``): each import between two files seen from every folder above both."""
+        found = self._imports_by_folder
+        if found is not None:
+            return found
+        found = self._imports_by_folder = defaultdict(set)
+        for source, targets in self.imports_of.items():
+            source_parts = source.split("/")
+            for target in targets:
+                target_parts = target.split("/")
+                # Folders holding both files: the common leading folder parts.
+                common = 0
+                limit = min(len(source_parts), len(target_parts)) - 1
+                while common < limit and source_parts[common] == target_parts[common]:
+                    common += 1
+                for depth in range(common + 1):
+                    folder = "/".join(source_parts[:depth])
+                    a = _node(source_parts, depth)
+                    b = _node(target_parts, depth)
+                    if a != b:
+                        found[folder].add((a, b))
         return found
 
     def _folder_api(self, files: list[str]) -> tuple[list[ApiEntry], str]:
@@ -476,19 +537,12 @@ class Analysis:
                 return self._entry(name, path, keyword)
         return ApiEntry(name)
 
-    def _entry(self, name: str, path: str, keyword: Keyword) -> ApiEntry:
+    @staticmethod
+    def _entry(name: str, path: str, keyword: Keyword) -> ApiEntry:
         kind = str(keyword.kind)
         if kind == Kind.MODULE:
             return ApiEntry(name, path, keyword.qualname, "module", 0, keyword.summary)
-        return ApiEntry(
-            name,
-            path,
-            keyword.qualname,
-            kind,
-            keyword.line,
-            keyword.summary,
-            self.anchor(path, kind, keyword.qualname, keyword.line),
-        )
+        return ApiEntry(name, path, keyword.qualname, kind, keyword.line, keyword.summary)
 
     def folder_key(self, folder: str, files: list[str], subfolders: list[str]) -> tuple:
         """What ``folder_links`` and the folder's pages depend on beyond its own files'

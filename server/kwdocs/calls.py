@@ -413,16 +413,15 @@ class CallGraph:
         key = self._keys.get(path)
         if key is None:
             records = self.space.records
-            ends: set[str] = set()
-            callees = []
-            for function in self._calls.get(path, ()):
-                callees.append(function)
-                ends.update(callee.path for callee in function.callees)
-            callers = sorted(self._callers.get(path, {}).items())
-            for _, found in callers:
-                ends.update(caller.path for caller in found)
+            callees = self._calls.get(path, [])
+            callers = self._callers.get(path, {})
+            ends = {c.path for f in callees for c in f.callees}
+            ends.update(c.path for found in callers.values() for c in found)
             ends.discard(path)
             digests = [(p, records[p].digest) for p in sorted(ends)]
-            payload = msgspec.msgpack.encode([self.complete, callees, callers, digests])
+            payload = _encode([self.complete, callees, sorted(callers.items()), digests])
             key = self._keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
         return key
+
+
+_encode = msgspec.msgpack.Encoder().encode

@@ -121,7 +121,7 @@ def render_folder_job(
         if planned.kind is PageKind.INDEX:
             content = render_folder_index(folder, records)
         else:
-            links = analysis.folder_links(folder.path, folder.files, folder.subfolders)
+            links = analysis.folder_page_links(folder.path, folder.files, folder.subfolders)
             content = render_folder_doc(folder, records, links)
         results.append(write_page(out, planned.page, content, planned.fingerprint))
     return results

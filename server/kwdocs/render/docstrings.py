@@ -196,6 +196,8 @@ def inline_markdown(text: str) -> str:
     become code spans, ``*emphasis*`` and ``**strong**`` stay, http(s) links become links,
     everything else is escaped."""
     text = _WHITESPACE.sub(" ", text).strip()
+    if "`" not in text and "*" not in text and "://" not in text:
+        return escape(text)  # nothing ``_INLINE`` could match: plain text, escaped
     out: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
