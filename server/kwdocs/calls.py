@@ -62,6 +62,9 @@ class Outcome(enum.Enum):
     """Only inference could tell."""
 
 
+_UNRESOLVED: tuple[Outcome, list] = (Outcome.UNRESOLVED, [])
+
+
 class CallEnd(msgspec.Struct, frozen=True, array_like=True):
     """One end of a call: a function, method or class of a workspace file."""
 
@@ -84,6 +87,12 @@ class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
     """Calls only inference could place."""
 
 
+_DEFINED_KINDS = frozenset(
+    {Kind.CLASS, Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE}
+    | {Kind.CONSTANT, Kind.VARIABLE}
+)
+
+
 def _end(path: str, keyword: Keyword) -> CallEnd:
     return CallEnd(path, keyword.qualname, keyword.line, str(keyword.kind))
 
@@ -100,13 +109,17 @@ class _Where:
         self.nested = nested
 
 
-def _places(record: FileRecord) -> Iterator[tuple[Keyword, _Where]]:
-    """Every function of a file that calls something, with where it stands."""
+def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str, list[Keyword]]]:
+    """Every function of a file that calls something, with where it stands; and the file's
+    definitions by qualified name (what ``keywords_named`` would answer for it)."""
     kinds: dict[str, str] = {}
     classes: dict[str, Keyword] = {}
     inner: dict[str, dict[str, list[Keyword]]] = {}
+    own: dict[str, list[Keyword]] = {}
     for keyword in record.keywords:
         kind = keyword.kind
+        if kind in _DEFINED_KINDS:
+            own.setdefault(keyword.qualname, []).append(keyword)
         if kind in _FUNCTION_KINDS or kind == Kind.CLASS:
             qualname = keyword.qualname
             scope, _, name = qualname.rpartition(".")
@@ -116,22 +129,28 @@ def _places(record: FileRecord) -> Iterator[tuple[Keyword, _Where]]:
             if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != Kind.PROPERTY:
                 # Defined inside a function: seen from it and the functions nested in it.
                 inner.setdefault(scope, {}).setdefault(name, []).append(keyword)
+    found = []
     for keyword in record.keywords:
         if keyword.kind not in _FUNCTION_KINDS:
             continue
         if not (keyword.calls or keyword.unresolved_calls):
             continue
-        parts = keyword.qualname.split(".")
         owner = None
         nested = []
-        for size in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:size])
-            if owner is None and size < len(parts) and prefix in classes:
-                owner = classes[prefix]
-            # A class body's names are not seen from inside its methods.
-            if kinds.get(prefix) in _FUNCTION_KINDS and prefix in inner:
-                nested.append(inner[prefix])
-        yield keyword, _Where(owner, nested)
+        qualname = keyword.qualname
+        if "." in qualname:
+            parts = qualname.split(".")
+            for size in range(len(parts), 0, -1):
+                prefix = ".".join(parts[:size])
+                if owner is None and size < len(parts) and prefix in classes:
+                    owner = classes[prefix]
+                # A class body's names are not seen from inside its methods.
+                if prefix in inner and kinds.get(prefix) in _FUNCTION_KINDS:
+                    nested.append(inner[prefix])
+        elif qualname in inner:
+            nested.append(inner[qualname])
+        found.append((keyword, _Where(owner, nested)))
+    return found, own
 
 
 class _Resolver:
@@ -146,6 +165,8 @@ class _Resolver:
         self._dotted: dict[tuple[str, str | None], list[tuple[str, Keyword]]] = {}
         self._inside: dict[tuple[str, str | None], bool] = {}
         self._roots: dict[str, str | None] = {}
+        self.own: dict[str, list[Keyword]] = {}
+        """The definitions of the file being placed, by qualified name."""
 
     def bindings(self, record: FileRecord) -> dict[str, str]:
         found = self._bindings.get(record.path)
@@ -156,14 +177,16 @@ class _Resolver:
     # ---- one callee -------------------------------------------------------------------------
 
     def place(
-        self, record: FileRecord, caller: Keyword, written: str, where: _Where
+        self, record: FileRecord, written: str, where: _Where, plain: dict
     ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
-        """Where one written callee of ``caller`` (a function of ``record``) lands."""
-        if written.startswith(CALL_SELF) or written.startswith(CALL_SUPER):
+        """Where one written callee of a function of ``record`` lands (``plain``: the
+        file's answers for names seen from its module scope, filled as they are found)."""
+        first = written[0]
+        if first == "s" and written.startswith((CALL_SELF, CALL_SUPER)):
             owner = where.owner
             if owner is None:
-                return Outcome.UNRESOLVED, []
-            own = written[0] == "s" and written.startswith(CALL_SELF)
+                return _UNRESOLVED
+            own = written.startswith(CALL_SELF)
             name = written[len(CALL_SELF) :] if own else written[len(CALL_SUPER) :]
             key = (record.path, owner.qualname, owner.line, name, own)
             found = self._members.get(key)
@@ -177,14 +200,13 @@ class _Resolver:
                 if defined:
                     placed = [(record.path, k) for k in defined]
                     return self.members_of(placed, rest) if rest else self.callable_only(placed)
-        key2 = (record.path, written)
-        found = self._plain.get(key2)
+        found = plain.get(written)
         if found is None:
-            if written.startswith(CALL_IMPORTED):
+            if first == ":":
                 found = self.imported(record, written[len(CALL_IMPORTED) :])
             else:
                 found = self.plain(record, written)
-            self._plain[key2] = found
+            plain[written] = found
         return found
 
     @staticmethod
@@ -198,7 +220,7 @@ class _Resolver:
 
     def plain(self, record: FileRecord, written: str) -> tuple[Outcome, list[tuple[str, Keyword]]]:
         """A dotted name seen from the module's scope."""
-        own = keywords_named(record, written)
+        own = self.own.get(written)
         if own:
             return self.callable_only([(record.path, k) for k in own])
         head, _, rest = written.partition(".")
@@ -376,15 +398,22 @@ class CallGraph:
 
     @staticmethod
     def _place_file(resolver: _Resolver, record: FileRecord) -> Iterator[FunctionCalls]:
-        for keyword, where in _places(record):
+        functions, resolver.own = _places(record)
+        plain: dict[str, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
+        ends: dict[tuple[str, int], CallEnd] = {}
+        resolved = Outcome.RESOLVED
+        for keyword, where in functions:
             callees: dict[CallEnd, None] = {}
             outside = 0
             unresolved = keyword.unresolved_calls
             for written in keyword.calls.split():
-                outcome, found = resolver.place(record, keyword, written, where)
-                if outcome is Outcome.RESOLVED:
+                outcome, found = resolver.place(record, written, where, plain)
+                if outcome is resolved:
                     for path, target in found:
-                        callees[_end(path, target)] = None
+                        end = ends.get((path, target.line))
+                        if end is None or end.qualname != target.qualname:
+                            end = ends[(path, target.line)] = _end(path, target)
+                        callees[end] = None
                 elif outcome is Outcome.OUTSIDE:
                     outside += 1
                 else:
