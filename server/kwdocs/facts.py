@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
+from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.model import FileRecord, Finding, Kind
 
 # Risky calls by resolved dotted name: (bandit check id, what the page says).
@@ -103,11 +104,17 @@ class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
 
 
 class DocFact(msgspec.Struct, frozen=True, array_like=True):
-    """The cleaned docstring of one class or function (``ast.get_docstring``)."""
+    """The cleaned docstring of one class or function (``ast.get_docstring``), and for a
+    function the parameters its table needs, as the source writes them."""
 
     qualname: str
     line: int
     text: str
+    params: tuple[SignatureParam, ...] = ()
+
+
+# Words of the docstring sections that name parameters: only then are they read.
+PARAMETER_WORDS = ("Args", "Arguments", "Parameters", "param", "Keyword", "Attributes", "var")
 
 
 class PageFacts(msgspec.Struct, array_like=True):
@@ -318,6 +325,8 @@ class _Walker:
         (its names are not seen from its methods; calls there belong to no function)."""
         self.calls_here: _CallScope | None = None
         """The innermost function body, where calls and bindings go; None outside any."""
+        self.lines: LineList | None = None
+        """The source's lines, when known: parameters are read from them as written."""
         handlers: dict[type, Callable[[Any], None]] = {
             ast.Try: self.visit_Try,
             ast.BoolOp: self.visit_BoolOp,
@@ -821,8 +830,17 @@ class _Walker:
 
     def docstring(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str):
         text = ast.get_docstring(node)
-        if text:
-            self.facts.docstrings.append(DocFact(qualname, node.lineno, text))
+        params: tuple[SignatureParam, ...] = ()
+        # The parameters a docstring's table shows annotations and defaults of: its own
+        # when it names parameters, an ``__init__``'s for its class's docstring.
+        if (
+            not isinstance(node, ast.ClassDef)
+            and self.lines is not None
+            and (node.name == "__init__" or (text and any(w in text for w in PARAMETER_WORDS)))
+        ):
+            params = tuple(signature_parameters(node.args, self.lines))
+        if text or params:
+            self.facts.docstrings.append(DocFact(qualname, node.lineno, text or "", params))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.frames.append(_Frame(None, "", counted=False))
@@ -880,6 +898,8 @@ def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
     if tree is None:
         return PageFacts()
     walker = _Walker()
+    if text:
+        walker.lines = LineList(text.split("\n"))
     try:
         for child in tree.body:
             walker.visit(child)

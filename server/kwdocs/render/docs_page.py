@@ -60,8 +60,6 @@ TOP = 5
 CALL_LIMIT = 30
 NOTE_LIMIT = 6
 NOTE_CHARACTERS = 4000
-# The docstring sections that name parameters: only then is the signature read for them.
-_PARAMETER_WORDS = ("Args", "Arguments", "Parameters", "param", "Keyword", "Attributes", "var")
 _NOTE_ORIGINS = {
     NoteOrigin.COMMENT: "comment",
     NoteOrigin.LEADING_COMMENT: "comment at the top of the file",
@@ -144,7 +142,7 @@ class _Page:
         self.anchors = anchors if anchors is not None else keyword_anchors(record)
         self.self_link = link_target(self.page, self.page)
         self.out: list[str] = []
-        self.docstrings = {(d.qualname, d.line): d.text for d in facts.docstrings}
+        self.docstrings = {(d.qualname, d.line): d for d in facts.docstrings}
         self.calls = {(f.qualname, f.line): f for f in links.functions}
         self.measured: dict[tuple[str, int], FunctionFacts] = {
             (f.qualname, f.line): f for f in facts.functions
@@ -417,19 +415,29 @@ class _Page:
         comment = f" — {inline_markdown(keyword.summary)}" if keyword.summary else ""
         self.add(f"Line {keyword.line}: {code(keyword.signature or keyword.name)}{comment}", "")
 
-    def docstring(self, keyword: Keyword, params: tuple[SignatureParam, ...] = ()) -> None:
+    def docstring(self, keyword: Keyword, params: tuple[SignatureParam, ...] | None = None) -> None:
         """The keyword's whole docstring as Markdown, or its summary when the page facts do
-        not hold it (a file that does not parse)."""
-        text = self.docstrings.get((keyword.qualname, keyword.line))
-        if text is None:
+        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s."""
+        found = self.docstrings.get((keyword.qualname, keyword.line))
+        if found is None or not found.text:
             if keyword.summary:
                 self.add(inline_markdown(keyword.summary), "")
             return
-        if not params and any(word in text for word in _PARAMETER_WORDS):
-            params = signature_params(keyword.signature)
-        rendered = docstring_markdown(parse_docstring(text, params))
+        if params is None:
+            params = found.params
+        rendered = docstring_markdown(parse_docstring(found.text, params))
         if rendered:
             self.add(rendered, "")
+
+    def init_params(self, init: Keyword | None) -> tuple[SignatureParam, ...]:
+        """A class's ``__init__`` parameters as the source writes them: from the page facts
+        (read from the tree), else from its one-line signature."""
+        if init is None:
+            return ()
+        found = self.docstrings.get((init.qualname, init.line))
+        if found is not None and found.params:
+            return found.params
+        return signature_params(init.signature)
 
     def class_section(self, keyword: Keyword, members: list[Keyword]) -> None:
         self.lines_and_signature(keyword)
@@ -453,7 +461,7 @@ class _Page:
         if created is not None and created.callers:
             self.add(f"- **Created by**: {self.call_list(created.callers)}")
         self.add("")
-        self.docstring(keyword, signature_params(init.signature) if init is not None else ())
+        self.docstring(keyword, self.init_params(init))
         fields = [m for m in members if m.kind == "attribute"]
         if fields:
             self.add(f"**Fields** ({len(fields):,}):", "", "| Name | Type | Default | Comment |")
