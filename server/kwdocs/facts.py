@@ -177,54 +177,75 @@ class _CallScope:
         return None
 
 
-def _callee(func: ast.expr, scope: _CallScope, enclosing: list[_CallScope]) -> str:
-    """A callee as ``Keyword.calls`` writes it; "" when only inference can tell."""
-    parts: list[str] = []
-    base = func
-    while type(base) is ast.Attribute:
-        parts.append(base.attr)  # type: ignore[attr-defined]
-        base = base.value  # type: ignore[attr-defined]
-    if type(base) is ast.Call:
-        inner = base.func  # type: ignore[attr-defined]
-        if len(parts) == 1 and type(inner) is ast.Name and inner.id == "super":
-            return CALL_SUPER + parts[0]
-        return ""
-    if type(base) is not ast.Name:
-        return ""
-    head = base.id  # type: ignore[attr-defined]
-    parts.reverse()
+def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, str]:
+    """How a callee's first name is bound: in the body, else in the functions around it
+    (innermost first), else outside them all."""
     bound = scope.lookup(head)
     if bound is None:
         for outer in reversed(enclosing):
             bound = outer.lookup(head)
             if bound is not None:
-                break
-    form, target = bound if bound is not None else ("outer", head)
-    if form == "self":
-        # ``self.a.b()`` is a method of whatever ``self.a`` holds: inference's question.
-        return CALL_SELF + parts[0] if len(parts) == 1 else ""
-    if form == "local" or (form == "import" and not target):
-        return ""
-    rest = "." + ".".join(parts) if parts else ""
-    if form == "import":
-        return CALL_IMPORTED + target + rest
-    return head + rest
+                return bound
+        return "outer", head
+    return bound
 
 
 def _written_calls(scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, int]:
-    """The distinct callees of a body in the order the walk meets them (the source's, but for
-    a few expressions such as ``a if test else b``), space-separated, and how many calls only
-    inference could place."""
+    """The distinct callees of a body, as ``Keyword.calls`` writes them, in the order the walk
+    meets them (the source's, but for a few expressions such as ``a if test else b``),
+    space-separated; and how many calls only inference could place."""
     found: dict[str, None] = {}
     unresolved = 0
+    heads: dict[str, tuple[str, str]] = {}
+    name_type, attribute_type = ast.Name, ast.Attribute
     for func in scope.funcs:
-        if type(func) is ast.Name and func.id == "super":  # type: ignore[attr-defined]
-            continue  # the ``super()`` of ``super().m()``: no callee of its own
-        written = _callee(func, scope, enclosing)
-        if written:
-            found[written] = None
+        kind = type(func)
+        if kind is name_type:
+            head = func.id  # type: ignore[attr-defined]
+            if head == "super":
+                continue  # the ``super()`` of ``super().m()``: no callee of its own
+            parts: list[str] = []
+        elif kind is attribute_type:
+            parts = []
+            base = func
+            while type(base) is attribute_type:
+                parts.append(base.attr)  # type: ignore[attr-defined]
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not name_type:
+                inner = getattr(base, "func", None)
+                if (
+                    type(base) is ast.Call
+                    and len(parts) == 1
+                    and type(inner) is name_type
+                    and inner.id == "super"  # type: ignore[union-attr]
+                ):
+                    found[CALL_SUPER + parts[0]] = None
+                else:
+                    unresolved += 1
+                continue
+            head = base.id  # type: ignore[attr-defined]
+            parts.reverse()
+        else:
+            unresolved += 1  # a call on a call's result, a subscript, a lambda...
+            continue
+        bound = heads.get(head)
+        if bound is None:
+            bound = heads[head] = _bound(head, scope, enclosing)
+        form, target = bound
+        if form == "outer" or form == "def":
+            written = f"{head}.{'.'.join(parts)}" if parts else head
+        elif form == "self":
+            # ``self.a.b()`` is a method of whatever ``self.a`` holds: inference's question.
+            if len(parts) != 1:
+                unresolved += 1
+                continue
+            written = CALL_SELF + parts[0]
+        elif form == "import" and target:
+            written = CALL_IMPORTED + target + ("." + ".".join(parts) if parts else "")
         else:
             unresolved += 1
+            continue
+        found[written] = None
     return " ".join(found), unresolved
 
 
