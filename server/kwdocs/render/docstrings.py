@@ -25,7 +25,7 @@ from enum import Enum
 import msgspec
 
 from kwdocs.extract.signatures import SignatureParam
-from kwdocs.render.markdown import code, escape, fence, table_cell
+from kwdocs.render.markdown import code, escape, escape_line, fence, table_cell
 
 # ---------------------------------------------------------------------------------------------
 # The structure
@@ -166,7 +166,8 @@ def _text(piece: str, first: bool) -> str:
     Markdown meaning, not a word character) keeps ``escape`` from doing it mid-line."""
     if not piece:
         return ""
-    core = escape(piece) if first else escape("!" + piece)[1:]
+    # Pieces of a line ``inline_markdown`` has made one already: only their edges to trim.
+    core = escape_line(piece.strip()) if first else escape_line("!" + piece.rstrip())[1:]
     if not core.strip():
         return " "
     trail = " " if piece[-1].isspace() else ""
@@ -197,7 +198,7 @@ def inline_markdown(text: str) -> str:
     everything else is escaped."""
     text = _WHITESPACE.sub(" ", text).strip()
     if "`" not in text and "*" not in text and "://" not in text:
-        return escape(text)  # nothing ``_INLINE`` could match: plain text, escaped
+        return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
     out: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
@@ -392,9 +393,25 @@ _VERSION_DIRECTIVES = {
 _MAX_DEPTH = 12
 
 
+# The first characters of a line that may start a block other than a paragraph (the
+# patterns below): any other line starts one only as a section header.
+_BLOCK_FIRST = frozenset(">`~.:-*+•=#(0123456789")
+
+
+def _may_be_header(lines: Sequence[str], index: int) -> bool:
+    """A cheap test every section header passes: a Google header ends with a colon, a NumPy
+    one has its underline (``---``, ``===``) on the next line."""
+    if lines[index].endswith(":"):
+        return True
+    following = lines[index + 1].lstrip()[:1] if index + 1 < len(lines) else ""
+    return following == "-" or following == "="
+
+
 def _starts_block(lines: Sequence[str], index: int, previous: str) -> bool:
     """Line ``index`` (not indented) starts something other than paragraph text."""
     line = lines[index]
+    if line[:1] not in _BLOCK_FIRST and not _may_be_header(lines, index):
+        return False
     if line.startswith((">>>", "```", "~~~")) or _EXPLICIT.match(line) or _FIELD.match(line):
         return True
     if _BULLET.match(line) or _TABLE_BORDER.match(line):
@@ -1015,6 +1032,10 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
         line = lines[index]
         if not line or line[0] == " ":
             prose.append(line)
+            index += 1
+            continue
+        if line[0] != ":" and not _may_be_header(lines, index):
+            prose.append(line)  # neither a field nor a section header
             index += 1
             continue
         google = _google_header(lines, index)

@@ -37,7 +37,11 @@ def _comment_safe(text: str) -> str:
 
 def escape(text: str) -> str:
     """Text from a source file as one line of inert Markdown (newlines become spaces)."""
-    text = _WHITESPACE.sub(" ", text).strip()
+    return escape_line(_WHITESPACE.sub(" ", text).strip())
+
+
+def escape_line(text: str) -> str:
+    """``escape`` of text already on one line, its blanks single and none at either end."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.translate(_ESCAPE_TABLE)
     if "_" in text:
