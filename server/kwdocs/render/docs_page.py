@@ -111,6 +111,12 @@ def _attribute_parts(signature: str) -> tuple[str, str]:
     return declared.partition(": ")[2], value
 
 
+# Every page's table of contents starts with the same line.
+_CONTENTS = "**Contents**: " + " · ".join(
+    link(escape(title), f"#{github_slug(title)}") for title in DOCS_SECTIONS
+)
+
+
 def _rank(complexity: int) -> str:
     """radon's letter rank of a cyclomatic complexity."""
     for limit, letter in ((5, "A"), (10, "B"), (20, "C"), (30, "D"), (40, "E")):
@@ -188,12 +194,8 @@ class _Page:
         self.section("File Purpose")
         record = self.record
         if record.docstring:
-            self.add(
-                "From the module docstring:",
-                "",
-                docstring_markdown(parse_docstring(record.docstring)) or escape(record.docstring),
-                "",
-            )
+            body = docstring_markdown(parse_docstring(record.docstring, summary=False))
+            self.add("From the module docstring:", "", body or escape(record.docstring), "")
         elif record.language == "python":
             if self.facts.notes:
                 self.notes(self.facts.notes)
@@ -235,7 +237,7 @@ class _Page:
             cut = len(text) > NOTE_CHARACTERS
             if cut:
                 text = text[: text.rfind("\n\n", 0, NOTE_CHARACTERS) + 1 or NOTE_CHARACTERS]
-            body = blocks_markdown(parse_docstring(text).body) or escape(text)
+            body = blocks_markdown(parse_docstring(text, summary=False).body) or escape(text)
             quoted = [f"> {line}" if line else ">" for line in body.split("\n")]
             self.add(f"> {title} ({where})", ">", *quoted)
             if cut:
@@ -425,7 +427,7 @@ class _Page:
             return
         if params is None:
             params = found.params
-        rendered = docstring_markdown(parse_docstring(found.text, params))
+        rendered = docstring_markdown(parse_docstring(found.text, params, summary=False))
         if rendered:
             self.add(rendered, "")
 
@@ -846,8 +848,7 @@ class _Page:
 
     def contents(self) -> None:
         """The table of contents under the title: every section, then the top-level classes."""
-        sections = " · ".join(link(escape(t), f"#{github_slug(t)}") for t in DOCS_SECTIONS)
-        self.add(f"**Contents**: {sections}", "")
+        self.add(_CONTENTS, "")
         classes = [k for k in self.of_kind("class") if "." not in k.qualname]
         if classes:
             shown = " · ".join(self.keyword_link(k) for k in classes[:CALL_LIMIT])

@@ -1014,10 +1014,13 @@ class _Builder:
         )
 
 
-def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) -> Docstring:
+def parse_docstring(
+    docstring: str, signature: Sequence[SignatureParam] = (), *, summary: bool = True
+) -> Docstring:
     """A cleaned docstring (``ast.get_docstring``) read into a ``Docstring``. ``signature`` is
     the function's parameters (``extract.signatures.signature_parameters``; for a class, its
-    ``__init__``'s): annotations and defaults are taken from it where it has them."""
+    ``__init__``'s): annotations and defaults are taken from it where it has them. Without
+    ``summary`` the summary is left empty (a page shows the whole body, which holds it)."""
     lines = _lines_of(docstring)
     builder = _Builder(signature)
     prose: list[str] = []
@@ -1067,7 +1070,7 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
         prose.append(line)
         index += 1
     flush()
-    return builder.finish(inline_markdown(summary_source(docstring)))
+    return builder.finish(inline_markdown(summary_source(docstring)) if summary else "")
 
 
 # ---------------------------------------------------------------------------------------------

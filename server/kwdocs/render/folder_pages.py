@@ -170,7 +170,10 @@ def render_folder_doc(
         out += ["The folder has no `__init__.py`: it is not a regular Python package.", ""]
     elif records[init].docstring:
         docstring = records[init].docstring
-        out += [docstring_markdown(parse_docstring(docstring)) or escape(docstring), ""]
+        out += [
+            docstring_markdown(parse_docstring(docstring, summary=False)) or escape(docstring),
+            "",
+        ]
     else:
         out += ["Its `__init__.py` has no docstring.", ""]
     out += ["## Main Classes and Functions", ""]
