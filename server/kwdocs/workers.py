@@ -139,9 +139,13 @@ class Workers:
         """Workers forked from this process as it is now, reading its memory (what the caller
         set up before the first submit), or None where forking is unsafe: then units must
         carry their inputs and go through ``map``."""
-        if not self.parallel or not _can_fork():
+        if not self.parallel:
             return None
-        self._close_executor()  # forked from the state of now, not of an earlier phase
+        # Forked from the state of now, not of an earlier phase; closing the earlier pool
+        # also ends its threads, which would otherwise make forking look unsafe.
+        self._close_executor()
+        if not _can_fork():
+            return None
         return self._forked_pool(_start_forked_frozen)
 
     def _forked_pool(self, initializer: Callable[[], None]) -> Executor:
