@@ -338,6 +338,30 @@ def test_forked_pickled_and_in_process_rendering_agree(tmp_path: Path) -> None:
     assert check_tree(tmp_path / "forked") == []
 
 
+def test_rendering_forks_after_the_extraction_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The extraction's pool leaves threads behind: they must end before the render workers
+    # are forked, or every job would travel encoded to child interpreters.
+    from kwdocs.workers import Workers
+
+    forks: list[object] = []
+    original = Workers.fork
+
+    def fork(self: Workers):
+        executor = original(self)
+        forks.append(executor)
+        return executor
+
+    monkeypatch.setattr(Workers, "fork", fork)
+    root = _large_workspace(tmp_path / "ws")
+    for module in root.rglob("mod*.py"):
+        # Enough source for several units of extraction: the extraction runs in a pool.
+        module.write_text(module.read_text() + "# padding\n" * 1000)
+    export(root, tmp_path / "out", jobs=2, cacheDir=str(tmp_path / "cache"))
+    assert forks and all(executor is not None for executor in forks)
+
+
 def test_pages_in_a_new_folder_never_replace_a_users_file(tmp_path: Path) -> None:
     # Folders the export creates skip the per-page checks; folders that were there keep them.
     root = _large_workspace(tmp_path / "ws", files=6)
