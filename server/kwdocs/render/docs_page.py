@@ -274,7 +274,7 @@ class _Page:
         if not text:
             self.add("The file is empty.", "")
             return
-        name = html.escape(posixpath.basename(self.record.path))
+        name = html.escape(" ".join(posixpath.basename(self.record.path).split()))
         self.add(
             "<details>",
             f"<summary>The source of {name}: {plural(self.record.lines, 'line')}</summary>",
