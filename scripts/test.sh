@@ -23,6 +23,8 @@ log "installing Neovim"
 bash scripts/setup-neovim.sh
 log "installing code-server, Chromium and building the VS Code extension"
 bash scripts/setup-vscode-test.sh
+log "installing the Mermaid renderer the page tests check diagrams with"
+bash scripts/setup-mermaid.sh
 
 export PATH="$PWD/.venv/bin:$PATH"
 log "ruff"

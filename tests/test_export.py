@@ -218,9 +218,14 @@ def test_export_with_records_from_an_index(workspace: Path) -> None:
 
 def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) -> None:
     settings = load_settings(workspace)
-    index, _report = index_root(settings)
-    result = export_file(settings, "pkg/shapes.py", index.records)
     out = out_of(workspace)
+    # An export leaves records with their calls in the cache; the index the server builds
+    # from it has them too (what a fresh server index lacks: see the next test).
+    export_workspace(settings)
+    shutil.rmtree(out)
+    index, _report = index_root(settings)
+    assert all(r.calls_known for r in index.records.values())
+    result = export_file(settings, "pkg/shapes.py", index.records)
     assert result.pages == [
         (out / "pkg" / "shapes.py_docs.md").resolve().as_uri(),
         (out / "pkg" / "shapes.py_kw.md").resolve().as_uri(),
@@ -238,6 +243,29 @@ def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) ->
     assert again.written == 0
     with pytest.raises(ExportError):
         export_file(settings, "pkg/nope.py", index.records)
+
+
+def test_pages_from_records_without_calls(workspace: Path) -> None:
+    settings = load_settings(workspace)
+    out = out_of(workspace)
+    index, _report = index_root(settings)  # the language server's indexing reads no calls
+    assert not any(r.calls_known for r in index.records.values())
+    export_file(settings, "pkg/shapes.py", index.records)
+    docs = (out / "pkg" / "shapes.py_docs.md").read_text()
+    assert "the callers listed below may be incomplete" in docs
+    before = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    full = export_workspace(settings)
+    after = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    # The export reads every file's calls: the docs page is written again, complete; the
+    # keyword page shows no calls and stays as it was.
+    assert after["pkg/shapes.py_docs.md"]["fp"] != before["pkg/shapes.py_docs.md"]["fp"]
+    assert after["pkg/shapes.py_kw.md"] == before["pkg/shapes.py_kw.md"]
+    assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
+    assert full.written >= 1
+    # Records handed to an export (the server's "export all") are completed with their calls.
+    shutil.rmtree(out)
+    export_workspace(settings, records=index.records)
+    assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
 
 
 def test_symlink_in_out_leading_outside_is_not_followed(workspace: Path, tmp_path: Path) -> None:
@@ -308,6 +336,30 @@ def test_forked_pickled_and_in_process_rendering_agree(tmp_path: Path) -> None:
     pages = page_tree(tmp_path / "forked")
     assert pages == page_tree(tmp_path / "pickled") == page_tree(tmp_path / "alone")
     assert check_tree(tmp_path / "forked") == []
+
+
+def test_rendering_forks_after_the_extraction_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The extraction's pool leaves threads behind: they must end before the render workers
+    # are forked, or every job would travel encoded to child interpreters.
+    from kwdocs.workers import Workers
+
+    forks: list[object] = []
+    original = Workers.fork
+
+    def fork(self: Workers):
+        executor = original(self)
+        forks.append(executor)
+        return executor
+
+    monkeypatch.setattr(Workers, "fork", fork)
+    root = _large_workspace(tmp_path / "ws")
+    for module in root.rglob("mod*.py"):
+        # Enough source for several units of extraction: the extraction runs in a pool.
+        module.write_text(module.read_text() + "# padding\n" * 1000)
+    export(root, tmp_path / "out", jobs=2, cacheDir=str(tmp_path / "cache"))
+    assert forks and all(executor is not None for executor in forks)
 
 
 def test_pages_in_a_new_folder_never_replace_a_users_file(tmp_path: Path) -> None:

@@ -306,3 +306,72 @@ def test_columns_are_code_points_on_non_ascii_lines() -> None:
         assert lines[keyword.line - 1][keyword.col : keyword.end_col] == keyword.name
     y = next(k for k in record.keywords if k.name == "y")
     assert y.col == lines[0].index("y =")
+
+
+def test_class_members_are_attribute_keywords() -> None:
+    source = '''import enum
+from dataclasses import dataclass
+
+
+@dataclass
+class Info:
+    """Where a parameter lives."""
+
+    name: str  # unprefixed
+    # The module holding it.
+    # Second line of the comment.
+    module: "nn.Module" = None
+    count: int = 1  # type: ignore[assignment]
+    __slots__ = ("name",)
+    table = {
+        "a": 1,
+    }
+
+    def method(self) -> None:
+        local = 1
+
+
+class State(enum.Enum):
+    SHARDED = enum.auto()
+    UNSHARDED = 2
+'''
+    record = extract_bytes("pkg/info.py", source.encode())
+    members = {k.qualname: k for k in record.keywords if k.kind == "attribute"}
+    assert list(members) == [
+        "Info.name",
+        "Info.module",
+        "Info.count",
+        "Info.table",
+        "State.SHARDED",
+        "State.UNSHARDED",
+    ]
+    assert members["Info.name"].signature == "name: str"
+    assert members["Info.name"].summary == "unprefixed"
+    assert members["Info.module"].signature == 'module: "nn.Module" = None'
+    assert members["Info.module"].summary == "The module holding it. Second line of the comment."
+    assert members["Info.count"].summary == ""  # a tool's directive is no comment
+    assert members["Info.table"].signature == "table = …"
+    assert members["State.SHARDED"].signature == "SHARDED = enum.auto()"
+    assert members["State.UNSHARDED"].signature == "UNSHARDED = 2"
+    name = members["Info.name"]
+    assert (name.line, name.col, name.end_col) == (9, 4, 8)
+    # The recovering parser reads the same members from a file that does not parse.
+    broken = extract_bytes("pkg/info.py", (source + "\ndef broken(:\n").encode())
+    assert broken.parser == "parso"
+    recovered = {k.qualname: k for k in broken.keywords if k.kind == "attribute"}
+    assert list(recovered) == list(members)
+    for qualname, keyword in recovered.items():
+        assert keyword.signature == members[qualname].signature, qualname
+        assert keyword.summary == members[qualname].summary, qualname
+
+
+def test_summaries_end_at_a_sentence_boundary(torch_root: Path) -> None:
+    path = "torch/distributed/fsdp/_fully_shard/_fully_shard.py"
+    record = extract_bytes(path, (torch_root / path).read_bytes())
+    summaries = {k.qualname: k.summary for k in record.keywords if k.summary}
+    for qualname, summary in summaries.items():
+        assert not summary.startswith(("Args:", "Arguments:")), qualname
+        assert len(summary) < 500 and not summary.endswith("..."), qualname
+    # Its docstring opens with ``Args:``: a section is no summary.
+    assert "FSDPModule.set_all_reduce_hook" not in summaries
+    assert summaries["FSDPModule.reshard"].endswith(".")

@@ -177,3 +177,83 @@ def test_lengths_and_nested_qualnames() -> None:
 def test_no_tree_no_facts() -> None:
     facts = page_facts(None)
     assert not facts.parsed and facts.functions == [] and facts.risks == [] and facts.idioms == []
+
+
+def test_calls_are_read_as_written_and_what_needs_inference_is_counted() -> None:
+    from kwdocs.extract import extract_source
+    from kwdocs.facts import with_calls
+
+    source = textwrap.dedent(
+        '''\
+        import os
+        from .util import helper
+
+
+        class Shape(Base):
+            def area(self, other):
+                """Area."""
+                self.check()
+                self.parts.total()          # inference: what self.parts holds
+                other.area()                # inference: a parameter
+                os.path.join("a", helper())
+                super().area(1)
+                from . import geometry as geo
+                geo.rect(1)
+                local = make()
+                local()                     # inference: a local
+                def inner():
+                    self.check()
+                    return local.size()     # inference: the enclosing function's local
+                inner()
+                [p.scale() for p in self.items()]
+                return len(other)
+
+            @staticmethod
+            def build(self):
+                self.check()                # no receiver in a static method
+
+            @classmethod
+            def make(cls):
+                return cls.build(cls)
+
+
+        def outer():
+            global total
+            total = 1
+            total()
+        '''
+    )
+    extraction = extract_source("pkg/shapes.py", source.encode(), module="pkg.shapes")
+    facts = page_facts(extraction.tree, extraction.text)
+    calls = {c.qualname: (c.calls.split(), c.unresolved) for c in facts.calls}
+    assert calls["Shape.area"] == (
+        [
+            "self.check",
+            "os.path.join",
+            "helper",
+            "super().area",
+            ":.geometry.rect",
+            "make",
+            "inner",
+            "self.items",
+            "len",
+        ],
+        4,
+    )
+    assert calls["Shape.area.inner"] == (["self.check"], 1)
+    assert calls["Shape.build"] == ([], 1)
+    assert calls["Shape.make"] == (["self.build"], 0)
+    assert calls["outer"] == (["total"], 0)
+    record = with_calls(extraction.record, facts)
+    assert record.calls_known
+    area = next(k for k in record.keywords if k.qualname == "Shape.area")
+    assert area.calls.split()[0] == "self.check" and area.unresolved_calls == 4
+    assert [d.qualname for d in facts.docstrings] == ["Shape.area"]
+
+
+def test_notes_are_read_when_there_is_no_docstring() -> None:
+    source = "# [Note: Why]\n# Because it is so.\n\nX = 1\n"
+    facts = page_facts(ast.parse(source), source)
+    assert [(n.title, n.text) for n in facts.notes] == [("Why", "Because it is so.")]
+    documented = '"""Doc."""\n' + source
+    assert page_facts(ast.parse(documented), documented).notes == []

@@ -1,19 +1,63 @@
 """Cross-file facts from the records of a whole workspace: which files import which, workspace
-inheritance, the tests that import a module, and how each import is classified."""
+inheritance, the tests that import a module, how each import is classified, who calls whom
+(``kwdocs.calls``), the workspace classes class attributes are annotated with, and which files
+relate to a file most."""
 
 from __future__ import annotations
 
+import builtins
+import enum
 import hashlib
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Mapping
 
 import msgspec
 
-from kwdocs.model import IMPORT_KINDS, FileRecord
+from kwdocs.calls import CallEnd, CallGraph
+from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
-from kwdocs.resolve import ImportFact, base_class, import_facts, import_file, imported_paths
+from kwdocs.resolve import (
+    ImportFact,
+    base_class,
+    import_facts,
+    import_file,
+    imported_paths,
+    name_in_module,
+)
+
+_INIT_NAMES = ("__init__.py", "__init__.pyi")
+# What a folder's public API lists, and how many names at most.
+_API_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.CONSTANT, Kind.VARIABLE})
+API_LIMIT = 200
+# Names an annotation uses that are never workspace classes (builtins, typing's).
+_NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
+    {
+        "Any",
+        "Optional",
+        "Union",
+        "Callable",
+        "Literal",
+        "ClassVar",
+        "Final",
+        "Sequence",
+        "Iterable",
+        "Iterator",
+        "Mapping",
+        "Generator",
+        "Type",
+        "List",
+        "Dict",
+        "Tuple",
+        "Set",
+        "typing",
+        "t",
+    }
+)
+# Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
+_NAMES = re.compile(r"[A-Za-z_][\w.]*")
 
 
 class ClassLink(msgspec.Struct, frozen=True, array_like=True):
@@ -29,6 +73,88 @@ class ClassLink(msgspec.Struct, frozen=True, array_like=True):
     anchor: str = ""
 
 
+class CallLink(msgspec.Struct, frozen=True, array_like=True):
+    """The other end of a call, with the anchor of its section."""
+
+    qualname: str
+    path: str
+    line: int
+    kind: str
+    anchor: str = ""
+
+
+class FunctionLinks(msgspec.Struct, frozen=True, array_like=True):
+    """What one function or class of the file calls, and what calls it."""
+
+    qualname: str
+    line: int
+    callees: list[CallLink] = []
+    callers: list[CallLink] = []
+    outside: int = 0
+    """Calls of builtins and of modules outside the workspace."""
+    unresolved: int = 0
+    """Calls only inference could place."""
+
+
+class UseLink(msgspec.Struct, frozen=True, array_like=True):
+    """A class attribute annotated with a workspace class: ``owner.attribute: ... Other ...``."""
+
+    owner: str
+    """The class of this file."""
+    attribute: str
+    qualname: str
+    """The workspace class named in the annotation."""
+    path: str
+    line: int
+    anchor: str = ""
+
+
+class Relation(str, enum.Enum):
+    """How another file relates to this one (the value is what the page says)."""
+
+    IMPORTS = "imported here"
+    IMPORTED_BY = "imports this file"
+    CALLS = "calls into this file"
+    CALLED = "called from this file"
+    INHERITS = "shares a class hierarchy"
+    TESTS = "tests this file"
+    SIBLING = "same folder"
+
+    __str__ = str.__str__
+
+
+class RelatedFile(msgspec.Struct, frozen=True, array_like=True):
+    path: str
+    relations: tuple[Relation, ...]
+    calls: int = 0
+    """Calls between the two files, either way."""
+
+
+class ApiEntry(msgspec.Struct, frozen=True, array_like=True):
+    """One name of a folder's public API, and the definition it stands for (path "" when the
+    workspace cannot tell)."""
+
+    name: str
+    path: str = ""
+    qualname: str = ""
+    kind: str = ""
+    line: int = 0
+    summary: str = ""
+    anchor: str = ""
+
+
+class FolderLinks(msgspec.Struct, array_like=True):
+    """What a folder's ``doc.md`` shows beyond its files' records."""
+
+    api: list[ApiEntry] = []
+    api_source: str = ""
+    """Where the API was read: ``__all__``, ``imports`` (the package's public imports and
+    definitions) or ``modules`` (the public definitions of its public modules)."""
+    imports: list[tuple[str, str]] = []
+    """(importer, imported) among the folder's files and subfolders (a subfolder's key ends
+    with ``/``)."""
+
+
 class FileLinks(msgspec.Struct, array_like=True):
     """Everything a file's docs page shows about other files: part of the page fingerprint."""
 
@@ -40,6 +166,21 @@ class FileLinks(msgspec.Struct, array_like=True):
     siblings: list[str] = []
     import_files: dict[str, str] = {}
     """Target of each import of the file → the workspace file it is taken from."""
+    functions: list[FunctionLinks] = []
+    """Calls and callers of its functions and classes (those that have any), in file order."""
+    calls_complete: bool = True
+    """False when some file was indexed without its calls: callers may be missing."""
+    uses: list[UseLink] = []
+    related: list[RelatedFile] = []
+    """Other files ranked by how they relate to this one, most related first."""
+
+
+def _node(parts: list[str], depth: int) -> str:
+    """What a file is in the import graph of the folder made of its first ``depth`` parts:
+    itself when it lies in that folder, else the subfolder holding it (``sub/``)."""
+    if depth == len(parts) - 1:
+        return "/".join(parts)
+    return "/".join(parts[: depth + 1]) + "/"
 
 
 def is_test_file(path: str) -> bool:
@@ -80,6 +221,11 @@ class Analysis:
         tops = "\0".join(sorted({m.partition(".")[0] for m in self.modules.modules()}))
         self._tops_key = hashlib.blake2b(tops.encode(), digest_size=8).hexdigest()
         self._bases, self._subclasses = self._inheritance()
+        self.calls = CallGraph(self)
+        self._uses: dict[str, list[UseLink]] = {}
+        self._folder_links: dict[str, FolderLinks] = {}
+        self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
+        self._annotation_classes: dict[tuple[str, str], tuple[str, Keyword] | None] = {}
 
     def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
         anchors = self._anchors.get(path)
@@ -135,7 +281,134 @@ class Analysis:
             subclasses=[self._anchored(link) for link in self._subclasses.get(path, [])],
             siblings=self.siblings(path),
             import_files=self.import_files(path),
+            functions=self.function_links(path),
+            calls_complete=self.calls.complete,
+            uses=[
+                msgspec.structs.replace(
+                    use, anchor=self.anchor(use.path, "class", use.qualname, use.line)
+                )
+                for use in self.uses(path)
+            ],
+            related=self.related(path),
         )
+
+    def _call_link(self, end: CallEnd) -> CallLink:
+        return CallLink(
+            end.qualname,
+            end.path,
+            end.line,
+            end.kind,
+            self.anchor(end.path, end.kind, end.qualname, end.line),
+        )
+
+    def function_links(self, path: str) -> list[FunctionLinks]:
+        """Calls and callers of each function and class of a file, anchored."""
+        calls = {(f.qualname, f.line): f for f in self.calls.calls_of(path)}
+        callers = self.calls.callers_of(path)
+        if not calls and not callers:
+            return []
+        found: list[FunctionLinks] = []
+        for keyword in self.records[path].keywords:
+            key = (keyword.qualname, keyword.line)
+            placed = calls.get(key)
+            calling = callers.get(key, ())
+            if placed is None and not calling:
+                continue
+            found.append(
+                FunctionLinks(
+                    keyword.qualname,
+                    keyword.line,
+                    [self._call_link(e) for e in placed.callees] if placed else [],
+                    sorted(
+                        (self._call_link(e) for e in calling),
+                        key=lambda link: (link.path, link.line),
+                    ),
+                    placed.outside if placed else 0,
+                    placed.unresolved if placed else 0,
+                )
+            )
+        return found
+
+    def uses(self, path: str) -> list[UseLink]:
+        """Class attributes of a file annotated with workspace classes (each class named)."""
+        found = self._uses.get(path)
+        if found is not None:
+            return found
+        record = self.records[path]
+        found = []
+        for keyword in record.keywords:
+            if keyword.kind != Kind.ATTRIBUTE or ": " not in keyword.signature:
+                continue
+            annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
+            owner = keyword.qualname.rpartition(".")[0]
+            seen: set[tuple[str, int]] = set()
+            for name in _NAMES.findall(annotation):
+                if name in _NOT_CLASSES:
+                    continue
+                key = (path, name)
+                if key in self._annotation_classes:
+                    placed = self._annotation_classes[key]
+                else:
+                    placed = self._annotation_classes[key] = base_class(self, record, name)
+                if placed is None or (placed[0], placed[1].line) in seen:
+                    continue
+                seen.add((placed[0], placed[1].line))
+                found.append(
+                    UseLink(owner, keyword.name, placed[1].qualname, placed[0], placed[1].line)
+                )
+        self._uses[path] = found
+        return found
+
+    def related(self, path: str, limit: int = 20) -> list[RelatedFile]:
+        """Other files ranked by how they relate to this one: imports either way, calls
+        either way (more calls rank higher), a shared class hierarchy, tests importing it;
+        the folder's other files only after those."""
+        relations: dict[str, set[Relation]] = defaultdict(set)
+        calls: dict[str, int] = defaultdict(int)
+        for other in self.imports_of.get(path, ()):
+            relations[other].add(Relation.IMPORTS)
+        for other in self.imported_by.get(path, ()):
+            relations[other].add(Relation.TESTS if is_test_file(other) else Relation.IMPORTED_BY)
+        for function in self.calls.calls_of(path):
+            for callee in function.callees:
+                relations[callee.path].add(Relation.CALLED)
+                calls[callee.path] += 1
+        for found in self.calls.callers_of(path).values():
+            for caller in found:
+                relations[caller.path].add(Relation.CALLS)
+                calls[caller.path] += 1
+        for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ())):
+            relations[link.path].add(Relation.INHERITS)
+        relations.pop(path, None)
+        weight = {
+            Relation.INHERITS: 6,
+            Relation.CALLS: 4,
+            Relation.CALLED: 4,
+            Relation.TESTS: 3,
+            Relation.IMPORTS: 2,
+            Relation.IMPORTED_BY: 2,
+        }
+        ranked = sorted(
+            relations,
+            key=lambda other: (
+                -sum(weight[r] for r in relations[other]) - min(calls.get(other, 0), 20),
+                other,
+            ),
+        )[:limit]
+        found = [
+            RelatedFile(
+                other,
+                tuple(r for r in Relation if r in relations[other]),
+                calls.get(other, 0),
+            )
+            for other in ranked
+        ]
+        if len(found) < limit:
+            shown = {r.path for r in found}
+            for sibling in self.siblings(path):
+                if sibling not in shown and len(found) < limit:
+                    found.append(RelatedFile(sibling, (Relation.SIBLING,)))
+        return found
 
     def import_files(self, path: str) -> dict[str, str]:
         """Target of each import of a file → the workspace file it is taken from."""
@@ -163,12 +436,131 @@ class Analysis:
             (link.qualname, link.other, link.path, link.line, self.records[link.path].digest)
             for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))
         ]
+        uses = [
+            (use.owner, use.attribute, use.path, use.line, self.records[use.path].digest)
+            for use in self.uses(path)
+        ]
         return (
             sorted(self.imports_of.get(path, ())),
             sorted(self.imported_by.get(path, ())),
             edges,
             self._folder_key(posixpath.dirname(path)),
             self._tops_key,
+            self.calls.key(path),
+            uses,
+        )
+
+    def folder_links(self, folder: str, files: list[str], subfolders: list[str]) -> FolderLinks:
+        """A folder's public API (each name placed where it is defined, anchors left out:
+        ``folder_page_links`` adds them) and the imports among its files and subfolders."""
+        cached = self._folder_links.get(folder)
+        if cached is not None:
+            return cached
+        api, source = self._folder_api(files)
+        imports = sorted(self._folder_imports().get(folder, ()))
+        found = FolderLinks(api, source, imports)
+        self._folder_links[folder] = found
+        return found
+
+    def folder_page_links(
+        self, folder: str, files: list[str], subfolders: list[str]
+    ) -> FolderLinks:
+        """``folder_links`` with the anchor of each API name's section (what the page links)."""
+        links = self.folder_links(folder, files, subfolders)
+        api = [
+            msgspec.structs.replace(
+                entry, anchor=self.anchor(entry.path, entry.kind, entry.qualname, entry.line)
+            )
+            if entry.path and entry.kind != "module"
+            else entry
+            for entry in links.api
+        ]
+        return FolderLinks(api, links.api_source, links.imports)
+
+    def _folder_imports(self) -> dict[str, set[tuple[str, str]]]:
+        """For every folder, the imports between its files and subfolders (a subfolder's key
+        ends with ``/``): each import between two files seen from every folder above both."""
+        found = self._imports_by_folder
+        if found is not None:
+            return found
+        found = self._imports_by_folder = defaultdict(set)
+        for source, targets in self.imports_of.items():
+            source_parts = source.split("/")
+            for target in targets:
+                target_parts = target.split("/")
+                # Folders holding both files: the common leading folder parts.
+                common = 0
+                limit = min(len(source_parts), len(target_parts)) - 1
+                while common < limit and source_parts[common] == target_parts[common]:
+                    common += 1
+                for depth in range(common + 1):
+                    folder = "/".join(source_parts[:depth])
+                    a = _node(source_parts, depth)
+                    b = _node(target_parts, depth)
+                    if a != b:
+                        found[folder].add((a, b))
+        return found
+
+    def _folder_api(self, files: list[str]) -> tuple[list[ApiEntry], str]:
+        init = next((p for p in files if posixpath.basename(p) in _INIT_NAMES), None)
+        record = self.records.get(init) if init is not None else None
+        if record is not None and record.all_names is not None:
+            return [self._api_entry(init, name) for name in record.all_names[:API_LIMIT]], "__all__"
+        if record is not None:
+            names = [
+                k.alias or k.name
+                for k in record.keywords
+                if (k.kind == Kind.IMPORT or (k.kind in _API_KINDS and "." not in k.qualname))
+                and not (k.alias or k.name).startswith("_")
+            ]
+            if names:
+                unique = list(dict.fromkeys(names))[:API_LIMIT]
+                return [self._api_entry(init, name) for name in unique], "imports"
+        entries = []
+        for path in files:
+            if posixpath.basename(path).startswith("_"):
+                continue
+            for keyword in self.records[path].keywords:
+                if (
+                    keyword.kind in _API_KINDS
+                    and "." not in keyword.qualname
+                    and not keyword.name.startswith("_")
+                ):
+                    entries.append(self._entry(keyword.name, path, keyword))
+                    if len(entries) >= API_LIMIT:
+                        return entries, "modules"
+        return entries, "modules"
+
+    def _api_entry(self, init: str, name: str) -> ApiEntry:
+        for path, keyword in name_in_module(self, init, name):
+            if keyword.kind in _API_KINDS or keyword.kind == Kind.MODULE:
+                return self._entry(name, path, keyword)
+        return ApiEntry(name)
+
+    @staticmethod
+    def _entry(name: str, path: str, keyword: Keyword) -> ApiEntry:
+        kind = str(keyword.kind)
+        if kind == Kind.MODULE:
+            return ApiEntry(name, path, keyword.qualname, "module", 0, keyword.summary)
+        return ApiEntry(name, path, keyword.qualname, kind, keyword.line, keyword.summary)
+
+    def folder_key(self, folder: str, files: list[str], subfolders: list[str]) -> tuple:
+        """What ``folder_links`` and the folder's pages depend on beyond its own files'
+        records: where its API's names are defined (those files' records), its subfolders'
+        packages (their purpose) and the imports among its files and subfolders."""
+        links = self.folder_links(folder, files, subfolders)
+        targets = sorted({e.path for e in links.api if e.path})
+        inits = [
+            (sub, self.records[p].digest)
+            for sub in subfolders
+            for p in self.folders.get(sub, ())
+            if posixpath.basename(p) in _INIT_NAMES
+        ]
+        return (
+            [(e.name, e.path, e.qualname, e.line) for e in links.api],
+            [(p, self.records[p].digest) for p in targets],
+            inits,
+            links.imports,
         )
 
     def _folder_key(self, folder: str) -> str:

@@ -1,6 +1,8 @@
 """Page facts of one Python file from a single walk over its ast tree: per-function cyclomatic
-complexity (radon's rules) and length, risky calls (named after bandit's check ids) and the
-idioms the file uses, each with its line."""
+complexity (radon's rules) and length, risky calls (named after bandit's check ids), the idioms
+the file uses, each with its line, the calls each function makes (as written: the engine,
+``kwdocs.calls``, resolves them across files), the docstrings pages render, and the module's
+notes when it has no docstring."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from typing import Any
 
 import msgspec
 
-from kwdocs.model import Finding
+from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
+from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
+from kwdocs.model import FileRecord, Finding, Kind
 
 # Risky calls by resolved dotted name: (bandit check id, what the page says).
 RISKY_CALLS: dict[str, tuple[str, str]] = {
@@ -90,6 +94,29 @@ class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
         return self.end_line - self.line + 1
 
 
+class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
+    """The calls of one function's body, as ``Keyword.calls`` writes them."""
+
+    qualname: str
+    line: int
+    calls: str
+    unresolved: int
+
+
+class DocFact(msgspec.Struct, frozen=True, array_like=True):
+    """The cleaned docstring of one class or function (``ast.get_docstring``), and for a
+    function the parameters its table needs, as the source writes them."""
+
+    qualname: str
+    line: int
+    text: str
+    params: tuple[SignatureParam, ...] = ()
+
+
+# Words of the docstring sections that name parameters: only then are they read.
+PARAMETER_WORDS = ("Args", "Arguments", "Parameters", "param", "Keyword", "Attributes", "var")
+
+
 class PageFacts(msgspec.Struct, array_like=True):
     """What the docs page states about a file beyond its keywords."""
 
@@ -98,6 +125,128 @@ class PageFacts(msgspec.Struct, array_like=True):
     functions: list[FunctionFacts] = []
     risks: list[Finding] = []
     idioms: list[Finding] = []
+    calls: list[FunctionCalls] = []
+    docstrings: list[DocFact] = []
+    notes: list[ModuleNote] = []
+    """The module's notes (``extract/notes.py``), read only when it has no docstring: its
+    purpose then comes from them."""
+
+
+# The forms of ``Keyword.calls`` entries besides a plain (dotted) name; ``kwdocs.calls`` reads
+# them.
+CALL_SELF = "self."
+"""``self.m``: a method of the enclosing class, whatever the receiver is called."""
+CALL_SUPER = "super()."
+"""``super().m``: the method of a base of the enclosing class."""
+CALL_IMPORTED = ":"
+"""``:pkg.mod.f``, ``:..mod.f``: through an import made inside the function, the dotted name
+it imports (relative ones with their dots: the engine knows the module they are relative to)."""
+
+
+class _CallScope:
+    """What one function's body binds, and the callees it calls, as written."""
+
+    __slots__ = ("defs", "funcs", "globals", "imports", "receiver", "stores")
+
+    def __init__(self, receiver: str) -> None:
+        self.receiver = receiver
+        """A method's first parameter (``self``, ``cls``); "" for functions."""
+        self.stores: set[str] = set()
+        """Parameters and names the body assigns: only inference can tell what they hold."""
+        self.defs: set[str] = set()
+        """Functions and classes defined in the body (``outer.inner``)."""
+        self.imports: dict[str, str] = {}
+        """Names the body imports → what they import (``CALL_IMPORTED`` form)."""
+        self.globals: set[str] = set()
+        """``global`` and ``nonlocal`` names: bound outside the body."""
+        self.funcs: list[ast.expr] = []
+        """The ``func`` of every call of the body."""
+
+    def lookup(self, head: str) -> tuple[str, str] | None:
+        """How a callee's first name is bound in this body: (form, target), or None when the
+        body does not bind it. Forms: ``self``, ``import``, ``def``, ``local``, ``outer``."""
+        if head in self.globals:
+            return "outer", head
+        if head in self.imports:
+            bound_otherwise = head in self.stores or head in self.defs
+            return ("local", head) if bound_otherwise else ("import", self.imports[head])
+        if head in self.stores:
+            return ("self", head) if head == self.receiver else ("local", head)
+        if head in self.defs:
+            return "def", head
+        return None
+
+
+def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, str]:
+    """How a callee's first name is bound: in the body, else in the functions around it
+    (innermost first), else outside them all."""
+    bound = scope.lookup(head)
+    if bound is None:
+        for outer in reversed(enclosing):
+            bound = outer.lookup(head)
+            if bound is not None:
+                return bound
+        return "outer", head
+    return bound
+
+
+def _written_calls(scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, int]:
+    """The distinct callees of a body, as ``Keyword.calls`` writes them, in the order the walk
+    meets them (the source's, but for a few expressions such as ``a if test else b``),
+    space-separated; and how many calls only inference could place."""
+    found: dict[str, None] = {}
+    unresolved = 0
+    heads: dict[str, tuple[str, str]] = {}
+    name_type, attribute_type = ast.Name, ast.Attribute
+    for func in scope.funcs:
+        kind = type(func)
+        if kind is name_type:
+            head = func.id  # type: ignore[attr-defined]
+            if head == "super":
+                continue  # the ``super()`` of ``super().m()``: no callee of its own
+            parts: list[str] = []
+        elif kind is attribute_type:
+            parts = []
+            base = func
+            while type(base) is attribute_type:
+                parts.append(base.attr)  # type: ignore[attr-defined]
+                base = base.value  # type: ignore[attr-defined]
+            if type(base) is not name_type:
+                inner = getattr(base, "func", None)
+                if (
+                    type(base) is ast.Call
+                    and len(parts) == 1
+                    and type(inner) is name_type
+                    and inner.id == "super"  # type: ignore[union-attr]
+                ):
+                    found[CALL_SUPER + parts[0]] = None
+                else:
+                    unresolved += 1
+                continue
+            head = base.id  # type: ignore[attr-defined]
+            parts.reverse()
+        else:
+            unresolved += 1  # a call on a call's result, a subscript, a lambda...
+            continue
+        bound = heads.get(head)
+        if bound is None:
+            bound = heads[head] = _bound(head, scope, enclosing)
+        form, target = bound
+        if form == "outer" or form == "def":
+            written = f"{head}.{'.'.join(parts)}" if parts else head
+        elif form == "self":
+            # ``self.a.b()`` is a method of whatever ``self.a`` holds: inference's question.
+            if len(parts) != 1:
+                unresolved += 1
+                continue
+            written = CALL_SELF + parts[0]
+        elif form == "import" and target:
+            written = CALL_IMPORTED + target + ("." + ".".join(parts) if parts else "")
+        else:
+            unresolved += 1
+            continue
+        found[written] = None
+    return " ".join(found), unresolved
 
 
 def dotted(node: ast.expr) -> str:
@@ -185,11 +334,20 @@ class _Walker:
     """One recursive walk that feeds every fact at once."""
 
     def __init__(self) -> None:
-        self.facts = PageFacts(parsed=True, functions=[], risks=[], idioms=[])
+        self.facts = PageFacts(
+            parsed=True, functions=[], risks=[], idioms=[], calls=[], docstrings=[], notes=[]
+        )
         self.aliases: dict[str, str] = {}
         self.frames: list[_Frame] = [_Frame(None, "", counted=False)]
         self.scope: list[str] = []
         self.in_assert = 0
+        self.call_scopes: list[_CallScope | None] = []
+        """The bodies being walked, innermost last: a function's scope, None for a class body
+        (its names are not seen from its methods; calls there belong to no function)."""
+        self.calls_here: _CallScope | None = None
+        """The innermost function body, where calls and bindings go; None outside any."""
+        self.lines: LineList | None = None
+        """The source's lines, when known: parameters are read from them as written."""
         handlers: dict[type, Callable[[Any], None]] = {
             ast.Try: self.visit_Try,
             ast.BoolOp: self.visit_BoolOp,
@@ -205,6 +363,11 @@ class _Walker:
             ast.YieldFrom: self.visit_yield,
             ast.With: self.visit_with,
             ast.AsyncWith: self.visit_with,
+            ast.AnnAssign: self.visit_target_statement,
+            ast.AugAssign: self.visit_target_statement,
+            ast.Delete: self.visit_Delete,
+            ast.ExceptHandler: self.visit_ExceptHandler,
+            ast.Lambda: self.visit_Lambda,
             ast.If: self.visit_If,
             ast.Assert: self.visit_Assert,
             ast.Import: self.visit_Import,
@@ -231,7 +394,26 @@ class _Walker:
         match_node = getattr(ast, "Match", None)
         if match_node is not None:
             handlers[match_node] = self.visit_Match
+            for capture in ("MatchAs", "MatchStar", "MatchMapping"):
+                handlers[getattr(ast, capture)] = self.visit_capture
         self.handlers = handlers
+
+    def bind(self, target: ast.expr | None) -> None:
+        """Names an assignment target binds in the current function body."""
+        scope = self.calls_here
+        if scope is None or target is None:
+            return
+        kind = type(target)
+        if kind is ast.Name:
+            name = target.id  # type: ignore[attr-defined]
+            scope.stores.add(name)
+            if name == scope.receiver:
+                scope.receiver = ""  # ``self = other``: a plain local from here on
+        elif kind is ast.Tuple or kind is ast.List:
+            for element in target.elts:  # type: ignore[attr-defined]
+                self.bind(element)
+        elif kind is ast.Starred:
+            self.bind(target.value)  # type: ignore[attr-defined]
 
     def idiom(self, code: str, line: int, message: str) -> None:
         self.facts.idioms.append(Finding(code, line, message))
@@ -384,17 +566,55 @@ class _Walker:
 
     def visit_loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
         self.add(bool(node.orelse) + 1)
+        if type(node) is not ast.While:
+            self.bind(node.target)  # type: ignore[union-attr]
         self.generic(node)
 
     def visit_comprehension(self, node: ast.comprehension) -> None:
         self.add(len(node.ifs) + 1)
+        # A comprehension's names are its own; counted as the function's they can only make
+        # a call unresolved, never place it wrongly.
+        self.bind(node.target)
         self.generic(node)
 
     def visit_scope_statement(self, node: ast.Global | ast.Nonlocal) -> None:
         self.idiom("global", node.lineno, f"`{type(node).__name__.lower()}` statement")
+        if self.calls_here is not None:
+            self.calls_here.globals.update(node.names)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.idiom("walrus", node.lineno, "assignment expression")
+        self.bind(node.target)
+        self.generic(node)
+
+    def visit_target_statement(self, node: ast.AnnAssign | ast.AugAssign) -> None:
+        self.bind(node.target)
+        self.generic(node)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            self.bind(target)
+        self.generic(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name and self.calls_here is not None:
+            self.calls_here.stores.add(node.name)
+        self.generic(node)
+
+    def visit_capture(self, node: ast.AST) -> None:
+        """``case [*rest]``, ``case {**rest}``, ``case x``, ``case P() as x``: captures."""
+        name = getattr(node, "name", None) or getattr(node, "rest", None)
+        if name and self.calls_here is not None:
+            self.calls_here.stores.add(name)
+        self.generic(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        scope = self.calls_here
+        if scope is not None:
+            args = node.args
+            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+                if arg is not None:
+                    scope.stores.add(arg.arg)
         self.generic(node)
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
@@ -403,6 +623,8 @@ class _Walker:
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
         self.idiom("with", node.lineno, "`with` statement")
+        for item in node.items:
+            self.bind(item.optional_vars)
         self.generic(node)
 
     def visit_If(self, node: ast.If) -> None:
@@ -434,20 +656,35 @@ class _Walker:
         self.in_assert -= 1
 
     def visit_Import(self, node: ast.Import) -> None:
+        scope = self.calls_here
         for alias in node.names:
             if alias.asname:
                 self.aliases[alias.asname] = alias.name
+                if scope is not None:
+                    scope.imports[alias.asname] = alias.name
             else:
                 head = alias.name.partition(".")[0]
                 self.aliases[head] = head
+                if scope is not None:
+                    scope.imports[head] = head
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        scope = self.calls_here
+        if scope is not None:
+            written = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name != "*":
+                    joined = f"{written}.{alias.name}" if node.module else written + alias.name
+                    scope.imports[alias.asname or alias.name] = joined
         if node.level or not node.module:
             return
         for alias in node.names:
             self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def visit_Assign(self, node: ast.Assign) -> None:
+        if self.calls_here is not None:
+            for target in node.targets:
+                self.bind(target)
         for target in node.targets:
             if isinstance(target, ast.Name):
                 if target.id == "__slots__" and self.scope:
@@ -474,6 +711,8 @@ class _Walker:
 
     def visit_Call(self, node: ast.Call) -> None:
         self.check_call(node)
+        if self.calls_here is not None:
+            self.calls_here.funcs.append(node.func)
         handlers = self.handlers
         value = node.func
         kind = type(value)
@@ -529,10 +768,13 @@ class _Walker:
             if shell is not None and not _is_false(shell):
                 self.risk("B602", node.lineno, f"`{name}` with `shell=True`")
 
-    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
+        """Record the idioms of a definition's decorators; their names, resolved."""
         where = ".".join([*self.scope, node.name])
+        names = []
         for decorator in node.decorator_list:
             name = self.resolve(decorator)
+            names.append(name)
             short = name.rpartition(".")[2]
             line = decorator.lineno
             if short in ("dataclass", "define", "frozen") or name in ("attr.s", "attrs.define"):
@@ -551,6 +793,7 @@ class _Walker:
                 self.idiom("overload", line, f"`{where}` is an overload")
             elif name:
                 self.idiom("decorator", line, f"`@{name}` on `{where}`")
+        return names
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         # Decorators, defaults and annotations belong to no function's complexity in radon.
@@ -559,10 +802,12 @@ class _Walker:
             if child is not None:
                 self.visit(child)
         self.frames.pop()
-        self.decorators(node)
+        decorators = self.decorators(node)
         qualname = ".".join([*self.scope, node.name])
+        self.docstring(node, qualname)
         if isinstance(node, ast.AsyncFunctionDef):
             self.idiom("async", node.lineno, f"`{qualname}` is async")
+        calls = self.enter_function(node, decorators)
         frame = _Frame(node, qualname, counted=True)
         self.frames.append(frame)
         self.scope.append(node.name)
@@ -570,10 +815,53 @@ class _Walker:
             self.visit(child)
         self.scope.pop()
         self.frames.pop()
+        self.leave_body()
+        written, unresolved = _written_calls(calls, [s for s in self.call_scopes if s])
+        self.facts.calls.append(FunctionCalls(qualname, node.lineno, written, unresolved))
         if frame.yields:
             self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
         end = getattr(node, "end_lineno", None) or node.lineno
         self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
+
+    def enter_function(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: list[str]
+    ) -> _CallScope:
+        """Open a function body's scope: its name bound where it is defined, its parameters
+        bound in it, its receiver named when it is a method."""
+        enclosing = self.calls_here
+        if enclosing is not None:
+            enclosing.defs.add(node.name)
+        args = node.args
+        receiver = ""
+        in_class = bool(self.call_scopes) and self.call_scopes[-1] is None
+        if in_class and "staticmethod" not in decorators:
+            positional = args.posonlyargs or args.args
+            receiver = positional[0].arg if positional else ""
+        scope = _CallScope(receiver)
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                scope.stores.add(arg.arg)
+        self.call_scopes.append(scope)
+        self.calls_here = scope
+        return scope
+
+    def leave_body(self) -> None:
+        self.call_scopes.pop()
+        self.calls_here = self.call_scopes[-1] if self.call_scopes else None
+
+    def docstring(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str):
+        text = ast.get_docstring(node)
+        params: tuple[SignatureParam, ...] = ()
+        # The parameters a docstring's table shows annotations and defaults of: its own
+        # when it names parameters, an ``__init__``'s for its class's docstring.
+        if (
+            not isinstance(node, ast.ClassDef)
+            and self.lines is not None
+            and (node.name == "__init__" or (text and any(w in text for w in PARAMETER_WORDS)))
+        ):
+            params = tuple(signature_parameters(node.args, self.lines))
+        if text or params:
+            self.facts.docstrings.append(DocFact(qualname, node.lineno, text or "", params))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.frames.append(_Frame(None, "", counted=False))
@@ -581,11 +869,18 @@ class _Walker:
             self.visit(child)
         self.decorators(node)
         qualname = ".".join([*self.scope, node.name])
+        self.docstring(node, qualname)
         self.class_idioms(node, qualname)
+        if self.calls_here is not None:
+            self.calls_here.defs.add(node.name)
+        # A class body: its names are not its methods' to see, its calls no function's.
+        self.call_scopes.append(None)
+        self.calls_here = None
         self.scope.append(node.name)
         for child in node.body:
             self.visit(child)
         self.scope.pop()
+        self.leave_body()
         self.frames.pop()
 
     def class_idioms(self, node: ast.ClassDef, qualname: str) -> None:
@@ -618,11 +913,14 @@ def _is_false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None, 0)
 
 
-def page_facts(tree: ast.Module | None) -> PageFacts:
-    """Facts of one parsed file; an empty, unparsed PageFacts when there is no tree."""
+def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
+    """Facts of one parsed file (``text``: its decoded source, where its notes are read); an
+    empty, unparsed PageFacts when there is no tree."""
     if tree is None:
         return PageFacts()
     walker = _Walker()
+    if text:
+        walker.lines = LineList(text.split("\n"))
     try:
         for child in tree.body:
             walker.visit(child)
@@ -631,6 +929,13 @@ def page_facts(tree: ast.Module | None) -> PageFacts:
         walker.facts.parsed = False
     walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
+    if text and not ast.get_docstring(tree):
+        # Without a docstring, what the file is for is read from its notes.
+        facts.notes = [
+            note
+            for note in module_notes(text, tree)
+            if note.origin is not NoteOrigin.ATTRIBUTE_DOCSTRING
+        ]
     facts.functions.sort(key=lambda f: (f.line, f.qualname))
     facts.risks.sort(key=lambda f: (f.line, f.code, f.message))
     facts.idioms.sort(key=lambda f: (f.line, f.code, f.message))
@@ -645,3 +950,24 @@ def iter_longest(facts: PageFacts, count: int) -> Iterator[FunctionFacts]:
 def iter_most_complex(facts: PageFacts, count: int) -> Iterator[FunctionFacts]:
     """The ``count`` most complex functions, most complex first (ties by line)."""
     yield from sorted(facts.functions, key=lambda f: (-f.complexity, f.line))[:count]
+
+
+_FUNCTION_KINDS = frozenset({Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY})
+
+
+def with_calls(record: FileRecord, facts: PageFacts) -> FileRecord:
+    """The record with the calls its page facts read put into its functions' keywords, and
+    ``calls_known`` set (whatever the facts found: a file that does not parse has none)."""
+    found = {(c.qualname, c.line): c for c in facts.calls}
+    if found:
+        replace = msgspec.structs.replace
+        keywords = []
+        for keyword in record.keywords:
+            if keyword.kind in _FUNCTION_KINDS:
+                calls = found.get((keyword.qualname, keyword.line))
+                if calls is not None and (calls.calls or calls.unresolved):
+                    keyword = replace(keyword, calls=calls.calls, unresolved_calls=calls.unresolved)
+            keywords.append(keyword)
+        record.keywords = keywords
+    record.calls_known = True
+    return record

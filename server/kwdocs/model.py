@@ -8,7 +8,7 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 6
+RECORD_FORMAT = 7
 
 
 class Kind(str, enum.Enum):
@@ -136,7 +136,8 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     """1-based last line of the whole definition (its body included)."""
     signature: str = ""
     summary: str = ""
-    """First paragraph of the docstring, whitespace-normalised."""
+    """The first sentence of the docstring's opening paragraph as written (reST kept: render it
+    with ``render.docstrings.inline_markdown``); for a class attribute, its comment's."""
     target: str = ""
     """Imports: the absolute dotted name imported (``os.path.join``); relative imports resolved."""
     alias: str = ""
@@ -147,6 +148,16 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     """C family: a declaration that is not also the definition (a prototype, an ``extern``
     variable, a pure virtual method); go to definition looks for the keyword of the same
     qualname without it."""
+    calls: str = ""
+    """Python functions and methods: the distinct callees of the body as written, in order,
+    space-separated (``kwdocs.facts`` writes them, ``kwdocs.calls`` resolves them): ``name``
+    or ``name.attr`` (looked up from the function's scope outwards), ``self.m`` (a method of
+    the enclosing class, whatever the receiver is called), ``super().m``, ``:pkg.mod.f``
+    (through an import inside the function, absolute). Only read with the page facts:
+    ``FileRecord.calls_known`` says whether they were."""
+    unresolved_calls: int = 0
+    """Calls of the body whose callee only inference could tell: on a local variable or
+    parameter, on a call's result or a subscript, on an attribute of ``self``'s attribute."""
 
 
 # The alias of the module keyword of ``from m import *``: every public name of m is bound.
@@ -191,6 +202,10 @@ class FileRecord(msgspec.Struct, gc=False, omit_defaults=True):
     problems: list[Problem] = []
     parser: str = ""
     """Which parser produced the keywords: ``ast``, ``parso`` (error recovery), ``markdown-it``."""
+    calls_known: bool = False
+    """True when the calls of its functions were read into the keywords (``Keyword.calls``):
+    an export reads them in the same walk as its page facts; the language server's indexing
+    does not (it has no use for them), so its records leave them out."""
 
     def definitions(self) -> list[Keyword]:
         """Keywords that define something (no imports, headings or identifiers)."""

@@ -24,7 +24,6 @@ LANDING_PAGE = "README.md"
 DOCS_SECTIONS = (
     "File Metadata",
     "File Purpose",
-    "Original Source",
     "High-Level Overview",
     "Detailed Analysis",
     "Architecture & Design",
@@ -35,6 +34,7 @@ DOCS_SECTIONS = (
     "Testing & Usage",
     "Related Files",
     "Cross-References",
+    "Original Source",
 )
 ORIGINAL_SOURCE = "original-source"
 """The anchor of the docs page's "Original Source" section (checked against DOCS_SECTIONS by

@@ -93,12 +93,16 @@ def _extract_one(unit: ExtractUnit, path: str, module: str) -> Extracted:
         if skip is not None:
             return Extracted(path, skip=skip.reason)
         extraction = extract_source(path, outcome[0], outcome[1], module or None)
+        record = extraction.record
         facts = b""
         if unit.facts:
-            from kwdocs.facts import page_facts
+            from kwdocs.facts import page_facts, with_calls
 
-            facts = _encoder.encode(page_facts(extraction.tree))
-        return Extracted(path, encode_record(extraction.record), facts)
+            # The facts' walk also reads the calls of every function: they go into the record.
+            found = page_facts(extraction.tree, extraction.text)
+            record = with_calls(record, found)
+            facts = _encoder.encode(found)
+        return Extracted(path, encode_record(record), facts)
     except Exception as error:  # a bug in an extractor must not lose the other files
         return Extracted(path, skip=f"internal error while extracting: {type(error).__name__}")
 
@@ -259,7 +263,10 @@ class RecordCollector:
         pass
 
     def previous(self, path: str) -> FileRecord | None:
-        return self.cached.get(path)
+        record = self.cached.get(path)
+        # A page shows calls: a record indexed without them (by the language server) is read
+        # again.
+        return record if record is not None and record.calls_known else None
 
     def reused(self, record: FileRecord) -> None:
         self.records[record.path] = record

@@ -84,7 +84,24 @@ def module_keyword(record: FileRecord, name: str) -> Keyword:
 
 
 def bindings(record: FileRecord) -> dict[str, str]:
-    """Names the file's imports bind → the absolute dotted name they stand for."""
+    """Names the file's imports bind → the absolute dotted name they stand for (remembered
+    per record: resolution through re-exports asks it of the same few files again and again;
+    the dict is shared, never to be changed)."""
+    cached = _BINDINGS.get(record.path)
+    if cached is not None and cached[0] is record:
+        return cached[1]
+    found = _bindings(record)
+    if len(_BINDINGS) >= _REMEMBERED:
+        _BINDINGS.pop(next(iter(_BINDINGS)))
+    _BINDINGS[record.path] = (record, found)
+    return found
+
+
+_REMEMBERED = 4096
+_BINDINGS: dict[str, tuple[FileRecord, dict[str, str]]] = {}
+
+
+def _bindings(record: FileRecord) -> dict[str, str]:
     found: dict[str, str] = {}
     for keyword in record.keywords:
         if keyword.kind == Kind.IMPORT and keyword.target:
@@ -99,10 +116,21 @@ def bindings(record: FileRecord) -> dict[str, str]:
 
 
 def star_imports(record: FileRecord) -> list[str]:
-    """The modules a file takes every public name of (``from m import *``), in file order."""
-    return [
+    """The modules a file takes every public name of (``from m import *``), in file order
+    (remembered per record, as ``bindings``)."""
+    cached = _STARS.get(record.path)
+    if cached is not None and cached[0] is record:
+        return cached[1]
+    found = [
         k.target for k in record.keywords if k.kind == Kind.MODULE and k.alias == STAR and k.target
     ]
+    if len(_STARS) >= _REMEMBERED:
+        _STARS.pop(next(iter(_STARS)))
+    _STARS[record.path] = (record, found)
+    return found
+
+
+_STARS: dict[str, tuple[FileRecord, list[str]]] = {}
 
 
 def import_file(space: Records, record: FileRecord, keyword: Keyword) -> str | None:

@@ -23,6 +23,7 @@ from kwdocs import __version__
 from kwdocs.analyse import Analysis
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
+from kwdocs.discover import SourceFile
 from kwdocs.export.output import (
     LOCK_NAME,
     TEMP_PREFIX,
@@ -43,9 +44,9 @@ from kwdocs.export.plan import RenderJob, file_pages, folder_pages, plan_export,
 from kwdocs.export.render import Inherited, Limits, render_all, render_folder_job, render_job
 from kwdocs.export.site import check_site_config, render_landing, write_site_config
 from kwdocs.export.summary import ExportError, ExportSummary, FileExportSummary, format_summary
-from kwdocs.model import FileRecord, Skip
+from kwdocs.model import FileRecord, Skip, decode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, LANDING_PAGE, docs_page, kw_page, page_uri
-from kwdocs.pipeline import RecordCollector, run_pipeline
+from kwdocs.pipeline import RecordCollector, extract_files, run_pipeline
 from kwdocs.render.folder_pages import folder_tree
 from kwdocs.workers import Workers, collector_paused, worker_count
 
@@ -109,6 +110,7 @@ def export_workspace(
                 save_later.append(collector.pending_save)
         else:
             summary.skipped = list(skipped or [])
+            records, facts = _with_calls(settings, records, workers, summary.skipped)
         summary.files = len(records)
         clean_temp_files(out)
         begin_writes(out)
@@ -173,6 +175,35 @@ def export_workspace(
 START_PAGES = (FOLDER_INDEX, LANDING_PAGE, FOLDER_DOC)
 
 
+def _with_calls(
+    settings: Settings, records: Mapping[str, FileRecord], workers: Workers, skipped: list[Skip]
+) -> tuple[Mapping[str, FileRecord], dict[str, bytes]]:
+    """Records indexed without their calls (the language server's) read again with their page
+    facts, which read the calls: callers on every page need every file's calls. The facts
+    are kept, so rendering does not parse those files a second time."""
+    missing = [
+        SourceFile(path, record.size, record.mtime_ns, record.module)
+        for path, record in records.items()
+        if not record.calls_known
+    ]
+    if not missing:
+        return records, {}
+    completed = dict(records)
+    facts: dict[str, bytes] = {}
+    for outcomes in extract_files(
+        str(settings.root), missing, settings.max_file_size, workers, facts=True
+    ):
+        for outcome in outcomes:
+            if outcome.skip:
+                completed.pop(outcome.path, None)
+                skipped.append(Skip(outcome.path, outcome.skip))
+                continue
+            completed[outcome.path] = decode_record(outcome.record)
+            if outcome.facts:
+                facts[outcome.path] = outcome.facts
+    return {p: completed[p] for p in sorted(completed)}, facts
+
+
 def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteResult) -> None:
     if result.status is WriteStatus.CONFLICT:
         summary.conflicts.append({"path": result.page, "reason": result.reason})
@@ -185,14 +216,15 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
     pages[result.page] = result.entry
 
 
-# The last Analysis export_file made, by the (path, digest) pairs it was made from: the language
-# server asks for one file's pages at a time, mostly from an unchanged workspace.
-_last_analysis: tuple[tuple[tuple[str, str], ...], Analysis] | None = None
+# The last Analysis export_file made, by the (path, digest, calls known) of the records it was
+# made from: the language server asks for one file's pages at a time, mostly from an unchanged
+# workspace.
+_last_analysis: tuple[tuple[tuple[str, str, bool], ...], Analysis] | None = None
 
 
 def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
     global _last_analysis
-    key = tuple(sorted((p, r.digest) for p, r in records.items()))
+    key = tuple(sorted((p, r.digest, r.calls_known) for p, r in records.items()))
     if _last_analysis is not None and _last_analysis[0] == key:
         return _last_analysis[1]
     analysis = Analysis(records)
@@ -227,8 +259,8 @@ def export_file(
         tree = folder_tree(list(records))
         folder = os.path.dirname(path).replace(os.sep, "/")
         while True:
-            folder_job = RenderJob(folder, folder_pages(tree[folder], records, from_out))
-            results += render_folder_job(out, folder_job, tree, records)
+            folder_job = RenderJob(folder, folder_pages(tree[folder], records, from_out, analysis))
+            results += render_folder_job(out, folder_job, tree, records, analysis)
             if not folder:
                 break
             folder = os.path.dirname(folder)

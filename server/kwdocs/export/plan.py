@@ -78,17 +78,26 @@ def file_pages(
 
 
 def folder_pages(
-    folder: Folder, records: Mapping[str, FileRecord], root_from_out: str
+    folder: Folder, records: Mapping[str, FileRecord], root_from_out: str, analysis: Analysis
 ) -> list[PlannedPage]:
     """A folder's ``index.md`` and ``doc.md``, with their fingerprints."""
-    # A folder page shows its files' records and its subfolders: those are its inputs.
+    # A folder page shows its files' records and its subfolders: those are its inputs; the
+    # doc page also its public API's definitions, its subfolders' purposes and the imports
+    # between its files (analysis.folder_key).
     files = [(p, records[p].digest) for p in folder.files]
+    shown = _encoder.encode(analysis.folder_key(folder.path, folder.files, folder.subfolders))
     return [
         PlannedPage(
             folder_page(folder.path, name),
             kind,
             _fingerprint(
-                name, folder.path, root_from_out, files, folder.subfolders, folder.total_files
+                name,
+                folder.path,
+                root_from_out,
+                files,
+                folder.subfolders,
+                folder.total_files,
+                *([shown] if kind is PageKind.DOC else []),
             ),
         )
         for name, kind in ((FOLDER_INDEX, PageKind.INDEX), (FOLDER_DOC, PageKind.DOC))
@@ -157,6 +166,6 @@ def plan_export(
             plan.jobs.append(RenderJob(path, todo))
     plan.folders = folder_tree(list(records))
     for folder in plan.folders.values():
-        for page in keep(folder.path, folder_pages(folder, records, root_from_out)):
+        for page in keep(folder.path, folder_pages(folder, records, root_from_out, analysis)):
             plan.folder_jobs.append(RenderJob(folder.path, [page]))
     return plan

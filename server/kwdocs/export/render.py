@@ -16,7 +16,7 @@ from kwdocs.export.output import WriteResult, begin_writes, write_page
 from kwdocs.export.plan import PageKind, RenderJob
 from kwdocs.extract import digest_of, extract_source, read_bounded
 from kwdocs.extract.decode import decode, normalise_newlines
-from kwdocs.facts import PageFacts, page_facts
+from kwdocs.facts import PageFacts, page_facts, with_calls
 from kwdocs.model import FileRecord, Skip, decode_record, encode_record
 from kwdocs.pages import keyword_anchors
 from kwdocs.render.docs_page import render_docs_page
@@ -86,10 +86,10 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
         # One parse gives the record (re-extracted in case the file changed since it was
         # indexed), the text and the tree the facts come from.
         extraction = extract_source(job.path, data, mtime_ns, record.module or None)
-        if extraction.record.digest != record.digest:
-            record = extraction.record
         text = extraction.text
-        facts = page_facts(extraction.tree)
+        facts = page_facts(extraction.tree, text)
+        if extraction.record.digest != record.digest:
+            record = with_calls(extraction.record, facts)
     results = []
     anchors = keyword_anchors(record)  # both pages need them
     links = (
@@ -109,13 +109,21 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
 
 
 def render_folder_job(
-    out: str, job: RenderJob, folders: Mapping[str, Folder], records: Mapping[str, FileRecord]
+    out: str,
+    job: RenderJob,
+    folders: Mapping[str, Folder],
+    records: Mapping[str, FileRecord],
+    analysis: Analysis,
 ) -> list[WriteResult]:
     folder = folders[job.path]
     results = []
     for planned in job.pages:
-        render = render_folder_index if planned.kind is PageKind.INDEX else render_folder_doc
-        results.append(write_page(out, planned.page, render(folder, records), planned.fingerprint))
+        if planned.kind is PageKind.INDEX:
+            content = render_folder_index(folder, records)
+        else:
+            links = analysis.folder_page_links(folder.path, folder.files, folder.subfolders)
+            content = render_folder_doc(folder, records, links)
+        results.append(write_page(out, planned.page, content, planned.fingerprint))
     return results
 
 
@@ -125,7 +133,9 @@ def _render_safe(
     try:
         if job.is_folder:
             assert _inherited is not None  # folder jobs are only rendered where it is set
-            return render_folder_job(out, job, _inherited.folders, _inherited.records)
+            return render_folder_job(
+                out, job, _inherited.folders, _inherited.records, _inherited.analysis
+            )
         return render_job(root, out, root_from_out, limits, job)
     except Exception as error:  # one bad file must not lose the others' pages
         return Skip(job.path, f"internal error while rendering: {type(error).__name__}")

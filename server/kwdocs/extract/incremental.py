@@ -345,6 +345,10 @@ class IncrementalExtractor:
         stop = first
         while stop < len(members) and members[stop].start <= max(last_changed, k):
             stop += 1
+        if stop < len(members):
+            # The member after the edit too: an attribute's summary is the comment above it,
+            # and the edit may have touched that comment.
+            stop += 1
         start_line = min(k + 1, members[first].start) if stop > first else k + 1
         end_line = max(last_changed, members[stop - 1].end) if stop > first else last_changed
         if _unsafe_start(text, lines, start_line):

@@ -148,25 +148,33 @@ class _StringLines:
         return None
 
 
-def _comment_blocks(lines: list[str]) -> list[tuple[int, list[str]]]:
+def _comment_blocks(text: str) -> list[tuple[int, list[str]]]:
     """Runs of whole-line comments at one indentation: (first line, lines)."""
+    # Found from the ``#`` characters (``str.find`` runs in C): most lines hold none.
     blocks: list[tuple[int, list[str]]] = []
     current: list[str] = []
-    start = 0
-    indent = -1
-    for number, line in enumerate(lines, 1):
-        stripped = line.lstrip()
-        if stripped.startswith("#"):
-            width = len(line) - len(stripped)
-            if current and width == indent:
-                current.append(line)
-                continue
-            if current:
-                blocks.append((start, current))
-            current, start, indent = [line], number, width
-        elif current:
-            blocks.append((start, current))
-            current, indent = [], -1
+    start = indent = previous = -1
+    number, counted = 1, 0
+    find, rfind, count = text.find, text.rfind, text.count
+    size = len(text)
+    at = find("#")
+    while at >= 0:
+        line_start = rfind("\n", 0, at) + 1
+        line_end = find("\n", at)
+        if line_end < 0:
+            line_end = size
+        margin = text[line_start:at]
+        if not margin or margin.isspace():
+            number += count("\n", counted, line_start)
+            counted = line_start
+            if current and number == previous + 1 and len(margin) == indent:
+                current.append(text[line_start:line_end])
+            else:
+                if current:
+                    blocks.append((start, current))
+                current, start, indent = [text[line_start:line_end]], number, len(margin)
+            previous = number
+        at = find("#", line_end)
     if current:
         blocks.append((start, current))
     return blocks
@@ -257,7 +265,7 @@ def module_notes(text: str, tree: ast.Module | None = None) -> list[ModuleNote]:
                 tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
-    blocks = _comment_blocks(lines)
+    blocks = _comment_blocks(text)
     first_statement = _first_statement_line(tree, lines)
     notes = _leading(blocks, first_statement)
     strings = _StringLines(tree)

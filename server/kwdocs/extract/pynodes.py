@@ -5,9 +5,12 @@ names and docstrings. Both import this module; neither imports the other."""
 from __future__ import annotations
 
 import ast
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kwdocs.model import Keyword, Problem
+from kwdocs.render.docstrings import summary_source
 
 # Decorators that make a method a property.
 PROPERTY_DECORATORS = frozenset(
@@ -34,12 +37,62 @@ def is_property(decorators: tuple[str, ...]) -> bool:
 
 
 def summarise(doc: str | None) -> str:
-    """First paragraph of a cleaned docstring on one line."""
-    if not doc:
-        return ""
-    paragraph = doc.strip().split("\n\n", 1)[0]
-    summary = " ".join(paragraph.split())
-    return summary[:497] + "..." if len(summary) > 500 else summary
+    """A keyword's summary: the first sentence of a cleaned docstring's opening paragraph, as
+    written (``render.docstrings.summary_source``: never cut inside a word, never a section)."""
+    return summary_source(doc) if doc else ""
+
+
+# Comments that speak to a tool, not to a reader.
+_DIRECTIVE_COMMENT = re.compile(
+    r"^\s*(?:type\s*:|noqa\b|pyre-|pylint\s*:|mypy\s*:|fmt\s*:|isort\s*:|pragma\s*:|ruff\s*:"
+    r"|pyright\s*:|nosec\b)",
+    re.IGNORECASE,
+)
+
+
+def _comment_text(comment: str) -> str:
+    """A comment's words (``#`` markers off), or "" for a tool directive."""
+    text = comment.lstrip("#").strip()
+    return "" if _DIRECTIVE_COMMENT.match(text) else text
+
+
+def attribute_comment(line_text: Callable[[int], str], first: int, last: int, end: int) -> str:
+    """The comment of a class attribute assigned on lines ``first``–``last`` (1-based) whose
+    statement ends at code-point column ``end`` of ``last``: its trailing comment, else the
+    comment lines right above it at its indentation (their last paragraph), on one line."""
+    tail = line_text(last)[end:].strip()
+    if tail.startswith("#"):
+        trailing = _comment_text(tail)
+        if trailing:
+            return _comment_summary(trailing)
+    head = line_text(first)
+    indent = len(head) - len(head.lstrip())
+    above: list[str] = []
+    number = first - 1
+    while number > 0:
+        text = line_text(number)
+        stripped = text.lstrip()
+        if not stripped.startswith("#") or len(text) - len(stripped) != indent:
+            break
+        above.append(_comment_text(stripped))
+        number -= 1
+    above.reverse()
+    # Directives and a paragraph break end the comment that belongs to the attribute.
+    while above and not above[-1]:
+        above.pop()
+    if "" in above:
+        above = above[len(above) - above[::-1].index("") :]
+    return _comment_summary("\n".join(above)) if above else ""
+
+
+# A comment longer than this is summed up by its first sentence.
+_LONG_COMMENT = 300
+
+
+def _comment_summary(text: str) -> str:
+    """A comment on one line: whole when short, else its first sentence."""
+    whole = " ".join(text.split())
+    return whole if len(whole) <= _LONG_COMMENT else summary_source(text)
 
 
 def is_constant_name(name: str) -> bool:

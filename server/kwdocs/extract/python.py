@@ -8,8 +8,14 @@ import ast
 import warnings
 from collections.abc import Iterable, Iterator
 
-from kwdocs.extract.pynodes import PythonResult, is_constant_name, is_property, summarise
-from kwdocs.extract.signatures import annotation, parameters
+from kwdocs.extract.pynodes import (
+    PythonResult,
+    attribute_comment,
+    is_constant_name,
+    is_property,
+    summarise,
+)
+from kwdocs.extract.signatures import annotation, parameters, source_text
 from kwdocs.model import STAR, Keyword, Kind, Problem
 from kwdocs.modules import is_package_file, resolve_relative
 
@@ -17,6 +23,8 @@ _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Compound statements whose bodies still belong to the enclosing scope.
 _BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
 _MAX_SIGNATURE = 400
+# Longest annotation or value an attribute's signature shows.
+_MAX_VALUE = 120
 
 
 def dotted(node: ast.expr) -> str:
@@ -169,6 +177,8 @@ class _AstWalker:
             elif kind in _ASSIGNMENTS:
                 if scope_kind == "module":
                     self._assignment(node)  # type: ignore[arg-type]
+                elif scope_kind == "class" and kind is not ast.AugAssign:
+                    self._attribute(node, scope)  # type: ignore[arg-type]
             else:
                 # if/for/while/try/with/match: their bodies are in the same scope.
                 for name in _BLOCK_FIELDS:
@@ -233,6 +243,58 @@ class _AstWalker:
             )
         )
         self.walk(node.body, qualname, "class")
+
+    def _attribute(self, node: ast.Assign | ast.AnnAssign, scope: str) -> None:
+        """Names a class body assigns or annotates: fields, enum members, class attributes
+        (``__dunder__`` settings such as ``__slots__`` are not members)."""
+        if isinstance(node, ast.AnnAssign):
+            targets: list[ast.expr] = [node.target]
+        else:
+            targets = node.targets
+        names = [n for target in targets for n in _target_names(target)]
+        if not names:
+            return
+        lines = self.lines
+        value = node.value
+        written = ""
+        if value is not None:
+            # Long literals (tables, docstring-like strings) are summed up, not copied.
+            if value.end_lineno == value.lineno:
+                written = source_text(value, lines)
+                if len(written) > _MAX_VALUE:
+                    written = written[: _MAX_VALUE - 3] + "..."
+            else:
+                written = "…"
+        kind_of = ""
+        if isinstance(node, ast.AnnAssign):
+            kind_of = source_text(node.annotation, lines)
+            if len(kind_of) > _MAX_VALUE:
+                kind_of = kind_of[: _MAX_VALUE - 3] + "..."
+        last = node.end_lineno or node.lineno
+        end = lines.col(last, node.end_col_offset or 0)
+        comment = attribute_comment(lines.text, node.lineno, last, end)
+        for name_node in names:
+            name = name_node.id
+            if name.startswith("__") and name.endswith("__"):
+                continue
+            signature = f"{name}: {kind_of}" if kind_of else name
+            if written:
+                signature += f" = {written}"
+            line = name_node.lineno
+            col = lines.col(line, name_node.col_offset)
+            self.keywords.append(
+                Keyword(
+                    name=name,
+                    qualname=f"{scope}.{name}",
+                    kind=Kind.ATTRIBUTE,
+                    line=line,
+                    col=col,
+                    end_col=col + len(name),
+                    end_line=last,
+                    signature=signature,
+                    summary=comment,
+                )
+            )
 
     def _add_import(self, keyword: Keyword) -> None:
         if not self.dedupe:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import parso
 from parso.python import tree as pt
 
-from kwdocs.extract.pynodes import PythonResult, is_constant_name, is_property, summarise
+from kwdocs.extract.pynodes import (
+    PythonResult,
+    attribute_comment,
+    is_constant_name,
+    is_property,
+    summarise,
+)
 from kwdocs.model import STAR, Keyword, Kind, Problem
 from kwdocs.modules import resolve_relative
 
@@ -57,10 +63,14 @@ def _last_line(node: pt.NodeOrLeaf) -> int:
     return line - 1 if col == 0 and line > node.start_pos[0] else line
 
 
+_MAX_VALUE = 120
+
+
 class _ParsoWalker:
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, lines: list[str]) -> None:
         self.module = module
         self.is_package = is_package
+        self.lines = lines
         self.keywords: list[Keyword] = []
         self.all_names: list[str] | None = None
         self._seen: set[tuple[str, str, str]] = set()
@@ -78,6 +88,8 @@ class _ParsoWalker:
             elif kind == "expr_stmt":
                 if scope_kind == "module":
                     self._assignment(child)
+                elif scope_kind == "class":
+                    self._attribute(child, scope)
             elif kind == "error_node":
                 self._broken_definition(child, scope, scope_kind)
                 self.walk(child, scope, scope_kind)
@@ -238,6 +250,55 @@ class _ParsoWalker:
                 )
             )
 
+    def _line(self, number: int) -> str:
+        return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
+
+    def _attribute(self, node: pt.ExprStmt, scope: str) -> None:
+        """Names a class body assigns or annotates, as the ``ast`` walker reads them."""
+        children = node.children
+        annotated = len(children) >= 2 and children[1].type == "annassign"
+        if annotated:
+            targets = [children[0]]
+            parts = children[1].children  # ``:``, annotation, then ``=`` and value
+            kind_of = _value_text(parts[1]) if len(parts) > 1 else ""
+            value = parts[3] if len(parts) > 3 else None
+        else:
+            targets = [
+                child
+                for i, child in enumerate(children[:-1])
+                if children[i + 1].type == "operator" and children[i + 1].value == "="
+            ]
+            kind_of = ""
+            value = children[-1] if targets else None
+        written = _value_text(value) if value is not None else ""
+        first, last = node.start_pos[0], node.end_pos[0]
+        comment = attribute_comment(self._line, first, last, node.end_pos[1])
+        for target in targets:
+            leaves = [target] if target.type == "name" else []
+            if target.type in ("testlist_star_expr", "exprlist", "atom"):
+                leaves = [c for c in target.children if c.type == "name"]
+            for leaf in leaves:
+                name = leaf.value
+                if name.startswith("__") and name.endswith("__"):
+                    continue
+                signature = f"{name}: {kind_of}" if kind_of else name
+                if written:
+                    signature += f" = {written}"
+                line, col = leaf.start_pos
+                self.keywords.append(
+                    Keyword(
+                        name=name,
+                        qualname=f"{scope}.{name}",
+                        kind=Kind.ATTRIBUTE,
+                        line=line,
+                        col=col,
+                        end_col=col + len(name),
+                        end_line=last,
+                        signature=signature,
+                        summary=comment,
+                    )
+                )
+
     def _assignment(self, node: pt.ExprStmt) -> None:
         children = node.children
         targets = []
@@ -275,6 +336,13 @@ class _ParsoWalker:
                 )
 
 
+def _value_text(node: pt.NodeOrLeaf) -> str:
+    if node.start_pos[0] != node.end_pos[0]:
+        return "…"
+    text = _code(node)
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 3] + "..."
+
+
 def _string_items(atom: pt.BaseNode) -> list[str] | None:
     from ast import literal_eval
 
@@ -293,7 +361,7 @@ def recover_python(text: str, module: str, is_package: bool, problem: Problem) -
     result = PythonResult(problems=[problem], parser="parso")
     try:
         tree = _load_grammar().parse(text, error_recovery=True)
-        walker = _ParsoWalker(module, is_package)
+        walker = _ParsoWalker(module, is_package, text.split("\n"))
         walker.walk(tree, "", "module")
     except (RecursionError, MemoryError) as error:
         result.problems.append(Problem(f"error recovery gave up: {type(error).__name__}", 1))

@@ -1,24 +1,42 @@
 """The documentation page of one file (``<file>_docs.md``): thirteen sections of facts about it,
-each a plain statement when there is nothing to say."""
+each a plain statement when there is nothing to say. A table of contents under the title, the
+analysis first, the source last and folded; docstrings rendered as Markdown (parameter tables,
+returns, raises, examples), class members and methods in tables, calls and callers linked, a
+class diagram where classes relate."""
 
 from __future__ import annotations
 
+import ast
+import html
 import posixpath
+import warnings
 from collections import defaultdict
+from functools import lru_cache
 
-from kwdocs.analyse import ClassLink, FileLinks, is_test_file
-from kwdocs.facts import IDIOMS, PageFacts, iter_longest, iter_most_complex
+from kwdocs.analyse import CallLink, ClassLink, FileLinks, FunctionLinks, is_test_file
+from kwdocs.extract.notes import ModuleNote, NoteOrigin
+from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
+from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
 from kwdocs.model import FileRecord, Keyword
 from kwdocs.modules import ImportGroup
 from kwdocs.pages import (
+    DOCS_SECTIONS,
     FOLDER_DOC,
     FOLDER_INDEX,
     docs_page,
     folder_page,
+    github_slug,
     has_own_heading,
     keyword_anchors,
     kw_page,
     link_target,
+)
+from kwdocs.render.diagrams import MAX_NODES, ClassEdge, ClassNode, class_diagram
+from kwdocs.render.docstrings import (
+    blocks_markdown,
+    docstring_markdown,
+    inline_markdown,
+    parse_docstring,
 )
 from kwdocs.render.markdown import (
     FOOTER,
@@ -30,6 +48,7 @@ from kwdocs.render.markdown import (
     link,
     plural,
     source_link,
+    table_cell,
 )
 
 TYPES = {"python": "Python source", "markdown": "Markdown document", "text": "Text file"}
@@ -37,6 +56,16 @@ FENCE_LANGUAGES = {"python": "python", "markdown": "markdown", "text": "text"}
 # How many entries a long list shows before it says how many more there are.
 LIST_LIMIT = 100
 TOP = 5
+# Calls and callers listed per function, and notes (and characters of each) File Purpose quotes.
+CALL_LIMIT = 30
+NOTE_LIMIT = 6
+NOTE_CHARACTERS = 4000
+_NOTE_ORIGINS = {
+    NoteOrigin.COMMENT: "comment",
+    NoteOrigin.LEADING_COMMENT: "comment at the top of the file",
+    NoteOrigin.STRING: "string at module level",
+    NoteOrigin.ATTRIBUTE_DOCSTRING: "string at module level",
+}
 
 
 # How import groups are listed in the Dependencies section.
@@ -56,6 +85,36 @@ IMPORT_GROUP_TITLES = {
 
 def _lines(lines: list[int]) -> str:
     return f"{'line' if len(lines) == 1 else 'lines'} {lines_list(lines)}"
+
+
+@lru_cache(maxsize=1024)
+def signature_params(signature: str) -> tuple[SignatureParam, ...]:
+    """The parameters of a ``def`` signature as the record writes it (one line, as in the
+    source); () when it does not parse (cut short, or not a ``def``)."""
+    if not signature.startswith(("def ", "async def ")):
+        return ()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(signature + ": ...")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ()
+    return tuple(signature_parameters(node.args, LineList([signature + ": ..."])))
+
+
+def _attribute_parts(signature: str) -> tuple[str, str]:
+    """(annotation, value) of an attribute's ``name: annotation = value``."""
+    declared, _, value = signature.partition(" = ")
+    return declared.partition(": ")[2], value
+
+
+# Every page's table of contents starts with the same line.
+_CONTENTS = "**Contents**: " + " · ".join(
+    link(escape(title), f"#{github_slug(title)}") for title in DOCS_SECTIONS
+)
 
 
 def _rank(complexity: int) -> str:
@@ -89,6 +148,11 @@ class _Page:
         self.anchors = anchors if anchors is not None else keyword_anchors(record)
         self.self_link = link_target(self.page, self.page)
         self.out: list[str] = []
+        self.docstrings = {(d.qualname, d.line): d for d in facts.docstrings}
+        self.calls = {(f.qualname, f.line): f for f in links.functions}
+        self.measured: dict[tuple[str, int], FunctionFacts] = {
+            (f.qualname, f.line): f for f in facts.functions
+        }
 
     def add(self, *lines: str) -> None:
         self.out.extend(lines)
@@ -130,9 +194,13 @@ class _Page:
         self.section("File Purpose")
         record = self.record
         if record.docstring:
-            self.add("The module docstring:", "", fence(record.docstring, "text"), "")
+            body = docstring_markdown(parse_docstring(record.docstring, summary=False))
+            self.add("From the module docstring:", "", body or escape(record.docstring), "")
         elif record.language == "python":
-            self.add("The module has no docstring.", "")
+            if self.facts.notes:
+                self.notes(self.facts.notes)
+            else:
+                self.main_definition()
         elif record.language == "markdown":
             headings = self.of_kind("heading")
             if headings:
@@ -146,10 +214,72 @@ class _Page:
         else:
             self.add("Text files carry no docstring; the source follows.", "")
 
+    def notes(self, notes: list[ModuleNote]) -> None:
+        """The module's notes, quoted and labelled: what it is for, in its authors' words."""
+        self.add(
+            "The module has no docstring; "
+            + (
+                "its note (a design note written in the code) says"
+                if len(notes) == 1
+                else f"its {len(notes):,} notes (design notes written in the code) say"
+            )
+            + " what it is about:",
+            "",
+        )
+        for note in notes[:NOTE_LIMIT]:
+            where = f"{_NOTE_ORIGINS[note.origin]}, " + (
+                f"lines {note.line}–{note.end_line}"
+                if note.end_line > note.line
+                else f"line {note.line}"
+            )
+            title = f"**Note: {escape(note.title)}**" if note.title else "**Note**"
+            text = note.text
+            cut = len(text) > NOTE_CHARACTERS
+            if cut:
+                text = text[: text.rfind("\n\n", 0, NOTE_CHARACTERS) + 1 or NOTE_CHARACTERS]
+            body = blocks_markdown(parse_docstring(text, summary=False).body) or escape(text)
+            quoted = [f"> {line}" if line else ">" for line in body.split("\n")]
+            self.add(f"> {title} ({where})", ">", *quoted)
+            if cut:
+                self.add(">", "> *… continued in the source.*")
+            self.add("")
+        if len(notes) > NOTE_LIMIT:
+            self.add(f"… and {plural(len(notes) - NOTE_LIMIT, 'more note')} in the source.", "")
+
+    def main_definition(self) -> None:
+        """Without docstring or notes: the summary of the file's main public definition."""
+        public = [
+            k
+            for k in self.record.keywords
+            if k.kind in ("class", "function")
+            and "." not in k.qualname
+            and not k.name.startswith("_")
+        ]
+        classes = [k for k in public if k.kind == "class"] or public
+        if not classes:
+            self.add("The module has no docstring, no notes and no public class or function.", "")
+            return
+        main = max(classes, key=lambda k: (k.end_line - k.line, -k.line))
+        summary = inline_markdown(main.summary) if main.summary else "(no docstring)"
+        self.add(
+            "The module has no docstring and no notes. Its main public "
+            f"{main.kind}, the largest, is {self.keyword_link(main)}: {summary}",
+            "",
+        )
+
     def source(self) -> None:
         self.section("Original Source")
         text = self.text
         limit = self.source_limit
+        if not text:
+            self.add("The file is empty.", "")
+            return
+        name = html.escape(" ".join(posixpath.basename(self.record.path).split()))
+        self.add(
+            "<details>",
+            f"<summary>The source of {name}: {plural(self.record.lines, 'line')}</summary>",
+            "",
+        )
         if limit and len(text) > limit:
             cut = text.rfind("\n", 0, limit) + 1 or limit
             shown_lines = text.count("\n", 0, cut)
@@ -160,10 +290,7 @@ class _Page:
                 "",
             )
             text = text[:cut]
-        if not text:
-            self.add("The file is empty.", "")
-            return
-        self.add(fence(text, FENCE_LANGUAGES.get(self.record.language, "")), "")
+        self.add(fence(text, FENCE_LANGUAGES.get(self.record.language, "")), "", "</details>", "")
 
     def overview(self) -> None:
         self.section("High-Level Overview")
@@ -173,6 +300,7 @@ class _Page:
                 plural(len(self.of_kind("class")), "class", "classes"),
                 plural(len(self.of_kind("function")), "function"),
                 plural(len(self.of_kind("method", "property")), "method"),
+                plural(len(self.of_kind("attribute")), "class attribute"),
                 plural(len(self.of_kind("constant", "variable")), "module-level name"),
             ]
             modules = len(self.of_kind("module"))
@@ -192,7 +320,7 @@ class _Page:
             if classes or functions:
                 self.add("")
             for keyword in classes + functions:
-                summary = f": {escape(keyword.summary)}" if keyword.summary else ""
+                summary = f": {inline_markdown(keyword.summary)}" if keyword.summary else ""
                 self.add(f"- {keyword.kind} {self.keyword_link(keyword)}{summary}")
         elif record.language == "markdown":
             self.add(
@@ -206,10 +334,11 @@ class _Page:
             )
         self.add("")
 
-    def keyword_link(self, keyword: Keyword) -> str:
+    def keyword_link(self, keyword: Keyword, label: str = "") -> str:
         anchor = self.anchors.get((keyword.kind, keyword.qualname, keyword.line), "")
         return link(
-            code(keyword.qualname), f"{self.self_link}#{anchor}" if anchor else self.self_link
+            code(label or keyword.qualname),
+            f"{self.self_link}#{anchor}" if anchor else self.self_link,
         )
 
     def detailed(self) -> None:
@@ -223,10 +352,17 @@ class _Page:
                 "error-tolerant parser and may be incomplete.",
                 "",
             )
-        facts = {f.qualname: f for f in self.facts.functions}
-        methods: dict[str, list[Keyword]] = defaultdict(list)
-        for keyword in self.of_kind("method", "property"):
-            methods[keyword.qualname.rpartition(".")[0]].append(keyword)
+        elif record.language == "python" and not self.links.calls_complete:
+            self.add(
+                "Some files of the workspace were indexed without reading their calls (the "
+                "language server's index does not read them): the callers listed below may be "
+                "incomplete. `kwdocs export` reads them all.",
+                "",
+            )
+        members: dict[str, list[Keyword]] = defaultdict(list)
+        for keyword in record.keywords:
+            if keyword.kind in ("method", "property", "attribute"):
+                members[keyword.qualname.rpartition(".")[0]].append(keyword)
         own = [k for k in record.keywords if has_own_heading(k)]
         if not own and record.language != "markdown":
             self.add("The file defines no classes or functions.", "")
@@ -237,29 +373,17 @@ class _Page:
                 else f"#### {keyword.kind}",
                 "",
             )
-            end = f"–{keyword.end_line}" if keyword.end_line > keyword.line else ""
-            self.add(f"- **Lines**: {keyword.line}{end}")
-            if keyword.signature and keyword.kind != "heading":
-                self.add(f"- **Signature**: {code(keyword.signature)}")
-            if keyword.bases:
-                self.add(f"- **Bases**: {', '.join(code(b) for b in keyword.bases)}")
-            if keyword.decorators:
-                self.add(
-                    f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}"
-                )
-            measured = facts.get(keyword.qualname)
-            if measured is not None and keyword.kind != "class":
-                self.add(
-                    f"- **Size**: {plural(measured.length, 'line')}, cyclomatic complexity "
-                    f"{measured.complexity} ({_rank(measured.complexity)})"
-                )
-            if keyword.kind == "class":
-                members = methods.get(keyword.qualname, [])
-                names = ", ".join(self.keyword_link(m) for m in members[:LIST_LIMIT])
-                self.add(f"- **Methods**: {names}" if names else "- **Methods**: none")
-            if keyword.summary:
-                self.add(f"- **Summary**: {escape(keyword.summary)}")
-            self.add("")
+            if keyword.kind == "attribute":
+                self.attribute(keyword)
+            elif keyword.kind == "class":
+                self.class_section(keyword, members.get(keyword.qualname, []))
+            elif keyword.kind in ("function", "method", "property"):
+                self.function_section(keyword)
+            else:
+                self.lines_and_signature(keyword)
+                if keyword.summary:
+                    self.add(f"- **Summary**: {escape(keyword.summary)}")
+                self.add("")
         if record.language == "python":
             self.add("### Module-level names", "")
             names = self.of_kind("constant", "variable")
@@ -282,6 +406,152 @@ class _Page:
             if identifiers:
                 self.add("")
 
+    def lines_and_signature(self, keyword: Keyword, label: str = "Signature") -> None:
+        end = f"–{keyword.end_line}" if keyword.end_line > keyword.line else ""
+        self.add(f"- **Lines**: {keyword.line}{end}")
+        if keyword.signature and keyword.kind != "heading":
+            self.add(f"- **{label}**: {code(keyword.signature)}")
+
+    def attribute(self, keyword: Keyword) -> None:
+        """One line: a class attribute is its declaration and its comment."""
+        comment = f" — {inline_markdown(keyword.summary)}" if keyword.summary else ""
+        self.add(f"Line {keyword.line}: {code(keyword.signature or keyword.name)}{comment}", "")
+
+    def docstring(self, keyword: Keyword, params: tuple[SignatureParam, ...] | None = None) -> None:
+        """The keyword's whole docstring as Markdown, or its summary when the page facts do
+        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s."""
+        found = self.docstrings.get((keyword.qualname, keyword.line))
+        if found is None or not found.text:
+            if keyword.summary:
+                self.add(inline_markdown(keyword.summary), "")
+            return
+        if params is None:
+            params = found.params
+        rendered = docstring_markdown(parse_docstring(found.text, params, summary=False))
+        if rendered:
+            self.add(rendered, "")
+
+    def init_params(self, init: Keyword | None) -> tuple[SignatureParam, ...]:
+        """A class's ``__init__`` parameters as the source writes them: from the page facts
+        (read from the tree), else from its one-line signature."""
+        if init is None:
+            return ()
+        found = self.docstrings.get((init.qualname, init.line))
+        if found is not None and found.params:
+            return found.params
+        return signature_params(init.signature)
+
+    def class_section(self, keyword: Keyword, members: list[Keyword]) -> None:
+        self.lines_and_signature(keyword)
+        if keyword.bases:
+            placed = [e for e in self.links.bases if e.qualname == keyword.qualname]
+            bases = []
+            for base in keyword.bases:
+                last = base.split("[", 1)[0].rpartition(".")[2].strip()
+                edge = next((e for e in placed if e.other.rpartition(".")[2] == last), None)
+                bases.append(self.class_link(edge.other, edge) if edge else code(base))
+            self.add(f"- **Bases**: {', '.join(bases)}")
+        subclasses = [e for e in self.links.subclasses if e.qualname == keyword.qualname]
+        if subclasses:
+            shown = ", ".join(self.class_link(e.other, e) for e in subclasses[:CALL_LIMIT])
+            more = len(subclasses) - CALL_LIMIT
+            self.add(f"- **Subclasses**: {shown}" + (f" and {more:,} more" if more > 0 else ""))
+        if keyword.decorators:
+            self.add(f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}")
+        init = next((m for m in members if m.name == "__init__"), None)
+        created = self.calls.get((keyword.qualname, keyword.line))
+        if created is not None and created.callers:
+            self.add(f"- **Created by**: {self.call_list(created.callers)}")
+        self.add("")
+        self.docstring(keyword, self.init_params(init))
+        fields = [m for m in members if m.kind == "attribute"]
+        if fields:
+            self.add(f"**Fields** ({len(fields):,}):", "", "| Name | Type | Default | Comment |")
+            self.add("| --- | --- | --- | --- |")
+            for field in fields[:LIST_LIMIT]:
+                annotation, value = _attribute_parts(field.signature)
+                cells = (
+                    self.keyword_link(field, field.name),
+                    code(annotation) if annotation else "",
+                    code(value) if value else "",
+                    inline_markdown(field.summary) if field.summary else "",
+                )
+                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
+            self.more(len(fields), table=True)
+            self.add("")
+        methods = [m for m in members if m.kind != "attribute"]
+        if methods:
+            self.add(
+                f"**Methods** ({len(methods):,}):",
+                "",
+                "| Method | Lines | Complexity | Summary |",
+                "| --- | --- | --- | --- |",
+            )
+            for method in methods[:LIST_LIMIT]:
+                measured = self.measured.get((method.qualname, method.line))
+                complexity = (
+                    f"{measured.complexity} ({_rank(measured.complexity)})" if measured else ""
+                )
+                name = self.keyword_link(method, method.name)
+                if method.kind == "property":
+                    name += " (property)"
+                end = f"–{method.end_line}" if method.end_line > method.line else ""
+                summary = inline_markdown(method.summary) if method.summary else ""
+                cells = (name, f"{method.line}{end}", complexity, summary)
+                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
+            self.more(len(methods), table=True)
+            self.add("")
+
+    def function_section(self, keyword: Keyword) -> None:
+        self.lines_and_signature(keyword)
+        if keyword.decorators:
+            self.add(f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}")
+        measured = self.measured.get((keyword.qualname, keyword.line))
+        if measured is not None:
+            self.add(
+                f"- **Size**: {plural(measured.length, 'line')}, cyclomatic complexity "
+                f"{measured.complexity} ({_rank(measured.complexity)})"
+            )
+        calls = self.calls.get((keyword.qualname, keyword.line))
+        if calls is not None:
+            self.calls_lines(calls)
+        elif keyword.unresolved_calls:
+            self.add(
+                f"- **Calls**: {plural(keyword.unresolved_calls, 'call')} not resolved "
+                "statically (only inference could tell the callee)"
+            )
+        self.add("")
+        self.docstring(keyword)
+
+    def calls_lines(self, calls: FunctionLinks) -> None:
+        """The function's callees (then what went elsewhere) and its callers."""
+        parts = []
+        if calls.callees:
+            parts.append(self.call_list(calls.callees))
+        if calls.outside:
+            parts.append(plural(calls.outside, "builtin or library function"))
+        if calls.unresolved:
+            parts.append(
+                f"{plural(calls.unresolved, 'call')} not resolved statically (only inference "
+                "could tell the callee)"
+            )
+        if parts:
+            self.add(f"- **Calls**: {'; '.join(parts)}")
+        if calls.callers:
+            self.add(f"- **Called by**: {self.call_list(calls.callers)}")
+
+    def call_list(self, ends: list[CallLink]) -> str:
+        shown = []
+        for end in ends[:CALL_LIMIT]:
+            if end.path == self.record.path:
+                shown.append(link(code(end.qualname), f"{self.self_link}#{end.anchor}"))
+            else:
+                target = link_target(self.page, docs_page(end.path), end.anchor)
+                name = code(posixpath.basename(end.path))
+                shown.append(f"{link(code(end.qualname), target)} ({name})")
+        more = len(ends) - CALL_LIMIT
+        return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+
     def architecture(self) -> None:
         self.section("Architecture & Design")
         lines: list[str] = []
@@ -297,6 +567,13 @@ class _Page:
         for finding in self.facts.idioms:
             if finding.code in design:
                 lines.append(f"- {finding.message} (line {finding.line})")
+        for use in self.links.uses:
+            target = (
+                link(code(use.qualname), f"{self.self_link}#{use.anchor}")
+                if use.path == self.record.path
+                else f"{code(use.qualname)} in {self.docs_link(use.path, use.anchor)}"
+            )
+            lines.append(f"- {code(use.owner + '.' + use.attribute)} holds {target}")
         decorated = [k for k in self.record.keywords if k.decorators]
         if decorated:
             counts: dict[str, int] = defaultdict(int)
@@ -309,6 +586,87 @@ class _Page:
             what = "workspace-internal inheritance, decorators, dataclasses, enums or ABCs"
             lines.append(f"No {what} in this file.")
         self.add(*lines, "")
+        self.class_diagram()
+
+    def class_diagram(self) -> None:
+        """The file's classes with their bases, the workspace classes their attributes hold
+        and the classes their methods create."""
+        classes = {k.qualname: k for k in self.of_kind("class")}
+        if not classes:
+            return
+        path = self.record.path
+
+        def own(qualname: str) -> ClassNode:
+            keyword = classes[qualname]
+            return ClassNode(f"{path}:{keyword.line}", qualname)
+
+        def other(where: str, qualname: str, line: int) -> ClassNode:
+            if where == path:
+                return ClassNode(f"{path}:{line}", qualname)
+            return ClassNode(f"{where}:{line}", f"{qualname} ({posixpath.basename(where)})")
+
+        edges: list[ClassEdge] = []
+        placed = {(e.qualname, e.other) for e in self.links.bases}
+        for edge in self.links.bases:
+            if edge.qualname in classes:
+                edges.append(
+                    ClassEdge(
+                        own(edge.qualname), other(edge.path, edge.other, edge.line), "inherits"
+                    )
+                )
+        for keyword in classes.values():
+            for base in keyword.bases:
+                last = base.split("[", 1)[0].rpartition(".")[2].strip()
+                if not last or any(
+                    q == keyword.qualname and o.rpartition(".")[2] == last for q, o in placed
+                ):
+                    continue
+                if base.split("[", 1)[0].strip() in ("object", "Generic", "Protocol"):
+                    continue
+                edges.append(ClassEdge(own(keyword.qualname), ClassNode(base, base), "inherits"))
+        for edge in self.links.subclasses:
+            if edge.qualname in classes:
+                edges.append(
+                    ClassEdge(
+                        other(edge.path, edge.other, edge.line), own(edge.qualname), "inherits"
+                    )
+                )
+        for use in self.links.uses:
+            if use.owner in classes:
+                edges.append(
+                    ClassEdge(
+                        own(use.owner), other(use.path, use.qualname, use.line), use.attribute
+                    )
+                )
+        for function in self.links.functions:
+            owner = function.qualname.rpartition(".")[0]
+            while owner and owner not in classes:
+                owner = owner.rpartition(".")[0]
+            if not owner:
+                continue
+            for callee in function.callees:
+                if callee.kind == "class" and callee.qualname != owner:
+                    edges.append(
+                        ClassEdge(
+                            own(owner), other(callee.path, callee.qualname, callee.line), "creates"
+                        )
+                    )
+        diagram = class_diagram([own(q) for q in classes], edges)
+        if diagram is None:
+            return
+        self.add(
+            "**Class diagram**: this file's classes, what they inherit from (`<|--`), hold "
+            "(`-->`, labelled with the attribute) and create (`..>`).",
+            "",
+            diagram.mermaid(),
+            "",
+        )
+        if diagram.left_out:
+            self.add(
+                f"{plural(diagram.left_out, 'more class', 'more classes')} not drawn (at most "
+                f"{MAX_NODES} per diagram); the lists above name them all.",
+                "",
+            )
 
     def dependencies(self) -> None:
         self.section("Dependencies")
@@ -346,9 +704,12 @@ class _Page:
             return link(code(qualname), link_target(self.page, self.page, edge.anchor))
         return f"{code(qualname)} in {self.docs_link(edge.path, edge.anchor)}"
 
-    def more(self, count: int) -> None:
+    def more(self, count: int, table: bool = False) -> None:
         if count > LIST_LIMIT:
-            self.add(f"- … and {count - LIST_LIMIT:,} more")
+            if table:
+                self.add("", f"… and {count - LIST_LIMIT:,} more.")
+            else:
+                self.add(f"- … and {count - LIST_LIMIT:,} more")
 
     def patterns(self) -> None:
         self.section("Code Patterns & Idioms")
@@ -446,16 +807,26 @@ class _Page:
 
     def related(self) -> None:
         self.section("Related Files")
-        siblings = self.links.siblings
+        related = self.links.related
         folder = posixpath.dirname(self.record.path) or "."
-        if not siblings:
-            self.add(f"No other file in {code(folder)}.", "")
+        if not related:
+            self.add(f"No other file in {code(folder)}, and none that relates to this one.", "")
             return
-        self.add(f"Other files in {code(folder)}:", "")
-        for path in siblings[:LIST_LIMIT]:
-            self.add(f"- {self.docs_link(path)}")
-        self.more(len(siblings))
-        self.add("")
+        self.add(
+            "Files by how closely they relate to this one (imports, calls, class "
+            "hierarchies, tests), then the rest of its folder:",
+            "",
+        )
+        for other in related:
+            relations = ", ".join(str(r) for r in other.relations)
+            calls = f" ({plural(other.calls, 'call')})" if other.calls else ""
+            self.add(f"- {self.docs_link(other.path)}: {relations}{calls}")
+        index = folder_page(posixpath.dirname(self.record.path), FOLDER_INDEX)
+        self.add(
+            "",
+            f"Every file of {code(folder)}: {self.page_link(FOLDER_INDEX, index)}.",
+            "",
+        )
 
     def cross_references(self) -> None:
         self.section("Cross-References")
@@ -475,12 +846,21 @@ class _Page:
     def page_link(self, label: str, target: str) -> str:
         return link(code(label), link_target(self.page, target))
 
+    def contents(self) -> None:
+        """The table of contents under the title: every section, then the top-level classes."""
+        self.add(_CONTENTS, "")
+        classes = [k for k in self.of_kind("class") if "." not in k.qualname]
+        if classes:
+            shown = " · ".join(self.keyword_link(k) for k in classes[:CALL_LIMIT])
+            more = len(classes) - CALL_LIMIT
+            self.add(f"**Classes**: {shown}" + (f" and {more:,} more" if more > 0 else ""), "")
+
     def render(self) -> str:
         self.add(header("documentation page", self.record.path))
         self.add(f"# Documentation: {code(self.record.path)}", "")
+        self.contents()
         self.metadata()
         self.purpose()
-        self.source()
         self.overview()
         self.detailed()
         self.architecture()
@@ -491,6 +871,7 @@ class _Page:
         self.testing()
         self.related()
         self.cross_references()
+        self.source()
         self.add("---", "", FOOTER, "")
         return "\n".join(self.out)
 

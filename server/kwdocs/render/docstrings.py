@@ -25,7 +25,7 @@ from enum import Enum
 import msgspec
 
 from kwdocs.extract.signatures import SignatureParam
-from kwdocs.render.markdown import code, escape, fence
+from kwdocs.render.markdown import code, escape, escape_line, fence, table_cell
 
 # ---------------------------------------------------------------------------------------------
 # The structure
@@ -143,7 +143,7 @@ _INLINE = re.compile(
     (?P<literal>``(?P<literal_text>.+?)``)
   | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
-  | `(?P<interpreted>[^`]+)`(?P<reference>__?)?
+  | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
   | (?<![\w*\\])\*\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
   | (?<![\w*\\])\*(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
   | (?P<bare_url>\bhttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
@@ -166,7 +166,8 @@ def _text(piece: str, first: bool) -> str:
     Markdown meaning, not a word character) keeps ``escape`` from doing it mid-line."""
     if not piece:
         return ""
-    core = escape(piece) if first else escape("!" + piece)[1:]
+    # Pieces of a line ``inline_markdown`` has made one already: only their edges to trim.
+    core = escape_line(piece.strip()) if first else escape_line("!" + piece.rstrip())[1:]
     if not core.strip():
         return " "
     trail = " " if piece[-1].isspace() else ""
@@ -196,6 +197,8 @@ def inline_markdown(text: str) -> str:
     become code spans, ``*emphasis*`` and ``**strong**`` stay, http(s) links become links,
     everything else is escaped."""
     text = _WHITESPACE.sub(" ", text).strip()
+    if "`" not in text and "*" not in text and "://" not in text:
+        return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
     out: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
@@ -390,9 +393,25 @@ _VERSION_DIRECTIVES = {
 _MAX_DEPTH = 12
 
 
+# The first characters of a line that may start a block other than a paragraph (the
+# patterns below): any other line starts one only as a section header.
+_BLOCK_FIRST = frozenset(">`~.:-*+•=#(0123456789")
+
+
+def _may_be_header(lines: Sequence[str], index: int) -> bool:
+    """A cheap test every section header passes: a Google header ends with a colon, a NumPy
+    one has its underline (``---``, ``===``) on the next line."""
+    if lines[index].endswith(":"):
+        return True
+    following = lines[index + 1].lstrip()[:1] if index + 1 < len(lines) else ""
+    return following == "-" or following == "="
+
+
 def _starts_block(lines: Sequence[str], index: int, previous: str) -> bool:
     """Line ``index`` (not indented) starts something other than paragraph text."""
     line = lines[index]
+    if line[:1] not in _BLOCK_FIRST and not _may_be_header(lines, index):
+        return False
     if line.startswith((">>>", "```", "~~~")) or _EXPLICIT.match(line) or _FIELD.match(line):
         return True
     if _BULLET.match(line) or _TABLE_BORDER.match(line):
@@ -995,10 +1014,13 @@ class _Builder:
         )
 
 
-def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) -> Docstring:
+def parse_docstring(
+    docstring: str, signature: Sequence[SignatureParam] = (), *, summary: bool = True
+) -> Docstring:
     """A cleaned docstring (``ast.get_docstring``) read into a ``Docstring``. ``signature`` is
     the function's parameters (``extract.signatures.signature_parameters``; for a class, its
-    ``__init__``'s): annotations and defaults are taken from it where it has them."""
+    ``__init__``'s): annotations and defaults are taken from it where it has them. Without
+    ``summary`` the summary is left empty (a page shows the whole body, which holds it)."""
     lines = _lines_of(docstring)
     builder = _Builder(signature)
     prose: list[str] = []
@@ -1013,6 +1035,10 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
         line = lines[index]
         if not line or line[0] == " ":
             prose.append(line)
+            index += 1
+            continue
+        if line[0] != ":" and not _may_be_header(lines, index):
+            prose.append(line)  # neither a field nor a section header
             index += 1
             continue
         google = _google_header(lines, index)
@@ -1044,21 +1070,11 @@ def parse_docstring(docstring: str, signature: Sequence[SignatureParam] = ()) ->
         prose.append(line)
         index += 1
     flush()
-    return builder.finish(inline_markdown(summary_source(docstring)))
+    return builder.finish(inline_markdown(summary_source(docstring)) if summary else "")
 
 
 # ---------------------------------------------------------------------------------------------
 # Markdown
-
-_UNESCAPED_PIPE = re.compile(r"(\\*)\|")
-
-
-def _cell(markdown: str) -> str:
-    """Inline Markdown made safe in a table cell: every pipe escaped, inside code spans too
-    (a pipe after an even run of backslashes would end the cell)."""
-    return _UNESCAPED_PIPE.sub(
-        lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", markdown
-    )
 
 
 def _block_lines(block: Block) -> list[str]:
@@ -1140,7 +1156,7 @@ def params_markdown(params: Sequence[Param]) -> str:
         if with_default:
             cells.append(code(param.default) if param.default else "")
         cells.append(description)
-        rows.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
+        rows.append("| " + " | ".join(table_cell(cell) for cell in cells) + " |")
     return "\n\n".join(["\n".join(rows), *below])
 
 

@@ -1,5 +1,6 @@
-"""Folder pages: ``index.md`` (files and subfolders with counts) and ``doc.md`` (the package
-docstring, main classes and functions, totals) for every folder holding indexed files."""
+"""Folder pages: ``index.md`` (files with a line of purpose and counts, subfolders) and
+``doc.md`` (the package docstring, the folder's public API, its subfolders with their purpose,
+an import diagram of its files, totals) for every folder holding indexed files."""
 
 from __future__ import annotations
 
@@ -8,17 +9,24 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from kwdocs.analyse import ApiEntry, FolderLinks
 from kwdocs.model import FileRecord
 from kwdocs.pages import (
     FOLDER_DOC,
     FOLDER_INDEX,
     docs_page,
     folder_page,
-    keyword_anchors,
     kw_page,
     link_target,
 )
-from kwdocs.render.markdown import FOOTER, code, escape, fence, header, link, plural
+from kwdocs.render.diagrams import MAX_NODES, import_graph
+from kwdocs.render.docstrings import (
+    docstring_markdown,
+    inline_markdown,
+    parse_docstring,
+    summary_source,
+)
+from kwdocs.render.markdown import FOOTER, code, escape, header, link, plural
 
 MAIN_LIMIT = 200
 
@@ -65,11 +73,37 @@ def _title(folder: str) -> str:
 def _counts(record: FileRecord) -> str:
     if record.language == "python":
         classes = sum(1 for k in record.keywords if k.kind == "class")
-        functions = sum(1 for k in record.keywords if k.kind in ("function", "method", "property"))
-        return f"{plural(classes, 'class', 'classes')}, {plural(functions, 'function')}"
+        functions = sum(1 for k in record.keywords if k.kind == "function")
+        methods = sum(1 for k in record.keywords if k.kind in ("method", "property"))
+        return (
+            f"{plural(classes, 'class', 'classes')}, {plural(functions, 'function')}, "
+            f"{plural(methods, 'method')}"
+        )
     if record.language == "markdown":
         return plural(sum(1 for k in record.keywords if k.kind == "heading"), "heading")
     return "text"
+
+
+def purpose(record: FileRecord) -> str:
+    """One line of what a file is for, as inline Markdown: its docstring's first sentence,
+    else the summary of its largest public class (or function), labelled; "" without."""
+    if record.docstring:
+        first = summary_source(record.docstring)
+        if first:
+            return inline_markdown(first)
+    public = [
+        k
+        for k in record.keywords
+        if k.kind in ("class", "function")
+        and "." not in k.qualname
+        and not k.name.startswith("_")
+        and k.summary
+    ]
+    main = [k for k in public if k.kind == "class"] or public
+    if not main:
+        return ""
+    largest = max(main, key=lambda k: (k.end_line - k.line, -k.line))
+    return f"its main {largest.kind} {code(largest.name)}: {inline_markdown(largest.summary)}"
 
 
 def render_folder_index(folder: Folder, records: Mapping[str, FileRecord]) -> str:
@@ -104,9 +138,10 @@ def render_folder_index(folder: Folder, records: Mapping[str, FileRecord]) -> st
         name = posixpath.basename(path)
         docs = link(code(name), link_target(page, docs_page(path)))
         keywords = link("keywords", link_target(page, kw_page(path)))
+        what = purpose(record)
         out.append(
             f"- {docs} ({keywords}): {plural(record.lines, 'line')}, {_counts(record)}, "
-            f"{plural(len(record.keywords), 'keyword')}"
+            f"{plural(len(record.keywords), 'keyword')}" + (f" — {what}" if what else "")
         )
     if folder.files:
         out.append("")
@@ -114,8 +149,11 @@ def render_folder_index(folder: Folder, records: Mapping[str, FileRecord]) -> st
     return "\n".join(out)
 
 
-def render_folder_doc(folder: Folder, records: Mapping[str, FileRecord]) -> str:
-    """``<folder>/doc.md``: package docstring, main classes and functions, totals."""
+def render_folder_doc(
+    folder: Folder, records: Mapping[str, FileRecord], links: FolderLinks | None = None
+) -> str:
+    """``<folder>/doc.md``: package docstring, public API, subfolders, imports, totals."""
+    links = links if links is not None else FolderLinks()
     page = folder_page(folder.path, FOLDER_DOC)
     out = [
         header("folder documentation", folder.path or "."),
@@ -131,39 +169,24 @@ def render_folder_doc(folder: Folder, records: Mapping[str, FileRecord]) -> str:
     if init is None:
         out += ["The folder has no `__init__.py`: it is not a regular Python package.", ""]
     elif records[init].docstring:
-        out += [fence(records[init].docstring, "text"), ""]
+        docstring = records[init].docstring
+        out += [
+            docstring_markdown(parse_docstring(docstring, summary=False)) or escape(docstring),
+            "",
+        ]
     else:
         out += ["Its `__init__.py` has no docstring.", ""]
     out += ["## Main Classes and Functions", ""]
+    out += _api(page, links)
+    out += _subfolders(page, folder, records)
+    out += _imports(folder, links)
     totals: dict[str, int] = defaultdict(int)
-    shown = 0
     for path in folder.files:
         record = records[path]
         totals["lines"] += record.lines
         for keyword in record.keywords:
             totals[keyword.kind] += 1
-        main = [
-            k
-            for k in record.keywords
-            if k.kind in ("class", "function")
-            and "." not in k.qualname
-            and not k.name.startswith("_")
-        ]
-        if not main or shown >= MAIN_LIMIT:
-            continue
-        anchors = keyword_anchors(record)
-        out.append(f"- {link(code(posixpath.basename(path)), link_target(page, docs_page(path)))}:")
-        for keyword in main[: MAIN_LIMIT - shown]:
-            anchor = anchors.get((keyword.kind, keyword.qualname, keyword.line), "")
-            summary = f": {escape(keyword.summary)}" if keyword.summary else ""
-            target = link_target(page, docs_page(path), anchor)
-            out.append(f"  - {keyword.kind} {link(code(keyword.qualname), target)}{summary}")
-            shown += 1
-    if shown == 0:
-        out.append("No public top-level classes or functions in the files of this folder.")
-    elif shown >= MAIN_LIMIT:
-        out.append(f"- … the first {MAIN_LIMIT} are listed; see each file's page for the rest.")
-    out += ["", "## Totals", ""]
+    out += ["## Totals", ""]
     out += [
         f"- **Files here**: {len(folder.files):,} ({folder.total_files:,} with subfolders)",
         f"- **Lines**: {totals['lines']:,}",
@@ -178,3 +201,81 @@ def render_folder_doc(folder: Folder, records: Mapping[str, FileRecord]) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+_API_SOURCES = {
+    "__all__": "The folder's public API: the names its `__init__.py` exports in `__all__`, "
+    "each linked to where it is defined.",
+    "imports": "The folder's public API: the public names its `__init__.py` imports or "
+    "defines (it has no `__all__`), each linked to where it is defined.",
+    "modules": "The public classes and functions of the folder's public modules (file names "
+    "not starting with `_`).",
+}
+
+
+def _api(page: str, links: FolderLinks) -> list[str]:
+    if not links.api:
+        return [
+            "No public API: no `__all__`, no public names in `__init__.py`, and no public "
+            "classes or functions in public modules.",
+            "",
+        ]
+    out = [_API_SOURCES.get(links.api_source, ""), ""]
+    for entry in links.api:
+        out.append(f"- {_api_line(page, entry)}")
+    if len(links.api) >= MAIN_LIMIT:
+        out.append(f"- … the first {MAIN_LIMIT} are listed.")
+    out.append("")
+    return out
+
+
+def _api_line(page: str, entry: ApiEntry) -> str:
+    if not entry.path:
+        return f"{code(entry.name)}: not defined in a file of this workspace"
+    target = link_target(page, docs_page(entry.path), entry.anchor)
+    where = code(posixpath.basename(entry.path))
+    shown = entry.name if entry.kind == "module" else entry.qualname
+    line = f"{entry.kind} {link(code(shown), target)} in {where}"
+    if entry.name != shown.rpartition(".")[2]:
+        line = f"{code(entry.name)}: {line}"
+    if entry.summary:
+        line += f": {inline_markdown(entry.summary)}"
+    return line
+
+
+def _subfolders(page: str, folder: Folder, records: Mapping[str, FileRecord]) -> list[str]:
+    if not folder.subfolders:
+        return []
+    out = ["**Subfolders**:", ""]
+    for sub in folder.subfolders:
+        name = posixpath.basename(sub)
+        target = link_target(page, folder_page(sub, FOLDER_DOC))
+        init = next(
+            (records[p] for p in (f"{sub}/__init__.py", f"{sub}/__init__.pyi") if p in records),
+            None,
+        )
+        what = purpose(init) if init is not None else ""
+        out.append(f"- {link(code(name + '/'), target)}" + (f": {what}" if what else ""))
+    out.append("")
+    return out
+
+
+def _imports(folder: Folder, links: FolderLinks) -> list[str]:
+    nodes = [(p, posixpath.basename(p)) for p in folder.files]
+    nodes += [(sub + "/", posixpath.basename(sub) + "/") for sub in folder.subfolders]
+    diagram = import_graph(nodes, links.imports)
+    if diagram is None:
+        return []
+    out = [
+        "**Imports between its files and subfolders** (an arrow points at what is imported; "
+        "imports from elsewhere are on each file's page):",
+        "",
+        diagram.mermaid(),
+        "",
+    ]
+    if diagram.left_out:
+        out += [
+            f"{plural(diagram.left_out, 'more file')} not drawn (at most {MAX_NODES} per diagram).",
+            "",
+        ]
+    return out

@@ -37,7 +37,11 @@ def _comment_safe(text: str) -> str:
 
 def escape(text: str) -> str:
     """Text from a source file as one line of inert Markdown (newlines become spaces)."""
-    text = _WHITESPACE.sub(" ", text).strip()
+    return escape_line(_WHITESPACE.sub(" ", text).strip())
+
+
+def escape_line(text: str) -> str:
+    """``escape`` of text already on one line, its blanks single and none at either end."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.translate(_ESCAPE_TABLE)
     if "_" in text:
@@ -81,6 +85,19 @@ def fence(text: str, language: str = "") -> str:
     if text and not text.endswith("\n"):
         text += "\n"
     return f"{ticks}{language}\n{text}{ticks}"
+
+
+_UNESCAPED_PIPE = re.compile(r"(\\*)\|")
+
+
+def table_cell(markdown: str) -> str:
+    """Inline Markdown made safe in a table cell: every pipe escaped, inside code spans too
+    (a pipe after an even run of backslashes would end the cell)."""
+    if "|" not in markdown:
+        return markdown
+    return _UNESCAPED_PIPE.sub(
+        lambda m: m.group(0) if len(m.group(1)) % 2 else m.group(1) + "\\|", markdown
+    )
 
 
 def link(label: str, target: str) -> str:

@@ -1,0 +1,456 @@
+"""Calls between the workspace's functions, resolved statically through the engine's resolver.
+
+Each function keyword carries its callees as written (``Keyword.calls``, read with the page
+facts: ``kwdocs/facts.py``). This module places them, over any ``Records``, with the answers
+``resolve.py`` gives every other question — the file's import bindings, names through modules,
+re-exports and star imports, base classes:
+
+- ``name`` / ``name.attr``: a function or class nested in an enclosing function, else the
+  module's own definition, else what its import binds (``resolve_dotted``), else a star import
+  or submodule (``name_in_module``); a builtin the module does not rebind calls outside;
+- ``self.m``: the method of the enclosing class, else of its workspace bases in order;
+- ``super().m``: the method of a base of the enclosing class;
+- ``:pkg.mod.f`` (an import inside the function): that dotted name.
+
+A callee is a workspace function, method or class (a class is instantiated). A call is
+*outside* when it goes to a builtin or to a module that is not a file of the workspace; it is
+*unresolved* when only inference could tell (the extractor counted those already, and the
+names the engine cannot place here join them): never guessed.
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator
+
+import msgspec
+
+from kwdocs.facts import CALL_IMPORTED, CALL_SELF, CALL_SUPER
+from kwdocs.model import FileRecord, Keyword, Kind
+from kwdocs.modules import import_root, is_package_file, resolve_relative
+from kwdocs.resolve import (
+    Records,
+    base_class,
+    bindings,
+    keywords_named,
+    module_file,
+    name_in_module,
+    resolve_dotted,
+    star_imports,
+)
+
+_BUILTINS = frozenset(dir(builtins))
+_FUNCTION_KINDS = frozenset({Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY})
+# What a call can land on: a function, a method, a class (instantiated).
+_CALLABLE_KINDS = frozenset({Kind.FUNCTION, Kind.METHOD, Kind.CLASS})
+# A class's own members a ``self.m`` may name (a property or attribute is not a method).
+_MEMBER_KINDS = frozenset({Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE, Kind.CLASS})
+_MAX_BASES = 32
+"""Classes visited in one method look-up (an inheritance loop in broken code ends there)."""
+
+
+class Outcome(enum.Enum):
+    """What became of one written callee."""
+
+    RESOLVED = "resolved"
+    OUTSIDE = "outside"
+    """A builtin, or a module that is not a file of the workspace."""
+    UNRESOLVED = "unresolved"
+    """Only inference could tell."""
+
+
+_UNRESOLVED: tuple[Outcome, list] = (Outcome.UNRESOLVED, [])
+
+
+class CallEnd(msgspec.Struct, frozen=True, array_like=True):
+    """One end of a call: a function, method or class of a workspace file."""
+
+    path: str
+    qualname: str
+    line: int
+    kind: str
+
+
+class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
+    """What one function calls: the workspace callees, and how many calls went elsewhere."""
+
+    qualname: str
+    line: int
+    kind: str
+    callees: tuple[CallEnd, ...]
+    outside: int
+    """Callees outside the workspace (builtins, other libraries)."""
+    unresolved: int
+    """Calls only inference could place."""
+
+
+_DEFINED_KINDS = frozenset(
+    {Kind.CLASS, Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE}
+    | {Kind.CONSTANT, Kind.VARIABLE}
+)
+
+
+def _end(path: str, keyword: Keyword) -> CallEnd:
+    return CallEnd(path, keyword.qualname, keyword.line, str(keyword.kind))
+
+
+class _Where:
+    """Where a function stands in its file: the class it is a method of (or is nested in a
+    method of) and the functions and classes defined in it and in the functions enclosing it,
+    innermost first."""
+
+    __slots__ = ("nested", "owner")
+
+    def __init__(self, owner: Keyword | None, nested: list[dict[str, list[Keyword]]]) -> None:
+        self.owner = owner
+        self.nested = nested
+
+
+def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str, list[Keyword]]]:
+    """Every function of a file that calls something, with where it stands; and the file's
+    definitions by qualified name (what ``keywords_named`` would answer for it)."""
+    kinds: dict[str, str] = {}
+    classes: dict[str, Keyword] = {}
+    inner: dict[str, dict[str, list[Keyword]]] = {}
+    own: dict[str, list[Keyword]] = {}
+    for keyword in record.keywords:
+        kind = keyword.kind
+        if kind in _DEFINED_KINDS:
+            own.setdefault(keyword.qualname, []).append(keyword)
+        if kind in _FUNCTION_KINDS or kind == Kind.CLASS:
+            qualname = keyword.qualname
+            scope, _, name = qualname.rpartition(".")
+            kinds.setdefault(qualname, kind)
+            if kind == Kind.CLASS:
+                classes.setdefault(qualname, keyword)
+            if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != Kind.PROPERTY:
+                # Defined inside a function: seen from it and the functions nested in it.
+                inner.setdefault(scope, {}).setdefault(name, []).append(keyword)
+    found = []
+    for keyword in record.keywords:
+        if keyword.kind not in _FUNCTION_KINDS:
+            continue
+        if not (keyword.calls or keyword.unresolved_calls):
+            continue
+        owner = None
+        nested = []
+        qualname = keyword.qualname
+        if "." in qualname:
+            parts = qualname.split(".")
+            for size in range(len(parts), 0, -1):
+                prefix = ".".join(parts[:size])
+                if owner is None and size < len(parts) and prefix in classes:
+                    owner = classes[prefix]
+                # A class body's names are not seen from inside its methods.
+                if prefix in inner and kinds.get(prefix) in _FUNCTION_KINDS:
+                    nested.append(inner[prefix])
+        elif qualname in inner:
+            nested.append(inner[qualname])
+        found.append((keyword, _Where(owner, nested)))
+    return found, own
+
+
+class _Resolver:
+    """Placing written callees over one ``Records``, with the answers shared by the functions
+    of a file remembered."""
+
+    def __init__(self, space: Records) -> None:
+        self.space = space
+        self._plain: dict[tuple[str, str], tuple[Outcome, list[tuple[str, Keyword]]]] = {}
+        self._members: dict[tuple, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
+        self._bindings: dict[str, dict[str, str]] = {}
+        self._dotted: dict[tuple[str, str | None], list[tuple[str, Keyword]]] = {}
+        self._inside: dict[tuple[str, str | None], bool] = {}
+        self._roots: dict[str, str | None] = {}
+        self.own: dict[str, list[Keyword]] = {}
+        """The definitions of the file being placed, by qualified name."""
+
+    def bindings(self, record: FileRecord) -> dict[str, str]:
+        found = self._bindings.get(record.path)
+        if found is None:
+            found = self._bindings[record.path] = bindings(record)
+        return found
+
+    # ---- one callee -------------------------------------------------------------------------
+
+    def place(
+        self, record: FileRecord, written: str, where: _Where, plain: dict
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """Where one written callee of a function of ``record`` lands (``plain``: the
+        file's answers for names seen from its module scope, filled as they are found)."""
+        first = written[0]
+        if first == "s" and written.startswith((CALL_SELF, CALL_SUPER)):
+            owner = where.owner
+            if owner is None:
+                return _UNRESOLVED
+            own = written.startswith(CALL_SELF)
+            name = written[len(CALL_SELF) :] if own else written[len(CALL_SUPER) :]
+            key = (record.path, owner.qualname, owner.line, name, own)
+            found = self._members.get(key)
+            if found is None:
+                found = self._members[key] = self.lookup(record.path, owner, name, own)
+            return found
+        if where.nested:
+            head, _, rest = written.partition(".")
+            for scope in where.nested:
+                defined = scope.get(head)
+                if defined:
+                    placed = [(record.path, k) for k in defined]
+                    return self.members_of(placed, rest) if rest else self.callable_only(placed)
+        found = plain.get(written)
+        if found is None:
+            if first == ":":
+                found = self.imported(record, written[len(CALL_IMPORTED) :])
+            else:
+                found = self.plain(record, written)
+            plain[written] = found
+        return found
+
+    @staticmethod
+    def callable_only(
+        found: list[tuple[str, Keyword]],
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """Definitions a call can land on; a variable, property or attribute holds something
+        only inference can tell."""
+        kept = [(p, k) for p, k in found if k.kind in _CALLABLE_KINDS]
+        return (Outcome.RESOLVED, kept) if kept else (Outcome.UNRESOLVED, [])
+
+    def plain(self, record: FileRecord, written: str) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """A dotted name seen from the module's scope."""
+        own = self.own.get(written)
+        if own:
+            return self.callable_only([(record.path, k) for k in own])
+        head, _, rest = written.partition(".")
+        target = self.bindings(record).get(head)
+        if target is not None:
+            if not self.in_workspace(target, record):
+                return Outcome.OUTSIDE, []
+            found = self.dotted(f"{target}.{rest}" if rest else target, record)
+            if found:
+                return self.callable_only(found)
+            if rest:
+                # ``Imported.method`` defined in a base of the imported class.
+                found = self.dotted(target, record)
+                if found:
+                    return self.members_of(found, rest)
+            return Outcome.UNRESOLVED, []
+        if head in _BUILTINS and not self.rebinds(record, head):
+            return Outcome.OUTSIDE, []
+        found = name_in_module(self.space, record.path, head)
+        if found:
+            return self.members_of(found, rest) if rest else self.callable_only(found)
+        return (Outcome.OUTSIDE if head in _BUILTINS else Outcome.UNRESOLVED), []
+
+    def rebinds(self, record: FileRecord, name: str) -> bool:
+        """True when the module may bind a builtin's name otherwise (a definition, a star
+        import, a submodule of that name)."""
+        if keywords_named(record, name) or star_imports(record):
+            return True
+        return bool(record.module) and (
+            module_file(self.space, f"{record.module}.{name}", record.path) is not None
+        )
+
+    def root_of(self, record: FileRecord) -> str | None:
+        """The file's import root: all ``module_file`` answers depend on of the importer."""
+        path = record.path
+        if path in self._roots:
+            return self._roots[path]
+        root = self._roots[path] = import_root(path, record.module)
+        return root
+
+    def dotted(self, dotted: str, record: FileRecord) -> list[tuple[str, Keyword]]:
+        """``resolve_dotted`` seen from ``record``, remembered for every file of its import
+        root (the importer only matters through its root)."""
+        key = (dotted, self.root_of(record))
+        found = self._dotted.get(key)
+        if found is None:
+            found = self._dotted[key] = resolve_dotted(self.space, dotted.split("."), record.path)
+        return found
+
+    def members_of(
+        self, found: list[tuple[str, Keyword]], rest: str
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """``X.rest`` for each definition X a name stands for: a class's member (its bases'
+        too), a module's name."""
+        results: list[tuple[str, Keyword]] = []
+        outside = False
+        for path, keyword in found:
+            if keyword.kind == Kind.CLASS and "." not in rest:
+                outcome, placed = self.member(path, keyword, rest)
+                results += placed
+                outside = outside or outcome is Outcome.OUTSIDE
+            elif keyword.kind == Kind.MODULE and keyword.end_col == 0:
+                module = self.space.records[path].module
+                results += resolve_dotted(self.space, [*module.split("."), *rest.split(".")])
+        if results:
+            return self.callable_only(results)
+        return (Outcome.OUTSIDE if outside else Outcome.UNRESOLVED), []
+
+    def member(
+        self, path: str, owner: Keyword, name: str
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """A class's method ``name``: its own, else the first of its workspace bases' (in
+        order, depth first) that defines it."""
+        return self.lookup(path, owner, name, include_own=True)
+
+    def lookup(
+        self, path: str, owner: Keyword, name: str, include_own: bool
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        outside = False
+        seen: set[tuple[str, int]] = set()
+        pending = [(path, owner, include_own)]
+        while pending and len(seen) < _MAX_BASES:
+            where, cls, own = pending.pop(0)
+            if (where, cls.line) in seen:
+                continue
+            seen.add((where, cls.line))
+            record = self.space.records.get(where)
+            if record is None:
+                continue
+            if own:
+                members = [
+                    k
+                    for k in keywords_named(record, f"{cls.qualname}.{name}")
+                    if k.kind in _MEMBER_KINDS
+                ]
+                if members:
+                    return self.callable_only([(where, k) for k in members])
+            bases: list[tuple[str, Keyword, bool]] = []
+            for base in cls.bases:
+                placed = base_class(self.space, record, base)
+                if placed is not None:
+                    bases.append((placed[0], placed[1], True))
+                elif self.base_outside(record, base):
+                    outside = True
+            # Depth first, in the order the bases are written: close to Python's MRO for the
+            # hierarchies where it matters (single inheritance, mixins first).
+            pending[:0] = bases
+        return (Outcome.OUTSIDE if outside else Outcome.UNRESOLVED), []
+
+    def imported(
+        self, record: FileRecord, written: str
+    ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
+        """A name imported inside the function (relative ones with their dots)."""
+        dotted = written.lstrip(".")
+        level = len(written) - len(dotted)
+        if level:
+            dotted = resolve_relative(record.module, is_package_file(record.path), level, dotted)
+            if not dotted:
+                return Outcome.UNRESOLVED, []
+        if not self.in_workspace(dotted, record):
+            return Outcome.OUTSIDE, []
+        found = self.dotted(dotted, record)
+        return self.callable_only(found) if found else (Outcome.UNRESOLVED, [])
+
+    def in_workspace(self, dotted: str, record: FileRecord) -> bool:
+        """True when some leading part of a dotted name is a module of the workspace."""
+        key = (dotted, self.root_of(record))
+        known = self._inside.get(key)
+        if known is None:
+            parts = dotted.split(".")
+            known = self._inside[key] = any(
+                module_file(self.space, ".".join(parts[:size]), record.path) is not None
+                for size in range(len(parts), 0, -1)
+            )
+        return known
+
+    def base_outside(self, record: FileRecord, base: str) -> bool:
+        """True when a base class expression comes from a module outside the workspace."""
+        head = base.split("[", 1)[0].strip().split(".", 1)[0]
+        target = self.bindings(record).get(head)
+        if target is None:
+            return head in _BUILTINS  # ``object``, ``Exception``...
+        return not self.in_workspace(target, record)
+
+
+class CallGraph:
+    """Every function's calls placed, and who calls each function, for a whole workspace."""
+
+    def __init__(self, space: Records) -> None:
+        self.space = space
+        self.complete = True
+        """False when some Python file was indexed without its calls (the language server's
+        records): callers are then partly unknown."""
+        self._calls: dict[str, list[FunctionCalls]] = {}
+        self._callers: dict[str, dict[tuple[str, int], list[CallEnd]]] = defaultdict(dict)
+        self._keys: dict[str, str] = {}
+        resolver = _Resolver(space)
+        records = space.records
+        for path in sorted(records):
+            record = records[path]
+            if record.language != "python":
+                continue
+            if not record.calls_known:
+                self.complete = False
+                continue
+            functions = list(self._place_file(resolver, record))
+            if functions:
+                self._calls[path] = functions
+        for path in sorted(self._calls):
+            for function in self._calls[path]:
+                caller = CallEnd(path, function.qualname, function.line, function.kind)
+                for callee in function.callees:
+                    per_file = self._callers[callee.path]
+                    per_file.setdefault((callee.qualname, callee.line), []).append(caller)
+
+    @staticmethod
+    def _place_file(resolver: _Resolver, record: FileRecord) -> Iterator[FunctionCalls]:
+        functions, resolver.own = _places(record)
+        plain: dict[str, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
+        ends: dict[tuple[str, int], CallEnd] = {}
+        resolved = Outcome.RESOLVED
+        for keyword, where in functions:
+            callees: dict[CallEnd, None] = {}
+            outside = 0
+            unresolved = keyword.unresolved_calls
+            for written in keyword.calls.split():
+                outcome, found = resolver.place(record, written, where, plain)
+                if outcome is resolved:
+                    for path, target in found:
+                        end = ends.get((path, target.line))
+                        if end is None or end.qualname != target.qualname:
+                            end = ends[(path, target.line)] = _end(path, target)
+                        callees[end] = None
+                elif outcome is Outcome.OUTSIDE:
+                    outside += 1
+                else:
+                    unresolved += 1
+            yield FunctionCalls(
+                keyword.qualname,
+                keyword.line,
+                str(keyword.kind),
+                tuple(callees),
+                outside,
+                unresolved,
+            )
+
+    def calls_of(self, path: str) -> list[FunctionCalls]:
+        """The placed calls of every function of a file that calls anything, in file order."""
+        return self._calls.get(path, [])
+
+    def callers_of(self, path: str) -> dict[tuple[str, int], list[CallEnd]]:
+        """(qualname, line) of each function or class of a file → the workspace functions
+        calling it."""
+        return self._callers.get(path, {})
+
+    def key(self, path: str) -> str:
+        """A digest of every call fact a file's page shows, and of the records of the files
+        at the other end (their pages' anchors): part of the page's fingerprint."""
+        key = self._keys.get(path)
+        if key is None:
+            records = self.space.records
+            callees = self._calls.get(path, [])
+            callers = self._callers.get(path, {})
+            ends = {c.path for f in callees for c in f.callees}
+            ends.update(c.path for found in callers.values() for c in found)
+            ends.discard(path)
+            digests = [(p, records[p].digest) for p in sorted(ends)]
+            payload = _encode([self.complete, callees, sorted(callers.items()), digests])
+            key = self._keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
+        return key
+
+
+_encode = msgspec.msgpack.Encoder().encode
