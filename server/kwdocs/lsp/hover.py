@@ -16,6 +16,7 @@ from kwdocs.external import ExternalModules, builtin_doc
 from kwdocs.lsp.request import read_request, resolve
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
+from kwdocs.render.docstrings import inline_markdown
 from kwdocs.render.markdown import code, fence
 from kwdocs.resolve import base_class, keywords_named
 
@@ -28,15 +29,9 @@ OTHERS_SHOWN = 5
 
 @functools.lru_cache(maxsize=4096)
 def summary_markdown(summary: str) -> str:
-    """A docstring summary as Markdown (reST/Google/NumPy converted); plain text as is."""
-    if not summary:
-        return ""
-    try:
-        import docstring_to_markdown
-
-        return docstring_to_markdown.convert(summary).strip()
-    except Exception:  # UnknownFormatError for plain prose, or a converter bug
-        return summary
+    """A docstring's first sentence as inert Markdown, as the pages write it (reST literals
+    and roles as code spans, everything else escaped: no HTML or link from a docstring)."""
+    return inline_markdown(summary) if summary else ""
 
 
 class Anchors:

@@ -69,7 +69,7 @@ WARM_MODULES = (
     "kwdocs.discover",
     "kwdocs.cache",
     "kwdocs.pipeline",
-    "docstring_to_markdown",
+    "kwdocs.render.docstrings",
     "kwdocs.lsp.commands",
 )
 # A hover on a file that is not open reads it from disk up to this size.
@@ -438,7 +438,7 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
             log.debug("warming %s failed", name, exc_info=True)
     try:
         # The builtins' stub, which nearly every file's names reach (read once, then kept),
-        # and the docstring converters (loaded on their first use).
+        # and the docstring reader's patterns (compiled on their first use).
         from kwdocs.external import external_modules
         from kwdocs.lsp.hover import summary_markdown
 
@@ -446,7 +446,7 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
         builtins_stub = external.file_of("builtins")
         if builtins_stub is not None:
             external.record(builtins_stub)
-        summary_markdown("Warm the ``converters``.")
+        summary_markdown("Warm the ``patterns`` and :class:`roles`.")
     except Exception:  # only time is lost when this fails
         log.debug("warming the builtins failed", exc_info=True)
 
