@@ -70,7 +70,9 @@ def test_header_record(native_root: Path) -> None:  # noqa: F811
 
 
 def test_each_language_record(native_root: Path) -> None:  # noqa: F811
-    cuda_rel = next(str(p.relative_to(native_root)) for p in sorted(native_root.rglob("*.cuh")))
+    cuda_rel = next(
+        str(p.relative_to(native_root)) for p in sorted(native_root.rglob("*.cuh"))
+    )
     cuda = extract_bytes(cuda_rel, (native_root / cuda_rel).read_bytes())
     assert (cuda.language, cuda.parser) == ("cuda", "tree-sitter-cuda")
     yaml = extract_bytes(NATIVE_FUNCTIONS, (native_root / NATIVE_FUNCTIONS).read_bytes())
@@ -180,5 +182,14 @@ def test_missing_grammar_reads_the_file_as_text(make_tree, tmp_path: Path) -> No
             "CMake's grammar (tree-sitter-cmake) is not installed: read as text "
             "(pip install 'kwdocs[cmake]')"
         ],
+        "extracted": 2,
+    }
+    assert run("without")["extracted"] == 0  # the cache holds it while nothing changes
+    # The grammar installed: the cache of the interpreter without it is not reused.
+    with_grammar = run("with")
+    assert with_grammar == {
+        "language": "cmake",
+        "keywords": ["build_it"],
+        "problems": [],
         "extracted": 2,
     }
