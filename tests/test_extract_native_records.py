@@ -70,9 +70,7 @@ def test_header_record(native_root: Path) -> None:  # noqa: F811
 
 
 def test_each_language_record(native_root: Path) -> None:  # noqa: F811
-    cuda_rel = next(
-        str(p.relative_to(native_root)) for p in sorted(native_root.rglob("*.cuh"))
-    )
+    cuda_rel = next(str(p.relative_to(native_root)) for p in sorted(native_root.rglob("*.cuh")))
     cuda = extract_bytes(cuda_rel, (native_root / cuda_rel).read_bytes())
     assert (cuda.language, cuda.parser) == ("cuda", "tree-sitter-cuda")
     yaml = extract_bytes(NATIVE_FUNCTIONS, (native_root / NATIVE_FUNCTIONS).read_bytes())

@@ -317,6 +317,8 @@ class NativeResolver:
     ) -> NativeAnswer | None:
         """What is at 1-based ``line``, code-point ``col`` of ``text`` (the buffer of
         ``record``); None where there is no name (a comment, a string, blanks)."""
+        if line < 1 or col < 0:
+            return None
         if record.language in C_FAMILY:
             return _CFamily(self, source, record, text, line, col).resolve()
         if record.language in NATIVE_LANGUAGES:
@@ -461,6 +463,8 @@ def _is_word(char: str) -> bool:
 def _word_span(text: str, col: int) -> tuple[int, int, str] | None:
     """(start, end, word) of the identifier at or just before ``col``."""
     size = len(text)
+    if col < 0:
+        return None
     if col < size and _is_word(text[col]):
         pos = col
     elif 0 < col <= size and _is_word(text[col - 1]):
