@@ -281,3 +281,35 @@ async def test_cmake_and_shell_names(wheel_ws: Path) -> None:
         assert text.startswith(
             "**function** `greet`\n\n```bash\ngreet()\n```\n\nPrints a greeting."
         )
+
+
+async def test_watched_headers_are_read_again(wheel_ws: Path) -> None:
+    """The server watches the C family's suffixes and re-reads a header changed on disk."""
+    import asyncio
+
+    from kwdocs.lsp.server import WATCH_GLOBS
+
+    async with session(wheel_ws) as s:
+        await s.ready()
+        await s.until(lambda: s.registrations)
+        options = s.registrations[0].registrations[0].register_options
+        # pygls hands the registration's options over as plain JSON.
+        globs = [watcher["globPattern"] for watcher in options["watchers"]]  # type: ignore[index]
+        assert globs == WATCH_GLOBS
+        assert any(".hpp" in g or "hpp" in g for g in globs) and "**/CMakeLists.txt" in globs
+        header = wheel_ws / f"{C10D}/Extra.hpp"
+        header.write_text("namespace c10d {\nstruct ExtraOptions {};\n}\n", encoding="utf-8")
+        s.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=header.as_uri(), type=types.FileChangeType.Created)]
+            )
+        )
+        found: list[types.SymbolInformation] = []
+        for _ in range(300):
+            found = await s.request(
+                types.WORKSPACE_SYMBOL, types.WorkspaceSymbolParams(query="ExtraOptions")
+            )
+            if found:
+                break
+            await asyncio.sleep(0.05)
+        assert [(f.name, f.kind) for f in found] == [("ExtraOptions", types.SymbolKind.Struct)]
