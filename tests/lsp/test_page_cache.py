@@ -54,8 +54,9 @@ async def test_a_hover_in_a_fresh_repository_leaves_git_status_clean(sample: Pat
         cache = page_cache(sample)
         assert docs == cache / "pkg/base.py_docs.md" and kw == cache / "pkg/base.py_kw.md"
         # ... which the server writes soon after, outside the workspace.
-        await s.until(lambda: docs.is_file() and kw.is_file())
-        assert (cache / ".kwdocs-manifest.json").is_file()
+        # (The manifest is saved last, once the folder pages are written too.)
+        manifest = cache / ".kwdocs-manifest.json"
+        await s.until(lambda: docs.is_file() and kw.is_file() and manifest.is_file())
         # A definition that leads into the docs page of pkg/square.py has it written: outside.
         found = await s.definition(square, 17, 11)  # "return make_shape('square')"
         assert found

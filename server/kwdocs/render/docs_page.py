@@ -384,9 +384,11 @@ class _Page:
                 if keyword.summary:
                     self.add(f"- **Summary**: {escape(keyword.summary)}")
                 self.add("")
-        if record.language == "python":
+        names = self.of_kind("constant", "variable")
+        # Other languages' constants and variables (C's file-scope ones, say) are listed here
+        # too: the keyword page links every constant and variable to this heading.
+        if record.language == "python" or names:
             self.add("### Module-level names", "")
-            names = self.of_kind("constant", "variable")
             if not names:
                 self.add("The module assigns no module-level names.", "")
             for keyword in names:

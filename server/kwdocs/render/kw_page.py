@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
-from kwdocs.model import GROUP_ORDER, KIND_GROUPS, STAR, FileRecord, Keyword
+from kwdocs.model import GROUP_ORDER, KIND_GROUPS, STAR, FileRecord, Keyword, Kind
 from kwdocs.pages import (
     FOLDER_INDEX,
     docs_page,
@@ -34,6 +34,21 @@ GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
     "Headings": ("Detailed Analysis",),
     "Identifiers": ("Identifiers",),
 }
+
+
+# The docs page lists constants and variables under "Module-level names"; C's macros, grouped
+# with the constants, have headings of their own in the Detailed Analysis.
+_NAMES_SECTION = "Module-level names"
+_LISTED_NAMES = frozenset({Kind.CONSTANT, Kind.VARIABLE})
+
+
+def _sections_of(group: str, members: list[Keyword]) -> tuple[str, ...]:
+    sections = GROUP_SECTIONS[group]
+    if _NAMES_SECTION not in sections:
+        return sections
+    listed = any(k.kind in _LISTED_NAMES for k in members)
+    headed = any(k.kind not in _LISTED_NAMES for k in members)
+    return (_NAMES_SECTION,) * listed + ("Detailed Analysis",) * headed
 
 
 def display_name(keyword: Keyword) -> str:
@@ -130,7 +145,7 @@ def render_kw_page(
             continue
         sections = ", ".join(
             link(escape(title), link_target(page, docs, github_slug(title)))
-            for title in GROUP_SECTIONS[group]
+            for title in _sections_of(group, groups[group])
         )
         out.append(f"- **{group}** ({len(groups[group]):,}): {sections}")
     out += ["", "---", "", FOOTER, ""]

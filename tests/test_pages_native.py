@@ -1,0 +1,122 @@
+"""Pages of the wheel's C, C++, CUDA, CMake and YAML files: the thirteen sections filled with
+what holds for the language, and every link of the export resolving (issue 16), on a few
+folders of real files and, in the slow suite, on the whole wheel tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from corpus_support import _torch_wheel
+from export_support import export
+from kwdocs.pages import DOCS_SECTIONS
+from linkcheck import check_tree
+from native_support import native_root  # noqa: F401  (a fixture)
+
+# Folders of the wheel covering every language the tree-sitter extractors read.
+FOLDERS = (
+    "torch/include/c10/core",  # C++ headers: namespaces, classes, enums, macros
+    "torch/include/ATen/cuda",  # .cuh and CUDA-flavoured headers
+    "torch/share/cmake",  # CMake
+    "torchgen/packaged/ATen/native",  # YAML (native_functions.yaml)
+)
+FILES = (
+    "torch/include/ATen/Config.h",  # nothing but macros
+    "torch/_inductor/codegen/aoti_runtime/interface.cpp",
+)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:  # another file system
+        shutil.copy2(source, target)
+
+
+@pytest.fixture(scope="module")
+def native_out(native_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+    root = tmp_path_factory.mktemp("native-pages")
+    for folder in FOLDERS:
+        shutil.copytree(native_root / folder, root / folder, copy_function=_link_or_copy)
+    for rel in FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(str(native_root / rel), str(root / rel))
+    out = root / "out"
+    summary = export(root, out)
+    assert summary.conflicts == [] and summary.files > 150
+    return out
+
+
+def test_every_link_resolves(native_out: Path) -> None:
+    assert check_tree(native_out) == []
+
+
+def test_docs_pages_have_every_section(native_out: Path) -> None:
+    for page in (
+        "torch/include/c10/core/Device.h_docs.md",
+        "torch/share/cmake/Caffe2/Caffe2Config.cmake_docs.md",
+    ):
+        text = (native_out / page).read_text(encoding="utf-8")
+        headings = [line[3:] for line in text.splitlines() if line.startswith("## ")]
+        assert headings == list(DOCS_SECTIONS), page
+
+
+def test_macros_link_to_their_own_headings(native_out: Path) -> None:
+    # Config.h defines macros only: the keyword page sends them to the Detailed Analysis, where
+    # each has its heading; no "Module-level names" section is promised that the page lacks.
+    kw = (native_out / "torch/include/ATen/Config.h_kw.md").read_text(encoding="utf-8")
+    docs = (native_out / "torch/include/ATen/Config.h_docs.md").read_text(encoding="utf-8")
+    assert "#### macro `AT_MKLDNN_ENABLED`" in docs
+    assert "Config.h_docs.md#macro-at_mkldnn_enabled" in kw
+    section_map = kw.split("## Keyword → Section Map", 1)[1]
+    assert "Config.h_docs.md#detailed-analysis" in section_map
+    assert "#module-level-names" not in section_map
+    assert "### Module-level names" not in docs
+
+
+def test_file_scope_constants_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "limits.h").write_text(
+        "#pragma once\n#define KW_LIMIT 8\nnamespace ns {\nconstexpr int kMax = 4;\n"
+        "int counter = 0;\n}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    export(tmp_path, out)
+    docs = (out / "limits.h_docs.md").read_text(encoding="utf-8")
+    names = docs.split("### Module-level names", 1)[1].split("\n## ", 1)[0]
+    assert "constant `ns::kMax` (line 4)" in names or "constant `kMax` (line 4)" in names, names
+    assert "variable" in names and "counter" in names, names
+    kw = (out / "limits.h_kw.md").read_text(encoding="utf-8")
+    section_map = kw.split("## Keyword → Section Map", 1)[1]
+    # Constants hold the macro (own heading) and kMax (listed): both sections are named.
+    assert "#module-level-names" in section_map and "#detailed-analysis" in section_map
+    assert check_tree(out) == []
+
+
+@pytest.mark.slow
+def test_every_link_of_the_whole_wheel_tree_resolves(
+    torch_root: Path,
+    native_root: Path,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # The wheel tree the issue names: Python sources and stubs beside the C family, CMake and
+    # YAML files, at the paths they have in the wheel.
+    root = tmp_path_factory.mktemp("wheel-tree")
+    shutil.copytree(torch_root, root, dirs_exist_ok=True, copy_function=_link_or_copy)
+    shutil.copytree(native_root, root, dirs_exist_ok=True, copy_function=_link_or_copy)
+    wheel = _torch_wheel()
+    assert wheel is not None
+    with zipfile.ZipFile(wheel) as archive:
+        stubs = [n for n in archive.namelist() if n.endswith(".pyi")]
+        archive.extractall(root, members=stubs)
+    out = tmp_path_factory.mktemp("wheel-pages") / "out"
+    try:
+        summary = export(root, out)
+        assert summary.files > 11_000 and summary.conflicts == []
+        assert check_tree(out) == []
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
