@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 
-def _parse(path: str) -> int:
+def parse_python(path: str) -> int:
     """Parse one file; 1 when ast rejected it (newer syntax than this interpreter, say)."""
     with open(path, "rb") as f:
         data = f.read()
@@ -32,10 +32,10 @@ def parse_all(paths: list[str], jobs: int) -> tuple[float, int]:
     """Seconds to parse ``paths`` with ``jobs`` processes (1: in this process), and failures."""
     started = time.perf_counter()
     if jobs <= 1:
-        errors = sum(_parse(p) for p in paths)
+        errors = sum(parse_python(p) for p in paths)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            errors = sum(pool.map(_parse, paths, chunksize=16))
+            errors = sum(pool.map(parse_python, paths, chunksize=16))
     return time.perf_counter() - started, errors
 
 

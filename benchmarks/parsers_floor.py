@@ -11,16 +11,16 @@ end."""
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import time
-import warnings
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from kwdocs.extract.languages import GRAMMAR_MODULES, grammar_installed, native_language
+
+from benchmarks.floor import parse_python
 
 _UNIT_BYTES = 192 * 1024
 PYTHON = "python"
@@ -42,16 +42,10 @@ _parsers: dict[str, object] = {}
 
 def _parse(path: str, language: str) -> int:
     """Parse one file; 1 when the parser rejected it (``ast``) or recovered from errors."""
+    if language == PYTHON:
+        return parse_python(path)  # the Python floor's own parse
     with open(path, "rb") as f:
         data = f.read()
-    if language == PYTHON:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                ast.parse(data)
-        except (SyntaxError, ValueError):
-            return 1
-        return 0
     parser = _parsers.get(language)
     if parser is None:
         import importlib

@@ -233,13 +233,7 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
     if others:
         same = all(o.role == best.role and o.keyword.name == best.keyword.name for o in others)
         heading = "Also assigned at:" if best.role == Role.LOCAL and same else "Other definitions:"
-        lines = []
-        for other in others[:OTHERS_SHOWN]:
-            o_kind, o_name = title(other)
-            label = f"{o_kind} {code(o_name) if markdown else o_name}"
-            lines.append(f"- {label} in {code(where(other)) if markdown else where(other)}")
-        if len(others) > OTHERS_SHOWN:
-            lines.append(f"- and {len(others) - OTHERS_SHOWN} more")
+        lines = _listed(others, markdown)
         parts.append(("---\n" if markdown else "") + heading + "\n" + "\n".join(lines))
     if across:
         parts.append(by_name_section(across, markdown))
