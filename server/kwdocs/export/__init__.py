@@ -43,7 +43,13 @@ from kwdocs.export.output import (
 from kwdocs.export.plan import RenderJob, file_pages, folder_pages, plan_export, root_from_out
 from kwdocs.export.render import Inherited, Limits, render_all, render_folder_job, render_job
 from kwdocs.export.site import check_site_config, render_landing, write_site_config
-from kwdocs.export.summary import ExportError, ExportSummary, FileExportSummary, format_summary
+from kwdocs.export.summary import (
+    ExportError,
+    ExportSummary,
+    FileExportSummary,
+    Phase,
+    format_summary,
+)
 from kwdocs.model import FileRecord, Skip, decode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, LANDING_PAGE, docs_page, kw_page, page_uri
 from kwdocs.pipeline import RecordCollector, extract_files, run_pipeline
@@ -101,6 +107,7 @@ def export_workspace(
                 if progress is not None:
                     progress("index", done, total)
 
+            summary.begin(Phase.INDEX)
             indexed = run_pipeline(
                 settings, collector, workers=workers, facts=True, progress=report
             )
@@ -110,6 +117,7 @@ def export_workspace(
                 save_later.append(collector.pending_save)
         else:
             summary.skipped = list(skipped or [])
+            summary.begin(Phase.INDEX)
             records, facts = _with_calls(settings, records, workers, summary.skipped)
         summary.files = len(records)
         clean_temp_files(out)
@@ -118,11 +126,14 @@ def export_workspace(
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         from_out = root_from_out(root, out)
+        summary.begin(Phase.ANALYSIS)
         analysis = Analysis(records)
+        summary.begin(Phase.PLAN)
         plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
         plan.wanted.add(LANDING_PAGE)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
+        summary.begin(Phase.RENDER)
         try:
             jobs = plan.jobs + plan.folder_jobs
             outcomes = render_all(
@@ -143,6 +154,7 @@ def export_workspace(
                         _tally(summary, new_pages, result)
                 if progress is not None:
                     progress("pages", done, len(jobs))
+            summary.begin(Phase.FINISH)
             landing = render_landing(Path(root).name, len(records))
             _tally(summary, new_pages, write_page(out, LANDING_PAGE, landing, ""))
         finally:
@@ -157,6 +169,7 @@ def export_workspace(
             save_manifest(out, Manifest(pages=new_pages, root=from_out))
             for save in save_later:  # not run yet when rendering stopped early
                 save()
+            summary.end()
         if site is not None:
             write_site_config(Path(root), Path(out), site, new_pages)
             summary.site = site
