@@ -77,6 +77,32 @@ def torch_tree() -> Path:
     return _complete(CORPORA / "torch", build)
 
 
+# The wheel tree of issue 16: Python sources and stubs, the C family, CMake and YAML.
+WHEEL_SUFFIXES = (".py", ".pyi", ".h", ".hpp", ".cuh", ".cu", ".cpp", ".cmake", ".yaml", ".yml")
+
+
+def wheel_tree() -> Path:
+    """benchmarks/.corpora/torch-wheel: torch/ and torchgen/ from the wheel, every file of the
+    languages kwdocs parses (.py, .pyi, headers, .cuh, .cpp, .cmake, YAML, CMakeLists.txt)."""
+
+    def build(tmp: Path) -> None:
+        with zipfile.ZipFile(_find_wheel()) as archive:
+            members = [
+                n
+                for n in archive.namelist()
+                if n.startswith(("torch/", "torchgen/"))
+                and (n.endswith(WHEEL_SUFFIXES) or n.endswith("/CMakeLists.txt"))
+            ]
+            archive.extractall(tmp, members=members)
+
+    return _complete(CORPORA / "torch-wheel", build)
+
+
+def tree_files(root: Path) -> list[Path]:
+    """Every file under root, sorted."""
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
 def python_files(root: Path) -> list[Path]:
     """Every .py file under root, sorted (the order the subsets are drawn in)."""
     return sorted(p for p in root.rglob("*.py") if p.is_file())
@@ -117,9 +143,9 @@ def stdlib_tree() -> Path:
     return _complete(CORPORA / f"stdlib-{version}", build)
 
 
-def describe(name: str, root: Path) -> Corpus:
-    """Counts of a corpus: files, lines, megabytes."""
-    files = python_files(root)
+def describe(name: str, root: Path, *, every_file: bool = False) -> Corpus:
+    """Counts of a corpus: files, lines, megabytes (of its .py files, or of ``every_file``)."""
+    files = tree_files(root) if every_file else python_files(root)
     lines = 0
     size = 0
     for path in files:

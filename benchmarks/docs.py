@@ -70,6 +70,18 @@ def render(results: dict[str, Any]) -> str:
             )
         )
     out += ["", format_table(rows), ""]
+    wheel_rows = [Row(**row) for row in results.get("wheel_table", [])]
+    if wheel_rows:
+        corpus = results["wheel"]["corpus"]
+        out += [
+            f"Issue 16, the wheel tree ({corpus['files']:,} files, {corpus['lines']:,} lines, "
+            f"{corpus['megabytes']:.1f} MB: .py, .pyi, headers, .cuh, .cpp, .cmake, YAML; the "
+            "parsers floor parses each with kwdocs's own parser, `ast` or its tree-sitter "
+            "grammar, in a pool of all cores):",
+            "",
+            format_table(wheel_rows),
+            "",
+        ]
     if results.get("scaling"):
         out += [
             "Time against corpus size (medians; in-process seconds):",

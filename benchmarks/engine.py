@@ -57,6 +57,17 @@ def ast_floor(root: Path, jobs: int | None = None) -> dict[str, Any]:
     return {"seconds": result["seconds"], "wall": wall, "files": result["files"], "load": load}
 
 
+def parsers_floor(root: Path, jobs: int | None = None) -> dict[str, Any]:
+    """Every file kwdocs parses, parsed with the same parsers (``ast``, the tree-sitter
+    grammars) in a pool of all cores (or ``jobs`` processes)."""
+    cmd = [sys.executable, "-m", "benchmarks.parsers_floor", str(root)]
+    if jobs is not None:
+        cmd += ["--jobs", str(jobs)]
+    load = load_average()
+    result, wall = _run_json(cmd)
+    return {**result, "wall": wall, "load": load}
+
+
 def ctags(root: Path) -> dict[str, Any] | None:
     """universal-ctags over the Python files, when it is installed."""
     exe = shutil.which("ctags")

@@ -38,7 +38,8 @@ def _s(seconds: float | None) -> str:
     return "–" if seconds is None else f"{seconds:.2f} s"
 
 
-def _verdict(value: float | None, limit: float, unit: str = "") -> str:
+def verdict(value: float | None, limit: float, unit: str = "") -> str:
+    """``met``, or by how much the value missed its limit."""
     if value is None:
         return "not measured"
     if value <= limit:
@@ -71,7 +72,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 FIGURES[0],
                 target,
                 f"{_s(cold)} = {ratio:.2f} × floor {_s(floor)}",
-                _verdict(ratio, 1.1, "×"),
+                verdict(ratio, 1.1, "×"),
             )
         )
     else:
@@ -90,7 +91,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
         if cli_warm is not None:
             detail += f"; `kwdocs index` in-process {_s(cli_warm)}"
         judged = after if after is not None else ready
-        rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, _verdict(judged, 0.5)))
+        rows.append(Row(FIGURES[1], "≤ 0.5 s", detail, verdict(judged, 0.5)))
     elif cli_warm is not None:
         rows.append(
             Row(
@@ -105,13 +106,13 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
 
     init = _medians(warm, "initialize_s")
     if init is not None:
-        rows.append(Row(FIGURES[2], "≤ 0.8 s", _s(init), _verdict(init, 0.8)))
+        rows.append(Row(FIGURES[2], "≤ 0.8 s", _s(init), verdict(init, 0.8)))
     else:
         missing(FIGURES[2], "≤ 0.8 s", skipped.get("server", "no run"))
 
     first = _medians(server.get("cold_first_hover", []), "first_hover_s")
     if first is not None:
-        rows.append(Row(FIGURES[3], "≤ 150 ms", _ms(first), _verdict(first, 0.150)))
+        rows.append(Row(FIGURES[3], "≤ 150 ms", _ms(first), verdict(first, 0.150)))
     else:
         missing(FIGURES[3], "≤ 150 ms", skipped.get("server", "no run"))
 
@@ -138,9 +139,9 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 FIGURES[4],
                 "≤ 5 ms each, ≥ 1,000 positions",
                 measured,
-                _verdict(worst, 0.005)
+                verdict(worst, 0.005)
                 if count >= 1000
-                else f"{_verdict(worst, 0.005)} (only {count} positions)",
+                else f"{verdict(worst, 0.005)} (only {count} positions)",
             )
         )
     else:
@@ -150,15 +151,15 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
     if symbol is not None:
         s = lat[0]["symbol"]
         complete = f"{s['exact_complete']}/{s['exact_queries']} exact queries complete"
-        verdict = _verdict(symbol, 0.020)
+        symbol_verdict = verdict(symbol, 0.020)
         if s["exact_complete"] < s["exact_queries"]:
-            verdict += " (results incomplete)"
+            symbol_verdict += " (results incomplete)"
         rows.append(
             Row(
                 FIGURES[5],
                 "≤ 20 ms, complete results",
                 f"{_ms(symbol)} ({s['count']} queries; {complete})",
-                verdict,
+                symbol_verdict,
             )
         )
     else:
@@ -172,7 +173,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 FIGURES[6],
                 "≤ 30 ms",
                 f"{_ms(edit)} median, p90 {_ms(e['p90'])} ({e['file']}, {e['lines']} lines)",
-                _verdict(edit, 0.030),
+                verdict(edit, 0.030),
             )
         )
     else:
@@ -188,7 +189,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 FIGURES[7],
                 "≤ 150 MiB",
                 f"{used_rss:.0f} MiB after the latency run",
-                _verdict(used_rss, 150),
+                verdict(used_rss, 150),
             )
         )
     elif ready_rss is not None and used_rss is not None:
@@ -209,7 +210,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 "≤ 150 MiB",
                 f"{ready_rss:.0f} MiB at ready; {used_rss:.0f} MiB after the latency run"
                 + children,
-                f"at ready: {_verdict(ready_rss, 150)}; after use: {_verdict(used_rss, 150)}",
+                f"at ready: {verdict(ready_rss, 150)}; after use: {verdict(used_rss, 150)}",
             )
         )
     else:
@@ -234,7 +235,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
                 FIGURES[8],
                 "≤ 1.5 × ast floor",
                 f"{_s(cold_export)} = {ratio:.2f} × floor ({_s(wall)} wall)",
-                _verdict(ratio, 1.5, "×"),
+                verdict(ratio, 1.5, "×"),
             )
         )
     else:
@@ -250,7 +251,7 @@ def build_rows(results: dict[str, Any]) -> list[Row]:
             ]
         )
         detail = f"{_s(again)} wall" + (f" ({_s(inner)} in-process)" if inner is not None else "")
-        rows.append(Row(FIGURES[9], "≤ 1 s", detail, _verdict(again, 1.0)))
+        rows.append(Row(FIGURES[9], "≤ 1 s", detail, verdict(again, 1.0)))
     else:
         missing(FIGURES[9], "≤ 1 s", skipped.get("export", "no run"))
     return rows

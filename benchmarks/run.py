@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import corpora, engine
-from benchmarks.report import build_rows, format_scaling, format_table
+from benchmarks.report import Row, build_rows, format_scaling, format_table
 from benchmarks.stats import load_average, median
 
 HERE = Path(__file__).resolve().parent
@@ -43,6 +43,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scaling-runs", type=int, default=1, help="repetitions per size")
     parser.add_argument("--no-server", action="store_true", help="skip the server figures")
     parser.add_argument("--no-export", action="store_true", help="skip the export figures")
+    parser.add_argument(
+        "--no-wheel",
+        action="store_true",
+        help="skip issue 16's figures on the wheel tree (Python and C/C++/CUDA together)",
+    )
+    parser.add_argument(
+        "--wheel-corpus",
+        type=Path,
+        metavar="DIR",
+        help="measure the wheel-tree figures on this folder instead of the wheel's tree "
+        "(by default they run only on the torch corpus)",
+    )
     parser.add_argument(
         "--work",
         type=Path,
@@ -399,10 +411,38 @@ def main(argv: list[str] | None = None) -> int:
             scaling_point("stdlib", corpora.stdlib_tree(), work, args.scaling_runs, with_export)
         )
 
+    wheel_root = args.wheel_corpus
+    if wheel_root is None and args.corpus is None and not args.no_wheel:
+        say("preparing the wheel tree")
+        wheel_root = corpora.wheel_tree()
+    if wheel_root is not None and not args.no_wheel:
+        from benchmarks.wheel import wheel_figures
+
+        wheel_root = wheel_root.resolve()
+        wheel_info = corpora.describe("torch wheel", wheel_root, every_file=True)
+        say(f"wheel tree: {wheel_info.files} files, {wheel_info.megabytes:.1f} MB")
+        results["wheel"] = {
+            "corpus": wheel_info.__dict__ | {"root": str(wheel_root)},
+            **wheel_figures(
+                wheel_root,
+                work,
+                args.runs,
+                export=not args.no_export and export_available() is None,
+                server=not args.no_server,
+                say=say,
+            ),
+        }
+
     results["load"]["end"] = load_average()
     results["seconds"] = round(time.time() - started, 1)
     rows = build_rows(results)
     results["table"] = [row.__dict__ for row in rows]
+    wheel_table: list[Row] = []
+    if "wheel" in results:
+        from benchmarks.wheel import wheel_rows
+
+        wheel_table = wheel_rows(results["wheel"])
+        results["wheel_table"] = [row.__dict__ for row in wheel_table]
 
     args.results.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(started))
@@ -420,6 +460,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{results['machine']['cores']} cores"
     )
     print(format_table(rows))
+    if wheel_table:
+        corpus = results["wheel"]["corpus"]
+        print()
+        print(
+            f"Issue 16, the wheel tree ({corpus['files']:,} files, {corpus['megabytes']:.1f} MB: "
+            ".py, .pyi, headers, .cuh, .cpp, .cmake, YAML):"
+        )
+        print(format_table(wheel_table))
     if results["scaling"]:
         print()
         print(format_scaling(results["scaling"]))

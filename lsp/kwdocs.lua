@@ -21,7 +21,7 @@
 --- `initializationOptions` unless `init_options` is given.
 
 -- The file types kwdocs serves: the one list every configuration route reads.
-local filetypes = { 'python' }
+local filetypes = { 'python', 'c', 'cpp', 'cuda', 'yaml', 'cmake', 'sh', 'bash' }
 
 --- Runs a server command for `bufnr` and hands its result to `on_result`; reports failures.
 ---@param client table

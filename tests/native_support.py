@@ -55,3 +55,32 @@ def native_root() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return root
+
+
+# The wheel tree the issue names: Python sources and stubs beside the C family, CMake and YAML.
+WHEEL_SUFFIXES = (".py", ".pyi", *NATIVE_SUFFIXES)
+
+
+def wheel_member(name: str) -> bytes:
+    """One file of the wheel (a ``.pyi`` stub, say), read from the archive."""
+    wheel = _torch_wheel()
+    if wheel is None:
+        pytest.skip(f"the PyTorch {TORCH_VERSION} wheel cannot be had here")
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(name)
+
+
+def native_workspace(
+    native_root: Path, dest: Path, rels: list[str], stubs: tuple[str, ...] = ()
+) -> Path:
+    """A workspace at ``dest`` holding ``rels`` (paths under the native root) and ``stubs``
+    (members of the wheel), at the paths they have in the wheel."""
+    for rel in rels:
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(native_root / rel, target)
+    for name in stubs:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(wheel_member(name))
+    return dest

@@ -267,6 +267,11 @@ def test_pages_from_records_without_calls(workspace: Path) -> None:
     shutil.rmtree(out)
     export_workspace(settings, records=index.records)
     assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
+    # A file's pages written after it, from the same records without calls (the server's
+    # export-file command), see the calls that export read: nothing is written again.
+    again = export_file(settings, "pkg/shapes.py", index.records)
+    assert (again.written, again.unchanged) == (0, again.unchanged) and again.unchanged >= 2
+    assert "may be incomplete" not in (out / "pkg" / "shapes.py_docs.md").read_text()
 
 
 def test_symlink_in_out_leading_outside_is_not_followed(workspace: Path, tmp_path: Path) -> None:

@@ -183,6 +183,12 @@ def test_shell_functions() -> None:
     assert result.keywords[1].signature == "function cleanup"
 
 
+def test_shell_shebang_is_not_a_summary() -> None:
+    text = "#!/bin/sh\n# Prints a greeting.\ngreet() {\n  echo hi\n}\n"
+    result = extract_shell("greet.sh", text, split_lines(text))
+    assert [(k.name, k.summary) for k in result.keywords] == [("greet", "Prints a greeting.")]
+
+
 def test_c_file_and_doxygen_summaries() -> None:
     text = (
         '/** @file\n * Ring buffers for the logger.\n */\n\n#include "ring.h"\n\n'

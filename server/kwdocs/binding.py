@@ -78,6 +78,10 @@ class Role(str, enum.Enum):
     MODULE = "module"
     IMPORT = "import"
     """Only the import statement is known: the module lies outside what kwdocs can read."""
+    BY_NAME = "by name"
+    """A definition matched by its name only, not a proven binding: across the Python / C++
+    boundary (a stub's class and the C++ class of that name), or a C++ name no scope kwdocs
+    reads makes visible (``kwdocs.native``)."""
 
     __str__ = str.__str__
 

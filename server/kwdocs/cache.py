@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 
 from kwdocs import __version__
+from kwdocs.extract.languages import grammars_key
 from kwdocs.index import CODE_SHIFT, IndexTables, KeywordIndex, build_tables
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
@@ -26,7 +27,9 @@ log = logging.getLogger(__name__)
 # write) is not read.
 # The layout of the file itself (records plus name tables); bumped when IndexTables changes.
 CACHE_FORMAT = 2
-_MAGIC = f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {__version__}\n".encode()
+# The optional grammars installed are part of it: a file read as text for want of its grammar
+# is read again once the grammar is there.
+_MAGIC = f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {__version__} [{grammars_key()}]\n".encode()
 _decoder = msgspec.msgpack.Decoder(IndexTables)
 
 

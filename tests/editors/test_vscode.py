@@ -9,8 +9,10 @@ driver:
 
 - bundled: no kwdocs setting at all. The driver opens a small workspace, hovers a class,
   goes to its definition (the engine's resolution of the cursor), reads the language
-  status, runs the palette commands and "kwdocs: Export documentation pages", and checks
-  that the process serving is a Python running the extension's bundled/tool/launch.py;
+  status, hovers a class of a C++ header of the wheel, goes to the header an include names
+  and to a method through Go to Symbol in Editor, runs the palette commands and "kwdocs:
+  Export documentation pages", and checks that the process serving is a Python running the
+  extension's bundled/tool/launch.py;
 - server-path: kwdocs.server.path names this checkout's kwdocs executable, which serves the
   hover and definition, with kwdocs.definitionInference set to jedi (a definition only
   inference can tell); a missing kwdocs.server.path then gets a message with the fix.
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
+from native_support import native_root  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.editor, pytest.mark.slow]
 
@@ -46,7 +49,7 @@ ARTIFACTS = HERE / "artifacts" / "vscode"
 CODE_SERVER_VERSION = "4.100.3"
 SETUP = "run scripts/setup-vscode-test.sh"
 # The driver stops itself after this long; the subprocess timeout is a last resort.
-DRIVER_SECONDS = 300
+DRIVER_SECONDS = 420
 # What code-server's PATH holds besides node's folder: the system's, never a virtual
 # environment, pyenv's shims or ~/.local/bin.
 SYSTEM_PATH = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -61,6 +64,11 @@ PYTHON_VARIABLES = (
     "PYTHONSTARTUP",
 )
 PYTHON_NAMES = ("python3", "python", *(f"python3.{minor}" for minor in range(6, 16)))
+# C++ headers of the wheel the bundled run opens (the first) and resolves into (the others).
+C10D = "torch/include/torch/csrc/distributed/c10d"
+CPP_FILES = [
+    f"{C10D}/{name}" for name in ("ProcessGroup.hpp", "Backend.hpp", "Work.hpp", "Types.hpp")
+]
 
 
 class Run(str, enum.Enum):
@@ -158,7 +166,7 @@ def _kwdocs_free(env: dict[str, str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def prerequisites(torch_root: Path) -> dict[str, str]:
+def prerequisites(torch_root: Path, native_root: Path) -> dict[str, str]:  # noqa: F811
     """The driver's environment, or a skip/failure naming what is missing. A missing
     prerequisite fails every test in CI, where the setup script must have run, and skips them
     elsewhere."""
@@ -185,6 +193,9 @@ def prerequisites(torch_root: Path) -> dict[str, str]:
         "KWDOCS_PYTHONS_ASKED": json.dumps(_kwdocs_free(env)),
         # A copy of PyTorch's FSDP folder goes into the workspace as ``fsdp/``.
         "KWDOCS_FSDP_DIR": str(torch_root / "torch" / "distributed" / "fsdp"),
+        "KWDOCS_CPP_FILES": json.dumps(
+            [{"source": str(native_root / rel), "rel": rel} for rel in CPP_FILES]
+        ),
     }
 
 
@@ -293,6 +304,16 @@ def test_inferred_definition_with_jedi_turned_on(server_path_run: dict[str, Any]
     _check(server_path_run, "inferred definition lands on Square.area (line 25)")
 
 
+def test_cpp_header_hover_definition_and_symbols(bundled_run: dict[str, Any]) -> None:
+    _check(bundled_run, "C++ hover names c10d::ProcessGroup")
+    _check(bundled_run, "C++ hover shows the comment above the class")
+    _check(bundled_run, "C++ hover links to the page of ProcessGroup.hpp")
+    _check(bundled_run, "C++ go to definition of an include opens Backend.hpp")
+    _check(bundled_run, "C++ go to definition lands on line 1")
+    _check(bundled_run, "Go to Symbol in Editor lists allreduce in ProcessGroup.hpp")
+    _check(bundled_run, "the symbol leads to allreduce (line 241)")
+
+
 def test_export_from_command_palette(bundled_run: dict[str, Any]) -> None:
     _check(bundled_run, "export notification shows the summary")
     _check(bundled_run, 'export notification offers "Open index"')
@@ -316,6 +337,9 @@ def test_bundled_run_passed_with_screenshots(bundled_run: dict[str, Any]) -> Non
             "hover",
             "language-status",
             "definition",
+            "cpp-hover",
+            "cpp-definition",
+            "cpp-symbols",
             "export-notification",
             "open-index",
         ),

@@ -19,6 +19,20 @@ from pytest_lsp.client import make_test_lsp_client
 VSCODE = "visual-studio-code"
 NEOVIM = "neovim@v0.10.0"
 PROFILES = [VSCODE, NEOVIM]
+# The language ids VS Code gives files (the server reads the language from the path).
+LANGUAGE_IDS = {
+    ".py": "python",
+    ".pyi": "python",
+    ".c": "c",
+    ".h": "cpp",
+    ".hpp": "cpp",
+    ".cpp": "cpp",
+    ".cu": "cuda-cpp",
+    ".cuh": "cuda-cpp",
+    ".yaml": "yaml",
+    ".cmake": "cmake",
+    ".sh": "shellscript",
+}
 # Every wait in these tests is bounded; a hung server fails the test instead of the run.
 STEP_TIMEOUT = 30.0
 
@@ -95,7 +109,9 @@ class Session:
 
     def open(self, path: Path, text: str | None = None, version: int = 1) -> None:
         text = path.read_text(encoding="utf-8") if text is None else text
-        language = "python" if path.suffix == ".py" else "markdown"
+        language = LANGUAGE_IDS.get(path.suffix, "markdown")
+        if path.name == "CMakeLists.txt":
+            language = "cmake"
         self.client.text_document_did_open(
             types.DidOpenTextDocumentParams(
                 text_document=types.TextDocumentItem(

@@ -189,3 +189,28 @@ async def test_attributes_of_modules_outside_the_workspace_are_null(make_tree):
         # The import itself is what kwdocs knows about np.
         text = hover_text(await s.hover(app, 3, 9))
         assert text.startswith("**import** `nosuchlib`") and "cannot read it" in text
+
+
+async def test_docstring_summaries_are_the_pages_inert_markdown(make_tree):
+    # The summary is the docstring's first sentence as written: its reST literal and role
+    # become code spans, and HTML or a Markdown image from the docstring stays text.
+    source = (
+        "def scale(x):\n"
+        '    """Multiply ``x`` by :attr:`factor` <img src=x onerror=alert(1)> ![i](http://e/i.png).\n'
+        "\n"
+        "    More text.\n"
+        '    """\n'
+        "\n"
+        "\n"
+        "scale(2)\n"
+    )
+    root = make_tree({"mod.py": source})
+    path = root / "mod.py"
+    async with session(root) as s:
+        s.open(path)
+        text = hover_text(await s.hover(path, 7, 1))
+        assert text.startswith("**function** `mod.scale`")
+        assert "Multiply `x` by `factor`" in text
+        assert "<img" not in text and "![i]" not in text
+        assert "\\<img" in text or "&lt;img" in text
+        assert "More text" not in text

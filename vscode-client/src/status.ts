@@ -7,6 +7,14 @@ import * as vscode from 'vscode';
 export const DOCUMENT_SELECTOR: { scheme: string; language: string }[] = [
   { scheme: 'file', language: 'python' },
   { scheme: 'file', language: 'markdown' },
+  // The languages the server reads with tree-sitter, by VS Code's ids (CUDA is cuda-cpp,
+  // shell scripts shellscript; cmake comes with a CMake extension).
+  { scheme: 'file', language: 'c' },
+  { scheme: 'file', language: 'cpp' },
+  { scheme: 'file', language: 'cuda-cpp' },
+  { scheme: 'file', language: 'yaml' },
+  { scheme: 'file', language: 'cmake' },
+  { scheme: 'file', language: 'shellscript' },
 ];
 
 /** The server's `kwdocs/status` notification. */

@@ -24,6 +24,7 @@ from kwdocs.analyse import Analysis
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
 from kwdocs.discover import SourceFile
+from kwdocs.export.known_calls import KNOWN_CALLS, RecordsKey, records_key
 from kwdocs.export.output import (
     LOCK_NAME,
     TEMP_PREFIX,
@@ -119,6 +120,7 @@ def export_workspace(
             summary.skipped = list(skipped or [])
             summary.begin(Phase.INDEX)
             records, facts = _with_calls(settings, records, workers, summary.skipped)
+            KNOWN_CALLS.remember(str(settings.root), records)
         summary.files = len(records)
         clean_temp_files(out)
         begin_writes(out)
@@ -232,12 +234,12 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 # The last Analysis export_file made, by the (path, digest, calls known) of the records it was
 # made from: the language server asks for one file's pages at a time, mostly from an unchanged
 # workspace.
-_last_analysis: tuple[tuple[tuple[str, str, bool], ...], Analysis] | None = None
+_last_analysis: tuple[RecordsKey, Analysis] | None = None
 
 
 def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
     global _last_analysis
-    key = tuple(sorted((p, r.digest, r.calls_known) for p, r in records.items()))
+    key = records_key(records)
     if _last_analysis is not None and _last_analysis[0] == key:
         return _last_analysis[1]
     analysis = Analysis(records)
@@ -252,6 +254,7 @@ def export_file(
     fingerprints a whole export gives them: the next export leaves them as they are."""
     started = time.perf_counter()
     root, out = check_output(settings)
+    records = KNOWN_CALLS.complete(str(settings.root), records)
     record = records.get(path)
     if record is None:
         raise ExportError(f"not an indexed file of this workspace: {path}")

@@ -10,6 +10,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kwdocs.extract.decode import decode, is_binary, normalise_newlines
+from kwdocs.extract.languages import (
+    DISPLAY_NAMES,
+    EXTRAS,
+    GRAMMAR_MODULES,
+    NativeLanguage,
+    extractor,
+    grammar_installed,
+    native_language,
+)
 from kwdocs.model import FileRecord, Problem, Skip
 from kwdocs.modules import PYTHON_SUFFIXES, dotted_path_module, is_package_file
 from kwdocs.textlines import content_lines
@@ -26,13 +35,15 @@ _MARKER_BYTES = GENERATED_MARKER.encode()
 
 
 def language_of(path: str) -> str:
-    """``python``, ``markdown`` or ``text``, by file name."""
+    """``python``, ``markdown``, a tree-sitter language (``c``, ``cpp``, ``cuda``, ``yaml``,
+    ``cmake``, ``shell``: ``NativeLanguage``) or ``text``, by file name."""
     lower = path.lower()
     if lower.endswith(PYTHON_SUFFIXES):
         return "python"
     if lower.endswith(MARKDOWN_SUFFIXES):
         return "markdown"
-    return "text"
+    native = native_language(lower)
+    return native.value if native is not None else "text"
 
 
 def is_generated_page(data: bytes) -> bool:
@@ -82,7 +93,34 @@ def extract_source(
             ]
         record.keywords = keywords
         record.parser = "markdown-it"
+    elif record.language != "text":
+        extract_native(record, NativeLanguage(record.language), text, lines)
     return Extraction(record, text, tree)
+
+
+def extract_native(
+    record: FileRecord, language: NativeLanguage, text: str, lines: list[str]
+) -> None:
+    """Fill a record begun by ``begin_record`` with its tree-sitter language's keywords; a
+    file whose grammar is not installed is read as text, with a problem saying why."""
+    if not grammar_installed(language):
+        module = GRAMMAR_MODULES[language]
+        extra = EXTRAS.get(language)
+        hint = f" (pip install 'kwdocs[{extra}]')" if extra else ""
+        record.language = "text"
+        record.problems = [
+            *record.problems,
+            Problem(
+                f"{DISPLAY_NAMES[language]}'s grammar (tree-sitter-{module}) is not installed: "
+                f"read as text{hint}"
+            ),
+        ]
+        return
+    result = extractor(language)(record.path, text, lines)
+    record.keywords = result.keywords
+    record.docstring = result.docstring
+    record.problems = record.problems + result.problems
+    record.parser = result.parser
 
 
 def begin_record(path: str, data: bytes, mtime_ns: int = 0) -> tuple[FileRecord, str, list[str]]:

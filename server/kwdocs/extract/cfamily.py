@@ -841,7 +841,31 @@ def _word_byte(byte: int) -> bool:
     )
 
 
-def _blank(data: bytes, tree: tree_sitter.Tree, ranges: list[tuple[int, int]]) -> bytes:
+_CLASS_HEADS = (b"class ", b"struct ", b"union ")
+
+
+def _class_head_macros(data: bytes) -> set[bytes]:
+    """Macro-shaped names standing between ``class``/``struct``/``union`` and the name of a
+    record whose head opens a line (``struct TORCH_API MergeOptions : …``): what the first walk
+    would find misread, found before the first parse so the file is parsed once, not twice."""
+    found: set[bytes] = set()
+    for head in _CLASS_HEADS:
+        at = data.find(head)
+        while at >= 0:
+            line_start = data.rfind(b"\n", 0, at) + 1
+            after = at + len(head)
+            if not data[line_start:at].strip(b" \t"):
+                end = after
+                while end < len(data) and _word_byte(data[end]):
+                    end += 1
+                name = data[after:end]
+                if _is_macro_name(name) and _identifier_follows(data, end):
+                    found.add(name)
+            at = data.find(head, after)
+    return found
+
+
+def _blank(data: bytes, tree: tree_sitter.Tree | None, ranges: list[tuple[int, int]]) -> bytes:
     """``data`` with each range turned to blanks (its newlines kept, so no line moves), and
     ``tree`` told of each edit, so the next parse reuses what the edits leave alone."""
     masked = bytearray(data)
@@ -853,6 +877,8 @@ def _blank(data: bytes, tree: tree_sitter.Tree, ranges: list[tuple[int, int]]) -
         start_col = start - (data.rfind(b"\n", 0, start) + 1)
         inside = data[start:end]
         masked[start:end] = bytes(0x0A if byte == 0x0A else 0x20 for byte in inside)
+        if tree is None:
+            continue
         newlines = inside.count(b"\n")
         if newlines:
             end_point = (row + newlines, end - (data.rfind(b"\n", start, end) + 1))
@@ -874,14 +900,24 @@ def extract_cfamily(grammar: Grammar, text: str, lines: list[str]) -> LanguageRe
     data = encode(text)
     source = Source(data, lines)
     ts_parser = parser(grammar)
-    tree = ts_parser.parse(data)
-    walker = _Walker(source, grammar)
-    walker.walk(tree.root_node)
     parsed = data
     blanked: set[bytes] = set()
+    if grammar is not Grammar.C:
+        # Export macros in class heads, blanked before the first parse (a C file has none).
+        blanked = _class_head_macros(data)
+        if blanked:
+            parsed = _blank(data, None, _attribute_macro_ranges(data, blanked, set()))
+    tree = ts_parser.parse(parsed)
+    walker = _Walker(source, grammar)
+    walker.walk(tree.root_node)
+    prescanned = bool(blanked)
     for _ in range(_MAX_PASSES - 1):
-        if not walker.misread - blanked:
+        noted = walker.attribute_macros | walker.function_macros
+        # Macros blanked before the first parse stand for a misread class head: the other
+        # macros the walk noted are blanked with them, as a second reading would have.
+        if not walker.misread - blanked and not (prescanned and noted - blanked):
             break
+        prescanned = False
         function_like = walker.function_macros
         names = (walker.attribute_macros | function_like) - blanked
         edited = tree.copy()

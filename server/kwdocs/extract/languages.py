@@ -10,6 +10,8 @@ CUDA grammar, C++ with ``__global__`` and friends.
 from __future__ import annotations
 
 import enum
+import functools
+import importlib.util
 from collections.abc import Callable
 
 from kwdocs.extract.result import LanguageResult
@@ -47,6 +49,29 @@ SUFFIXES: dict[str, NativeLanguage] = {
     ".bash": NativeLanguage.SHELL,
 }
 FILE_NAMES: dict[str, NativeLanguage] = {"cmakelists.txt": NativeLanguage.CMAKE}
+# The packaged grammar (the ``tree_sitter_<value>`` module) each language is parsed with.
+GRAMMAR_MODULES: dict[NativeLanguage, str] = {
+    NativeLanguage.C: "c",
+    NativeLanguage.CPP: "cpp",
+    NativeLanguage.CUDA: "cuda",
+    NativeLanguage.YAML: "yaml",
+    NativeLanguage.CMAKE: "cmake",
+    NativeLanguage.SHELL: "bash",
+}
+# What pages and messages call each language.
+DISPLAY_NAMES: dict[NativeLanguage, str] = {
+    NativeLanguage.C: "C",
+    NativeLanguage.CPP: "C++",
+    NativeLanguage.CUDA: "CUDA",
+    NativeLanguage.YAML: "YAML",
+    NativeLanguage.CMAKE: "CMake",
+    NativeLanguage.SHELL: "shell",
+}
+# Grammars that are not dependencies of kwdocs (tree-sitter-cmake is source-only on the package
+# index, so it is the ``cmake`` extra): a file of their language may have to be read as text.
+OPTIONAL_GRAMMARS = (NativeLanguage.CMAKE,)
+# The extra that installs each optional grammar.
+EXTRAS: dict[NativeLanguage, str] = {NativeLanguage.CMAKE: "cmake"}
 
 
 def native_language(path: str) -> NativeLanguage | None:
@@ -58,6 +83,22 @@ def native_language(path: str) -> NativeLanguage | None:
         return found
     dot = name.rfind(".")
     return SUFFIXES.get(name[dot:]) if dot > 0 else None
+
+
+@functools.cache
+def grammar_installed(language: NativeLanguage) -> bool:
+    """Whether the language's grammar can be imported (looked up, not imported: a workspace
+    without such files never loads it)."""
+    try:
+        return importlib.util.find_spec(f"tree_sitter_{GRAMMAR_MODULES[language]}") is not None
+    except (ImportError, ValueError):  # a finder refusing it, a half-removed module
+        return False
+
+
+def grammars_key() -> str:
+    """Which optional grammars this process has, for the record cache's header: records made
+    without a grammar (files read as text) are made again once it is installed."""
+    return ",".join(language.value for language in OPTIONAL_GRAMMARS if grammar_installed(language))
 
 
 def extractor(language: NativeLanguage) -> Extractor:

@@ -39,7 +39,12 @@ def extract_shell(path: str, text: str, lines: list[str]) -> LanguageResult:
                 name = source.text(name_node)
                 line, col, end_col = source.span(name_node)
                 head_end = body.start_byte if body is not None else node.end_byte
-                block = comments_above(node)
+                # A shebang (``#!/bin/sh`` on the first line) is not prose about a function.
+                block = [
+                    c
+                    for c in comments_above(node)
+                    if c.start_point[0] != 0 or not source.text(c).startswith("#!")
+                ]
                 keywords.append(
                     Keyword(
                         name=name,

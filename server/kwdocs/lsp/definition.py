@@ -2,8 +2,11 @@
 resolution of the cursor (kwdocs.binding, the one hover shows): scopes, imports followed into
 the workspace, the standard library and builtins, receivers whose class the code states. What
 only inference can tell goes to jedi in its own process (``kwdocs.inference``: never executing
-workspace code, bounded in time and memory). ``definitionTarget`` chooses the source, the
-docs-page section, or both."""
+workspace code, bounded in time and memory). In C, C++, CUDA, YAML, CMake and shell buffers the
+answer is kwdocs.native's: from a declaration to its definition, an include to its header. In
+a stub of a compiled extension, the declaration's own name leads to the C++ definitions of the
+same name (a match by name). ``definitionTarget`` chooses the source, the docs-page section, or
+both."""
 
 from __future__ import annotations
 
@@ -13,11 +16,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from kwdocs.binding import Target
+from kwdocs.binding import Role, Target
 from kwdocs.lsp.positions import to_units
 from kwdocs.lsp.request import CursorRequest, read_request, resolve
 from kwdocs.lsp.workspace_state import Folder
 from kwdocs.model import Keyword, Kind
+from kwdocs.native import NativeAnswer, definition_targets
 from kwdocs.pages import Slugger, docs_page, page_uri
 from kwdocs.resolve import module_keyword
 from kwdocs.textlines import FileLines
@@ -161,6 +165,25 @@ async def _jedi_targets(
     return found or None
 
 
+def _across_the_boundary(request: CursorRequest, targets: list[Target]) -> list[Target]:
+    """In an extension's stub: on the name a declaration declares, its C++ matches by name
+    (going to the declaration itself would not move); elsewhere they follow the Python answer."""
+    across = [t for t in targets if t.role == Role.BY_NAME]
+    if not across:
+        return targets
+    proven = [t for t in targets if t.role != Role.BY_NAME]
+    own = proven[0] if proven else None
+    word = request.word
+    if (
+        own is not None
+        and own.path == request.doc.rel
+        and own.keyword.line == request.line
+        and own.keyword.col <= word.start < max(own.keyword.end_col, own.keyword.col + 1)
+    ):
+        return across
+    return proven + across
+
+
 async def handle(
     server: KwdocsServer, params: types.DefinitionParams
 ) -> list[types.Location] | None:
@@ -193,11 +216,18 @@ async def _answer(
     from kwdocs.lsp.sync import check_moved
 
     word = request.word
-    if len(word.segments) == 1 and not word.attribute and pykeyword.iskeyword(word.name):
+    python_keyword = len(word.segments) == 1 and pykeyword.iskeyword(word.name)
+    if request.native is None and python_keyword and not word.attribute:
         return None, []  # def, return, None...: nothing to go to
     home = request.home
     answer = resolve(server, request)
-    if answer is not None:
+    if isinstance(answer, NativeAnswer):
+        first = answer.proven[0] if answer.proven else None
+        if first is not None and check_moved(server, first.source, first.path):  # type: ignore[arg-type]
+            again = read_request(server, request.doc.uri, request.position)
+            answer = again.native if again is not None else None
+        targets = definition_targets(answer) if answer is not None else []
+    elif answer is not None:
         targets = answer.targets
         first = targets[0] if targets else None
         moved = first is not None and isinstance(first.source, Folder)
@@ -207,6 +237,7 @@ async def _answer(
         infer = answer is not None and answer.infer
         if infer and home is not None and home.settings.definition_inference == "jedi":
             targets = await _jedi_targets(server, request, home) or targets
+        targets = _across_the_boundary(request, targets)
     else:
         candidates = server.resolver.resolve(
             server.state.folders,

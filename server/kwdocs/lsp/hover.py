@@ -1,8 +1,10 @@
 """``textDocument/hover``: what the symbol under the cursor is, as Markdown (or plain text): what
 kind of thing it is and its full name, its signature (a class's constructor's), its summary,
 where it is defined, and links to its page section. In Python buffers the symbol is the engine's
-resolution of the cursor (kwdocs.binding, the one definition also uses); in Markdown and in
-generated pages, words are looked up by name."""
+resolution of the cursor (kwdocs.binding, the one definition also uses); in C, C++, CUDA, YAML,
+CMake and shell buffers it is kwdocs.native's (the declaration, the comment above it, where it
+is declared and defined); in Markdown and in generated pages, words are looked up by name.
+Matches by name across the Python / C++ boundary are listed apart, and said to be so."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from kwdocs.binding import Role, Target
 from kwdocs.external import ExternalModules, builtin_doc
 from kwdocs.lsp.request import read_request, resolve
 from kwdocs.model import FileRecord, Keyword, Kind
+from kwdocs.native import NativeAnswer
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
+from kwdocs.render.docstrings import inline_markdown
 from kwdocs.render.markdown import code, fence
 from kwdocs.resolve import base_class, keywords_named
 
@@ -28,15 +32,9 @@ OTHERS_SHOWN = 5
 
 @functools.lru_cache(maxsize=4096)
 def summary_markdown(summary: str) -> str:
-    """A docstring summary as Markdown (reST/Google/NumPy converted); plain text as is."""
-    if not summary:
-        return ""
-    try:
-        import docstring_to_markdown
-
-        return docstring_to_markdown.convert(summary).strip()
-    except Exception:  # UnknownFormatError for plain prose, or a converter bug
-        return summary
+    """A docstring's first sentence as inert Markdown, as the pages write it (reST literals
+    and roles as code spans, everything else escaped: no HTML or link from a docstring)."""
+    return inline_markdown(summary) if summary else ""
 
 
 class Anchors:
@@ -230,7 +228,8 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
         parts.append(f"Defined in {where(best)}")
         if page is not None:
             parts.append(f"Documentation: {page[0]}\nKeywords: {page[1]}")
-    others = targets[1:]
+    across = [t for t in targets[1:] if t.role == Role.BY_NAME]
+    others = [t for t in targets[1:] if t.role != Role.BY_NAME]
     if others:
         same = all(o.role == best.role and o.keyword.name == best.keyword.name for o in others)
         heading = "Also assigned at:" if best.role == Role.LOCAL and same else "Other definitions:"
@@ -242,6 +241,129 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
         if len(others) > OTHERS_SHOWN:
             lines.append(f"- and {len(others) - OTHERS_SHOWN} more")
         parts.append(("---\n" if markdown else "") + heading + "\n" + "\n".join(lines))
+    if across:
+        parts.append(by_name_section(across, markdown))
+    return "\n\n".join(parts)
+
+
+# What a fence says a native language is (CUDA reads as C++ in every highlighter).
+NATIVE_FENCES = {
+    "c": "c",
+    "cpp": "cpp",
+    "cuda": "cpp",
+    "yaml": "yaml",
+    "cmake": "cmake",
+    "shell": "bash",
+}
+_LANGUAGE_NAMES = {"python": "Python", "c": "C", "cpp": "C++", "cuda": "CUDA"}
+
+
+def _listed(targets: list[Target], markdown: bool) -> list[str]:
+    lines = []
+    for other in targets[:OTHERS_SHOWN]:
+        o_kind, o_name = title(other)
+        label = f"{o_kind} {code(o_name) if markdown else o_name}"
+        lines.append(f"- {label} in {code(where(other)) if markdown else where(other)}")
+    if len(targets) > OTHERS_SHOWN:
+        lines.append(f"- and {len(targets) - OTHERS_SHOWN} more")
+    return lines
+
+
+def by_name_section(targets: list[Target], markdown: bool) -> str:
+    """The matches by name across the Python / C++ boundary, said to be no proven binding."""
+    languages = sorted({_language(t) for t in targets} - {""})
+    where_from = (
+        " and ".join(_LANGUAGE_NAMES.get(lang, lang) for lang in languages) or "the workspace"
+    )
+    heading = f"Same name in {where_from} (a match by name, not a proven binding):"
+    return ("---\n" if markdown else "") + heading + "\n" + "\n".join(_listed(targets, markdown))
+
+
+def _language(target: Target) -> str:
+    record = target.source.records.get(target.path)
+    return record.language if record is not None else ""
+
+
+def native_title(target: Target) -> tuple[str, str]:
+    """(what it is, its full name) of a native target."""
+    keyword = target.keyword
+    if target.role == Role.PARAMETER:
+        return "parameter", keyword.name
+    if target.role == Role.LOCAL:
+        return "variable", keyword.name
+    if target.role == Role.MODULE:
+        return "header" if _language(target) in ("c", "cpp", "cuda") else "file", target.path
+    return str(keyword.kind), keyword.qualname
+
+
+def render_native(answer: NativeAnswer, anchors: Anchors, markdown: bool) -> str | None:
+    """The hover of a name in a C, C++, CUDA, YAML, CMake or shell buffer: what it is, its
+    declaration, the comment above it, where it is declared and defined, page links; the other
+    declarations and definitions; the matches by name, apart."""
+    proven, by_name = answer.proven, answer.by_name
+    parts: list[str] = []
+    if not proven:
+        if not answer.note and not by_name:
+            return None
+        written = "::".join(answer.word.segments)
+        parts.append(f"**name** {code(written)}" if markdown else f"name {written}")
+        if answer.note:
+            parts.append(answer.note if markdown else answer.note.replace("`", ""))
+        if by_name:
+            heading = "Definitions of that name in the workspace, by name only:"
+            parts.append(heading + "\n" + "\n".join(_listed(by_name, markdown)))
+        return "\n\n".join(parts)
+    best = proven[0]
+    keyword = best.keyword
+    kind, name = native_title(best)
+    same = [
+        t for t in proven if t.role == Role.DEFINITION and t.keyword.qualname == keyword.qualname
+    ]
+    of = ""
+    if best.role in (Role.PARAMETER, Role.LOCAL) and best.context:
+        of = f" of {code(best.context) if markdown else best.context}"
+    parts.append(f"**{kind}** {code(name)}{of}" if markdown else f"{kind} {name}{of}")
+    if keyword.signature:
+        language = NATIVE_FENCES.get(_language(best), "")
+        parts.append(fence(keyword.signature, language) if markdown else keyword.signature)
+    summary_text = keyword.summary or next(
+        (t.keyword.summary for t in same if t.keyword.summary), ""
+    )
+    if summary_text:
+        parts.append(summary_text)
+    if answer.note:
+        parts.append(answer.note if markdown else answer.note.replace("`", ""))
+    definitions = [t for t in same if not t.keyword.declaration]
+    declarations = [t for t in same if t.keyword.declaration]
+    places = []
+    if best.role == Role.MODULE:
+        places.append(("File", best))
+    elif best.role != Role.DEFINITION:
+        places.append(("Declared in", best))
+    else:
+        if declarations:
+            places.append(("Declared in", declarations[0]))
+        if definitions:
+            places.append(("Defined in", definitions[0]))
+    for label, target in places:
+        parts.append(f"{label} {code(where(target)) if markdown else where(target)}")
+    if best.role == Role.DEFINITION and not definitions:
+        parts.append("No definition of it in the workspace.")
+    page = links(anchors, best)
+    if page is not None:
+        if markdown:
+            parts.append(f"[Documentation]({_link(page[0])}) · [Keywords]({_link(page[1])})")
+        else:
+            parts.append(f"Documentation: {page[0]}\nKeywords: {page[1]}")
+    shown = {id(t) for _, t in places} | {id(best)}
+    others = [t for t in proven if id(t) not in shown]
+    if others:
+        heading = "Other declarations and definitions:"
+        parts.append(
+            ("---\n" if markdown else "") + heading + "\n" + "\n".join(_listed(others, markdown))
+        )
+    if by_name:
+        parts.append(by_name_section(by_name, markdown))
     return "\n\n".join(parts)
 
 
@@ -343,6 +465,8 @@ def _hover_text(server: KwdocsServer, request: Any) -> tuple[str, Target | None]
 
     markdown = markup_kind(server.client_capabilities) == types.MarkupKind.Markdown
     answer = resolve(server, request)
+    if isinstance(answer, NativeAnswer):
+        return _native_hover(server, request, answer, markdown)
     if answer is not None:
         targets = answer.targets
         if (
@@ -379,3 +503,24 @@ def _hover_text(server: KwdocsServer, request: Any) -> tuple[str, Target | None]
     if not best.external and best.role in (Role.DEFINITION, Role.MODULE):
         server.pages.ensure(best.source, best.path)  # type: ignore[arg-type]
     return render(targets, server.anchors, markdown), best
+
+
+def _native_hover(
+    server: KwdocsServer, request: Any, answer: NativeAnswer, markdown: bool
+) -> tuple[str, Target | None] | None:
+    from kwdocs.lsp.sync import check_moved
+
+    proven = answer.proven
+    if proven and check_moved(server, proven[0].source, proven[0].path):  # type: ignore[arg-type]
+        again = read_request(server, request.doc.uri, request.position)
+        if again is None or again.native is None:
+            return None
+        answer = again.native
+        proven = answer.proven
+    text = render_native(answer, server.anchors, markdown)
+    if text is None:
+        return None
+    best = proven[0] if proven else None
+    if best is not None and best.role in (Role.DEFINITION, Role.MODULE):
+        server.pages.ensure(best.source, best.path)  # type: ignore[arg-type]
+    return text, best

@@ -1,5 +1,7 @@
 """What hover and definition both start from: the document, the word at the position, the
-folder and record that give it context, and the engine's resolution of it."""
+folder and record that give it context, and the engine's resolution of it: ``kwdocs.binding``
+in Python buffers, ``kwdocs.native`` in C, C++, CUDA, YAML, CMake and shell ones; in a stub of a
+compiled extension, the C++ definitions of the same name are added, labelled a match by name."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from kwdocs.binding import Answer
+from kwdocs.binding import Answer, Role
 from kwdocs.cursor import Word, in_string, word_at
 from kwdocs.lsp.positions import to_points
 from kwdocs.lsp.workspace_state import Document, Folder, FolderState
 from kwdocs.model import FileRecord
+from kwdocs.native import NATIVE_LANGUAGES, NativeAnswer, NativeResolver, stub_only
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -34,6 +37,9 @@ class CursorRequest:
     """The record giving the word its meaning: the buffer's, or the page's source file's."""
     is_page: bool
     """A page kwdocs generated: its words resolve by name through its source file."""
+    native: NativeAnswer | None = None
+    """The engine's answer in a C, C++, CUDA, YAML, CMake or shell buffer (read with the word:
+    the word is what that answer says the cursor is on)."""
 
     @property
     def line(self) -> int:
@@ -60,6 +66,13 @@ def read_request(server: KwdocsServer, uri: object, position: object) -> CursorR
     if text is None:
         return None
     col = to_points(text, character, server.encoding)
+    if doc.language in NATIVE_LANGUAGES and not doc.generated:
+        folder, record = doc.folder, doc.record
+        if folder is not None and record is not None and record.language == doc.language:
+            native = NATIVE.resolve(folder, record, doc.text, line_no + 1, col)
+            if native is None:
+                return None
+            return CursorRequest(doc, position, text, native.word, folder, record, False, native)  # type: ignore[arg-type]
     word = word_at(text, col)
     if word is None or (doc.language == "python" and in_string(text, word.start)):
         return None
@@ -74,12 +87,35 @@ def read_request(server: KwdocsServer, uri: object, position: object) -> CursorR
     return request
 
 
-def resolve(server: KwdocsServer, request: CursorRequest) -> Answer | None:
-    """The engine's answer for a Python buffer (None for other documents)."""
+# The server's resolver of native buffers (one server per process): it keeps the parse trees of
+# the last buffers asked about and the include graph of each index generation.
+NATIVE = NativeResolver()
+
+
+def resolve(server: KwdocsServer, request: CursorRequest) -> Answer | NativeAnswer | None:
+    """The engine's answer for a Python or native buffer (None for other documents)."""
+    if request.native is not None:
+        return request.native
     if not request.python or request.home is None or request.context is None:
         return None
     lines = request.doc.lines()
-    return server.cursor.resolve(request.home, request.context, lines, request.line, request.word)
+    answer = server.cursor.resolve(request.home, request.context, lines, request.line, request.word)
+    return _across(request, answer)
+
+
+def _across(request: CursorRequest, answer: Answer) -> Answer:
+    """In a stub of a compiled extension (a ``.pyi`` with no Python source beside it), the C++
+    definitions matching the stub's declaration by name, after the Python answer."""
+    home, rel = request.home, request.doc.rel
+    if home is None or rel is None or not answer.targets or not stub_only(home.records, rel):
+        return answer
+    first = answer.targets[0]
+    if first.role != Role.DEFINITION or first.external or not stub_only(home.records, first.path):
+        return answer
+    across = NATIVE.cpp_counterparts(home, first.path, first.keyword)
+    if not across:
+        return answer
+    return answer._replace(targets=[*answer.targets, *across])
 
 
 def preload_imports(server: KwdocsServer, request: CursorRequest) -> None:

@@ -30,6 +30,7 @@ from pygls.protocol.language_server import lsp_method
 
 from kwdocs import __version__
 from kwdocs.binding import CursorResolver
+from kwdocs.extract.languages import SUFFIXES as NATIVE_SUFFIXES
 from kwdocs.lsp import settings as settings_mod
 from kwdocs.lsp.indexing import index_folder
 from kwdocs.lsp.pagegen import PageGenerator
@@ -50,7 +51,14 @@ CMD_REINDEX = "kwdocs.server.reindex"
 CMD_DEBUG_INFO = "kwdocs.server.debugInfo"
 COMMANDS = [CMD_EXPORT_ALL, CMD_EXPORT_FILE, CMD_REINDEX, CMD_DEBUG_INFO]
 # Files worth hearing about from the client's file watcher.
-WATCH_GLOBS = ["**/*.{py,pyi,pyw,md,markdown,mdown}", "**/pyproject.toml", "**/.gitignore"]
+WATCH_GLOBS = [
+    "**/*.{py,pyi,pyw,md,markdown,mdown}",
+    # The languages read with tree-sitter (C family, YAML, CMake, shell), by suffix and name.
+    "**/*.{" + ",".join(sorted(suffix[1:] for suffix in NATIVE_SUFFIXES)) + "}",
+    "**/CMakeLists.txt",  # FILE_NAMES, as CMake spells it (globs match case)
+    "**/pyproject.toml",
+    "**/.gitignore",
+]
 PARENT_CHECK_SECONDS = 2.0
 # A full garbage collection runs once the client has been quiet this long (checked this often),
 # or after this long without a pause; never inside a request.
@@ -69,7 +77,7 @@ WARM_MODULES = (
     "kwdocs.discover",
     "kwdocs.cache",
     "kwdocs.pipeline",
-    "docstring_to_markdown",
+    "kwdocs.render.docstrings",
     "kwdocs.lsp.commands",
 )
 # A hover on a file that is not open reads it from disk up to this size.
@@ -438,7 +446,7 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
             log.debug("warming %s failed", name, exc_info=True)
     try:
         # The builtins' stub, which nearly every file's names reach (read once, then kept),
-        # and the docstring converters (loaded on their first use).
+        # and the docstring reader's patterns (compiled on their first use).
         from kwdocs.external import external_modules
         from kwdocs.lsp.hover import summary_markdown
 
@@ -446,7 +454,7 @@ def _warm_imports(modules: tuple[str, ...]) -> None:
         builtins_stub = external.file_of("builtins")
         if builtins_stub is not None:
             external.record(builtins_stub)
-        summary_markdown("Warm the ``converters``.")
+        summary_markdown("Warm the ``patterns`` and :class:`roles`.")
     except Exception:  # only time is lost when this fails
         log.debug("warming the builtins failed", exc_info=True)
 

@@ -1,5 +1,6 @@
 """``textDocument/documentSymbol`` (hierarchical where the client supports it) and
-``workspace/symbol`` (ranked search over every folder's index, capped)."""
+``workspace/symbol`` (ranked search over every folder's index, capped), in every language
+with keywords: C++ symbols nest by their ``::`` qualified names, Python's by dotted ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 
 from kwdocs.lsp.positions import to_units, units_len
-from kwdocs.model import DEFINITION_KINDS, Keyword
+from kwdocs.model import DEFINITION_KINDS, Keyword, Kind
+from kwdocs.native import C_FAMILY
 from kwdocs.uris import file_uri
 
 if TYPE_CHECKING:
@@ -25,6 +27,18 @@ SYMBOL_KINDS = {
     "heading": types.SymbolKind.String,
     "module": types.SymbolKind.Module,
     "import": types.SymbolKind.Module,
+    Kind.NAMESPACE: types.SymbolKind.Namespace,
+    Kind.STRUCT: types.SymbolKind.Struct,
+    Kind.UNION: types.SymbolKind.Struct,
+    Kind.ENUM: types.SymbolKind.Enum,
+    Kind.ENUMERATOR: types.SymbolKind.EnumMember,
+    # LSP has no alias kind; clangd shows ``typedef`` and ``using`` aliases as classes too.
+    Kind.TYPEDEF: types.SymbolKind.Class,
+    Kind.MACRO: types.SymbolKind.Constant,
+    Kind.KERNEL: types.SymbolKind.Function,
+    Kind.KEY: types.SymbolKind.Key,
+    Kind.TARGET: types.SymbolKind.Package,
+    Kind.INCLUDE: types.SymbolKind.File,
 }
 _OUTLINE_KINDS = DEFINITION_KINDS | {"heading"}
 
@@ -40,10 +54,21 @@ def _heading_level(keyword: Keyword) -> int:
     return marks or 1
 
 
+def separator(language: str) -> str:
+    """What joins the parts of a qualified name in a language."""
+    return "::" if language in C_FAMILY else "."
+
+
+def parent_of(keyword: Keyword, language: str) -> str:
+    """The qualified name of the keyword's container ("" at top level)."""
+    return keyword.qualname.rpartition(separator(language))[0]
+
+
 def document_symbols(server: KwdocsServer, params: types.DocumentSymbolParams) -> Any:
     doc = server.document(params.text_document.uri)
     if doc is None or doc.record is None:
         return None
+    language = doc.record.language
     lines = doc.lines()
     encoding = server.encoding
 
@@ -73,7 +98,7 @@ def document_symbols(server: KwdocsServer, params: types.DocumentSymbolParams) -
         flat = []
         for keyword in keywords:
             full, _ = ranges(keyword)
-            container = keyword.qualname.rpartition(".")[0] if keyword.kind != "heading" else ""
+            container = parent_of(keyword, language) if keyword.kind != "heading" else ""
             flat.append(
                 types.SymbolInformation(
                     name=keyword.name,
@@ -85,6 +110,9 @@ def document_symbols(server: KwdocsServer, params: types.DocumentSymbolParams) -
         return flat
     roots: list[types.DocumentSymbol] = []
     by_qualname: dict[str, types.DocumentSymbol] = {}
+    # C++ reopens namespaces and defines members out of their class: every symbol of a
+    # qualified name is kept, and a member nests in the innermost one around it.
+    scopes: dict[str, list[types.DocumentSymbol]] = {}
     headings: list[tuple[int, types.DocumentSymbol]] = []
     for keyword in keywords:
         full, name = ranges(keyword)
@@ -103,14 +131,30 @@ def document_symbols(server: KwdocsServer, params: types.DocumentSymbolParams) -
                 headings.pop()
             parent = headings[-1][1] if headings else None
             headings.append((level, symbol))
+        elif language in C_FAMILY:
+            parent = _container(scopes, keyword.qualname, full)
+            scopes.setdefault(keyword.qualname, []).append(symbol)
         else:
-            parent = by_qualname.get(keyword.qualname.rpartition(".")[0])
+            parent = by_qualname.get(parent_of(keyword, language))
             by_qualname.setdefault(keyword.qualname, symbol)
         if parent is not None and _contains(parent.range, full):
             parent.children.append(symbol)  # type: ignore[union-attr]
         else:
             roots.append(symbol)
     return roots
+
+
+def _container(
+    scopes: dict[str, list[types.DocumentSymbol]], qualname: str, full: types.Range
+) -> types.DocumentSymbol | None:
+    """The innermost symbol of an enclosing qualified name whose range holds ``full``."""
+    owner = qualname.rpartition("::")[0]
+    while owner:
+        for symbol in reversed(scopes.get(owner, ())):
+            if _contains(symbol.range, full):
+                return symbol
+        owner = owner.rpartition("::")[0]
+    return None
 
 
 def _contains(outer: types.Range, inner: types.Range) -> bool:
@@ -121,9 +165,10 @@ def _contains(outer: types.Range, inner: types.Range) -> bool:
 
 
 def _search(folder: Any, query: str) -> list[Any]:
-    """Ranked definitions of a folder; ``mod.Name`` or ``Class.meth`` narrows by the dotted
-    prefix (falling back to the last part alone)."""
-    query = query.strip()
+    """Ranked definitions of a folder; ``mod.Name``, ``Class.meth`` or ``ns::Class::meth``
+    narrows by the qualified prefix (falling back to the last part alone)."""
+    written = query.strip()
+    query = written.replace("::", ".")
     if "." not in query.strip("."):
         return folder.index.search(query.strip("."), WORKSPACE_LIMIT)
     head, _, last = query.rpartition(".")
@@ -133,10 +178,19 @@ def _search(folder: Any, query: str) -> list[Any]:
     for definition in found:
         record = folder.index.get(definition.path)
         module = record.module if record is not None else ""
-        full = f"{module}.{definition.keyword.qualname}".lower()
+        qualname = definition.keyword.qualname.replace("::", ".")
+        full = f"{module}.{qualname}".lower()
         if head in full.rpartition(".")[0]:
             narrowed.append(definition)
+    if "::" in written:
+        # A C++ qualified name: the keywords whose qualified name ends with it first.
+        tail = written.lower().lstrip(":")
+        narrowed.sort(key=lambda d: not _ends_with_scope(d.keyword.qualname.lower(), tail))
     return (narrowed or found)[:WORKSPACE_LIMIT]
+
+
+def _ends_with_scope(qualname: str, tail: str) -> bool:
+    return qualname == tail or qualname.endswith("::" + tail)
 
 
 def workspace_symbols(server: KwdocsServer, params: types.WorkspaceSymbolParams) -> Any:
@@ -168,14 +222,19 @@ def workspace_symbols(server: KwdocsServer, params: types.WorkspaceSymbolParams)
                 end=types.Position(line=line, character=end),
             ),
         )
-        parent = keyword.qualname.rpartition(".")[0]
+        language = record.language if record is not None else ""
+        parent = parent_of(keyword, language)
         module = record.module if record is not None and record.module else definition.path
+        if language in C_FAMILY:
+            container = f"{parent} ({definition.path})" if parent else definition.path
+        else:
+            container = f"{module}.{parent}" if parent else module
         results.append(
             types.SymbolInformation(
                 name=keyword.name,
                 kind=SYMBOL_KINDS.get(keyword.kind, types.SymbolKind.Variable),
                 location=location,
-                container_name=f"{module}.{parent}" if parent else module,
+                container_name=container,
             )
         )
     return results

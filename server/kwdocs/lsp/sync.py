@@ -211,7 +211,8 @@ def refresh_paths(
 
 
 def _wanted_by_default(rel: str) -> bool:
-    return language_of(rel) in ("python", "markdown")
+    """Files the server watches (``WATCH_GLOBS``): every language with an extractor."""
+    return language_of(rel) != "text"
 
 
 def watched_files_changed(server: KwdocsServer, params: types.DidChangeWatchedFilesParams) -> None:

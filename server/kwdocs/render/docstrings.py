@@ -12,9 +12,9 @@ spans for reST literals and roles, emphasis, lists, quotes, tables, http(s) link
 HTML is ever written. Pages never get headings from a docstring (bold labels instead), so the
 anchors of a page stay the ones ``pages.py`` computes.
 
-docstring-to-markdown (the hover's converter until now) returns one Markdown string that lets
-HTML and Markdown from the docstring through, and its Google reader takes any line containing
-``Args:`` for a section: it is not used here."""
+docstring-to-markdown (kwdocs's hover converter before this module) returns one Markdown string
+that lets HTML and Markdown from the docstring through, and its Google reader takes any line
+containing ``Args:`` for a section: it is not used."""
 
 from __future__ import annotations
 

@@ -103,6 +103,15 @@ const SHAPE_DEFINITION_LINE = 4; // `class Shape:` in shapes.py
 const INFERRED_AT = { line: 17, column: 15 };
 const SQUARE_AREA_LINE = 25;
 const DOCSTRING_SUMMARY = 'A plane figure with a name and an area';
+// C++ headers of the PyTorch wheel copied into the workspace (KWDOCS_CPP_FILES: JSON list of
+// {source, rel}); the bundled run hovers, goes to definition and lists symbols in the first.
+const CPP_FILES = JSON.parse(process.env.KWDOCS_CPP_FILES ?? '[]');
+// In ProcessGroup.hpp: `class TORCH_API ProcessGroup : …` (line 73; the name from column 17),
+// `#include <torch/csrc/distributed/c10d/Backend.hpp>` (line 4) and `allreduce` (line 241).
+const CPP_HOVER_AT = { line: 73, column: 20 };
+const CPP_INCLUDE_AT = { line: 4, column: 40 };
+const CPP_ALLREDUCE_LINE = 241;
+const CPP_SUMMARY = 'ProcessGroup is a base class that captures collective';
 
 const started = Date.now();
 const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
@@ -169,6 +178,10 @@ function makeWorkspace(root) {
   // A copy of PyTorch's FSDP folder, with no torch/ above it.
   if (process.env.KWDOCS_FSDP_DIR) {
     fs.cpSync(process.env.KWDOCS_FSDP_DIR, path.join(workspace, 'fsdp'), { recursive: true });
+  }
+  for (const { source, rel } of CPP_FILES) {
+    fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
+    fs.copyFileSync(source, path.join(workspace, rel));
   }
 
   const userData = path.join(root, 'user-data');
@@ -635,6 +648,83 @@ async function goToDefinition(file, line, expectedLine) {
   };
 }
 
+/** Hover, go to definition and Go to Symbol in Editor in a C++ header of the wheel. */
+async function driveCpp() {
+  await page.keyboard.press('Escape');
+  await openFile('ProcessGroup.hpp');
+  await goToLine(CPP_HOVER_AT.line, CPP_HOVER_AT.column);
+  let hover = { text: '', links: [] };
+  try {
+    hover = await waitFor('the C++ hover', 30, async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+K');
+      await page.keyboard.press('Control+I');
+      const shown = await hoverContents().catch(() => ({ text: '', links: [] }));
+      return shown.text.includes('c10d::ProcessGroup') ? shown : false;
+    }, 1_000);
+  } catch (error) {
+    hover.text = error.message;
+  }
+  await screenshot('cpp-hover');
+  result.cppHover = hover;
+  check('C++ hover names c10d::ProcessGroup', hover.text.includes('class c10d::ProcessGroup'), hover.text);
+  check('C++ hover shows the comment above the class', hover.text.includes(CPP_SUMMARY), hover.text);
+  check(
+    'C++ hover links to the page of ProcessGroup.hpp',
+    hover.links.some((link) => /ProcessGroup\.hpp_docs\.md#/.test(decodeURIComponent(link))),
+    hover.links,
+  );
+
+  // Go to definition on the include: the header it names.
+  await goToLine(CPP_INCLUDE_AT.line, CPP_INCLUDE_AT.column);
+  const definition = await goToDefinition('Backend.hpp', CPP_INCLUDE_AT.line, 1);
+  await screenshot('cpp-definition');
+  result.cppDefinition = definition;
+  check('C++ go to definition of an include opens Backend.hpp', definition.tab.startsWith('Backend.hpp'), definition.tab);
+  check('C++ go to definition lands on line 1', definition.position.startsWith('Ln 1,'), definition.position);
+
+  // Go to Symbol in Editor: the header's outline, from the server's document symbols.
+  await page.keyboard.press('Escape');
+  await openFile('ProcessGroup.hpp');
+  const input = page.locator('.quick-input-widget input');
+  let rows = [];
+  let shown = [];
+  try {
+    rows = await waitFor('the outline of ProcessGroup.hpp', 30, async () => {
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Shift+O');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('@allreduce');
+      await sleep(500);
+      const texts = await page.locator('.quick-input-list .monaco-list-row').allInnerTexts();
+      shown = texts;
+      // A row shows the symbol's name, then its container (the class): their texts run together.
+      return texts.some((text) => text.trim().startsWith('allreduceProcessGroup')) ? texts : false;
+    });
+  } catch (error) {
+    rows = [error.message, ...shown];
+  }
+  await screenshot('cpp-symbols');
+  result.cppSymbols = rows;
+  check(
+    'Go to Symbol in Editor lists allreduce in ProcessGroup.hpp',
+    rows.some((row) => row.trim().startsWith('allreduceProcessGroup')),
+    rows,
+  );
+  await page.keyboard.press('Enter');
+  let position = '';
+  try {
+    position = await waitFor(`line ${CPP_ALLREDUCE_LINE}`, 10, async () => {
+      const found = /Ln \d+, Col \d+/.exec(await statusBarText())?.[0] ?? '';
+      return found.startsWith(`Ln ${CPP_ALLREDUCE_LINE},`) ? found : false;
+    });
+  } catch (error) {
+    position = error.message;
+  }
+  check(`the symbol leads to allreduce (line ${CPP_ALLREDUCE_LINE})`, position.startsWith(`Ln ${CPP_ALLREDUCE_LINE},`), position);
+  await page.keyboard.press('Escape');
+}
+
 /** The steps in the editor, as a user would take them. */
 async function drive(dirs, port) {
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(dirs.workspace)}`, {
@@ -775,6 +865,7 @@ async function drive(dirs, port) {
       { landed, classLine },
     );
   }
+  if (SCENARIO === 'bundled' && CPP_FILES.length) await driveCpp();
 
   if (SCENARIO === 'server-path') {
     // Go to definition: from jedi's inference (turned on in this run), in the server's child
