@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import msgspec
 
-from kwdocs.calls import CallEnd, CallGraph
+from kwdocs.calls import CallEnd, CallGraph, PlacedFile, place_calls
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
@@ -58,6 +58,7 @@ _NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
 )
 # Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
 _NAMES = re.compile(r"[A-Za-z_][\w.]*")
+_encode = msgspec.msgpack.Encoder().encode
 
 
 class ClassLink(msgspec.Struct, frozen=True, array_like=True):
@@ -196,7 +197,13 @@ def is_test_file(path: str) -> bool:
 class Analysis:
     """Cross-file facts of a workspace, computed once and then asked per file."""
 
-    def __init__(self, records: Mapping[str, FileRecord]) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, FileRecord],
+        known_calls: Mapping[str, PlacedFile] | None = None,
+    ) -> None:
+        """``known_calls``: files' calls placed by an earlier analysis of the same files and
+        modules (``placed``), kept where still true."""
         self.records = records
         self.modules = ModuleTable()
         for path in sorted(records):
@@ -221,7 +228,13 @@ class Analysis:
         tops = "\0".join(sorted({m.partition(".")[0] for m in self.modules.modules()}))
         self._tops_key = hashlib.blake2b(tops.encode(), digest_size=8).hexdigest()
         self._bases, self._subclasses = self._inheritance()
-        self.calls = CallGraph(self)
+        self.placed, self.placed_now = place_calls(records, self.modules, known_calls)
+        """Every file's placed calls, and how many of them were placed by this analysis."""
+        self.calls = CallGraph(
+            {path: placed.functions for path, placed in self.placed.items()},
+            complete=all(r.calls_known for r in records.values() if r.language == "python"),
+        )
+        self._anchor_keys: dict[str, str] = {}
         self._uses: dict[str, list[UseLink]] = {}
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
@@ -232,6 +245,17 @@ class Analysis:
         if anchors is None:
             anchors = self._anchors[path] = keyword_anchors(self.records[path])
         return anchors.get((kind, qualname, line), "detailed-analysis")
+
+    def anchors_key(self, path: str) -> str:
+        """A digest of what the anchors of a file's docs page are a function of (its
+        keywords' kinds, qualified names and lines, in order): pages linking into the file
+        change with it, not with every edit of the file."""
+        key = self._anchor_keys.get(path)
+        if key is None:
+            keywords = self.records[path].keywords
+            payload = _encode([(k.kind, k.qualname, k.line) for k in keywords])
+            key = self._anchor_keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
+        return key
 
     def _inheritance(
         self,
@@ -431,13 +455,13 @@ class Analysis:
     def links_key(self, path: str) -> tuple:
         """What ``links(path)`` is a function of, cheaply: for page fingerprints."""
         # Imports are a function of the file's own record and of where its imports resolve;
-        # anchors of other pages a function of those pages' records.
+        # anchors of other pages a function of those pages' keywords (anchors_key).
         edges = [
-            (link.qualname, link.other, link.path, link.line, self.records[link.path].digest)
+            (link.qualname, link.other, link.path, link.line, self.anchors_key(link.path))
             for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))
         ]
         uses = [
-            (use.owner, use.attribute, use.path, use.line, self.records[use.path].digest)
+            (use.owner, use.attribute, use.path, use.line, self.anchors_key(use.path))
             for use in self.uses(path)
         ]
         return (
@@ -446,7 +470,7 @@ class Analysis:
             edges,
             self._folder_key(posixpath.dirname(path)),
             self._tops_key,
-            self.calls.key(path),
+            self.calls.key(path, self.anchors_key),
             uses,
         )
 

@@ -1,0 +1,126 @@
+"""Placed calls kept from one export to the next: a file is placed again when it or a record its
+placement read changed, and the pages of a re-export are those a cold export writes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import msgspec
+from export_support import export, page_tree, stamps
+from kwdocs.analyse import Analysis
+from kwdocs.calls import place_calls
+from kwdocs.config import load_settings
+from kwdocs.export import export_workspace
+from kwdocs.export.call_store import CallStore, workspace_key
+from kwdocs.model import FileRecord
+from kwdocs.modules import ModuleTable
+from kwdocs.pipeline import RecordCollector, run_pipeline
+from test_pages_calls import WORKSPACE, build
+
+
+def cold_export(root: Path, out: Path) -> None:
+    """An export that neither reads nor writes any cache."""
+    settings = load_settings(root, {"outputDir": str(out)})
+    export_workspace(dataclasses.replace(settings, use_cache=False))
+
+
+def records_of(root: Path) -> dict[str, FileRecord]:
+    collector = RecordCollector(None)
+    run_pipeline(load_settings(root), collector, facts=True)
+    return dict(collector.records)
+
+
+def modules_of(records: dict[str, FileRecord]) -> ModuleTable:
+    modules = ModuleTable()
+    for path in sorted(records):
+        modules.add(records[path].module, path)
+    return modules
+
+
+def test_a_placement_is_kept_until_a_record_it_read_changes(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root, WORKSPACE)
+    records = records_of(root)
+    first, placed = place_calls(records, modules_of(records))
+    assert placed == len(first) == 5
+    # use.py's calls go through the package's re-exports into base.py and shapes.py.
+    assert {"pkg/__init__.py", "pkg/base.py", "pkg/shapes.py"} <= {
+        path for path, _ in first["pkg/use.py"].reads
+    }
+    assert not any(path == "pkg/other.py" for path, _ in first["pkg/use.py"].reads)
+
+    (root / "pkg" / "base.py").write_text(
+        WORKSPACE["pkg/base.py"].replace("def helper(", "def renamed("), encoding="utf-8"
+    )
+    changed = records_of(root)
+    again, placed = place_calls(changed, modules_of(changed), first)
+    fresh, _ = place_calls(changed, modules_of(changed))
+    assert again == fresh
+    assert again["pkg/other.py"] is first["pkg/other.py"]  # read nothing that changed
+    assert again["pkg/use.py"] is not first["pkg/use.py"]
+    # use.py's pkg.helper() no longer lands anywhere.
+    main = next(f for f in again["pkg/use.py"].functions if f.qualname == "main")
+    assert "helper" not in {end.qualname for end in main.callees}
+    assert placed == 3  # base.py itself, and shapes.py and use.py, which read it
+    assert again["pkg/__init__.py"] is first["pkg/__init__.py"]  # calls nothing
+
+
+def test_analysis_from_kept_placements_is_the_analysis_from_none(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root, WORKSPACE)
+    records = records_of(root)
+    cold = Analysis(records)
+    warm = Analysis(records, cold.placed)
+    assert warm.placed_now == 0
+    encode = msgspec.msgpack.encode
+    for path in records:
+        assert encode(warm.links(path)) == encode(cold.links(path))
+        assert warm.links_key(path) == cold.links_key(path)
+
+
+def test_re_exports_write_the_pages_a_cold_export_writes(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root, WORKSPACE)
+    out = tmp_path / "out"
+    export(root, out)
+    settings = load_settings(root, {"outputDir": str(out)})
+    store = CallStore(root, settings.cache_dir)
+    assert store.path.is_file()
+    edits = [
+        # base.py's helper renamed: use.py and shapes.py call it through re-exports.
+        ("pkg/base.py", WORKSPACE["pkg/base.py"].replace("helper", "renamed")),
+        # ... and back, with a line more above it.
+        ("pkg/base.py", "# moved\n" + WORKSPACE["pkg/base.py"]),
+        # other.py starts calling into base.py.
+        ("pkg/other.py", "from pkg.base import helper\n\n\ndef alone():\n    return helper(2)\n"),
+    ]
+    for i, (path, text) in enumerate(edits):
+        (root / path).write_text(text, encoding="utf-8")
+        export(root, out)
+        cold = tmp_path / f"cold{i}"
+        cold_export(root, cold)
+        assert page_tree(out) == page_tree(cold), path
+    records = records_of(root)
+    assert store.load(workspace_key(records)) is not None
+    # A new file changes what module look-ups answer: nothing stored is used.
+    assert store.load(workspace_key({**records, "pkg/new.py": records["pkg/other.py"]})) is None
+
+
+def test_a_comment_added_to_a_file_rewrites_no_page_of_its_callers(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root, WORKSPACE)
+    out = tmp_path / "out"
+    export(root, out)
+    before = stamps(out)
+    with open(root / "pkg" / "base.py", "a", encoding="utf-8") as f:
+        f.write("# a comment at the end: no anchor or line of base.py moves\n")
+    summary = export(root, out)
+    after = stamps(out)
+    assert after["pkg/base.py_docs.md"] != before["pkg/base.py_docs.md"]
+    assert after["pkg/use.py_docs.md"] == before["pkg/use.py_docs.md"]
+    assert after["pkg/shapes.py_docs.md"] == before["pkg/shapes.py_docs.md"]
+    assert summary.written <= 4  # base.py's two pages and its folder's two at most
+    cold = tmp_path / "cold"
+    cold_export(root, cold)
+    assert page_tree(out) == page_tree(cold)
