@@ -5,26 +5,23 @@ relate to a file most."""
 
 from __future__ import annotations
 
-import builtins
 import enum
 import hashlib
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 
 import msgspec
 
-from kwdocs.calls import CallEnd, CallGraph, PlacedFile, place_calls
+from kwdocs.calls import CallEnd, CallGraph
+from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
     ImportFact,
-    base_class,
     import_facts,
     import_file,
-    imported_paths,
     name_in_module,
 )
 
@@ -32,46 +29,7 @@ _INIT_NAMES = ("__init__.py", "__init__.pyi")
 # What a folder's public API lists, and how many names at most.
 _API_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.CONSTANT, Kind.VARIABLE})
 API_LIMIT = 200
-# Names an annotation uses that are never workspace classes (builtins, typing's).
-_NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
-    {
-        "Any",
-        "Optional",
-        "Union",
-        "Callable",
-        "Literal",
-        "ClassVar",
-        "Final",
-        "Sequence",
-        "Iterable",
-        "Iterator",
-        "Mapping",
-        "Generator",
-        "Type",
-        "List",
-        "Dict",
-        "Tuple",
-        "Set",
-        "typing",
-        "t",
-    }
-)
-# Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
-_NAMES = re.compile(r"[A-Za-z_][\w.]*")
 _encode = msgspec.msgpack.Encoder().encode
-
-
-class ClassLink(msgspec.Struct, frozen=True, array_like=True):
-    """A workspace-internal inheritance edge seen from one class of the page's file."""
-
-    qualname: str
-    """The class of this file."""
-    other: str
-    """The qualname of the base (or subclass) in the other file."""
-    path: str
-    line: int
-    """Line of the other class: with its file, it names the heading the link points at."""
-    anchor: str = ""
 
 
 class CallLink(msgspec.Struct, frozen=True, array_like=True):
@@ -95,19 +53,6 @@ class FunctionLinks(msgspec.Struct, frozen=True, array_like=True):
     """Calls of builtins and of modules outside the workspace."""
     unresolved: int = 0
     """Calls only inference could place."""
-
-
-class UseLink(msgspec.Struct, frozen=True, array_like=True):
-    """A class attribute annotated with a workspace class: ``owner.attribute: ... Other ...``."""
-
-    owner: str
-    """The class of this file."""
-    attribute: str
-    qualname: str
-    """The workspace class named in the annotation."""
-    path: str
-    line: int
-    anchor: str = ""
 
 
 class Relation(str, enum.Enum):
@@ -200,23 +145,32 @@ class Analysis:
     def __init__(
         self,
         records: Mapping[str, FileRecord],
-        known_calls: Mapping[str, PlacedFile] | None = None,
+        known_edges: Mapping[str, FileEdges] | None = None,
     ) -> None:
-        """``known_calls``: files' calls placed by an earlier analysis of the same files and
-        modules (``placed``), kept where still true."""
+        """``known_edges``: files' edges worked out by an earlier analysis over the same files
+        and modules (``edges``), kept where still true."""
         self.records = records
         self.modules = ModuleTable()
         for path in sorted(records):
             self.modules.add(records[path].module, path)
+        self.edges, self.edges_now = file_edges(records, self.modules, known_edges)
+        """Every file's edges, and how many of them this analysis worked out."""
         self.imports_of: dict[str, set[str]] = {}
         imported_by: dict[str, set[str]] = defaultdict(set)
-        for path, record in records.items():
-            if record.language != "python":
+        self._bases: dict[str, list[ClassLink]] = defaultdict(list)
+        self._subclasses: dict[str, list[ClassLink]] = defaultdict(list)
+        for path, edges in self.edges.items():
+            if records[path].language != "python":
                 continue
-            targets = imported_paths(self, record)
-            self.imports_of[path] = targets
-            for target in targets:
+            self.imports_of[path] = set(edges.imports)
+            for target in edges.imports:
                 imported_by[target].add(path)
+            for edge in edges.bases:
+                link = edge.base
+                self._bases[path].append(link)
+                self._subclasses[link.path].append(
+                    ClassLink(link.other, link.qualname, path, edge.line)
+                )
         self.imported_by = imported_by
         self.folders: dict[str, list[str]] = defaultdict(list)
         for path in sorted(records):
@@ -227,18 +181,13 @@ class Analysis:
         # to: which top-level packages are the project's.
         tops = "\0".join(sorted({m.partition(".")[0] for m in self.modules.modules()}))
         self._tops_key = hashlib.blake2b(tops.encode(), digest_size=8).hexdigest()
-        self._bases, self._subclasses = self._inheritance()
-        self.placed, self.placed_now = place_calls(records, self.modules, known_calls)
-        """Every file's placed calls, and how many of them were placed by this analysis."""
         self.calls = CallGraph(
-            {path: placed.functions for path, placed in self.placed.items()},
+            {path: list(edges.calls) for path, edges in self.edges.items()},
             complete=all(r.calls_known for r in records.values() if r.language == "python"),
         )
         self._anchor_keys: dict[str, str] = {}
-        self._uses: dict[str, list[UseLink]] = {}
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
-        self._annotation_classes: dict[tuple[str, str], tuple[str, Keyword] | None] = {}
 
     def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
         anchors = self._anchors.get(path)
@@ -256,42 +205,6 @@ class Analysis:
             payload = _encode([(k.kind, k.qualname, k.line) for k in keywords])
             key = self._anchor_keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
         return key
-
-    def _inheritance(
-        self,
-    ) -> tuple[dict[str, list[ClassLink]], dict[str, list[ClassLink]]]:
-        bases: dict[str, list[ClassLink]] = defaultdict(list)
-        subclasses: dict[str, list[ClassLink]] = defaultdict(list)
-        for path in sorted(self.records):
-            record = self.records[path]
-            if record.language != "python":
-                continue
-            for keyword in record.keywords:
-                if keyword.kind != "class" or not keyword.bases:
-                    continue
-                for base in keyword.bases:
-                    found = base_class(self, record, base)
-                    if found is None:
-                        continue
-                    base_path, base_keyword = found
-                    base_qualname, base_line = base_keyword.qualname, base_keyword.line
-                    bases[path].append(
-                        ClassLink(
-                            keyword.qualname,
-                            base_qualname,
-                            base_path,
-                            base_line,
-                        )
-                    )
-                    subclasses[base_path].append(
-                        ClassLink(
-                            base_qualname,
-                            keyword.qualname,
-                            path,
-                            keyword.line,
-                        )
-                    )
-        return bases, subclasses
 
     def links(self, path: str) -> FileLinks:
         """The cross-file facts one file's docs page shows, anchors of other pages included."""
@@ -355,33 +268,7 @@ class Analysis:
 
     def uses(self, path: str) -> list[UseLink]:
         """Class attributes of a file annotated with workspace classes (each class named)."""
-        found = self._uses.get(path)
-        if found is not None:
-            return found
-        record = self.records[path]
-        found = []
-        for keyword in record.keywords:
-            if keyword.kind != Kind.ATTRIBUTE or ": " not in keyword.signature:
-                continue
-            annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
-            owner = keyword.qualname.rpartition(".")[0]
-            seen: set[tuple[str, int]] = set()
-            for name in _NAMES.findall(annotation):
-                if name in _NOT_CLASSES:
-                    continue
-                key = (path, name)
-                if key in self._annotation_classes:
-                    placed = self._annotation_classes[key]
-                else:
-                    placed = self._annotation_classes[key] = base_class(self, record, name)
-                if placed is None or (placed[0], placed[1].line) in seen:
-                    continue
-                seen.add((placed[0], placed[1].line))
-                found.append(
-                    UseLink(owner, keyword.name, placed[1].qualname, placed[0], placed[1].line)
-                )
-        self._uses[path] = found
-        return found
+        return list(self.edges[path].uses)
 
     def related(self, path: str, limit: int = 20) -> list[RelatedFile]:
         """Other files ranked by how they relate to this one: imports either way, calls

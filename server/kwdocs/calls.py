@@ -30,7 +30,7 @@ import msgspec
 
 from kwdocs.facts import CALL_IMPORTED, CALL_SELF, CALL_SUPER
 from kwdocs.model import FileRecord, Keyword, Kind
-from kwdocs.modules import ModuleTable, import_root, is_package_file, resolve_relative
+from kwdocs.modules import import_root, is_package_file, resolve_relative
 from kwdocs.readlog import ReadLog
 from kwdocs.resolve import (
     base_class,
@@ -372,54 +372,17 @@ class _Resolver:
         return not self.in_workspace(target, record)
 
 
-class PlacedFile(msgspec.Struct, frozen=True, array_like=True):
-    """One file's placed calls, with what placing them read: they stay true until the file or
-    one of the records it read changes (or the workspace's files and modules do)."""
+class CallPlacer:
+    """Places the written calls of a workspace's files one file at a time, over a ``ReadLog``
+    (answers shared by several files note their reads for each of them)."""
 
-    digest: str
-    """The file's digest when its calls were placed."""
-    reads: tuple[tuple[str, str], ...]
-    """(path, digest) of every other record the placement read."""
-    functions: list[FunctionCalls]
+    def __init__(self, space: ReadLog) -> None:
+        self._resolver = _Resolver(space)
 
-
-def place_calls(
-    records: Mapping[str, FileRecord],
-    modules: ModuleTable,
-    known: Mapping[str, PlacedFile] | None = None,
-) -> tuple[dict[str, PlacedFile], int]:
-    """The placed calls of every Python file indexed with its calls, by path, and how many
-    files were placed now: a file of ``known`` (placed over the same files and modules) is
-    kept when neither it nor any record its placement read has changed."""
-    space = ReadLog(records, modules)
-    resolver = _Resolver(space)
-    placed: dict[str, PlacedFile] = {}
-    fresh = 0
-    for path in sorted(records):
-        record = records[path]
-        if record.language != "python" or not record.calls_known:
-            continue
-        kept = known.get(path) if known is not None else None
-        if kept is not None and _still_true(kept, record, records):
-            placed[path] = kept
-            continue
-        space.read = set()
-        functions = list(_place_file(resolver, record))
-        space.read.discard(path)
-        reads = tuple((p, records[p].digest) for p in sorted(space.read))
-        placed[path] = PlacedFile(record.digest, reads, functions)
-        fresh += 1
-    return placed, fresh
-
-
-def _still_true(kept: PlacedFile, record: FileRecord, records: Mapping[str, FileRecord]) -> bool:
-    if kept.digest != record.digest:
-        return False
-    for path, digest in kept.reads:
-        other = records.get(path)
-        if other is None or other.digest != digest:
-            return False
-    return True
+    def place(self, record: FileRecord) -> list[FunctionCalls]:
+        """The placed calls of every function of ``record`` that calls anything, in file
+        order (the record must have its calls: ``calls_known``)."""
+        return list(_place_file(self._resolver, record))
 
 
 def _place_file(resolver: _Resolver, record: FileRecord) -> Iterator[FunctionCalls]:

@@ -24,7 +24,7 @@ from kwdocs.analyse import Analysis
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
 from kwdocs.discover import SourceFile
-from kwdocs.export.call_store import CallStore, workspace_key
+from kwdocs.export.edge_store import EdgeStore, workspace_key
 from kwdocs.export.known_calls import KNOWN_CALLS, RecordsKey, records_key
 from kwdocs.export.output import (
     LOCK_NAME,
@@ -235,15 +235,15 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 def _analysis_with_store(
     settings: Settings, records: Mapping[str, FileRecord], save_later: list[Callable[[], None]]
 ) -> Analysis:
-    """The workspace's analysis, with the calls the last export placed kept where they still
-    hold; the placements are stored again (later, while the pages render) when any changed."""
+    """The workspace's analysis, with the files' edges the last export worked out kept where
+    they still hold; they are stored again (later, while the pages render) when any changed."""
     if not settings.use_cache:
         return Analysis(records)
-    store = CallStore(Path(settings.root), settings.cache_dir)
+    store = EdgeStore(Path(settings.root), settings.cache_dir)
     workspace = workspace_key(records)
     analysis = Analysis(records, store.load(workspace))
-    if analysis.placed_now:
-        save_later.append(lambda: store.save(workspace, analysis.placed))
+    if analysis.edges_now:
+        save_later.append(lambda: store.save(workspace, analysis.edges))
     return analysis
 
 

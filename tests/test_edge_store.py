@@ -1,5 +1,6 @@
-"""Placed calls kept from one export to the next: a file is placed again when it or a record its
-placement read changed, and the pages of a re-export are those a cold export writes."""
+"""Files' edges (imports, bases, annotations, placed calls) kept from one export to the next: a
+file's are worked out again when it or a record they read changed, and the pages of a
+re-export are those a cold export writes."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 import msgspec
 from export_support import export, page_tree, stamps
 from kwdocs.analyse import Analysis
-from kwdocs.calls import place_calls
 from kwdocs.config import load_settings
+from kwdocs.edges import file_edges
 from kwdocs.export import export_workspace
-from kwdocs.export.call_store import CallStore, workspace_key
+from kwdocs.export.edge_store import EdgeStore, workspace_key
 from kwdocs.model import FileRecord
 from kwdocs.modules import ModuleTable
 from kwdocs.pipeline import RecordCollector, run_pipeline
@@ -38,12 +39,12 @@ def modules_of(records: dict[str, FileRecord]) -> ModuleTable:
     return modules
 
 
-def test_a_placement_is_kept_until_a_record_it_read_changes(tmp_path: Path) -> None:
+def test_edges_are_kept_until_a_record_they_read_changes(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     build(root, WORKSPACE)
     records = records_of(root)
-    first, placed = place_calls(records, modules_of(records))
-    assert placed == len(first) == 5
+    first, worked_out = file_edges(records, modules_of(records))
+    assert worked_out == len(first) == 5
     # use.py's calls go through the package's re-exports into base.py and shapes.py.
     assert {"pkg/__init__.py", "pkg/base.py", "pkg/shapes.py"} <= {
         path for path, _ in first["pkg/use.py"].reads
@@ -54,25 +55,25 @@ def test_a_placement_is_kept_until_a_record_it_read_changes(tmp_path: Path) -> N
         WORKSPACE["pkg/base.py"].replace("def helper(", "def renamed("), encoding="utf-8"
     )
     changed = records_of(root)
-    again, placed = place_calls(changed, modules_of(changed), first)
-    fresh, _ = place_calls(changed, modules_of(changed))
+    again, worked_out = file_edges(changed, modules_of(changed), first)
+    fresh, _ = file_edges(changed, modules_of(changed))
     assert again == fresh
     assert again["pkg/other.py"] is first["pkg/other.py"]  # read nothing that changed
     assert again["pkg/use.py"] is not first["pkg/use.py"]
     # use.py's pkg.helper() no longer lands anywhere.
-    main = next(f for f in again["pkg/use.py"].functions if f.qualname == "main")
+    main = next(f for f in again["pkg/use.py"].calls if f.qualname == "main")
     assert "helper" not in {end.qualname for end in main.callees}
-    assert placed == 3  # base.py itself, and shapes.py and use.py, which read it
+    assert worked_out == 3  # base.py itself, and shapes.py and use.py, which read it
     assert again["pkg/__init__.py"] is first["pkg/__init__.py"]  # calls nothing
 
 
-def test_analysis_from_kept_placements_is_the_analysis_from_none(tmp_path: Path) -> None:
+def test_analysis_from_kept_edges_is_the_analysis_from_none(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     build(root, WORKSPACE)
     records = records_of(root)
     cold = Analysis(records)
-    warm = Analysis(records, cold.placed)
-    assert warm.placed_now == 0
+    warm = Analysis(records, cold.edges)
+    assert warm.edges_now == 0
     encode = msgspec.msgpack.encode
     for path in records:
         assert encode(warm.links(path)) == encode(cold.links(path))
@@ -85,7 +86,7 @@ def test_re_exports_write_the_pages_a_cold_export_writes(tmp_path: Path) -> None
     out = tmp_path / "out"
     export(root, out)
     settings = load_settings(root, {"outputDir": str(out)})
-    store = CallStore(root, settings.cache_dir)
+    store = EdgeStore(root, settings.cache_dir)
     assert store.path.is_file()
     edits = [
         # base.py's helper renamed: use.py and shapes.py call it through re-exports.
