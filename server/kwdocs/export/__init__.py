@@ -24,7 +24,7 @@ from kwdocs.analyse import Analysis
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
 from kwdocs.discover import SourceFile
-from kwdocs.export.edge_store import EdgeStore, workspace_key
+from kwdocs.export.analysis import export_analysis
 from kwdocs.export.known_calls import KNOWN_CALLS, RecordsKey, records_key
 from kwdocs.export.output import (
     LOCK_NAME,
@@ -130,7 +130,7 @@ def export_workspace(
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         from_out = root_from_out(root, out)
         summary.begin(Phase.ANALYSIS)
-        analysis = _analysis_with_store(settings, records, save_later)
+        analysis = export_analysis(settings, records, save_later)
         summary.begin(Phase.PLAN)
         plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
         plan.wanted.add(LANDING_PAGE)
@@ -230,21 +230,6 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
         summary.unchanged += 1
     assert result.entry is not None
     pages[result.page] = result.entry
-
-
-def _analysis_with_store(
-    settings: Settings, records: Mapping[str, FileRecord], save_later: list[Callable[[], None]]
-) -> Analysis:
-    """The workspace's analysis, with the files' edges the last export worked out kept where
-    they still hold; they are stored again (later, while the pages render) when any changed."""
-    if not settings.use_cache:
-        return Analysis(records)
-    store = EdgeStore(Path(settings.root), settings.cache_dir)
-    workspace = workspace_key(records)
-    analysis = Analysis(records, store.load(workspace))
-    if analysis.edges_now:
-        save_later.append(lambda: store.save(workspace, analysis.edges))
-    return analysis
 
 
 # The last Analysis export_file made, by the (path, digest, calls known) of the records it was
