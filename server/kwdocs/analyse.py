@@ -189,11 +189,15 @@ class Analysis:
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
 
-    def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
+    def anchors(self, path: str) -> dict[tuple[str, str, int], str]:
+        """``keyword_anchors`` of a file's record, worked out once."""
         anchors = self._anchors.get(path)
         if anchors is None:
             anchors = self._anchors[path] = keyword_anchors(self.records[path])
-        return anchors.get((kind, qualname, line), "detailed-analysis")
+        return anchors
+
+    def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
+        return self.anchors(path).get((kind, qualname, line), "detailed-analysis")
 
     def anchors_key(self, path: str) -> str:
         """A digest of what the anchors of a file's docs page are a function of (its
