@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import kwdocs.export as export_module
 import msgspec
 from export_support import export, page_tree, stamps
 from kwdocs.analyse import Analysis
 from kwdocs.config import load_settings
 from kwdocs.edges import file_edges
-from kwdocs.export import export_workspace
+from kwdocs.export import export_file, export_workspace
 from kwdocs.export.edge_store import EdgeStore, workspace_key
 from kwdocs.model import FileRecord
 from kwdocs.modules import ModuleTable
@@ -125,3 +126,24 @@ def test_a_comment_added_to_a_file_rewrites_no_page_of_its_callers(tmp_path: Pat
     cold = tmp_path / "cold"
     cold_export(root, cold)
     assert page_tree(out) == page_tree(cold)
+
+
+def test_one_file_pages_after_an_edit_keep_the_other_files_edges(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    build(root, WORKSPACE)
+    out = tmp_path / "out"
+    settings = load_settings(root, {"outputDir": str(out)})
+    export_file(settings, "pkg/use.py", records_of(root))
+    (root / "pkg" / "base.py").write_text(
+        WORKSPACE["pkg/base.py"].replace("helper", "renamed"), encoding="utf-8"
+    )
+    for path in ("pkg/use.py", "pkg/base.py", "pkg/shapes.py"):
+        export_file(settings, path, records_of(root))
+    analysis = export_module._last_analysis[2]
+    assert analysis.edges_now == 3  # base.py, and shapes.py and use.py, which read it
+    cold = tmp_path / "cold"
+    cold_export(root, cold)
+    pages, expected = page_tree(out), page_tree(cold)
+    for path in ("pkg/use.py", "pkg/base.py", "pkg/shapes.py"):
+        for page in (f"{path}_docs.md", f"{path}_kw.md"):
+            assert pages[page] == expected[page], page

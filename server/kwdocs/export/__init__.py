@@ -25,6 +25,7 @@ from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
 from kwdocs.discover import SourceFile
 from kwdocs.export.analysis import export_analysis
+from kwdocs.export.edge_store import workspace_key
 from kwdocs.export.known_calls import KNOWN_CALLS, RecordsKey, records_key
 from kwdocs.export.output import (
     LOCK_NAME,
@@ -233,18 +234,25 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 
 
 # The last Analysis export_file made, by the (path, digest, calls known) of the records it was
-# made from: the language server asks for one file's pages at a time, mostly from an unchanged
-# workspace.
-_last_analysis: tuple[RecordsKey, Analysis] | None = None
+# made from, and the workspace key of those records: the language server asks for one file's
+# pages at a time, mostly from an unchanged workspace, else one where a file or two changed
+# (the last analysis's edges are then kept where they still hold).
+_last_analysis: tuple[RecordsKey, str, Analysis] | None = None
 
 
 def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
     global _last_analysis
     key = records_key(records)
     if _last_analysis is not None and _last_analysis[0] == key:
-        return _last_analysis[1]
-    analysis = Analysis(records)
-    _last_analysis = (key, analysis)
+        return _last_analysis[2]
+    workspace = workspace_key(records)
+    known = (
+        _last_analysis[2].edges
+        if _last_analysis is not None and _last_analysis[1] == workspace
+        else None
+    )
+    analysis = Analysis(records, known)
+    _last_analysis = (key, workspace, analysis)
     return analysis
 
 
