@@ -17,16 +17,35 @@ from pathlib import Path
 
 import msgspec
 
-from kwdocs import __version__
+from kwdocs import __version__, calls, edges, modules, readlog, resolve
 from kwdocs.cache import RecordCache, replace_file
 from kwdocs.edges import FileEdges
+from kwdocs.extract.languages import grammars_key
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
 log = logging.getLogger(__name__)
 
-# Bumped when FileEdges or the rules working them out change (the version covers releases).
+# Bumped when FileEdges changes (the version covers releases).
 EDGES_FORMAT = 1
-_MAGIC = f"kwdocs-edges {EDGES_FORMAT}.{RECORD_FORMAT} {__version__}\n".encode()
+
+
+def _rules_key() -> str:
+    """A digest of the code that works edges out: a checkout whose rules changed (between
+    releases) starts over rather than keep what the old rules said."""
+    digest = hashlib.blake2b(digest_size=8)
+    for module in (calls, edges, modules, readlog, resolve):
+        try:
+            digest.update(Path(module.__file__ or "").read_bytes())
+        except OSError:
+            digest.update(module.__name__.encode())
+    return digest.hexdigest()
+
+
+# The optional grammars installed shape the records of other languages, as in the record
+# cache's header.
+_MAGIC = (
+    f"kwdocs-edges {EDGES_FORMAT}.{RECORD_FORMAT} {__version__} {_rules_key()} [{grammars_key()}]\n"
+).encode()
 
 
 class _Stored(msgspec.Struct, array_like=True):
