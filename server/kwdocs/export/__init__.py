@@ -103,6 +103,7 @@ def export_workspace(
         # the main process's idle time rather than a gap between the two phases.
         save_later: list[Callable[[], None]] = []
         if records is None:
+            summary.begin(Phase.INDEX)  # loading the record cache included
             cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
             collector = RecordCollector(cache, save_later=True)
 
@@ -110,7 +111,6 @@ def export_workspace(
                 if progress is not None:
                     progress("index", done, total)
 
-            summary.begin(Phase.INDEX)
             indexed = run_pipeline(
                 settings, collector, workers=workers, facts=True, progress=report
             )
