@@ -185,7 +185,7 @@ class Analysis:
             {path: list(edges.calls) for path, edges in self.edges.items()},
             complete=all(r.calls_known for r in records.values() if r.language == "python"),
         )
-        self._anchor_keys: dict[str, str] = {}
+        self._places: dict[str, tuple[dict[int, int], str]] = {}
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
 
@@ -200,15 +200,27 @@ class Analysis:
         return self.anchors(path).get((kind, qualname, line), "detailed-analysis")
 
     def anchors_key(self, path: str) -> str:
-        """A digest of what the anchors of a file's docs page are a function of (its
-        keywords' kinds, qualified names and lines, in order): pages linking into the file
-        change with it, not with every edit of the file."""
-        key = self._anchor_keys.get(path)
-        if key is None:
+        """A digest of what the anchors of a file's docs page, and the order and identity of
+        its keywords' lines, are a function of: its keywords' kinds and qualified names in
+        order, and how their lines compare (not the lines themselves). Pages linking into the
+        file change with it, not with an edit that only moves its lines."""
+        return self._keyword_places(path)[1]
+
+    def line_ranks(self, path: str) -> dict[int, int]:
+        """Each line of a file's keywords → its rank among them: with ``anchors_key``, what a
+        link into the file is fingerprinted on instead of the line it names (the kind and
+        qualified name beside it pick the keyword, as ``keyword_anchors`` does)."""
+        return self._keyword_places(path)[0]
+
+    def _keyword_places(self, path: str) -> tuple[dict[int, int], str]:
+        known = self._places.get(path)
+        if known is None:
             keywords = self.records[path].keywords
-            payload = _encode([(k.kind, k.qualname, k.line) for k in keywords])
-            key = self._anchor_keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
-        return key
+            ranks = {line: i for i, line in enumerate(sorted({k.line for k in keywords}))}
+            payload = _encode([(k.kind, k.qualname, ranks[k.line]) for k in keywords])
+            key = hashlib.blake2b(payload, digest_size=16).hexdigest()
+            known = self._places[path] = (ranks, key)
+        return known
 
     def links(self, path: str) -> FileLinks:
         """The cross-file facts one file's docs page shows, anchors of other pages included."""
@@ -345,14 +357,29 @@ class Analysis:
 
     def links_key(self, path: str) -> tuple:
         """What ``links(path)`` is a function of, cheaply: for page fingerprints."""
-        # Imports are a function of the file's own record and of where its imports resolve;
-        # anchors of other pages a function of those pages' keywords (anchors_key).
+        # Imports are a function of the file's own record and of where its imports resolve.
+        # A page shows another file's keywords by name and anchor, orders them by line and
+        # tells them apart by line: the ranks of their lines and the other file's anchors_key
+        # say all of that, and do not change when an edit only moves lines.
+        ranks = self.line_ranks
         edges = [
-            (link.qualname, link.other, link.path, link.line, self.anchors_key(link.path))
+            (
+                link.qualname,
+                link.other,
+                link.path,
+                ranks(link.path).get(link.line, -1 - link.line),
+                self.anchors_key(link.path),
+            )
             for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))
         ]
         uses = [
-            (use.owner, use.attribute, use.path, use.line, self.anchors_key(use.path))
+            (
+                use.owner,
+                use.attribute,
+                use.path,
+                ranks(use.path).get(use.line, -1 - use.line),
+                self.anchors_key(use.path),
+            )
             for use in self.uses(path)
         ]
         return (
@@ -361,7 +388,7 @@ class Analysis:
             edges,
             self._folder_key(posixpath.dirname(path)),
             self._tops_key,
-            self.calls.key(path, self.anchors_key),
+            self.calls.key(path, self.anchors_key, ranks),
             uses,
         )
 

@@ -442,19 +442,41 @@ class CallGraph:
         calling it."""
         return self._callers.get(path, {})
 
-    def key(self, path: str, end_key: Callable[[str], str]) -> str:
+    def key(
+        self,
+        path: str,
+        end_key: Callable[[str], str],
+        line_ranks: Callable[[str], dict[int, int]],
+    ) -> str:
         """A digest of every call fact a file's page shows, and of what the anchors of the
         files at the other end depend on (``end_key`` of each): part of the page's
-        fingerprint."""
+        fingerprint. Each end's line is given as its rank among its file's keyword lines
+        (``line_ranks``; ``end_key`` says how those lines compare): an edit that only moves
+        lines leaves it as it is."""
         key = self._keys.get(path)
         if key is None:
             callees = self._calls.get(path, [])
             callers = self._callers.get(path, {})
-            ends = {c.path for f in callees for c in f.callees}
-            ends.update(c.path for found in callers.values() for c in found)
-            ends.discard(path)
-            anchors = [(p, end_key(p)) for p in sorted(ends)]
-            payload = _encode([self.complete, callees, sorted(callers.items()), anchors])
+            tables: dict[str, dict[int, int]] = {}
+
+            def placed(found: tuple[CallEnd, ...] | list[CallEnd]) -> list[tuple]:
+                shown = []
+                for end in found:
+                    where = end.path
+                    ranks = tables.get(where)
+                    if ranks is None:
+                        ranks = tables[where] = line_ranks(where)
+                    line = end.line
+                    shown.append((where, end.qualname, end.kind, ranks.get(line, -1 - line)))
+                return shown
+
+            calls = [
+                (f.qualname, f.line, f.kind, placed(f.callees), f.outside, f.unresolved)
+                for f in callees
+            ]
+            called = [(where, placed(found)) for where, found in sorted(callers.items())]
+            anchors = [(p, end_key(p)) for p in sorted(tables) if p != path]
+            payload = _encode([self.complete, calls, called, anchors])
             key = self._keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
         return key
 
