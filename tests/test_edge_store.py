@@ -81,6 +81,12 @@ def test_analysis_from_kept_edges_is_the_analysis_from_none(tmp_path: Path) -> N
         assert warm.links_key(path) == cold.links_key(path)
 
 
+_TWO_CALLERS = (
+    "import pkg\n\n\ndef first():\n    return pkg.helper(1)\n",
+    "def second():\n    return pkg.helper(2)\n",
+)
+
+
 def test_re_exports_write_the_pages_a_cold_export_writes(tmp_path: Path) -> None:
     root = tmp_path / "ws"
     build(root, WORKSPACE)
@@ -96,6 +102,11 @@ def test_re_exports_write_the_pages_a_cold_export_writes(tmp_path: Path) -> None
         ("pkg/base.py", "# moved\n" + WORKSPACE["pkg/base.py"]),
         # other.py starts calling into base.py.
         ("pkg/other.py", "from pkg.base import helper\n\n\ndef alone():\n    return helper(2)\n"),
+        # Two callers of helper in use.py, then the same two in the other order (base.py's
+        # page lists its callers by line), then moved down a line (it shows no line of theirs).
+        ("pkg/use.py", f"{_TWO_CALLERS[0]}\n\n{_TWO_CALLERS[1]}"),
+        ("pkg/use.py", f"{_TWO_CALLERS[1]}\n\n{_TWO_CALLERS[0]}"),
+        ("pkg/use.py", f"# down\n{_TWO_CALLERS[1]}\n\n{_TWO_CALLERS[0]}"),
     ]
     for i, (path, text) in enumerate(edits):
         (root / path).write_text(text, encoding="utf-8")
@@ -103,6 +114,9 @@ def test_re_exports_write_the_pages_a_cold_export_writes(tmp_path: Path) -> None
         cold = tmp_path / f"cold{i}"
         cold_export(root, cold)
         assert page_tree(out) == page_tree(cold), path
+    base = (out / "pkg" / "base.py_docs.md").read_text()
+    second, first = "use.py_docs.md#function-second", "use.py_docs.md#function-first"
+    assert base.index(second) < base.index(first)  # callers in the order of their lines
     records = records_of(root)
     assert store.load(workspace_key(records)) is not None
     # A new file changes what module look-ups answer: nothing stored is used.
