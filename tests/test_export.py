@@ -212,8 +212,9 @@ def test_export_with_records_from_an_index(workspace: Path) -> None:
     assert data["index"] == (out_of(workspace) / "index.md").resolve().as_uri()
     assert set(data) == {
         "root", "out", "index", "files", "written", "unchanged", "removed", "skipped",
-        "conflicts", "seconds", "site",
+        "conflicts", "seconds", "site", "phases",
     }  # fmt: skip
+    assert set(data["phases"]) == {"index", "analysis", "plan", "render", "finish"}
 
 
 def test_export_file_writes_two_pages_and_keeps_the_manifest(workspace: Path) -> None:

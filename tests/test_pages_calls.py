@@ -146,14 +146,28 @@ def test_a_page_is_rewritten_when_a_file_it_shows_calls_of_changes_and_only_then
     assert after[docs] == before[docs]
     assert after["pkg/other.py_docs.md"] != before["pkg/other.py_docs.md"]
 
-    # A caller it shows moves (its anchor and line change): base.py's page is written again.
+    # A caller it shows moves down a line: its name and anchor stay, and so does the page
+    # (a link names no line).
     use = (root / "pkg" / "use.py").read_text()
     (root / "pkg" / "use.py").write_text("# moved down\n" + use, encoding="utf-8")
+    shown = (out / docs).read_bytes()
     export(root, out)
     moved = _fingerprints(out)
-    assert moved[docs] != after[docs]
+    assert moved[docs] == after[docs]
+    assert (out / docs).read_bytes() == shown
+    assert moved["pkg/use.py_docs.md"] != after["pkg/use.py_docs.md"]
+
+    # A caller it shows is renamed (its anchor changes): base.py's page is written again...
+    (root / "pkg" / "use.py").write_text(
+        "# moved down\n" + use.replace("def main", "def entry"), encoding="utf-8"
+    )
+    export(root, out)
+    renamed = _fingerprints(out)
+    assert renamed[docs] != moved[docs]
+    assert "use.py_docs.md#function-entry" in (out / docs).read_text()
     # ... and other.py's, which shows nothing of use.py, is not.
-    assert moved["pkg/other.py_docs.md"] == after["pkg/other.py_docs.md"]
+    assert renamed["pkg/other.py_docs.md"] == moved["pkg/other.py_docs.md"]
+    moved = renamed
 
     # other.py starts calling helper: base.py's page shows a new caller.
     (root / "pkg" / "other.py").write_text(

@@ -5,26 +5,23 @@ relate to a file most."""
 
 from __future__ import annotations
 
-import builtins
 import enum
 import hashlib
 import posixpath
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 
 import msgspec
 
 from kwdocs.calls import CallEnd, CallGraph
+from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
     ImportFact,
-    base_class,
     import_facts,
     import_file,
-    imported_paths,
     name_in_module,
 )
 
@@ -32,45 +29,7 @@ _INIT_NAMES = ("__init__.py", "__init__.pyi")
 # What a folder's public API lists, and how many names at most.
 _API_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.CONSTANT, Kind.VARIABLE})
 API_LIMIT = 200
-# Names an annotation uses that are never workspace classes (builtins, typing's).
-_NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
-    {
-        "Any",
-        "Optional",
-        "Union",
-        "Callable",
-        "Literal",
-        "ClassVar",
-        "Final",
-        "Sequence",
-        "Iterable",
-        "Iterator",
-        "Mapping",
-        "Generator",
-        "Type",
-        "List",
-        "Dict",
-        "Tuple",
-        "Set",
-        "typing",
-        "t",
-    }
-)
-# Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
-_NAMES = re.compile(r"[A-Za-z_][\w.]*")
-
-
-class ClassLink(msgspec.Struct, frozen=True, array_like=True):
-    """A workspace-internal inheritance edge seen from one class of the page's file."""
-
-    qualname: str
-    """The class of this file."""
-    other: str
-    """The qualname of the base (or subclass) in the other file."""
-    path: str
-    line: int
-    """Line of the other class: with its file, it names the heading the link points at."""
-    anchor: str = ""
+_encode = msgspec.msgpack.Encoder().encode
 
 
 class CallLink(msgspec.Struct, frozen=True, array_like=True):
@@ -94,19 +53,6 @@ class FunctionLinks(msgspec.Struct, frozen=True, array_like=True):
     """Calls of builtins and of modules outside the workspace."""
     unresolved: int = 0
     """Calls only inference could place."""
-
-
-class UseLink(msgspec.Struct, frozen=True, array_like=True):
-    """A class attribute annotated with a workspace class: ``owner.attribute: ... Other ...``."""
-
-    owner: str
-    """The class of this file."""
-    attribute: str
-    qualname: str
-    """The workspace class named in the annotation."""
-    path: str
-    line: int
-    anchor: str = ""
 
 
 class Relation(str, enum.Enum):
@@ -196,20 +142,35 @@ def is_test_file(path: str) -> bool:
 class Analysis:
     """Cross-file facts of a workspace, computed once and then asked per file."""
 
-    def __init__(self, records: Mapping[str, FileRecord]) -> None:
+    def __init__(
+        self,
+        records: Mapping[str, FileRecord],
+        known_edges: Mapping[str, FileEdges] | None = None,
+    ) -> None:
+        """``known_edges``: files' edges worked out by an earlier analysis over the same files
+        and modules (``edges``), kept where still true."""
         self.records = records
         self.modules = ModuleTable()
         for path in sorted(records):
             self.modules.add(records[path].module, path)
+        self.edges, self.edges_now = file_edges(records, self.modules, known_edges)
+        """Every file's edges, and how many of them this analysis worked out."""
         self.imports_of: dict[str, set[str]] = {}
         imported_by: dict[str, set[str]] = defaultdict(set)
-        for path, record in records.items():
-            if record.language != "python":
+        self._bases: dict[str, list[ClassLink]] = defaultdict(list)
+        self._subclasses: dict[str, list[ClassLink]] = defaultdict(list)
+        for path, edges in self.edges.items():
+            if records[path].language != "python":
                 continue
-            targets = imported_paths(self, record)
-            self.imports_of[path] = targets
-            for target in targets:
+            self.imports_of[path] = set(edges.imports)
+            for target in edges.imports:
                 imported_by[target].add(path)
+            for edge in edges.bases:
+                link = edge.base
+                self._bases[path].append(link)
+                self._subclasses[link.path].append(
+                    ClassLink(link.other, link.qualname, path, edge.line)
+                )
         self.imported_by = imported_by
         self.folders: dict[str, list[str]] = defaultdict(list)
         for path in sorted(records):
@@ -220,54 +181,46 @@ class Analysis:
         # to: which top-level packages are the project's.
         tops = "\0".join(sorted({m.partition(".")[0] for m in self.modules.modules()}))
         self._tops_key = hashlib.blake2b(tops.encode(), digest_size=8).hexdigest()
-        self._bases, self._subclasses = self._inheritance()
-        self.calls = CallGraph(self)
-        self._uses: dict[str, list[UseLink]] = {}
+        self.calls = CallGraph(
+            {path: list(edges.calls) for path, edges in self.edges.items()},
+            complete=all(r.calls_known for r in records.values() if r.language == "python"),
+        )
+        self._places: dict[str, tuple[dict[int, int], str]] = {}
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
-        self._annotation_classes: dict[tuple[str, str], tuple[str, Keyword] | None] = {}
 
-    def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
+    def anchors(self, path: str) -> dict[tuple[str, str, int], str]:
+        """``keyword_anchors`` of a file's record, worked out once."""
         anchors = self._anchors.get(path)
         if anchors is None:
             anchors = self._anchors[path] = keyword_anchors(self.records[path])
-        return anchors.get((kind, qualname, line), "detailed-analysis")
+        return anchors
 
-    def _inheritance(
-        self,
-    ) -> tuple[dict[str, list[ClassLink]], dict[str, list[ClassLink]]]:
-        bases: dict[str, list[ClassLink]] = defaultdict(list)
-        subclasses: dict[str, list[ClassLink]] = defaultdict(list)
-        for path in sorted(self.records):
-            record = self.records[path]
-            if record.language != "python":
-                continue
-            for keyword in record.keywords:
-                if keyword.kind != "class" or not keyword.bases:
-                    continue
-                for base in keyword.bases:
-                    found = base_class(self, record, base)
-                    if found is None:
-                        continue
-                    base_path, base_keyword = found
-                    base_qualname, base_line = base_keyword.qualname, base_keyword.line
-                    bases[path].append(
-                        ClassLink(
-                            keyword.qualname,
-                            base_qualname,
-                            base_path,
-                            base_line,
-                        )
-                    )
-                    subclasses[base_path].append(
-                        ClassLink(
-                            base_qualname,
-                            keyword.qualname,
-                            path,
-                            keyword.line,
-                        )
-                    )
-        return bases, subclasses
+    def anchor(self, path: str, kind: str, qualname: str, line: int) -> str:
+        return self.anchors(path).get((kind, qualname, line), "detailed-analysis")
+
+    def anchors_key(self, path: str) -> str:
+        """A digest of what the anchors of a file's docs page, and the order and identity of
+        its keywords' lines, are a function of: its keywords' kinds and qualified names in
+        order, and how their lines compare (not the lines themselves). Pages linking into the
+        file change with it, not with an edit that only moves its lines."""
+        return self._keyword_places(path)[1]
+
+    def line_ranks(self, path: str) -> dict[int, int]:
+        """Each line of a file's keywords → its rank among them: with ``anchors_key``, what a
+        link into the file is fingerprinted on instead of the line it names (the kind and
+        qualified name beside it pick the keyword, as ``keyword_anchors`` does)."""
+        return self._keyword_places(path)[0]
+
+    def _keyword_places(self, path: str) -> tuple[dict[int, int], str]:
+        known = self._places.get(path)
+        if known is None:
+            keywords = self.records[path].keywords
+            ranks = {line: i for i, line in enumerate(sorted({k.line for k in keywords}))}
+            payload = _encode([(k.kind, k.qualname, ranks[k.line]) for k in keywords])
+            key = hashlib.blake2b(payload, digest_size=16).hexdigest()
+            known = self._places[path] = (ranks, key)
+        return known
 
     def links(self, path: str) -> FileLinks:
         """The cross-file facts one file's docs page shows, anchors of other pages included."""
@@ -331,33 +284,7 @@ class Analysis:
 
     def uses(self, path: str) -> list[UseLink]:
         """Class attributes of a file annotated with workspace classes (each class named)."""
-        found = self._uses.get(path)
-        if found is not None:
-            return found
-        record = self.records[path]
-        found = []
-        for keyword in record.keywords:
-            if keyword.kind != Kind.ATTRIBUTE or ": " not in keyword.signature:
-                continue
-            annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
-            owner = keyword.qualname.rpartition(".")[0]
-            seen: set[tuple[str, int]] = set()
-            for name in _NAMES.findall(annotation):
-                if name in _NOT_CLASSES:
-                    continue
-                key = (path, name)
-                if key in self._annotation_classes:
-                    placed = self._annotation_classes[key]
-                else:
-                    placed = self._annotation_classes[key] = base_class(self, record, name)
-                if placed is None or (placed[0], placed[1].line) in seen:
-                    continue
-                seen.add((placed[0], placed[1].line))
-                found.append(
-                    UseLink(owner, keyword.name, placed[1].qualname, placed[0], placed[1].line)
-                )
-        self._uses[path] = found
-        return found
+        return list(self.edges[path].uses)
 
     def related(self, path: str, limit: int = 20) -> list[RelatedFile]:
         """Other files ranked by how they relate to this one: imports either way, calls
@@ -430,14 +357,29 @@ class Analysis:
 
     def links_key(self, path: str) -> tuple:
         """What ``links(path)`` is a function of, cheaply: for page fingerprints."""
-        # Imports are a function of the file's own record and of where its imports resolve;
-        # anchors of other pages a function of those pages' records.
+        # Imports are a function of the file's own record and of where its imports resolve.
+        # A page shows another file's keywords by name and anchor, orders them by line and
+        # tells them apart by line: the ranks of their lines and the other file's anchors_key
+        # say all of that, and do not change when an edit only moves lines.
+        ranks = self.line_ranks
         edges = [
-            (link.qualname, link.other, link.path, link.line, self.records[link.path].digest)
+            (
+                link.qualname,
+                link.other,
+                link.path,
+                ranks(link.path).get(link.line, -1 - link.line),
+                self.anchors_key(link.path),
+            )
             for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ()))
         ]
         uses = [
-            (use.owner, use.attribute, use.path, use.line, self.records[use.path].digest)
+            (
+                use.owner,
+                use.attribute,
+                use.path,
+                ranks(use.path).get(use.line, -1 - use.line),
+                self.anchors_key(use.path),
+            )
             for use in self.uses(path)
         ]
         return (
@@ -446,7 +388,7 @@ class Analysis:
             edges,
             self._folder_key(posixpath.dirname(path)),
             self._tops_key,
-            self.calls.key(path),
+            self.calls.key(path, self.anchors_key, ranks),
             uses,
         )
 

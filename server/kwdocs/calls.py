@@ -24,15 +24,15 @@ import builtins
 import enum
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import msgspec
 
 from kwdocs.facts import CALL_IMPORTED, CALL_SELF, CALL_SUPER
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import import_root, is_package_file, resolve_relative
+from kwdocs.readlog import ReadLog
 from kwdocs.resolve import (
-    Records,
     base_class,
     bindings,
     keywords_named,
@@ -154,15 +154,16 @@ def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str,
 
 
 class _Resolver:
-    """Placing written callees over one ``Records``, with the answers shared by the functions
-    of a file remembered."""
+    """Placing written callees over one ``ReadLog``, with the answers shared by the functions
+    of a file remembered (and, for answers shared across files, the records they read)."""
 
-    def __init__(self, space: Records) -> None:
+    def __init__(self, space: ReadLog) -> None:
         self.space = space
-        self._plain: dict[tuple[str, str], tuple[Outcome, list[tuple[str, Keyword]]]] = {}
         self._members: dict[tuple, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
         self._bindings: dict[str, dict[str, str]] = {}
-        self._dotted: dict[tuple[str, str | None], list[tuple[str, Keyword]]] = {}
+        self._dotted: dict[
+            tuple[str, str | None], tuple[list[tuple[str, Keyword]], frozenset[str]]
+        ] = {}
         self._inside: dict[tuple[str, str | None], bool] = {}
         self._roots: dict[str, str | None] = {}
         self.own: dict[str, list[Keyword]] = {}
@@ -265,10 +266,15 @@ class _Resolver:
         """``resolve_dotted`` seen from ``record``, remembered for every file of its import
         root (the importer only matters through its root)."""
         key = (dotted, self.root_of(record))
-        found = self._dotted.get(key)
-        if found is None:
-            found = self._dotted[key] = resolve_dotted(self.space, dotted.split("."), record.path)
-        return found
+        known = self._dotted.get(key)
+        if known is None:
+            # Shared by the files of a root: the records it read count as read by each.
+            with self.space.reading() as read:
+                found = resolve_dotted(self.space, dotted.split("."), record.path)
+            self._dotted[key] = (found, frozenset(read))
+            return found
+        self.space.read |= known[1]
+        return known[0]
 
     def members_of(
         self, found: list[tuple[str, Keyword]], rest: str
@@ -366,66 +372,66 @@ class _Resolver:
         return not self.in_workspace(target, record)
 
 
+class CallPlacer:
+    """Places the written calls of a workspace's files one file at a time, over a ``ReadLog``
+    (answers shared by several files note their reads for each of them)."""
+
+    def __init__(self, space: ReadLog) -> None:
+        self._resolver = _Resolver(space)
+
+    def place(self, record: FileRecord) -> list[FunctionCalls]:
+        """The placed calls of every function of ``record`` that calls anything, in file
+        order (the record must have its calls: ``calls_known``)."""
+        return list(_place_file(self._resolver, record))
+
+
+def _place_file(resolver: _Resolver, record: FileRecord) -> Iterator[FunctionCalls]:
+    functions, resolver.own = _places(record)
+    plain: dict[str, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
+    ends: dict[tuple[str, int], CallEnd] = {}
+    resolved = Outcome.RESOLVED
+    for keyword, where in functions:
+        callees: dict[CallEnd, None] = {}
+        outside = 0
+        unresolved = keyword.unresolved_calls
+        for written in keyword.calls.split():
+            outcome, found = resolver.place(record, written, where, plain)
+            if outcome is resolved:
+                for path, target in found:
+                    end = ends.get((path, target.line))
+                    if end is None or end.qualname != target.qualname:
+                        end = ends[(path, target.line)] = _end(path, target)
+                    callees[end] = None
+            elif outcome is Outcome.OUTSIDE:
+                outside += 1
+            else:
+                unresolved += 1
+        yield FunctionCalls(
+            keyword.qualname,
+            keyword.line,
+            str(keyword.kind),
+            tuple(callees),
+            outside,
+            unresolved,
+        )
+
+
 class CallGraph:
     """Every function's calls placed, and who calls each function, for a whole workspace."""
 
-    def __init__(self, space: Records) -> None:
-        self.space = space
-        self.complete = True
+    def __init__(self, placed: Mapping[str, list[FunctionCalls]], complete: bool) -> None:
+        self.complete = complete
         """False when some Python file was indexed without its calls (the language server's
         records): callers are then partly unknown."""
-        self._calls: dict[str, list[FunctionCalls]] = {}
+        self._calls = {path: placed[path] for path in sorted(placed) if placed[path]}
         self._callers: dict[str, dict[tuple[str, int], list[CallEnd]]] = defaultdict(dict)
         self._keys: dict[str, str] = {}
-        resolver = _Resolver(space)
-        records = space.records
-        for path in sorted(records):
-            record = records[path]
-            if record.language != "python":
-                continue
-            if not record.calls_known:
-                self.complete = False
-                continue
-            functions = list(self._place_file(resolver, record))
-            if functions:
-                self._calls[path] = functions
-        for path in sorted(self._calls):
-            for function in self._calls[path]:
+        for path, functions in self._calls.items():
+            for function in functions:
                 caller = CallEnd(path, function.qualname, function.line, function.kind)
                 for callee in function.callees:
                     per_file = self._callers[callee.path]
                     per_file.setdefault((callee.qualname, callee.line), []).append(caller)
-
-    @staticmethod
-    def _place_file(resolver: _Resolver, record: FileRecord) -> Iterator[FunctionCalls]:
-        functions, resolver.own = _places(record)
-        plain: dict[str, tuple[Outcome, list[tuple[str, Keyword]]]] = {}
-        ends: dict[tuple[str, int], CallEnd] = {}
-        resolved = Outcome.RESOLVED
-        for keyword, where in functions:
-            callees: dict[CallEnd, None] = {}
-            outside = 0
-            unresolved = keyword.unresolved_calls
-            for written in keyword.calls.split():
-                outcome, found = resolver.place(record, written, where, plain)
-                if outcome is resolved:
-                    for path, target in found:
-                        end = ends.get((path, target.line))
-                        if end is None or end.qualname != target.qualname:
-                            end = ends[(path, target.line)] = _end(path, target)
-                        callees[end] = None
-                elif outcome is Outcome.OUTSIDE:
-                    outside += 1
-                else:
-                    unresolved += 1
-            yield FunctionCalls(
-                keyword.qualname,
-                keyword.line,
-                str(keyword.kind),
-                tuple(callees),
-                outside,
-                unresolved,
-            )
 
     def calls_of(self, path: str) -> list[FunctionCalls]:
         """The placed calls of every function of a file that calls anything, in file order."""
@@ -436,19 +442,41 @@ class CallGraph:
         calling it."""
         return self._callers.get(path, {})
 
-    def key(self, path: str) -> str:
-        """A digest of every call fact a file's page shows, and of the records of the files
-        at the other end (their pages' anchors): part of the page's fingerprint."""
+    def key(
+        self,
+        path: str,
+        end_key: Callable[[str], str],
+        line_ranks: Callable[[str], dict[int, int]],
+    ) -> str:
+        """A digest of every call fact a file's page shows, and of what the anchors of the
+        files at the other end depend on (``end_key`` of each): part of the page's
+        fingerprint. Each end's line is given as its rank among its file's keyword lines
+        (``line_ranks``; ``end_key`` says how those lines compare): an edit that only moves
+        lines leaves it as it is."""
         key = self._keys.get(path)
         if key is None:
-            records = self.space.records
             callees = self._calls.get(path, [])
             callers = self._callers.get(path, {})
-            ends = {c.path for f in callees for c in f.callees}
-            ends.update(c.path for found in callers.values() for c in found)
-            ends.discard(path)
-            digests = [(p, records[p].digest) for p in sorted(ends)]
-            payload = _encode([self.complete, callees, sorted(callers.items()), digests])
+            tables: dict[str, dict[int, int]] = {}
+
+            def placed(found: tuple[CallEnd, ...] | list[CallEnd]) -> list[tuple]:
+                shown = []
+                for end in found:
+                    where = end.path
+                    ranks = tables.get(where)
+                    if ranks is None:
+                        ranks = tables[where] = line_ranks(where)
+                    line = end.line
+                    shown.append((where, end.qualname, end.kind, ranks.get(line, -1 - line)))
+                return shown
+
+            calls = [
+                (f.qualname, f.line, f.kind, placed(f.callees), f.outside, f.unresolved)
+                for f in callees
+            ]
+            called = [(where, placed(found)) for where, found in sorted(callers.items())]
+            anchors = [(p, end_key(p)) for p in sorted(tables) if p != path]
+            payload = _encode([self.complete, calls, called, anchors])
             key = self._keys[path] = hashlib.blake2b(payload, digest_size=16).hexdigest()
         return key
 

@@ -146,6 +146,14 @@ def _quote_part(part: str) -> str:
 
 def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
     """A relative Markdown link from one output page to another, percent-encoded."""
+    text = _relative_link(from_page, to_page)
+    return f"{text}#{anchor}" if anchor else text
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _relative_link(from_page: str, to_page: str) -> str:
+    # A page links to the same few pages again and again (its own keyword page, the files
+    # its calls land in): each pair is worked out once.
     from_parts = from_page.split("/")[:-1]
     to_parts = to_page.split("/")
     common = 0
@@ -159,7 +167,7 @@ def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
     text = "/".join(map(_quote_part, rel))
     if not text.startswith("."):
         text = "./" + text
-    return f"{text}#{anchor}" if anchor else text
+    return text
 
 
 def page_uri(out: Path, page: str, anchor: str = "") -> str:

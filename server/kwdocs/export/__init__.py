@@ -24,6 +24,8 @@ from kwdocs.analyse import Analysis
 from kwdocs.cache import RecordCache
 from kwdocs.config import Settings
 from kwdocs.discover import SourceFile
+from kwdocs.export.analysis import export_analysis
+from kwdocs.export.edge_store import workspace_key
 from kwdocs.export.known_calls import KNOWN_CALLS, RecordsKey, records_key
 from kwdocs.export.output import (
     LOCK_NAME,
@@ -44,7 +46,13 @@ from kwdocs.export.output import (
 from kwdocs.export.plan import RenderJob, file_pages, folder_pages, plan_export, root_from_out
 from kwdocs.export.render import Inherited, Limits, render_all, render_folder_job, render_job
 from kwdocs.export.site import check_site_config, render_landing, write_site_config
-from kwdocs.export.summary import ExportError, ExportSummary, FileExportSummary, format_summary
+from kwdocs.export.summary import (
+    ExportError,
+    ExportSummary,
+    FileExportSummary,
+    Phase,
+    format_summary,
+)
 from kwdocs.model import FileRecord, Skip, decode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, LANDING_PAGE, docs_page, kw_page, page_uri
 from kwdocs.pipeline import RecordCollector, extract_files, run_pipeline
@@ -95,6 +103,7 @@ def export_workspace(
         # the main process's idle time rather than a gap between the two phases.
         save_later: list[Callable[[], None]] = []
         if records is None:
+            summary.begin(Phase.INDEX)  # loading the record cache included
             cache = RecordCache(settings.root, settings.cache_dir) if settings.use_cache else None
             collector = RecordCollector(cache, save_later=True)
 
@@ -111,6 +120,7 @@ def export_workspace(
                 save_later.append(collector.pending_save)
         else:
             summary.skipped = list(skipped or [])
+            summary.begin(Phase.INDEX)
             records, facts = _with_calls(settings, records, workers, summary.skipped)
             KNOWN_CALLS.remember(str(settings.root), records)
         summary.files = len(records)
@@ -120,11 +130,14 @@ def export_workspace(
         if manifest.version != __version__:
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         from_out = root_from_out(root, out)
-        analysis = Analysis(records)
+        summary.begin(Phase.ANALYSIS)
+        analysis = export_analysis(settings, records, save_later)
+        summary.begin(Phase.PLAN)
         plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
         plan.wanted.add(LANDING_PAGE)
         summary.unchanged += len(plan.unchanged)
         new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
+        summary.begin(Phase.RENDER)
         try:
             jobs = plan.jobs + plan.folder_jobs
             outcomes = render_all(
@@ -145,6 +158,7 @@ def export_workspace(
                         _tally(summary, new_pages, result)
                 if progress is not None:
                     progress("pages", done, len(jobs))
+            summary.begin(Phase.FINISH)
             landing = render_landing(Path(root).name, len(records))
             _tally(summary, new_pages, write_page(out, LANDING_PAGE, landing, ""))
         finally:
@@ -159,6 +173,7 @@ def export_workspace(
             save_manifest(out, Manifest(pages=new_pages, root=from_out))
             for save in save_later:  # not run yet when rendering stopped early
                 save()
+            summary.end()
         if site is not None:
             write_site_config(Path(root), Path(out), site, new_pages)
             summary.site = site
@@ -219,18 +234,25 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 
 
 # The last Analysis export_file made, by the (path, digest, calls known) of the records it was
-# made from: the language server asks for one file's pages at a time, mostly from an unchanged
-# workspace.
-_last_analysis: tuple[RecordsKey, Analysis] | None = None
+# made from, and the workspace key of those records: the language server asks for one file's
+# pages at a time, mostly from an unchanged workspace, else one where a file or two changed
+# (the last analysis's edges are then kept where they still hold).
+_last_analysis: tuple[RecordsKey, str, Analysis] | None = None
 
 
 def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
     global _last_analysis
     key = records_key(records)
     if _last_analysis is not None and _last_analysis[0] == key:
-        return _last_analysis[1]
-    analysis = Analysis(records)
-    _last_analysis = (key, analysis)
+        return _last_analysis[2]
+    workspace = workspace_key(records)
+    known = (
+        _last_analysis[2].edges
+        if _last_analysis is not None and _last_analysis[1] == workspace
+        else None
+    )
+    analysis = Analysis(records, known)
+    _last_analysis = (key, workspace, analysis)
     return analysis
 
 

@@ -91,7 +91,11 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
         if extraction.record.digest != record.digest:
             record = with_calls(extraction.record, facts)
     results = []
-    anchors = keyword_anchors(record)  # both pages need them
+    # Both pages need them; the analysis has them already when other pages link here.
+    if shared is not None and record is shared.records[job.path]:
+        anchors = shared.analysis.anchors(job.path)
+    else:
+        anchors = keyword_anchors(record)
     links = (
         shared.analysis.links(job.path)
         if shared is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,23 @@ from kwdocs.render.markdown import plural
 
 class ExportError(Exception):
     """A bad output folder or a second export at once; the message is one line."""
+
+
+class Phase(str, enum.Enum):
+    """The parts of an export, in the order they run (``--json`` gives each one's seconds)."""
+
+    INDEX = "index"
+    """Discovery, the record cache, extraction with page facts."""
+    ANALYSIS = "analysis"
+    """Cross-file facts: imports, inheritance, calls placed."""
+    PLAN = "plan"
+    """Which pages to write, by fingerprint."""
+    RENDER = "render"
+    """Rendering and writing pages (in workers for large trees), the cache saved meanwhile."""
+    FINISH = "finish"
+    """The landing page, removed pages, the manifest."""
+
+    __str__ = str.__str__
 
 
 @dataclass
@@ -32,6 +51,22 @@ class ExportSummary:
     """The page to start reading at (output-relative): one kwdocs wrote, or None."""
     site: Path | None = None
     """The MkDocs configuration written, when one was asked for."""
+    phases: dict[Phase, float] = field(default_factory=dict)
+    """Wall seconds of each phase of the export."""
+
+    _running: tuple[Phase, float] | None = field(default=None, init=False, repr=False)
+
+    def begin(self, phase: Phase) -> None:
+        """Start timing ``phase``, ending the phase that was running."""
+        self.end()
+        self._running = (phase, time.perf_counter())
+
+    def end(self) -> None:
+        """End the phase that is running, if any (its seconds add to what it had)."""
+        if self._running is not None:
+            phase, started = self._running
+            self.phases[phase] = self.phases.get(phase, 0.0) + time.perf_counter() - started
+            self._running = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +81,7 @@ class ExportSummary:
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.skipped],
             "conflicts": list(self.conflicts),
             "seconds": round(self.seconds, 3),
+            "phases": {str(phase): round(seconds, 3) for phase, seconds in self.phases.items()},
         }
 
 

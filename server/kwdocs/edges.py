@@ -1,0 +1,181 @@
+"""What one file says of other files — the files it imports, the workspace classes its classes
+inherit from, the workspace classes its class attributes are annotated with, where its calls
+land — with the records working that out read: an export keeps a file's edges until the file
+or one of those records changes (``kwdocs.analyse.Analysis`` builds the reverse edges)."""
+
+from __future__ import annotations
+
+import builtins
+import re
+from collections.abc import Mapping
+
+import msgspec
+
+from kwdocs.calls import CallPlacer, FunctionCalls
+from kwdocs.model import FileRecord, Keyword, Kind
+from kwdocs.modules import ModuleTable
+from kwdocs.readlog import ReadLog
+from kwdocs.resolve import base_class, imported_paths
+
+# Names an annotation uses that are never workspace classes (builtins, typing's).
+_NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
+    {
+        "Any",
+        "Optional",
+        "Union",
+        "Callable",
+        "Literal",
+        "ClassVar",
+        "Final",
+        "Sequence",
+        "Iterable",
+        "Iterator",
+        "Mapping",
+        "Generator",
+        "Type",
+        "List",
+        "Dict",
+        "Tuple",
+        "Set",
+        "typing",
+        "t",
+    }
+)
+# Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
+_NAMES = re.compile(r"[A-Za-z_][\w.]*")
+
+
+class ClassLink(msgspec.Struct, frozen=True, array_like=True):
+    """A workspace-internal inheritance edge seen from one class of the page's file."""
+
+    qualname: str
+    """The class of this file."""
+    other: str
+    """The qualname of the base (or subclass) in the other file."""
+    path: str
+    line: int
+    """Line of the other class: with its file, it names the heading the link points at."""
+    anchor: str = ""
+
+
+class BaseEdge(msgspec.Struct, frozen=True, array_like=True):
+    """A class of the file and the workspace class one of its bases names."""
+
+    line: int
+    """The line of the file's class."""
+    base: ClassLink
+
+
+class UseLink(msgspec.Struct, frozen=True, array_like=True):
+    """A class attribute annotated with a workspace class: ``owner.attribute: ... Other ...``."""
+
+    owner: str
+    """The class of this file."""
+    attribute: str
+    qualname: str
+    """The workspace class named in the annotation."""
+    path: str
+    line: int
+    anchor: str = ""
+
+
+class FileEdges(msgspec.Struct, frozen=True, array_like=True):
+    """One file's edges to other files, and what working them out read."""
+
+    digest: str
+    """The file's digest when they were worked out."""
+    calls_known: bool
+    reads: tuple[tuple[str, str], ...]
+    """(path, digest) of every other record read."""
+    imports: tuple[str, ...]
+    """Workspace files it imports, sorted (Python files)."""
+    bases: tuple[BaseEdge, ...]
+    """In the order of its classes and of their written bases (Python files)."""
+    uses: tuple[UseLink, ...]
+    calls: tuple[FunctionCalls, ...]
+    """Placed calls of its functions, in file order (Python files indexed with calls)."""
+
+
+def file_edges(
+    records: Mapping[str, FileRecord],
+    modules: ModuleTable,
+    known: Mapping[str, FileEdges] | None = None,
+) -> tuple[dict[str, FileEdges], int]:
+    """Every file's edges by path, and how many were worked out now: those of ``known``
+    (worked out over the same files and modules) are kept while the file and every record
+    they read keep their digests."""
+    space = ReadLog(records, modules)
+    placer = CallPlacer(space)
+    edges: dict[str, FileEdges] = {}
+    fresh = 0
+    for path in sorted(records):
+        record = records[path]
+        kept = known.get(path) if known is not None else None
+        if kept is not None and _still_true(kept, record, records):
+            edges[path] = kept
+            continue
+        space.read = set()
+        python = record.language == "python"
+        imports = tuple(sorted(imported_paths(space, record))) if python else ()
+        bases = tuple(_bases(space, record)) if python else ()
+        uses = tuple(_uses(space, record))
+        calls = tuple(placer.place(record)) if python and record.calls_known else ()
+        space.read.discard(path)
+        reads = tuple((p, records[p].digest) for p in sorted(space.read))
+        edges[path] = FileEdges(
+            record.digest, record.calls_known, reads, imports, bases, uses, calls
+        )
+        fresh += 1
+    return edges, fresh
+
+
+def _still_true(kept: FileEdges, record: FileRecord, records: Mapping[str, FileRecord]) -> bool:
+    if kept.digest != record.digest or kept.calls_known != record.calls_known:
+        return False
+    for path, digest in kept.reads:
+        other = records.get(path)
+        if other is None or other.digest != digest:
+            return False
+    return True
+
+
+def _bases(space: ReadLog, record: FileRecord) -> list[BaseEdge]:
+    found = []
+    for keyword in record.keywords:
+        if keyword.kind != "class" or not keyword.bases:
+            continue
+        for base in keyword.bases:
+            placed = base_class(space, record, base)
+            if placed is not None:
+                base_path, base_keyword = placed
+                link = ClassLink(
+                    keyword.qualname, base_keyword.qualname, base_path, base_keyword.line
+                )
+                found.append(BaseEdge(keyword.line, link))
+    return found
+
+
+def _uses(space: ReadLog, record: FileRecord) -> list[UseLink]:
+    """Class attributes annotated with workspace classes (each class named)."""
+    found = []
+    classes: dict[str, tuple[str, Keyword] | None] = {}
+    for keyword in record.keywords:
+        if keyword.kind != Kind.ATTRIBUTE or ": " not in keyword.signature:
+            continue
+        annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
+        owner = keyword.qualname.rpartition(".")[0]
+        seen: set[tuple[str, int]] = set()
+        for name in _NAMES.findall(annotation):
+            if name in _NOT_CLASSES:
+                continue
+            if name in classes:
+                placed = classes[name]
+            else:
+                placed = classes[name] = base_class(space, record, name)
+            if placed is None or (placed[0], placed[1].line) in seen:
+                continue
+            seen.add((placed[0], placed[1].line))
+            found.append(
+                UseLink(owner, keyword.name, placed[1].qualname, placed[0], placed[1].line)
+            )
+    return found
