@@ -207,3 +207,19 @@ def initialize_params(root: Path, options: dict[str, Any] | None = None) -> dict
         "capabilities": client_capabilities(),
         "initializationOptions": options or {},
     }
+
+
+def uri_of(root: Path, path: str) -> str:
+    return (root / path).resolve().as_uri()
+
+
+def hover_text(result: Any) -> str:
+    """The text of a hover result, whatever shape its contents have."""
+    if not result:
+        return ""
+    contents = result.get("contents")
+    if isinstance(contents, dict):
+        return str(contents.get("value", ""))
+    if isinstance(contents, list):
+        return "\n".join(c if isinstance(c, str) else str(c.get("value", "")) for c in contents)
+    return str(contents or "")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.engine import kwdocs_env
-from benchmarks.lsp_client import LspClient, initialize_params
+from benchmarks.lsp_client import LspClient, hover_text, initialize_params, uri_of
 from benchmarks.memory import children, rss_mib, tree_rss_mib
 from benchmarks.positions import Position
 from benchmarks.stats import distribution, load_average
@@ -35,22 +35,6 @@ def _is_ready(message: dict[str, Any]) -> bool:
         "ready",
         "error",
     )
-
-
-def _uri(root: Path, path: str) -> str:
-    return (root / path).resolve().as_uri()
-
-
-def _text_of(result: Any) -> str:
-    """The text of a hover result, whatever shape its contents have."""
-    if not result:
-        return ""
-    contents = result.get("contents")
-    if isinstance(contents, dict):
-        return str(contents.get("value", ""))
-    if isinstance(contents, list):
-        return "\n".join(c if isinstance(c, str) else str(c.get("value", "")) for c in contents)
-    return str(contents or "")
 
 
 class Session:
@@ -96,7 +80,7 @@ class Session:
             "textDocument/didOpen",
             {
                 "textDocument": {
-                    "uri": _uri(self.root, path),
+                    "uri": uri_of(self.root, path),
                     "languageId": "python" if path.endswith(".py") else "markdown",
                     "version": 1,
                     "text": text,
@@ -107,14 +91,14 @@ class Session:
 
     async def hover(self, path: str, line: int, character: int) -> tuple[float, Any]:
         params = {
-            "textDocument": {"uri": _uri(self.root, path)},
+            "textDocument": {"uri": uri_of(self.root, path)},
             "position": {"line": line, "character": character},
         }
         return await self.client.timed_request("textDocument/hover", params)
 
     async def definition(self, path: str, line: int, character: int) -> tuple[float, Any]:
         params = {
-            "textDocument": {"uri": _uri(self.root, path)},
+            "textDocument": {"uri": uri_of(self.root, path)},
             "position": {"line": line, "character": character},
         }
         return await self.client.timed_request("textDocument/definition", params)
@@ -272,7 +256,7 @@ async def _edit_hover(session: Session, path: str, edits: int) -> dict[str, Any]
     text = await session.open(path)
     await asyncio.sleep(1.0)
     lines = text.split("\n")
-    uri = _uri(session.root, path)
+    uri = uri_of(session.root, path)
     samples: list[float] = []
     tries: list[int] = []
     version = 1
@@ -302,7 +286,7 @@ async def _edit_hover(session: Session, path: str, edits: int) -> dict[str, Any]
         while True:
             attempt += 1
             _, result = await session.hover(path, insert_at, 6)
-            if f"Probe {i}" in _text_of(result):
+            if f"Probe {i}" in hover_text(result):
                 samples.append(time.perf_counter() - sent)
                 tries.append(attempt)
                 break

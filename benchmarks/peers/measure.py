@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from benchmarks.lsp_client import hover_text
 from benchmarks.peers.locations import from_definition
 from benchmarks.peers.servers import KWDOCS, ServerSpec
-from benchmarks.peers.session import ServerSession, hover_text
+from benchmarks.peers.session import ServerSession
 from benchmarks.positions import Position
 from benchmarks.stats import distribution, load_average
 

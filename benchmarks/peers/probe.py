@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.lsp_client import hover_text
 from benchmarks.peers.locations import Target, from_definition
 from benchmarks.peers.scoring import Consensus, consensus, defined_in
 from benchmarks.peers.servers import CHECKERS, ServerSpec
-from benchmarks.peers.session import ServerSession, hover_text
+from benchmarks.peers.session import ServerSession
 from benchmarks.peers.workspace import neutral_root
 
 MARKER = "<|>"

@@ -14,29 +14,13 @@ from typing import Any
 import psutil
 
 from benchmarks.engine import kwdocs_env
-from benchmarks.lsp_client import LspClient, Message, initialize_params
+from benchmarks.lsp_client import LspClient, Message, hover_text, initialize_params, uri_of
 from benchmarks.peers.servers import KWDOCS, ServerSpec
 
 MIB = 1024 * 1024
 # A peer is ready when its work-done progress has been quiet this long after the first hover.
 QUIET_S = 2.0
 READY_TIMEOUT_S = 900.0
-
-
-def uri_of(root: Path, path: str) -> str:
-    return (root / path).resolve().as_uri()
-
-
-def hover_text(result: Any) -> str:
-    """The text of a hover result, whatever shape its contents have."""
-    if not result:
-        return ""
-    contents = result.get("contents")
-    if isinstance(contents, dict):
-        return str(contents.get("value", ""))
-    if isinstance(contents, list):
-        return "\n".join(c if isinstance(c, str) else str(c.get("value", "")) for c in contents)
-    return str(contents or "")
 
 
 class _PeerClient(LspClient):

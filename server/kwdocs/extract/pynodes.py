@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from kwdocs.model import Keyword, Problem
+from kwdocs.model import Keyword, Kind, Problem
 from kwdocs.render.docstrings import summary_source
 
 # Decorators that make a method a property.
@@ -87,6 +87,26 @@ def attribute_comment(line_text: Callable[[int], str], first: int, last: int, en
 
 # A comment longer than this is summed up by its first sentence.
 _LONG_COMMENT = 300
+
+
+def attribute_keyword(
+    scope: str, name: str, line: int, col: int, last: int, kind_of: str, written: str, comment: str
+) -> Keyword:
+    """A class attribute (``name: kind_of = written``) as both parsers (ast, parso) record it."""
+    signature = f"{name}: {kind_of}" if kind_of else name
+    if written:
+        signature += f" = {written}"
+    return Keyword(
+        name=name,
+        qualname=f"{scope}.{name}",
+        kind=Kind.ATTRIBUTE,
+        line=line,
+        col=col,
+        end_col=col + len(name),
+        end_line=last,
+        signature=signature,
+        summary=comment,
+    )
 
 
 def _comment_summary(text: str) -> str:

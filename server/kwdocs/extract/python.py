@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from kwdocs.extract.pynodes import (
     PythonResult,
     attribute_comment,
+    attribute_keyword,
     is_constant_name,
     is_property,
     summarise,
@@ -277,23 +278,10 @@ class _AstWalker:
             name = name_node.id
             if name.startswith("__") and name.endswith("__"):
                 continue
-            signature = f"{name}: {kind_of}" if kind_of else name
-            if written:
-                signature += f" = {written}"
             line = name_node.lineno
             col = lines.col(line, name_node.col_offset)
             self.keywords.append(
-                Keyword(
-                    name=name,
-                    qualname=f"{scope}.{name}",
-                    kind=Kind.ATTRIBUTE,
-                    line=line,
-                    col=col,
-                    end_col=col + len(name),
-                    end_line=last,
-                    signature=signature,
-                    summary=comment,
-                )
+                attribute_keyword(scope, name, line, col, last, kind_of, written, comment)
             )
 
     def _add_import(self, keyword: Keyword) -> None:

@@ -12,6 +12,7 @@ from parso.python import tree as pt
 from kwdocs.extract.pynodes import (
     PythonResult,
     attribute_comment,
+    attribute_keyword,
     is_constant_name,
     is_property,
     summarise,
@@ -281,22 +282,9 @@ class _ParsoWalker:
                 name = leaf.value
                 if name.startswith("__") and name.endswith("__"):
                     continue
-                signature = f"{name}: {kind_of}" if kind_of else name
-                if written:
-                    signature += f" = {written}"
                 line, col = leaf.start_pos
                 self.keywords.append(
-                    Keyword(
-                        name=name,
-                        qualname=f"{scope}.{name}",
-                        kind=Kind.ATTRIBUTE,
-                        line=line,
-                        col=col,
-                        end_col=col + len(name),
-                        end_line=last,
-                        signature=signature,
-                        summary=comment,
-                    )
+                    attribute_keyword(scope, name, line, col, last, kind_of, written, comment)
                 )
 
     def _assignment(self, node: pt.ExprStmt) -> None:
