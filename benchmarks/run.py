@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmarks import corpora, engine
 from benchmarks.report import Row, build_rows, format_scaling, format_table
+from benchmarks.scratch import discard_all, fresh
 from benchmarks.stats import load_average, median
 
 HERE = Path(__file__).resolve().parent
@@ -118,12 +119,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _fresh(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
-
-
 # ---- engine figures -------------------------------------------------------------------------
 
 
@@ -137,7 +132,7 @@ def engine_figures(root: Path, work: Path, runs: int, with_ctags: bool = True) -
             tags = engine.ctags(root)
             if tags is not None:
                 out["ctags"].append(tags)
-    warm_cache = _fresh(work / "cache-warm")
+    warm_cache = fresh(work / "cache-warm")
     engine.kwdocs_index(root, warm_cache, no_cache=False)  # fills the cache
     for _ in range(runs):
         out["warm_index"].append(engine.kwdocs_index(root, warm_cache, no_cache=False))
@@ -162,8 +157,8 @@ def export_figures(root: Path, work: Path, runs: int, edit: str | None) -> list[
         shutil.copytree(root, copy)
     results = []
     for i in range(runs):
-        out = _fresh(work / "export-out")
-        cache = _fresh(work / "export-cache")
+        out = fresh(work / "export-out")
+        cache = fresh(work / "export-cache")
         cold = engine.kwdocs_export(copy, out, cache)
         run: dict[str, Any] = {"cold": cold}
         if edit is not None:
@@ -294,7 +289,7 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
         cold = []
         for _ in range(runs):
             done = engine.kwdocs_export(
-                root, _fresh(work / "export-out"), _fresh(work / "export-cache")
+                root, fresh(work / "export-out"), fresh(work / "export-cache")
             )
             cold.append(done["summary"].get("seconds", done["wall"]))
         point["export_cold"] = median(cold)
@@ -316,6 +311,13 @@ def compile_kwdocs() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    try:
+        return _run(args, argv)
+    finally:
+        discard_all(args.work.resolve())
+
+
+def _run(args: argparse.Namespace, argv: list[str] | None) -> int:
     started = time.time()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)

@@ -6,12 +6,12 @@ parsers in a pool of all cores), kwdocs's cold index against it, the warm start 
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
 from benchmarks import engine
 from benchmarks.report import Row, verdict
+from benchmarks.scratch import fresh
 from benchmarks.stats import median
 
 FIGURES = (
@@ -25,12 +25,6 @@ WARM_LIMIT = 0.5
 """As fast as today's warm start: the speed issue's 0.5 s after the server started."""
 EXPORT_LIMIT = 1.5
 """The speed issue's export target (1.5 × the floor), held against the parsers floor."""
-
-
-def _fresh(path: Path) -> Path:
-    shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
-    return path
 
 
 def wheel_figures(
@@ -50,7 +44,7 @@ def wheel_figures(
         say(f"wheel tree: parsers floor and cold index {i + 1}/{runs}")
         out["floor"].append(engine.parsers_floor(root))
         out["cold_index"].append(engine.kwdocs_index(root, work / "wheel-unused", no_cache=True))
-    warm = _fresh(work / "wheel-cache-warm")
+    warm = fresh(work / "wheel-cache-warm")
     engine.kwdocs_index(root, warm, no_cache=False)  # fills the cache
     for i in range(runs):
         say(f"wheel tree: warm index {i + 1}/{runs}")
@@ -72,7 +66,7 @@ def wheel_figures(
             say(f"wheel tree: cold export {i + 1}/{runs}")
             out["export"].append(
                 engine.kwdocs_export(
-                    root, _fresh(work / "wheel-export-out"), _fresh(work / "wheel-export-cache")
+                    root, fresh(work / "wheel-export-out"), fresh(work / "wheel-export-cache")
                 )
             )
     return out

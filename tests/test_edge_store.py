@@ -34,10 +34,7 @@ def records_of(root: Path) -> dict[str, FileRecord]:
 
 
 def modules_of(records: dict[str, FileRecord]) -> ModuleTable:
-    modules = ModuleTable()
-    for path in sorted(records):
-        modules.add(records[path].module, path)
-    return modules
+    return ModuleTable.of((record.module, path) for path, record in records.items())
 
 
 def test_edges_are_kept_until_a_record_they_read_changes(tmp_path: Path) -> None:
@@ -161,3 +158,34 @@ def test_one_file_pages_after_an_edit_keep_the_other_files_edges(tmp_path: Path)
     for path in ("pkg/use.py", "pkg/base.py", "pkg/shapes.py"):
         for page in (f"{path}_docs.md", f"{path}_kw.md"):
             assert pages[page] == expected[page], page
+
+
+def test_edges_worked_out_by_forked_workers_are_those_worked_out_here(torch_root: Path) -> None:
+    # A cold export works its files' edges out across forked workers, each over its own share
+    # of the files: every file's edges, the records they read included, must be the same.
+    import threading
+
+    from kwdocs.export.analysis import forked_edges
+    from kwdocs.workers import Workers
+
+    records = records_of(torch_root / "torch" / "distributed")
+    assert len(records) > 300
+    here, worked_out = file_edges(records, modules_of(records))
+    assert worked_out == len(records)
+    assert sum(len(edges.calls) for edges in here.values()) > 3000
+    with Workers(2) as workers:
+        forked = forked_edges(records, sorted(records), workers)
+    assert forked is not None
+    assert forked == here
+    analysis = Analysis(records, None, forked)
+    assert analysis.edges == here and analysis.edges_now == len(records)
+    # Where forking is unsafe (another thread runs: the language server) nothing is forked.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        with Workers(2) as workers:
+            assert forked_edges(records, sorted(records), workers) is None
+    finally:
+        stop.set()
+        thread.join()

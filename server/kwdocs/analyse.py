@@ -146,14 +146,16 @@ class Analysis:
         self,
         records: Mapping[str, FileRecord],
         known_edges: Mapping[str, FileEdges] | None = None,
+        fresh_edges: Mapping[str, FileEdges] | None = None,
+        anchors: dict[str, dict[tuple[str, str, int], str]] | None = None,
     ) -> None:
         """``known_edges``: files' edges worked out by an earlier analysis over the same files
-        and modules (``edges``), kept where still true."""
+        and modules (``edges``), kept where still true; ``fresh_edges``: edges of these very
+        records worked out elsewhere just now (``kwdocs.export.analysis``'s workers); ``anchors``:
+        ``keyword_anchors`` of some of the records, worked out already."""
         self.records = records
-        self.modules = ModuleTable()
-        for path in sorted(records):
-            self.modules.add(records[path].module, path)
-        self.edges, self.edges_now = file_edges(records, self.modules, known_edges)
+        self.modules = ModuleTable.of((r.module, path) for path, r in records.items())
+        self.edges, self.edges_now = file_edges(records, self.modules, known_edges, fresh_edges)
         """Every file's edges, and how many of them this analysis worked out."""
         self.imports_of: dict[str, set[str]] = {}
         imported_by: dict[str, set[str]] = defaultdict(set)
@@ -176,7 +178,9 @@ class Analysis:
         for path in sorted(records):
             self.folders[posixpath.dirname(path)].append(path)
         self._folder_keys: dict[str, str] = {}
-        self._anchors: dict[str, dict[tuple[str, str, int], str]] = {}
+        self._anchors: dict[str, dict[tuple[str, str, int], str]] = (
+            anchors if anchors is not None else {}
+        )
         # What the classification of every import depends on besides the files it resolves
         # to: which top-level packages are the project's.
         tops = "\0".join(sorted({m.partition(".")[0] for m in self.modules.modules()}))

@@ -100,36 +100,68 @@ def file_edges(
     records: Mapping[str, FileRecord],
     modules: ModuleTable,
     known: Mapping[str, FileEdges] | None = None,
+    fresh: Mapping[str, FileEdges] | None = None,
 ) -> tuple[dict[str, FileEdges], int]:
     """Every file's edges by path, and how many were worked out now: those of ``known``
     (worked out over the same files and modules) are kept while the file and every record
-    they read keep their digests."""
-    space = ReadLog(records, modules)
-    placer = CallPlacer(space)
+    they read keep their digests; ``fresh`` holds edges just worked out elsewhere (by forked
+    workers, ``EdgeReader`` over the same records) for files whose known ones do not hold."""
+    reader: EdgeReader | None = None
     edges: dict[str, FileEdges] = {}
-    fresh = 0
+    now = 0
     for path in sorted(records):
         record = records[path]
         kept = known.get(path) if known is not None else None
-        if kept is not None and _still_true(kept, record, records):
+        if kept is not None and still_true(kept, record, records):
             edges[path] = kept
             continue
+        found = fresh.get(path) if fresh is not None else None
+        if found is None or found.digest != record.digest:
+            if reader is None:
+                reader = EdgeReader(records, modules)
+            found = reader.edges(path)
+        edges[path] = found
+        now += 1
+    return edges, now
+
+
+def stale_paths(
+    records: Mapping[str, FileRecord], known: Mapping[str, FileEdges] | None
+) -> list[str]:
+    """The files whose edges ``file_edges`` would have to work out now."""
+    if known is None:
+        return sorted(records)
+    return [
+        path
+        for path in sorted(records)
+        if (kept := known.get(path)) is None or not still_true(kept, records[path], records)
+    ]
+
+
+class EdgeReader:
+    """Works out files' edges one at a time over one workspace's records; answers shared by
+    several files (a module's names, a class's members) are worked out once."""
+
+    def __init__(self, records: Mapping[str, FileRecord], modules: ModuleTable) -> None:
+        self.records = records
+        self.space = ReadLog(records, modules)
+        self.placer = CallPlacer(self.space)
+
+    def edges(self, path: str) -> FileEdges:
+        records, space = self.records, self.space
+        record = records[path]
         space.read = set()
         python = record.language == "python"
         imports = tuple(sorted(imported_paths(space, record))) if python else ()
         bases = tuple(_bases(space, record)) if python else ()
         uses = tuple(_uses(space, record))
-        calls = tuple(placer.place(record)) if python and record.calls_known else ()
+        calls = tuple(self.placer.place(record)) if python and record.calls_known else ()
         space.read.discard(path)
         reads = tuple((p, records[p].digest) for p in sorted(space.read))
-        edges[path] = FileEdges(
-            record.digest, record.calls_known, reads, imports, bases, uses, calls
-        )
-        fresh += 1
-    return edges, fresh
+        return FileEdges(record.digest, record.calls_known, reads, imports, bases, uses, calls)
 
 
-def _still_true(kept: FileEdges, record: FileRecord, records: Mapping[str, FileRecord]) -> bool:
+def still_true(kept: FileEdges, record: FileRecord, records: Mapping[str, FileRecord]) -> bool:
     if kept.digest != record.digest or kept.calls_known != record.calls_known:
         return False
     for path, digest in kept.reads:

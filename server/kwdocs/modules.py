@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 # Every spelling of a package marker; a folder holding one is a package.
 INIT_FILES = ("__init__.py", "__init__.pyi")
@@ -195,6 +195,15 @@ class ModuleTable:
         self._packages: set[str] = set()
         self._tops: dict[str, int] = {}  # top-level name → how many modules under it
         self._memo: dict[tuple[str, str | None], str | None] = {}
+
+    @classmethod
+    def of(cls, modules: Iterable[tuple[str, str]]) -> ModuleTable:
+        """The table of (module, path) pairs, added in path order (what decides between
+        several files claiming one module must not depend on the order they come in)."""
+        table = cls()
+        for module, path in sorted(modules, key=lambda pair: pair[1]):
+            table.add(module, path)
+        return table
 
     # ---- changes -------------------------------------------------------------------------
 

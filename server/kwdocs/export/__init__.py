@@ -131,7 +131,7 @@ def export_workspace(
             manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
         from_out = root_from_out(root, out)
         summary.begin(Phase.ANALYSIS)
-        analysis = export_analysis(settings, records, save_later)
+        analysis = export_analysis(settings, records, save_later, workers)
         summary.begin(Phase.PLAN)
         plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
         plan.wanted.add(LANDING_PAGE)

@@ -1,28 +1,105 @@
 """The workspace analysis of an export: the files' edges the last export worked out are kept
 where they still hold (``edge_store``), so a re-export works out only those of the files that
-changed or read a record that changed."""
+changed or read a record that changed; a cold export works them out across forked workers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from concurrent.futures import as_completed
 from pathlib import Path
+
+import msgspec
 
 from kwdocs.analyse import Analysis
 from kwdocs.config import Settings
+from kwdocs.edges import EdgeReader, FileEdges, stale_paths
 from kwdocs.export.edge_store import EdgeStore, workspace_key
 from kwdocs.model import FileRecord
+from kwdocs.modules import ModuleTable
+from kwdocs.pages import keyword_anchors
+from kwdocs.workers import Workers, collector_paused
+
+# Below this many files to work out, forking workers costs more than it saves.
+_FORK_AT = 256
+# Units per worker: enough for the pool to even out files of unequal work.
+_UNITS_PER_WORKER = 4
+
+_encoder = msgspec.msgpack.Encoder()
+_edges_decoder = msgspec.msgpack.Decoder(dict[str, FileEdges])
+
+# Set just before the edge workers are forked (the records they read from the memory they
+# share with the export); the reader a worker keeps over its units.
+_inherited: Mapping[str, FileRecord] | None = None
+_reader: EdgeReader | None = None
 
 
 def export_analysis(
-    settings: Settings, records: Mapping[str, FileRecord], save_later: list[Callable[[], None]]
+    settings: Settings,
+    records: Mapping[str, FileRecord],
+    save_later: list[Callable[[], None]],
+    workers: Workers | None = None,
 ) -> Analysis:
     """The workspace's analysis, with the edges of the last export kept where they still
     hold; the edges are stored again (later, while the pages render) when any changed."""
-    if not settings.use_cache:
-        return Analysis(records)
-    store = EdgeStore(Path(settings.root), settings.cache_dir)
-    workspace = workspace_key(records)
-    analysis = Analysis(records, store.load(workspace))
-    if analysis.edges_now:
+    store = EdgeStore(Path(settings.root), settings.cache_dir) if settings.use_cache else None
+    workspace = workspace_key(records) if store is not None else ""
+    known = store.load(workspace) if store is not None else None
+    anchors: dict[str, dict[tuple[str, str, int], str]] = {}
+
+    def all_anchors() -> None:
+        # Every page links into most files: worked out here, while the workers work out
+        # the edges, rather than once in each render worker.
+        anchors.update((path, keyword_anchors(record)) for path, record in records.items())
+
+    fresh = forked_edges(records, stale_paths(records, known), workers, all_anchors)
+    analysis = Analysis(records, known, fresh, anchors)
+    if store is not None and analysis.edges_now:
         save_later.append(lambda: store.save(workspace, analysis.edges))
     return analysis
+
+
+def forked_edges(
+    records: Mapping[str, FileRecord],
+    paths: list[str],
+    workers: Workers | None,
+    meanwhile: Callable[[], None] | None = None,
+) -> dict[str, FileEdges] | None:
+    """The edges of ``paths`` worked out by workers forked from this process (they read the
+    records from the memory they share with it), or None where that does not pay or forking
+    is unsafe (the language server): ``Analysis`` then works them out itself. ``meanwhile``
+    runs here while the workers work (only when they do)."""
+    global _inherited
+    if workers is None or not workers.parallel or len(paths) < _FORK_AT:
+        return None
+    _inherited = records
+    try:
+        executor = workers.fork()
+    finally:
+        _inherited = None
+    if executor is None:
+        return None
+    # Largest files first, dealt round so that every unit holds large and small ones.
+    ordered = sorted(paths, key=lambda p: -records[p].size)
+    count = workers.jobs * _UNITS_PER_WORKER
+    futures = [executor.submit(edges_unit, ordered[i::count]) for i in range(count)]
+    fresh: dict[str, FileEdges] = {}
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        for future in as_completed(futures):
+            fresh.update(_edges_decoder.decode(future.result()))
+    finally:
+        for future in futures:
+            future.cancel()
+    return fresh
+
+
+def edges_unit(paths: list[str]) -> bytes:
+    """Worker side: the edges of ``paths`` (msgpack), over the records inherited at the fork."""
+    global _reader
+    if _reader is None:
+        assert _inherited is not None, "edge workers are forked with the records set"
+        modules = ModuleTable.of((r.module, path) for path, r in _inherited.items())
+        _reader = EdgeReader(_inherited, modules)
+    with collector_paused():
+        return _encoder.encode({path: _reader.edges(path) for path in paths})

@@ -37,7 +37,7 @@ def _comment_safe(text: str) -> str:
 
 def escape(text: str) -> str:
     """Text from a source file as one line of inert Markdown (newlines become spaces)."""
-    return escape_line(_WHITESPACE.sub(" ", text).strip())
+    return escape_line(" ".join(text.split()))  # ``\s+`` → one blank, stripped
 
 
 def escape_line(text: str) -> str:
