@@ -184,21 +184,18 @@ async def session_memory(
         out["peak_until_ready"] = asdict(sampler.peak) if sampler.peak is not None else None
         for path in sorted({p.path for p in picked}):
             await session.open(path)
-        samples: list[float] = []
-        empty = 0
-        for p in picked[:hovers]:
-            seconds, result = await session.hover(p.path, p.line, p.character)
-            samples.append(seconds)
-            empty += not result
-        out["hover"] = {**distribution(samples), "empty": empty}
-        out["after_hovers"] = asdict(tree_memory(session.client.pid))
-        samples, empty = [], 0
-        for p in picked[:definitions]:
-            seconds, result = await session.definition(p.path, p.line, p.character)
-            samples.append(seconds)
-            empty += not result
-        out["definition"] = {**distribution(samples), "empty": empty}
-        out["after_definitions"] = asdict(tree_memory(session.client.pid))
+        for name, ask, count in (
+            ("hover", session.hover, hovers),
+            ("definition", session.definition, definitions),
+        ):
+            samples: list[float] = []
+            empty = 0
+            for p in picked[:count]:
+                seconds, result = await ask(p.path, p.line, p.character)
+                samples.append(seconds)
+                empty += not result
+            out[name] = {**distribution(samples), "empty": empty}
+            out[f"after_{name}s"] = asdict(tree_memory(session.client.pid))
         if quiet_seconds:
             await asyncio.sleep(quiet_seconds)
         out["end"] = asdict(tree_memory(session.client.pid))

@@ -94,7 +94,7 @@ class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
         return self.end_line - self.line + 1
 
 
-class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
+class WrittenCalls(msgspec.Struct, frozen=True, array_like=True):
     """The calls of one function's body, as ``Keyword.calls`` writes them."""
 
     qualname: str
@@ -125,7 +125,7 @@ class PageFacts(msgspec.Struct, array_like=True):
     functions: list[FunctionFacts] = []
     risks: list[Finding] = []
     idioms: list[Finding] = []
-    calls: list[FunctionCalls] = []
+    calls: list[WrittenCalls] = []
     docstrings: list[DocFact] = []
     notes: list[ModuleNote] = []
     """The module's notes (``extract/notes.py``), read only when it has no docstring: its
@@ -817,7 +817,7 @@ class _Walker:
         self.frames.pop()
         self.leave_body()
         written, unresolved = _written_calls(calls, [s for s in self.call_scopes if s])
-        self.facts.calls.append(FunctionCalls(qualname, node.lineno, written, unresolved))
+        self.facts.calls.append(WrittenCalls(qualname, node.lineno, written, unresolved))
         if frame.yields:
             self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
         end = getattr(node, "end_lineno", None) or node.lineno

@@ -118,7 +118,7 @@ def test_hover_definition_and_export_in_the_server_run_nothing(
     import json
     import time
 
-    from rpc_client import RawServer, hover_params
+    from rpc_support import RawServer, hover_params
 
     root, markers = hostile
     # Editors start the server inside the workspace, as ``python -m kwdocs serve``.

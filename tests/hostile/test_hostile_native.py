@@ -17,7 +17,7 @@ from hostile_support import editor_lines
 from kwdocs.config import load_settings
 from kwdocs.model import FileRecord, Kind
 from kwdocs.pipeline import index_root
-from rpc_client import RawServer, hover_params
+from rpc_support import RawServer, hover_params
 
 UNIT = (
     "/// Adds {i}.\n"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rpc_client import RawServer, hover_params
+from rpc_support import RawServer, hover_params
 
 
 @pytest.fixture(scope="module")

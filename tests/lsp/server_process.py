@@ -5,19 +5,16 @@ leaves behind."""
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-TIMEOUT = 60.0
+from rpc_support import RawServer
 
 
 class Ending(str, Enum):
@@ -46,128 +43,41 @@ EXIT_STATUS = {
 }
 
 
-class ServerProcess:
+class ServerProcess(RawServer):
     """``python -m kwdocs serve`` as its own session leader (so that whatever it starts can be
     found by session and process group even after it is gone), with ``TMPDIR`` pointing at a
     folder of the test's own."""
 
+    timeout = 60.0
+
     def __init__(self, work: Path, env: dict[str, str] | None = None) -> None:
         self.tmpdir = work / "tmp"
         self.tmpdir.mkdir(parents=True, exist_ok=True)
-        self.stderr_path = work / "server-stderr.log"
-        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
         # The editor whose process id the server watches.
         self.editor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kwdocs", "serve"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            env={**os.environ, "TMPDIR": str(self.tmpdir), **(env or {})},
-            start_new_session=True,
+        super().__init__(
+            None,
+            {"TMPDIR": str(self.tmpdir), **(env or {})},
+            stderr_path=work / "server-stderr.log",
+            new_session=True,
         )
-        self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self.statuses: list[dict[str, Any]] = []
-        self._next_id = 0
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
-    # ---- wire -------------------------------------------------------------------------------
-
-    def _read(self) -> None:
-        stream = self.process.stdout
-        assert stream is not None
-        while True:
-            length = None
-            while True:
-                line = stream.readline()
-                if not line:
-                    self.messages.put(None)
-                    return
-                if not line.strip():
-                    break
-                name, _, value = line.decode("ascii").partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            assert length is not None
-            self.messages.put(json.loads(stream.read(length)))
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
-
-    def notify(self, method: str, params: Any = None) -> None:
-        self.send({"method": method, "params": params})
-
-    def request(self, method: str, params: Any = None, timeout: float = TIMEOUT) -> dict:
-        self._next_id += 1
-        wanted = self._next_id
-        self.send({"id": wanted, "method": method, "params": params})
-        deadline = time.monotonic() + timeout
-        while True:
-            message = self._next(deadline)
-            if message.get("id") == wanted and "method" not in message:
-                return message
-
-    def _next(self, deadline: float) -> dict[str, Any]:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(f"the server said nothing in time: {self.stderr_tail()}")
-            try:
-                message = self.messages.get(timeout=remaining)
-            except queue.Empty:
-                continue
-            if message is None:
-                raise AssertionError(f"the server closed its output: {self.stderr_tail()}")
-            if "method" in message:
-                self._from_server(message)
-            return message
-
-    def _from_server(self, message: dict[str, Any]) -> None:
-        if message["method"] == "kwdocs/status":
-            self.statuses.append(message["params"])
-        if "id" not in message:
-            return
-        result: Any = None
-        if message["method"] == "workspace/configuration":
-            result = [None for _ in message["params"]["items"]]
-        self.send({"id": message["id"], "result": result})
-
-    def pump(self, seconds: float) -> None:
-        """Handle what the server sends for a while."""
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                message = self.messages.get(timeout=max(deadline - time.monotonic(), 0.005))
-            except queue.Empty:
-                continue
-            if message is None:
-                return
-            if "method" in message:
-                self._from_server(message)
+    @property
+    def statuses(self) -> list[dict[str, Any]]:
+        """The ``kwdocs/status`` notifications so far, oldest first."""
+        return [n["params"] for n in self.notifications if n["method"] == "kwdocs/status"]
 
     # ---- session ----------------------------------------------------------------------------
 
-    def initialize(self, root: Path, options: dict[str, Any] | None = None) -> None:
-        reply = self.request(
-            "initialize",
-            {
-                "processId": self.editor.pid,
-                "rootUri": root.as_uri(),
-                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
-                "initializationOptions": options or {},
-                "capabilities": {"window": {"workDoneProgress": True}},
-            },
-        )
-        assert "result" in reply, reply
-        self.notify("initialized", {})
+    def initialize(  # type: ignore[override]
+        self, root: Path, options: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Initialize with the editor stand-in's process id, which the server watches."""
+        return super().initialize(root, self.editor.pid, options)
 
     def wait_ready(self, timeout: float = 300.0, after: int = 0) -> dict[str, Any]:
         """The first ``ready`` status from the ``after``-th one on."""
@@ -177,7 +87,7 @@ class ServerProcess:
                 if status.get("state") in ("ready", "error"):
                     assert status["state"] == "ready", status
                     return status
-            self._next(deadline)
+            self.next_message(deadline, "no ready status")
 
     def open(self, path: Path) -> None:
         self.notify(
@@ -232,12 +142,8 @@ class ServerProcess:
         """The exit status once the process is gone, or None if it is still running."""
         deadline = time.monotonic() + timeout
         while self.process.poll() is None and time.monotonic() < deadline:
-            self.pump(0.05)  # keep its output flowing: a full pipe must not hold it up
+            self.drain(0.05)  # keep its output flowing: a full pipe must not hold it up
         return self.process.poll()
-
-    def stderr_tail(self) -> str:
-        self._stderr.flush()
-        return self.stderr_path.read_text(errors="replace")[-4000:]
 
     def close(self) -> None:
         """The server and the editor stand-in are gone after this, whatever happened (the

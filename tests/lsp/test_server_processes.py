@@ -90,7 +90,7 @@ def test_ending_during_a_cold_index_leaves_nothing(torch_root: Path, tmp_path: P
             timeout=60,
         )
         assert workers
-        server.pump(0.3)
+        server.drain(0.3)
         started = descendants(server.pid)
         assert len(_of_role(started, Role.EXTRACT_WORKER)) >= 2, started
         assert not any(s.get("state") == "ready" for s in server.statuses), "indexed already"
@@ -157,7 +157,7 @@ def test_workers_are_gone_once_indexing_is_done_and_start_again(make_tree, tmp_p
         while not any(s.get("state") == "ready" for s in server.statuses[before:]):
             assert time.monotonic() < deadline
             watch_workers()
-            server.pump(0.01)
+            server.drain(0.01)
         assert any(seen), "no worker process ran for the second indexing"
         assert not _of_role(descendants(server.pid), Role.EXTRACT_WORKER)
     finally:
@@ -176,7 +176,7 @@ def test_inference_starts_with_definitions_and_stops_when_unused(make_tree, tmp_
         server.initialize(root, JEDI)
         server.wait_ready()
         server.open(use)
-        server.pump(1.0)
+        server.drain(1.0)
         # Ready, a file open, no definition asked: nothing runs beside the server.
         assert descendants(server.pid) == []
         found = server.definition(use, *AREA)
@@ -186,7 +186,7 @@ def test_inference_starts_with_definitions_and_stops_when_unused(make_tree, tmp_
         deadline = time.monotonic() + 15
         while inference():
             assert time.monotonic() < deadline, "the idle inference process was not stopped"
-            server.pump(0.1)
+            server.drain(0.1)
         # The next definition starts another and gets jedi's answer all the same.
         found = server.definition(use, *AREA)
         assert found and found[0]["range"]["start"]["line"] == 4, found
@@ -215,7 +215,7 @@ def test_ending_during_an_export_leaves_nothing(torch_root: Path, tmp_path: Path
         deadline = time.monotonic() + 120
         while len(_of_role(descendants(server.pid), Role.EXTRACT_WORKER)) < 2:
             assert time.monotonic() < deadline, "the export started no worker"
-            server.pump(0.01)
+            server.drain(0.01)
         started = descendants(server.pid)
     except BaseException:
         server.close()
@@ -233,7 +233,7 @@ def test_no_inference_process_unless_a_folder_asks_for_it(make_tree, tmp_path: P
         server.open(use)
         server.definition(use, *AREA)
         server.definition(use, *REAL)
-        server.pump(1.0)
+        server.drain(1.0)
         assert descendants(server.pid) == []
     finally:
         server.close()

@@ -275,10 +275,7 @@ class _ParsoWalker:
         first, last = node.start_pos[0], node.end_pos[0]
         comment = attribute_comment(self._line, first, last, node.end_pos[1])
         for target in targets:
-            leaves = [target] if target.type == "name" else []
-            if target.type in ("testlist_star_expr", "exprlist", "atom"):
-                leaves = [c for c in target.children if c.type == "name"]
-            for leaf in leaves:
+            for leaf in _target_names(target):
                 name = leaf.value
                 if name.startswith("__") and name.endswith("__"):
                     continue
@@ -297,10 +294,7 @@ class _ParsoWalker:
                 if children[i + 1].type == "operator" and children[i + 1].value == "=":
                     targets.append(child)
         for target in targets:
-            leaves = [target] if target.type == "name" else []
-            if target.type in ("testlist_star_expr", "exprlist", "atom"):
-                leaves = [c for c in target.children if c.type == "name"]
-            for leaf in leaves:
+            for leaf in _target_names(target):
                 name = leaf.value
                 if name == "__all__":
                     value = children[-1]
@@ -358,3 +352,12 @@ def recover_python(text: str, module: str, is_package: bool, problem: Problem) -
     result.docstring = _docstring(tree)
     result.all_names = walker.all_names
     return result
+
+
+def _target_names(target: pt.PythonBaseNode | pt.PythonLeaf) -> list[pt.Name]:
+    """The names an assignment target binds directly (``a``, ``a, b``, ``(a, b)``)."""
+    if target.type == "name":
+        return [target]  # type: ignore[list-item]
+    if target.type in ("testlist_star_expr", "exprlist", "atom"):
+        return [c for c in target.children if c.type == "name"]  # type: ignore[misc]
+    return []

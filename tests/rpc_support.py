@@ -1,5 +1,7 @@
 """A bare JSON-RPC client for the real ``kwdocs serve`` process over stdio: sends any bytes
-(malformed framing included), answers the server's own requests, and collects replies."""
+(malformed framing included), answers the server's own requests, and collects replies. The
+hostile-input tests use it as it is; the tests of how the server ends build on it
+(``tests/lsp/server_process.py``)."""
 
 from __future__ import annotations
 
@@ -19,8 +21,24 @@ TIMEOUT = 30.0
 class RawServer:
     """One server process; frames are read on a thread into a queue."""
 
-    def __init__(self, cwd: Path, env: dict[str, str] | None = None) -> None:
-        self.stderr_path = cwd.parent / f"server-stderr-{os.getpid()}-{id(self)}.log"
+    timeout = TIMEOUT
+    """How long a request waits for its reply by default."""
+
+    def __init__(
+        self,
+        cwd: Path | None,
+        env: dict[str, str] | None = None,
+        *,
+        stderr_path: Path | None = None,
+        new_session: bool = False,
+    ) -> None:
+        """``cwd`` None: this process's; ``new_session``: the server leads a session of its own
+        (whatever it starts can be found by session and process group even after it is gone).
+        Its stderr goes to ``stderr_path``, by default a file beside ``cwd``."""
+        if stderr_path is None:
+            assert cwd is not None, "a server without a folder needs a stderr_path"
+            stderr_path = cwd.parent / f"server-stderr-{os.getpid()}-{id(self)}.log"
+        self.stderr_path = stderr_path
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115 - closed in close()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kwdocs", "serve"],
@@ -29,6 +47,7 @@ class RawServer:
             stdout=subprocess.PIPE,
             stderr=self._stderr,
             env={**os.environ, **(env or {})},
+            start_new_session=new_session,
         )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.notifications: list[dict[str, Any]] = []
@@ -73,16 +92,24 @@ class RawServer:
         self.send({"id": self._next_id, "method": method, "params": params})
         return self._next_id
 
-    def request(self, method: str, params: Any = None, timeout: float = TIMEOUT) -> dict:
+    def request(self, method: str, params: Any = None, timeout: float | None = None) -> dict:
         """The whole response (``result`` or ``error``) to one request."""
         return self.wait_for(self.request_async(method, params), timeout)
 
-    def wait_for(self, request_id: int | str, timeout: float = TIMEOUT) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+    def wait_for(self, request_id: int | str, timeout: float | None = None) -> dict[str, Any]:
+        deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
+        while True:
+            message = self.next_message(deadline, f"no reply to request {request_id}")
+            if "method" not in message and message.get("id") == request_id:
+                return message
+
+    def next_message(self, deadline: float, waiting_for: str = "nothing said") -> dict[str, Any]:
+        """The next message from the server (its own requests answered, its notifications
+        kept) before ``deadline``."""
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"no reply to request {request_id} in {timeout} s")
+                raise AssertionError(f"{waiting_for} in time: {self.stderr_tail()}")
             try:
                 message = self.messages.get(timeout=remaining)
             except queue.Empty:
@@ -91,9 +118,7 @@ class RawServer:
                 raise AssertionError(f"the server closed its output: {self.stderr_tail()}")
             if "method" in message:
                 self._server_message(message)
-                continue
-            if message.get("id") == request_id:
-                return message
+            return message
 
     def _server_message(self, message: dict[str, Any]) -> None:
         if "id" not in message:
@@ -110,7 +135,7 @@ class RawServer:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             try:
-                message = self.messages.get(timeout=max(deadline - time.monotonic(), 0.01))
+                message = self.messages.get(timeout=max(deadline - time.monotonic(), 0.005))
             except queue.Empty:
                 continue
             if message is None:
@@ -163,7 +188,7 @@ class RawServer:
 
     def stderr_tail(self) -> str:
         self._stderr.flush()
-        return self.stderr_path.read_text(errors="replace")[-3000:]
+        return self.stderr_path.read_text(errors="replace")[-4000:]
 
     def close(self) -> None:
         if self.process.poll() is None:
