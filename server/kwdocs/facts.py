@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
+from kwdocs.extract.pynodes import docstring_of
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.model import FileRecord, Finding, Kind
 
@@ -850,7 +851,7 @@ class _Walker:
         self.calls_here = self.call_scopes[-1] if self.call_scopes else None
 
     def docstring(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str):
-        text = ast.get_docstring(node)
+        text = docstring_of(node)
         params: tuple[SignatureParam, ...] = ()
         # The parameters a docstring's table shows annotations and defaults of: its own
         # when it names parameters, an ``__init__``'s for its class's docstring.
@@ -929,7 +930,7 @@ def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
         walker.facts.parsed = False
     walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
-    if text and not ast.get_docstring(tree):
+    if text and not docstring_of(tree):
         # Without a docstring, what the file is for is read from its notes.
         facts.notes = [
             note

@@ -180,13 +180,14 @@ def _comment_blocks(text: str) -> list[tuple[int, list[str]]]:
     return blocks
 
 
-def _first_statement_line(tree: ast.Module | None, lines: list[str]) -> int:
+def _first_statement_line(tree: ast.Module | None, text: str) -> int:
     if tree is not None:
         if not tree.body:
-            return len(lines) + 1
+            return text.count("\n") + 2
         first = tree.body[0]
         decorators = getattr(first, "decorator_list", None) or ()
         return min([first.lineno, *(d.lineno for d in decorators)])
+    lines = text.split("\n")
     for number, line in enumerate(lines, 1):
         if line.strip() and not line.lstrip().startswith("#"):
             return number
@@ -257,7 +258,6 @@ def module_notes(text: str, tree: ast.Module | None = None) -> list[ModuleNote]:
     """The notes of a Python file's text (newlines normalised), in line order. ``tree`` is its
     parsed module when the caller has it; without it the text is parsed (a file that does not
     parse still yields its comment notes)."""
-    lines = text.split("\n")
     if tree is None:
         try:
             with warnings.catch_warnings():
@@ -266,13 +266,16 @@ def module_notes(text: str, tree: ast.Module | None = None) -> list[ModuleNote]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             tree = None
     blocks = _comment_blocks(text)
-    first_statement = _first_statement_line(tree, lines)
+    first_statement = _first_statement_line(tree, text)
     notes = _leading(blocks, first_statement)
     strings = _StringLines(tree)
     for start, block in blocks:
         if start < first_statement:
             continue
-        if not any(_title(line.lstrip()[1:]) for line in block):
+        # Every title spells "note": most blocks are ruled out by one search in C.
+        if "note" not in "".join(block).lower() or not any(
+            _title(line.lstrip()[1:]) for line in block
+        ):
             continue
         if start in strings:
             continue  # ``#`` lines of a string literal, not comments

@@ -31,6 +31,17 @@ class PythonResult:
     tree: ast.Module | None = None
 
 
+def docstring_of(node: ast.AST) -> str | None:
+    """``ast.get_docstring(node)``, cleaned once per node: the extraction and the page facts
+    of an export walk the same tree, and both read every definition's docstring."""
+    try:
+        return node._kwdocs_docstring  # type: ignore[attr-defined]
+    except AttributeError:
+        text = ast.get_docstring(node)  # type: ignore[arg-type]
+        node._kwdocs_docstring = text  # type: ignore[attr-defined]
+        return text
+
+
 def is_property(decorators: tuple[str, ...]) -> bool:
     """True when a method's decorators make it a property (or one of its accessors)."""
     return any(d in PROPERTY_DECORATORS or d.endswith(PROPERTY_ACCESSORS) for d in decorators)

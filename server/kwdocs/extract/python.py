@@ -12,6 +12,7 @@ from kwdocs.extract.pynodes import (
     PythonResult,
     attribute_comment,
     attribute_keyword,
+    docstring_of,
     is_constant_name,
     is_property,
     summarise,
@@ -219,7 +220,7 @@ class _AstWalker:
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
-                summary=summarise(ast.get_docstring(node)),
+                summary=summarise(docstring_of(node)),
                 decorators=decorators,
             )
         )
@@ -238,7 +239,7 @@ class _AstWalker:
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
-                summary=summarise(ast.get_docstring(node)),
+                summary=summarise(docstring_of(node)),
                 bases=tuple(dotted(b) for b in node.bases),
                 decorators=tuple(dotted(d) for d in node.decorator_list),
             )
@@ -417,7 +418,7 @@ def walk_python(path: str, tree: ast.Module, lines: list[str], module: str) -> P
         result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
     result.keywords = walker.keywords
     result.all_names = walker.all_names
-    result.docstring = ast.get_docstring(tree) or ""
+    result.docstring = docstring_of(tree) or ""
     result.tree = tree
     return result
 
