@@ -247,6 +247,14 @@ def _bullet(body: str, label: str) -> str:
     return next((line for line in body.splitlines() if line.startswith(f"- **{label}**")), "")
 
 
+def test_the_public_api_links_fully_shard_to_its_implementation(fsdp_out: Path) -> None:
+    # fully_shard is two @overload declarations and the implementation holding the docstring.
+    doc = (fsdp_out / FSDP / "doc.md").read_text(encoding="utf-8")
+    entry = next(line for line in doc.splitlines() if "[`fully_shard`]" in line)
+    assert "(./_fully_shard/_fully_shard.py_docs.md#function-fully_shard-2)" in entry
+    assert ": Apply fully sharded data parallelism (FSDP) to `module`" in entry
+
+
 def test_calls_and_callers_match_the_hand_checked_lists(fsdp_out: Path) -> None:
     for (path, kind, qualname), expected in HAND_CHECKED.items():
         text = (fsdp_out / FSDP / f"{path}_docs.md").read_text()

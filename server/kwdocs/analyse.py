@@ -20,6 +20,7 @@ from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
     ImportFact,
+    implementation,
     import_facts,
     import_file,
     name_in_module,
@@ -462,25 +463,31 @@ class Analysis:
             if names:
                 unique = list(dict.fromkeys(names))[:API_LIMIT]
                 return [self._api_entry(init, name) for name in unique], "imports"
-        entries = []
+        # A name once per file, though defined more than once (overloads, if/else branches);
+        # an overloaded function as its implementation, where its docstring is.
+        entries: dict[tuple[str, str], ApiEntry] = {}
         for path in files:
             if posixpath.basename(path).startswith("_"):
                 continue
-            for keyword in self.records[path].keywords:
+            record = self.records[path]
+            for keyword in record.keywords:
                 if (
                     keyword.kind in _API_KINDS
                     and "." not in keyword.qualname
                     and not keyword.name.startswith("_")
+                    and (path, keyword.name) not in entries
                 ):
-                    entries.append(self._entry(keyword.name, path, keyword))
+                    shown = implementation(record, keyword)
+                    entries[path, keyword.name] = self._entry(keyword.name, path, shown)
                     if len(entries) >= API_LIMIT:
-                        return entries, "modules"
-        return entries, "modules"
+                        return list(entries.values()), "modules"
+        return list(entries.values()), "modules"
 
     def _api_entry(self, init: str, name: str) -> ApiEntry:
         for path, keyword in name_in_module(self, init, name):
             if keyword.kind in _API_KINDS or keyword.kind == Kind.MODULE:
-                return self._entry(name, path, keyword)
+                # An overloaded function: the definition that runs, where its docstring is.
+                return self._entry(name, path, implementation(self.records[path], keyword))
         return ApiEntry(name)
 
     @staticmethod

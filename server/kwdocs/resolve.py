@@ -239,6 +239,24 @@ def keywords_named(record: FileRecord, qualname: str) -> list[Keyword]:
 _QUALNAMES: dict[str, tuple[FileRecord, dict[str, list[Keyword]]]] = {}
 
 
+def is_overload(keyword: Keyword) -> bool:
+    """An ``@overload`` declaration: a signature for type checkers, not the code that runs."""
+    return any(d.rpartition(".")[2] == "overload" for d in keyword.decorators)
+
+
+def implementation(record: FileRecord, keyword: Keyword) -> Keyword:
+    """The definition that runs for an ``@overload`` declaration of ``record`` (the one of the
+    same name and kind defined without ``@overload``, which holds the docstring), else
+    ``keyword`` itself: any other definition, or an overload with no implementation (a
+    stub's)."""
+    if not is_overload(keyword):
+        return keyword
+    for other in reversed(keywords_named(record, keyword.qualname)):
+        if other.kind == keyword.kind and not is_overload(other):
+            return other
+    return keyword
+
+
 def name_in_module(
     space: Records, path: str, name: str, hops: int = 0
 ) -> list[tuple[str, Keyword]]:

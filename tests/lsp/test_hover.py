@@ -191,6 +191,35 @@ async def test_attributes_of_modules_outside_the_workspace_are_null(make_tree):
         assert text.startswith("**import** `nosuchlib`") and "cannot read it" in text
 
 
+async def test_hover_on_an_overloaded_call_carries_the_implementations_summary(make_tree):
+    # The first @overload is the definition shown (as definition answers), but the docstring
+    # is the implementation's: the hover takes the summary from there.
+    source = (
+        "from typing import overload\n"
+        "\n"
+        "\n"
+        "@overload\n"
+        "def pick(x: int) -> int: ...\n"
+        "\n"
+        "\n"
+        "@overload\n"
+        "def pick(x: str) -> str: ...\n"
+        "\n"
+        "\n"
+        "def pick(x):\n"
+        '    """Return ``x`` unchanged. Longer text follows."""\n'
+        "    return x\n"
+    )
+    root = make_tree({"impl.py": source, "use.py": "from impl import pick\n\npick(1)\n"})
+    path = root / "use.py"
+    async with session(root) as s:
+        s.open(path)
+        text = hover_text(await s.hover(path, 2, 1))
+        assert text.startswith("**function** `impl.pick`")
+        assert "def pick(x: int) -> int" in text
+        assert "Return `x` unchanged." in text and "Longer text" not in text
+
+
 async def test_docstring_summaries_are_the_pages_inert_markdown(make_tree):
     # The summary is the docstring's first sentence as written: its reST literal and role
     # become code spans, and HTML or a Markdown image from the docstring stays text.

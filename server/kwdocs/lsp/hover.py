@@ -21,7 +21,7 @@ from kwdocs.native import NativeAnswer
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
 from kwdocs.render.docstrings import inline_markdown
 from kwdocs.render.markdown import code, fence
-from kwdocs.resolve import base_class, keywords_named
+from kwdocs.resolve import base_class, implementation, is_overload, keywords_named
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -169,9 +169,14 @@ def _split_top(text: str) -> list[str]:
 
 
 def summary(target: Target) -> str:
-    """The docstring summary: the keyword's; outside the workspace, the interpreter's source
-    of a stub's module, or a builtin's own docstring."""
+    """The docstring summary: the keyword's (an overload's from its implementation, which
+    holds the docstring); outside the workspace, the interpreter's source of a stub's module,
+    or a builtin's own docstring."""
     keyword = target.keyword
+    if not keyword.summary and is_overload(keyword):
+        record = target.source.records.get(target.path)
+        if record is not None:
+            keyword = implementation(record, keyword)
     if keyword.summary or not isinstance(target.source, ExternalModules):
         return keyword.summary
     external = target.source
