@@ -86,6 +86,13 @@ def _prose(markdown: str) -> str:
         ("# not a heading", "\\# not a heading"),
         ("ends with ``x``.", "ends with `x`."),
         ("line\nbreaks   and  blanks", "line breaks and blanks"),
+        # reST's escaped blank joins markup and word, and is gone from the output (torch:
+        # ``.grad``\ s, :attr:`dtype`\ s); elsewhere a backslash stays text.
+        (":class:`nn.Module<torch.nn.Module>`\\ s)", "`nn.Module`s)"),
+        ("complex :attr:`dtype`\\ s. In", "complex `dtype`s. In"),
+        ("re\\ ``mark`` b", "re`mark` b"),
+        ("plain \\ text", "plain \\\\ text"),
+        ("``a\\ b`` c", "`a\\ b` c"),
     ],
 )
 def test_inline_markup(source: str, expected: str) -> None:

@@ -206,7 +206,7 @@ def inline_markdown(text: str) -> str:
     out: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
-        out.append(_text(text[position : match.start()], not out))
+        out.append(_text(_joined(text[position : match.start()], position > 0, True), not out))
         position = match.end()
         groups = match.groupdict()
         if groups["literal"] is not None:
@@ -233,8 +233,19 @@ def inline_markdown(text: str) -> str:
         elif previous.endswith("!") and piece.startswith("["):
             out[last] = previous[:-1] + "\\!"  # a link, not an image
         out.append(piece)
-    out.append(_text(text[position:], not out))
+    out.append(_text(_joined(text[position:], position > 0, False), not out))
     return "".join(out).strip()
+
+
+def _joined(plain: str, after_markup: bool, before_markup: bool) -> str:
+    """Text between inline markup without reST's escaped blanks at its edges: ``\\ `` is
+    removed from the output, joining a word to the markup beside it (``:class:`Tensor`\\ s``
+    reads "`Tensor`s")."""
+    if after_markup and plain.startswith("\\ "):
+        plain = plain[2:]
+    if before_markup and plain.endswith("\\ "):
+        plain = plain[:-2]
+    return plain
 
 
 def _link(label: str, url: str) -> str:
