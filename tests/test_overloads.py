@@ -86,6 +86,10 @@ def test_the_public_api_links_an_overloaded_function_to_its_implementation(
     assert len(listed) == 1 and "(./impl.pyi_docs.md#function-pick)" in listed[0]
     page = (root / "docs" / "kwdocs" / "pkg" / "impl.py_docs.md").read_text(encoding="utf-8")
     assert page.count("#### function `pick`") == 3  # each definition keeps its own section
+    # Each overload's section says where the code that runs is.
+    pointer = "- **Overload**: a signature for type checkers; the code that runs, and its "
+    pointer += "docstring, is [`pick`](./impl.py_docs.md#function-pick-2) at lines 13–15"
+    assert page.count(pointer) == 2
 
 
 def test_fully_shard_is_overloaded_and_its_implementation_is_documented(

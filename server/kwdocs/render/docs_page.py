@@ -50,6 +50,7 @@ from kwdocs.render.markdown import (
     source_link,
     table_cell,
 )
+from kwdocs.resolve import implementation
 
 TYPES = {"python": "Python source", "markdown": "Markdown document", "text": "Text file"}
 FENCE_LANGUAGES = {"python": "python", "markdown": "markdown", "text": "text"}
@@ -508,6 +509,14 @@ class _Page:
         self.lines_and_signature(keyword)
         if keyword.decorators:
             self.add(f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}")
+            runs = implementation(self.record, keyword)
+            if runs is not keyword:
+                # Two or more sections share the heading: say which one holds the code.
+                self.add(
+                    "- **Overload**: a signature for type checkers; the code that runs, and its "
+                    f"docstring, is {self.keyword_link(runs, runs.name)} at lines "
+                    f"{runs.line}–{runs.end_line}"
+                )
         measured = self.measured.get((keyword.qualname, keyword.line))
         if measured is not None:
             self.add(
