@@ -9,37 +9,7 @@ from pathlib import Path
 from export_support import export
 from kwdocs.extract import extract_source
 from kwdocs.resolve import implementation, is_overload, keywords_named
-
-IMPL = (
-    "from typing import overload\n"
-    "import typing as t\n"
-    "\n"
-    "\n"
-    "@overload\n"
-    "def pick(x: int) -> int: ...\n"
-    "\n"
-    "\n"
-    "@t.overload\n"
-    "def pick(x: str) -> str: ...\n"
-    "\n"
-    "\n"
-    "def pick(x):\n"
-    '    """Return ``x`` unchanged. Longer text follows."""\n'
-    "    return x\n"
-    "\n"
-    "\n"
-    "def plain(y):\n"
-    '    """Just one."""\n'
-    "    return y\n"
-)
-STUB = (
-    "from typing import overload\n"
-    "\n"
-    "@overload\n"
-    "def pick(x: int) -> int: ...\n"
-    "@overload\n"
-    "def pick(x: str) -> str: ...\n"
-)
+from overload_support import IMPL, STUB
 
 
 def _record(path: str, text: str):

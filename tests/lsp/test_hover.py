@@ -18,6 +18,7 @@ from lsp_session import (
     session,
 )
 from lsprotocol import types
+from overload_support import IMPL
 
 pytestmark = pytest.mark.asyncio
 LINK = re.compile(r"\]\((file://[^)]+)\)")
@@ -194,23 +195,7 @@ async def test_attributes_of_modules_outside_the_workspace_are_null(make_tree):
 async def test_hover_on_an_overloaded_call_carries_the_implementations_summary(make_tree):
     # The first @overload is the definition shown (as definition answers), but the docstring
     # is the implementation's: the hover takes the summary from there.
-    source = (
-        "from typing import overload\n"
-        "\n"
-        "\n"
-        "@overload\n"
-        "def pick(x: int) -> int: ...\n"
-        "\n"
-        "\n"
-        "@overload\n"
-        "def pick(x: str) -> str: ...\n"
-        "\n"
-        "\n"
-        "def pick(x):\n"
-        '    """Return ``x`` unchanged. Longer text follows."""\n'
-        "    return x\n"
-    )
-    root = make_tree({"impl.py": source, "use.py": "from impl import pick\n\npick(1)\n"})
+    root = make_tree({"impl.py": IMPL, "use.py": "from impl import pick\n\npick(1)\n"})
     path = root / "use.py"
     async with session(root) as s:
         s.open(path)
