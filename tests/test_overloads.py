@@ -60,6 +60,14 @@ def test_the_public_api_links_an_overloaded_function_to_its_implementation(
     pointer = "- **Overload**: a signature for type checkers; the code that runs, and its "
     pointer += "docstring, is [`pick`](./impl.py_docs.md#function-pick-2) at lines 13–15"
     assert page.count(pointer) == 2
+    # The keyword page tells the three apart.
+    kw = (root / "docs" / "kwdocs" / "pkg" / "impl.py_kw.md").read_text(encoding="utf-8")
+    entries = [line for line in kw.splitlines() if line.startswith("- **`pick`**")]
+    assert [e.endswith(f"(`@overload`, line {n})") for e, n in zip(entries, (6, 10, 13))] == [
+        True,
+        True,
+        False,
+    ]
 
 
 def test_fully_shard_is_overloaded_and_its_implementation_is_documented(

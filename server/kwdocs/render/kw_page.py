@@ -17,6 +17,7 @@ from kwdocs.pages import (
     link_target,
 )
 from kwdocs.render.markdown import FOOTER, code, escape, header, link, plural, source_link
+from kwdocs.resolve import is_overload
 
 # Which docs-page sections describe each group, for the Keyword → Section Map.
 GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
@@ -134,6 +135,8 @@ def render_kw_page(
                     line += f" → {code(keyword.target)}"
             if keyword.kind == "property":
                 line += " (property)"
+            elif keyword.decorators and is_overload(keyword):
+                line += f" (`@overload`, line {keyword.line})"  # beside its namesakes
             rows.append(((name.lower(), name, keyword.line), line))
         out += [row for _key, row in sorted(rows)]
         out.append("")
