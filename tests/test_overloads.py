@@ -13,7 +13,7 @@ from overload_support import IMPL, STUB
 
 
 def _record(path: str, text: str):
-    return extract_source(path, text.encode(), 0, path.rsplit(".", 1)[0]).record
+    return extract_source(path, text.encode()).record
 
 
 def test_an_overload_leads_to_the_definition_that_runs() -> None:
