@@ -163,7 +163,7 @@ def test_index_from_cached_tables_answers_like_a_built_one(
 
 def test_cache_with_inconsistent_tables_is_discarded(tmp_path: Path) -> None:
     import msgspec
-    from kwdocs.cache import _MAGIC
+    from kwdocs.cache import _magic
     from kwdocs.index import IndexTables
 
     cache = RecordCache(tmp_path / "ws", tmp_path / "cache")
@@ -171,12 +171,12 @@ def test_cache_with_inconsistent_tables_is_discarded(tmp_path: Path) -> None:
     for names in ({"Shape": [5 << 20]}, {"Shape": []}, {"Shape": [-1]}):
         tables = IndexTables([record], names, {})
         cache.path.parent.mkdir(parents=True, exist_ok=True)
-        cache.path.write_bytes(_MAGIC + msgspec.msgpack.encode(tables))
+        cache.path.write_bytes(_magic() + msgspec.msgpack.encode(tables))
         assert cache.load_index() is None
         assert cache.load() == {"a.py": record}  # the records alone are still good
     # Codes past a record's keywords (undetectable at load) answer nothing, and do not fail.
     tables = IndexTables([record], {"Shape": [len(record.keywords) + 3]}, {})
-    cache.path.write_bytes(_MAGIC + msgspec.msgpack.encode(tables))
+    cache.path.write_bytes(_magic() + msgspec.msgpack.encode(tables))
     loaded = cache.load_index()
     assert loaded is not None and loaded.lookup("Shape") == []
 

@@ -5,6 +5,7 @@ warm start builds nothing per keyword). A stale, corrupt or foreign file is disc
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import logging
@@ -16,20 +17,23 @@ from typing import Any
 
 import msgspec
 
-from kwdocs import __version__
-from kwdocs.extract.languages import grammars_key
+from kwdocs.build_key import build_key
 from kwdocs.index import CODE_SHIFT, IndexTables, KeywordIndex, build_tables
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
 log = logging.getLogger(__name__)
 
-# The file starts with this header; anything else (an older kwdocs, another program, a torn
-# write) is not read.
 # The layout of the file itself (records plus name tables); bumped when IndexTables changes.
 CACHE_FORMAT = 2
-# The optional grammars installed are part of it: a file read as text for want of its grammar
-# is read again once the grammar is there.
-_MAGIC = f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {__version__} [{grammars_key()}]\n".encode()
+
+
+@functools.cache
+def _magic() -> bytes:
+    """The header the file starts with; anything else (another build of kwdocs, or one with
+    other grammars installed, another program, a torn write) is not read."""
+    return f"kwdocs-cache {CACHE_FORMAT}.{RECORD_FORMAT} {build_key()}\n".encode()
+
+
 _decoder = msgspec.msgpack.Decoder(IndexTables)
 
 
@@ -106,7 +110,7 @@ class RecordCache:
             data = self.path.read_bytes()
         except OSError:
             return None
-        if not data.startswith(_MAGIC):
+        if not data.startswith(_magic()):
             log.info("cache %s has another format; ignoring it", self.path)
             return None
         # Decoding makes a list per record that the cyclic collector would keep traversing
@@ -114,7 +118,7 @@ class RecordCache:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return decoder.decode(memoryview(data)[len(_MAGIC) :])
+            return decoder.decode(memoryview(data)[len(_magic()) :])
         except (msgspec.DecodeError, msgspec.ValidationError) as error:
             log.warning("cache %s is corrupt (%s); ignoring it", self.path, error)
             return None
@@ -134,7 +138,7 @@ class RecordCache:
         if stored is not None and _same_tables(stored.records, records):
             try:
                 payload = _encoder.encode(StoredTables(records, stored.names, stored.symbols))
-                replace_file(self.path, _MAGIC, payload)
+                replace_file(self.path, _magic(), payload)
             except OSError as error:
                 log.warning("could not write the cache %s: %s", self.path, error)
             return
@@ -147,7 +151,7 @@ class RecordCache:
 
     def _write(self, tables: IndexTables) -> None:
         try:
-            replace_file(self.path, _MAGIC, _encoder.encode(tables))
+            replace_file(self.path, _magic(), _encoder.encode(tables))
         except OSError as error:
             log.warning("could not write the cache %s: %s", self.path, error)
 

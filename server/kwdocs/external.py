@@ -20,14 +20,21 @@ from typing import NamedTuple
 
 import msgspec
 
-from kwdocs import __version__
+from kwdocs.build_key import build_key
 from kwdocs.extract import read_bounded
 from kwdocs.model import RECORD_FORMAT, FileRecord, decode_record, encode_record
 from kwdocs.modules import STDLIB
 
 log = logging.getLogger(__name__)
-# A kept record starts with this line: another kwdocs (or record format) reads none of them.
-_RECORD_MAGIC = f"kwdocs-external {RECORD_FORMAT} {__version__}\n".encode()
+
+
+@functools.cache
+def _record_magic() -> bytes:
+    """The line a kept record starts with: another build of kwdocs (or record format) reads
+    none of them."""
+    return f"kwdocs-external {RECORD_FORMAT} {build_key()}\n".encode()
+
+
 # Records of external files kept at once (typeshed's builtins.pyi is one of them).
 _KEPT = 64
 _MAX_SIZE = 4_000_000
@@ -173,10 +180,10 @@ class ExternalModules:
             data = cache_file.read_bytes()
         except OSError:
             return None
-        if not data.startswith(_RECORD_MAGIC):
+        if not data.startswith(_record_magic()):
             return None
         try:
-            record = decode_record(data[len(_RECORD_MAGIC) :])
+            record = decode_record(data[len(_record_magic()) :])
         except (msgspec.DecodeError, msgspec.ValidationError):
             return None
         if record.path != path or (record.size, record.mtime_ns) != (
@@ -193,7 +200,7 @@ class ExternalModules:
         from kwdocs.cache import replace_file
 
         try:
-            replace_file(cache_file, _RECORD_MAGIC, encode_record(record))
+            replace_file(cache_file, _record_magic(), encode_record(record))
         except OSError as error:  # a cache that cannot be written costs time, nothing else
             log.debug("could not keep %s: %s", record.path, error)
 

@@ -10,6 +10,7 @@ and ``path in records`` answer) and the file and every record they read keep the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Mapping
@@ -17,35 +18,22 @@ from pathlib import Path
 
 import msgspec
 
-from kwdocs import __version__, calls, edges, modules, readlog, resolve
+from kwdocs.build_key import build_key
 from kwdocs.cache import RecordCache, replace_file
 from kwdocs.edges import FileEdges
-from kwdocs.extract.languages import grammars_key
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
 log = logging.getLogger(__name__)
 
-# Bumped when FileEdges changes (the version covers releases).
+# Bumped when FileEdges changes (the build key covers changes of the code).
 EDGES_FORMAT = 1
 
 
-def _rules_key() -> str:
-    """A digest of the code that works edges out: a checkout whose rules changed (between
-    releases) starts over rather than keep what the old rules said."""
-    digest = hashlib.blake2b(digest_size=8)
-    for module in (calls, edges, modules, readlog, resolve):
-        try:
-            digest.update(Path(module.__file__ or "").read_bytes())
-        except OSError:
-            digest.update(module.__name__.encode())
-    return digest.hexdigest()
-
-
-# The optional grammars installed shape the records of other languages, as in the record
-# cache's header.
-_MAGIC = (
-    f"kwdocs-edges {EDGES_FORMAT}.{RECORD_FORMAT} {__version__} {_rules_key()} [{grammars_key()}]\n"
-).encode()
+@functools.cache
+def _magic() -> bytes:
+    """The store's header: edges worked out by another build of kwdocs (other rules) are
+    worked out again."""
+    return f"kwdocs-edges {EDGES_FORMAT}.{RECORD_FORMAT} {build_key()}\n".encode()
 
 
 class _Stored(msgspec.Struct, array_like=True):
@@ -77,10 +65,10 @@ class EdgeStore:
             data = self.path.read_bytes()
         except OSError:
             return None
-        if not data.startswith(_MAGIC):
+        if not data.startswith(_magic()):
             return None
         try:
-            stored = _decoder.decode(memoryview(data)[len(_MAGIC) :])
+            stored = _decoder.decode(memoryview(data)[len(_magic()) :])
         except (msgspec.DecodeError, ValueError) as error:
             log.warning("ignoring unreadable edge store %s: %s", self.path, error)
             return None
@@ -89,6 +77,6 @@ class EdgeStore:
     def save(self, workspace: str, placed: Mapping[str, FileEdges]) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            replace_file(self.path, _MAGIC, _encoder.encode(_Stored(workspace, dict(placed))))
+            replace_file(self.path, _magic(), _encoder.encode(_Stored(workspace, dict(placed))))
         except OSError as error:
             log.warning("could not write the edge store %s: %s", self.path, error)

@@ -13,8 +13,8 @@ from typing import Any
 
 import msgspec
 
-from kwdocs import __version__
 from kwdocs.analyse import Analysis
+from kwdocs.build_key import build_key
 from kwdocs.export.output import Manifest, sha_of, still_there
 from kwdocs.model import RECORD_FORMAT, FileRecord
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, docs_page, folder_page, kw_page
@@ -49,7 +49,8 @@ def root_from_out(root: str, out: str) -> str:
 
 
 def _fingerprint(*parts: Any) -> str:
-    return sha_of(_encoder.encode([__version__, RECORD_FORMAT, *parts]))
+    # The build key: pages rendered by another build of kwdocs are rendered again.
+    return sha_of(_encoder.encode([build_key(), RECORD_FORMAT, *parts]))
 
 
 def file_pages(
