@@ -19,7 +19,8 @@ def _record(path: str, text: str):
 def test_an_overload_leads_to_the_definition_that_runs() -> None:
     record = _record("impl.py", IMPL)
     first, second, runs = keywords_named(record, "pick")
-    assert is_overload(first) and is_overload(second) and not is_overload(runs)
+    assert is_overload(record, first) and is_overload(record, second)
+    assert not is_overload(record, runs)
     assert implementation(record, first) is runs
     assert implementation(record, second) is runs
     assert implementation(record, runs) is runs
@@ -75,6 +76,62 @@ def test_fully_shard_is_overloaded_and_its_implementation_is_documented(
     source = torch_root / "torch/distributed/fsdp/_fully_shard/_fully_shard.py"
     record = _record(str(source.relative_to(torch_root)), source.read_text(encoding="utf-8"))
     found = keywords_named(record, "fully_shard")
-    assert [is_overload(k) for k in found] == [True, True, False]
+    assert [is_overload(record, k) for k in found] == [True, True, False]
     runs = implementation(record, found[0])
     assert runs.line == 98 and runs.summary.startswith("Apply fully sharded data parallelism")
+
+
+def test_a_call_of_an_overloaded_function_lands_on_the_definition_that_runs(
+    tmp_path: Path,
+) -> None:
+    from test_pages_calls import build, graph_of, placed
+
+    build(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/impl.py": IMPL,
+            "pkg/stub.pyi": STUB,
+            "pkg/use.py": (
+                "from pkg import impl, stub\n"
+                "from pkg.impl import pick\n"
+                "\n"
+                "\n"
+                "def main():\n"
+                "    impl.pick(1)\n"
+                "    return pick('a')\n"
+                "\n"
+                "\n"
+                "def typed():\n"
+                "    return stub.pick(1)\n"
+            ),
+        },
+    )
+    graph = graph_of(tmp_path)
+    implementation_line = IMPL.splitlines().index("def pick(x):") + 1
+    calls = {f.qualname: f.callees for f in graph.calls_of("pkg/use.py")}
+    # Two calls of one function: one callee, the implementation (not one per signature).
+    assert [(c.path, c.qualname, c.line) for c in calls["main"]] == [
+        ("pkg/impl.py", "pick", implementation_line)
+    ]
+    # A stub's overloads have no implementation: the first declaration stands for the name.
+    assert [(c.path, c.qualname, c.line) for c in calls["typed"]] == [("pkg/stub.pyi", "pick", 4)]
+    callers = graph.callers_of("pkg/impl.py")
+    assert {line for (qualname, line) in callers if qualname == "pick"} == {implementation_line}
+    assert placed(graph, "pkg/use.py")["main"] == (["pkg/impl.py:pick"], 0, 0)
+
+
+def test_overload_imported_under_another_name_is_an_overload(torch_root: Path) -> None:
+    # torch/__init__.py: ``from typing import overload as _overload``, then ``@_overload``.
+    source = torch_root / "torch/__init__.py"
+    record = _record("torch/__init__.py", source.read_text(encoding="utf-8"))
+    found = keywords_named(record, "compile")
+    assert [k.decorators for k in found[:2]] == [("_overload",), ("_overload",)]
+    assert [is_overload(record, k) for k in found] == [True, True, False]
+    assert implementation(record, found[0]) is found[2]
+    # A decorator of that name bound to something else is no overload.
+    other = _record(
+        "other.py", "from mylib import overload as _overload\n\n\n@_overload\ndef f(): ...\n"
+    )
+    (f,) = keywords_named(other, "f")
+    assert not is_overload(other, f)

@@ -121,6 +121,27 @@ def test_calls_are_placed_through_the_engine(tmp_path: Path) -> None:
     }
 
 
+def test_a_nested_function_deleted_after_its_call_is_still_its_callee(tmp_path: Path) -> None:
+    # torch's Module.load_state_dict: ``def load(...)``, ``load(self, state_dict)``,
+    # ``del load``. ``del`` binds the name to nothing another call could land on.
+    build(
+        tmp_path,
+        {
+            "m.py": (
+                "def outer(x):\n"
+                "    def load(y):\n"
+                "        return load(y - 1) if y else 0\n"
+                "\n"
+                "    load(x)\n"
+                "    del load\n"
+            )
+        },
+    )
+    calls = placed(graph_of(tmp_path), "m.py")
+    assert calls["outer"] == (["m.py:outer.load"], 0, 0)
+    assert calls["outer.load"] == (["m.py:outer.load"], 0, 0)
+
+
 def _fingerprints(out: Path) -> dict[str, str]:
     pages = json.loads((out / MANIFEST_NAME).read_text())["pages"]
     return {page: entry["fp"] for page, entry in pages.items()}

@@ -35,6 +35,8 @@ from kwdocs.readlog import ReadLog
 from kwdocs.resolve import (
     base_class,
     bindings,
+    implementation,
+    is_overload,
     keywords_named,
     module_file,
     name_in_module,
@@ -210,14 +212,33 @@ class _Resolver:
             plain[written] = found
         return found
 
-    @staticmethod
     def callable_only(
-        found: list[tuple[str, Keyword]],
+        self, found: list[tuple[str, Keyword]]
     ) -> tuple[Outcome, list[tuple[str, Keyword]]]:
         """Definitions a call can land on; a variable, property or attribute holds something
-        only inference can tell."""
-        kept = [(p, k) for p, k in found if k.kind in _CALLABLE_KINDS]
+        only inference can tell. A call of an overloaded function lands on the definition
+        that runs (one callee, not one per signature declared for type checkers)."""
+        kept: list[tuple[str, Keyword]] = []
+        for path, keyword in found:
+            if keyword.kind not in _CALLABLE_KINDS:
+                continue
+            if keyword.decorators and is_overload(self.space.records[path], keyword):
+                keyword = self.runs(path, keyword)
+            if (path, keyword) not in kept:
+                kept.append((path, keyword))
         return (Outcome.RESOLVED, kept) if kept else (Outcome.UNRESOLVED, [])
+
+    def runs(self, path: str, overload: Keyword) -> Keyword:
+        """What a call of an ``@overload`` declaration runs: its implementation, else (a
+        stub's overloads, which have none) the first declaration of the name."""
+        record = self.space.records[path]
+        found = implementation(record, overload)
+        if found is not overload:
+            return found
+        for keyword in keywords_named(record, overload.qualname):
+            if keyword.kind == overload.kind and is_overload(record, keyword):
+                return keyword
+        return overload
 
     def plain(self, record: FileRecord, written: str) -> tuple[Outcome, list[tuple[str, Keyword]]]:
         """A dotted name seen from the module's scope."""

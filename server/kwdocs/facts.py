@@ -366,7 +366,6 @@ class _Walker:
             ast.AsyncWith: self.visit_with,
             ast.AnnAssign: self.visit_target_statement,
             ast.AugAssign: self.visit_target_statement,
-            ast.Delete: self.visit_Delete,
             ast.ExceptHandler: self.visit_ExceptHandler,
             ast.Lambda: self.visit_Lambda,
             ast.If: self.visit_If,
@@ -590,11 +589,6 @@ class _Walker:
 
     def visit_target_statement(self, node: ast.AnnAssign | ast.AugAssign) -> None:
         self.bind(node.target)
-        self.generic(node)
-
-    def visit_Delete(self, node: ast.Delete) -> None:
-        for target in node.targets:
-            self.bind(target)
         self.generic(node)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:

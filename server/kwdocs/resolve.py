@@ -239,9 +239,21 @@ def keywords_named(record: FileRecord, qualname: str) -> list[Keyword]:
 _QUALNAMES: dict[str, tuple[FileRecord, dict[str, list[Keyword]]]] = {}
 
 
-def is_overload(keyword: Keyword) -> bool:
-    """An ``@overload`` declaration: a signature for type checkers, not the code that runs."""
-    return any(d.rpartition(".")[2] == "overload" for d in keyword.decorators)
+def is_overload(record: FileRecord, keyword: Keyword) -> bool:
+    """An ``@overload`` declaration of ``record``: a signature for type checkers, not the code
+    that runs. The decorator as written (``overload``, ``typing.overload``) or through the
+    name an import binds it to (``from typing import overload as _overload``, torch's way)."""
+    for decorator in keyword.decorators:
+        if decorator.rpartition(".")[2] == "overload":
+            return True
+        head, _, rest = decorator.partition(".")
+        target = bindings(record).get(head) if head.isidentifier() else None
+        if target is not None and (f"{target}.{rest}" if rest else target) in _OVERLOADS:
+            return True
+    return False
+
+
+_OVERLOADS = frozenset({"typing.overload", "typing_extensions.overload"})
 
 
 def implementation(record: FileRecord, keyword: Keyword) -> Keyword:
@@ -249,10 +261,10 @@ def implementation(record: FileRecord, keyword: Keyword) -> Keyword:
     same name and kind defined without ``@overload``, which holds the docstring), else
     ``keyword`` itself: any other definition, or an overload with no implementation (a
     stub's)."""
-    if not is_overload(keyword):
+    if not is_overload(record, keyword):
         return keyword
     for other in reversed(keywords_named(record, keyword.qualname)):
-        if other.kind == keyword.kind and not is_overload(other):
+        if other.kind == keyword.kind and not is_overload(record, other):
             return other
     return keyword
 

@@ -173,9 +173,9 @@ def summary(target: Target) -> str:
     holds the docstring); outside the workspace, the interpreter's source of a stub's module,
     or a builtin's own docstring."""
     keyword = target.keyword
-    if not keyword.summary and is_overload(keyword):
+    if not keyword.summary and keyword.decorators:
         record = target.source.records.get(target.path)
-        if record is not None:
+        if record is not None and is_overload(record, keyword):
             keyword = implementation(record, keyword)
     if keyword.summary or not isinstance(target.source, ExternalModules):
         return keyword.summary

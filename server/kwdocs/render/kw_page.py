@@ -135,7 +135,7 @@ def render_kw_page(
                     line += f" → {code(keyword.target)}"
             if keyword.kind == "property":
                 line += " (property)"
-            elif is_overload(keyword):
+            elif keyword.decorators and is_overload(record, keyword):
                 line += f" (`@overload`, line {keyword.line})"  # beside its namesakes
             rows.append(((name.lower(), name, keyword.line), line))
         out += [row for _key, row in sorted(rows)]
