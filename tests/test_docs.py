@@ -258,7 +258,8 @@ def test_every_heading_of_real_pages_is_documented(tmp_path: Path) -> None:
     export_workspace(settings)
     documented = read("page-format.md")
     seen: set[str] = set()
-    for page in (tmp_path / "out").rglob("*.md"):
+    pages = list((tmp_path / "out").rglob("*.md"))
+    for page in pages:
         for match in HEADING.finditer(prose(page.read_text(encoding="utf-8"))):
             level, title = len(match.group(1)), match.group(2)
             if level == 1:
@@ -269,6 +270,9 @@ def test_every_heading_of_real_pages_is_documented(tmp_path: Path) -> None:
     assert {"Subfolders", "Files", "Totals", "Imported by"} <= seen
     missing = sorted(title for title in seen if title not in documented)
     assert not missing, f"headings of generated pages missing from page-format.md: {missing}"
+    # Every page ends with the footer page-format.md names.
+    footers = {page.read_text(encoding="utf-8").rstrip().rpartition("\n")[2] for page in pages}
+    assert len(footers) == 1 and f"footer `{footers.pop()}`" in documented
 
 
 # -- architecture --------------------------------------------------------------------------------
