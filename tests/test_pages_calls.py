@@ -142,6 +142,24 @@ def test_a_nested_function_deleted_after_its_call_is_still_its_callee(tmp_path: 
     assert calls["outer.load"] == (["m.py:outer.load"], 0, 0)
 
 
+def test_related_files_with_more_calls_rank_higher_past_the_cap(tmp_path: Path) -> None:
+    from kwdocs.analyse import Analysis
+
+    def callers(count: int) -> str:
+        return "from lib import f\n" + "".join(
+            f"\n\ndef g{n}():\n    return f()\n" for n in range(count)
+        )
+
+    # Both call lib.f more than 20 times; the one with more calls comes later by name.
+    build(
+        tmp_path, {"lib.py": "def f():\n    return 1\n", "a.py": callers(22), "b.py": callers(25)}
+    )
+    collector = RecordCollector(None)
+    run_pipeline(load_settings(tmp_path), collector, facts=True)
+    related = Analysis(collector.records).related("lib.py")
+    assert [(r.path, r.calls) for r in related[:2]] == [("b.py", 25), ("a.py", 22)]
+
+
 def _fingerprints(out: Path) -> dict[str, str]:
     pages = json.loads((out / MANIFEST_NAME).read_text())["pages"]
     return {page: entry["fp"] for page, entry in pages.items()}

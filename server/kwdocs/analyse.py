@@ -320,10 +320,13 @@ class Analysis:
             Relation.IMPORTS: 2,
             Relation.IMPORTED_BY: 2,
         }
+        # Calls count up to 20 against the kinds of relation; past that, they still order
+        # files related the same way (49 calls never rank above 56).
         ranked = sorted(
             relations,
             key=lambda other: (
                 -sum(weight[r] for r in relations[other]) - min(calls.get(other, 0), 20),
+                -calls.get(other, 0),
                 other,
             ),
         )[:limit]
