@@ -217,6 +217,22 @@ def test_c_file_and_doxygen_summaries() -> None:
     assert result.keywords[-1].signature == "#define RING_MAX(a, b)"
 
 
+def test_a_comment_on_the_declarations_own_line_is_no_description(native_root: Path) -> None:  # noqa: F811
+    # c10's Device.h: the doc comment, then ``/* implicit */ Device(DeviceType type, ...)``.
+    result, _lines = run(extract_cpp, native_root, f"{INCLUDE}/c10/core/Device.h")
+    constructors = [k for k in result.keywords if k.qualname == "c10::Device::Device"]
+    assert [k.summary for k in constructors] == [
+        "Constructs a new `Device` from a `DeviceType` and an optional device index.",
+        "Constructs a `Device` from a string description, for convenience. The string supplied "
+        "must follow the following schema: `(cpu|cuda)[:<device-index>]` where `cpu` or `cuda` "
+        "specifies the device type, and `:<device-index>` optionally specifies a device index.",
+    ]
+    # Alone on the line above, such a comment is the declaration's description.
+    text = "/* Makes a ring. */\nstruct ring *ring_new(int n);\n"
+    (found,) = extract_c("ring.c", text, split_lines(text)).keywords
+    assert found.summary == "Makes a ring."
+
+
 def test_out_of_line_definitions_and_templates() -> None:
     text = """namespace ns {
 struct Widget {

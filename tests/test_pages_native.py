@@ -64,6 +64,38 @@ def test_docs_pages_have_every_section(native_out: Path) -> None:
         assert headings == list(DOCS_SECTIONS), page
 
 
+def _section(text: str, title: str) -> str:
+    return text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0].strip()
+
+
+def test_purpose_and_overview_say_what_the_file_holds(native_out: Path) -> None:
+    """No page of a file read with a grammar calls it a text file; its Overview counts its
+    keywords as its keyword page does; File Purpose quotes the opening comment, else the first
+    documented declaration, labelled as such."""
+    pages = sorted(native_out.rglob("*_docs.md"))
+    languages = set()
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        overview = _section(text, "High-Level Overview")
+        keywords = page.with_name(page.name.replace("_docs.md", "_kw.md")).read_text("utf-8")
+        (line,) = [ln for ln in keywords.splitlines() if ln.startswith("This file has ")]
+        assert "text file" not in overview.lower(), page
+        assert overview.endswith(f" with {line[len('This file has ') :]}"), page
+        assert "Text files carry no docstring" not in _section(text, "File Purpose"), page
+        languages.add(overview.split(" file of ", 1)[0])
+    assert {"A C++", "A CUDA", "A CMake", "A YAML"} <= languages
+    device = (native_out / "torch/include/c10/core/Device.h_docs.md").read_text("utf-8")
+    assert _section(device, "File Purpose").startswith(
+        "No comment at the top of the file says what it is for; its first documented "
+        "declaration, typedef [`c10::DeviceIndex`](./Device.h_docs.md#typedef-c10deviceindex) "
+        "(line 20), says: An index representing a specific device"
+    )
+    assert _section(device, "High-Level Overview") == (
+        "A C++ file of 221 lines with 43 keywords: 2 namespaces, 2 classes, 1 function, "
+        "28 methods, 2 types, 8 imports."
+    )
+
+
 def test_macros_link_to_their_own_headings(native_out: Path) -> None:
     # Config.h defines macros only: the keyword page sends them to the Detailed Analysis, where
     # each has its heading; no "Module-level names" section is promised that the page lacks.

@@ -125,9 +125,11 @@ def comments_above(
     node: tree_sitter.Node, comment_types: frozenset[str] = _COMMENT_TYPES
 ) -> list[tree_sitter.Node]:
     """The comment nodes right above ``node`` (no blank line between), top first. A comment
-    that ends the line of the code before it belongs to that code, not to ``node``."""
+    that ends the line of the code before it belongs to that code, not to ``node``; one on
+    ``node``'s own first line (``/* implicit */ Device(...)``) annotates the code and
+    describes nothing."""
     block: list[tree_sitter.Node] = []
-    row = node.start_point[0]
+    first_row = row = node.start_point[0]
     previous = node.prev_named_sibling
     while previous is not None and previous.type in comment_types:
         if previous.end_point[0] < row - 1:
@@ -139,7 +141,8 @@ def comments_above(
             and before.end_point[0] == previous.start_point[0]
         ):
             break
-        block.append(previous)
+        if previous.start_point[0] != first_row:
+            block.append(previous)
         row = previous.start_point[0]
         previous = before
     block.reverse()

@@ -14,10 +14,11 @@ from collections import defaultdict
 from functools import lru_cache
 
 from kwdocs.analyse import CallLink, ClassLink, FileLinks, FunctionLinks, is_test_file
+from kwdocs.extract.languages import DISPLAY_NAMES
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
-from kwdocs.model import FileRecord, Keyword
+from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword
 from kwdocs.modules import ImportGroup
 from kwdocs.pages import (
     DOCS_SECTIONS,
@@ -38,6 +39,7 @@ from kwdocs.render.docstrings import (
     inline_markdown,
     parse_docstring,
 )
+from kwdocs.render.kw_page import keyword_counts
 from kwdocs.render.markdown import (
     FOOTER,
     code,
@@ -82,6 +84,10 @@ IMPORT_GROUP_TITLES = {
     ImportGroup.FIRST_PARTY: "First-party",
     ImportGroup.UNRESOLVED: "Unresolved relative imports",
 }
+
+
+# What the pages call each language read with tree-sitter.
+_LANGUAGE_NAMES = {language.value: name for language, name in DISPLAY_NAMES.items()}
 
 
 def _lines(lines: list[int]) -> str:
@@ -196,7 +202,8 @@ class _Page:
         record = self.record
         if record.docstring:
             body = docstring_markdown(parse_docstring(record.docstring, summary=False))
-            self.add("From the module docstring:", "", body or escape(record.docstring), "")
+            where = "module docstring" if record.language == "python" else "file's opening comment"
+            self.add(f"From the {where}:", "", body or escape(record.docstring), "")
         elif record.language == "python":
             if self.facts.notes:
                 self.notes(self.facts.notes)
@@ -212,8 +219,30 @@ class _Page:
                 self.add("")
             else:
                 self.add("The document has no headings.", "")
-        else:
+        elif record.language == "text":
             self.add("Text files carry no docstring; the source follows.", "")
+        else:
+            self.first_documented()
+
+    def first_documented(self) -> None:
+        """A file of another language without an opening comment: its first declaration that
+        has a comment of its own, labelled as such (it may not speak for the whole file)."""
+        documented = next(
+            (k for k in self.record.keywords if k.summary and k.kind not in IMPORT_KINDS), None
+        )
+        if documented is None:
+            self.add(
+                "No comment at the top of the file says what it is for, and none of its "
+                "declarations has a comment of its own.",
+                "",
+            )
+            return
+        self.add(
+            "No comment at the top of the file says what it is for; its first documented "
+            f"declaration, {documented.kind} {self.keyword_link(documented)} "
+            f"(line {documented.line}), says: {inline_markdown(documented.summary)}",
+            "",
+        )
 
     def notes(self, notes: list[ModuleNote]) -> None:
         """The module's notes, quoted and labelled: what it is for, in its authors' words."""
@@ -328,10 +357,16 @@ class _Page:
                 f"A Markdown document with {plural(len(self.of_kind('heading')), 'heading')} "
                 f"and {plural(len(self.of_kind('identifier')), 'inline code identifier')}."
             )
-        else:
+        elif record.language == "text":
             self.add(
                 f"A text file of {plural(record.lines, 'line')}; kwdocs extracts no "
                 "keywords from text files."
+            )
+        else:
+            language = _LANGUAGE_NAMES.get(record.language, record.language)
+            self.add(
+                f"A {language} file of {plural(record.lines, 'line')} with "
+                f"{keyword_counts(record)}."
             )
         self.add("")
 

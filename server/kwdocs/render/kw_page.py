@@ -63,6 +63,35 @@ def display_name(keyword: Keyword) -> str:
     return keyword.qualname
 
 
+def keyword_groups(record: FileRecord) -> dict[str, list[Keyword]]:
+    """The record's keywords by group (``KIND_GROUPS``), in record order."""
+    groups: dict[str, list[Keyword]] = {}
+    for keyword in record.keywords:
+        groups.setdefault(KIND_GROUPS.get(keyword.kind, "Variables"), []).append(keyword)
+    return groups
+
+
+def keyword_counts(record: FileRecord) -> str:
+    """ "43 keywords: 2 namespaces, 2 classes, …" (or why there are none): the one count of a
+    file's keywords, on its keyword page and on the docs page of a file in another language
+    than Python."""
+    if not record.keywords:
+        reason = {
+            "text": "kwdocs extracts no keywords from text files",
+            "markdown": "the document has no headings and no inline code identifiers",
+        }.get(record.language, "the file defines and imports nothing")
+        return f"no keywords: {reason}"
+    groups = keyword_groups(record)
+    counts = ", ".join(
+        plural(len(groups[g]), g.lower()[:-1], g.lower())
+        if g != "Classes"
+        else plural(len(groups[g]), "class", "classes")
+        for g in GROUP_ORDER
+        if g in groups
+    )
+    return f"{plural(len(record.keywords), 'keyword')}: {counts}"
+
+
 def render_kw_page(
     record: FileRecord,
     root_from_out: str,
@@ -96,24 +125,8 @@ def render_kw_page(
         "## Keywords Extracted",
         "",
     ]
-    groups: dict[str, list[Keyword]] = {}
-    for keyword in record.keywords:
-        groups.setdefault(KIND_GROUPS.get(keyword.kind, "Variables"), []).append(keyword)
-    if not record.keywords:
-        reason = {
-            "text": "kwdocs extracts no keywords from text files",
-            "markdown": "the document has no headings and no inline code identifiers",
-        }.get(record.language, "the file defines and imports nothing")
-        out += [f"This file has no keywords: {reason}.", ""]
-    else:
-        counts = ", ".join(
-            plural(len(groups[g]), g.lower()[:-1], g.lower())
-            if g != "Classes"
-            else plural(len(groups[g]), "class", "classes")
-            for g in GROUP_ORDER
-            if g in groups
-        )
-        out += [f"This file has {plural(len(record.keywords), 'keyword')}: {counts}.", ""]
+    groups = keyword_groups(record)
+    out += [f"This file has {keyword_counts(record)}.", ""]
     for group in GROUP_ORDER:
         members = groups.get(group)
         if not members:
