@@ -323,3 +323,16 @@ def test_include_candidates() -> None:
     assert include_candidates("src/a.c", "../inc/b.h", system=False) == ["inc/b.h"]
     assert include_candidates("a.c", "../../etc/passwd", system=False) == []
     assert include_candidates("a.c", "/usr/include/stdio.h", system=True) == []
+
+
+def test_the_opening_comment_of_yaml_cmake_and_shell_files() -> None:
+    text = "# Ops of the library.\n\n# DEPRECATED. DO NOT USE\n- func: a()\n"
+    assert extract_yaml("ops.yaml", text, split_lines(text)).docstring == "Ops of the library."
+    # A shebang is no comment; a licence is no purpose; the next block is.
+    text = "#!/bin/sh\n# Copyright 2024 X. Licensed MIT.\n\n# Builds the docs.\n\nset -e\n"
+    assert extract_shell("build.sh", text, split_lines(text)).docstring == "Builds the docs."
+    # Right above the first command (no blank line), a comment is that command's.
+    text = "# Adds a target.\nmacro(add_thing)\nendmacro()\n"
+    result = extract_cmake("things.cmake", text, split_lines(text))
+    assert result.docstring == ""
+    assert [k.summary for k in result.keywords] == ["Adds a target."]

@@ -86,9 +86,19 @@ def test_purpose_and_overview_say_what_the_file_holds(native_out: Path) -> None:
     assert {"A C++", "A CUDA", "A CMake", "A YAML"} <= languages
     device = (native_out / "torch/include/c10/core/Device.h_docs.md").read_text("utf-8")
     assert _section(device, "File Purpose").startswith(
-        "No comment at the top of the file says what it is for; its first documented "
-        "declaration, typedef [`c10::DeviceIndex`](./Device.h_docs.md#typedef-c10deviceindex) "
-        "(line 20), says: An index representing a specific device"
+        "The file has no opening comment of its own (a comment right above a declaration "
+        "belongs to that declaration); the first declaration with a comment, typedef "
+        "[`c10::DeviceIndex`](./Device.h_docs.md#typedef-c10deviceindex) (line 20), says: "
+        "An index representing a specific device"
+    )
+    tags = (native_out / "torchgen/packaged/ATen/native/tags.yaml_docs.md").read_text("utf-8")
+    assert _section(tags, "File Purpose") == (
+        "From the file's opening comment:\n\nThis yaml file contains all the possible tags "
+        "that can be defined in `tags` in `native_functions.yaml`"
+    )
+    caffe2 = native_out / "torch/share/cmake/Caffe2/Caffe2Config.cmake_docs.md"
+    assert _section(caffe2.read_text("utf-8"), "File Purpose").startswith(
+        "From the file's opening comment:\n\n- Config file for the Caffe2 package"
     )
     assert _section(device, "High-Level Overview") == (
         "A C++ file of 221 lines with 43 keywords: 2 namespaces, 2 classes, 1 function, "

@@ -30,6 +30,7 @@ from kwdocs.extract.treesitter import (
     comments_above,
     encode,
     end_line,
+    is_licence,
     one_line,
     parser,
     summarise_comments,
@@ -613,10 +614,7 @@ class _Walker:
 
     def _prose(self, nodes: list[tree_sitter.Node]) -> str:
         summary = summarise_comments(self._texts(nodes))
-        lowered = summary.lower()
-        if "copyright" in lowered or "license" in lowered or "licence" in lowered:
-            return ""
-        return summary
+        return "" if is_licence(summary) else summary
 
 
 def _namespace_parts(node: tree_sitter.Node) -> list[tree_sitter.Node]:

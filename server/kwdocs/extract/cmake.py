@@ -13,6 +13,7 @@ from kwdocs.extract.treesitter import (
     comments_above,
     encode,
     end_line,
+    hash_comment_docstring,
     one_line,
     parser,
     summarise_comments,
@@ -108,6 +109,7 @@ def extract_cmake(path: str, text: str, lines: list[str]) -> LanguageResult:
     walker = _CMake(Source(data, lines))
     walker.walk(tree.root_node)
     return LanguageResult(
+        docstring=hash_comment_docstring(lines),
         keywords=walker.keywords,
         problems=syntax_problems(tree, Grammar.CMAKE.parser_name),
         parser=Grammar.CMAKE.parser_name,

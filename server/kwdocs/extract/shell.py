@@ -10,6 +10,7 @@ from kwdocs.extract.treesitter import (
     comments_above,
     encode,
     end_line,
+    hash_comment_docstring,
     one_line,
     parser,
     summarise_comments,
@@ -62,6 +63,7 @@ def extract_shell(path: str, text: str, lines: list[str]) -> LanguageResult:
             stack.extend(reversed(node.named_children))
     keywords.sort(key=lambda k: (k.line, k.col))
     return LanguageResult(
+        docstring=hash_comment_docstring(lines),
         keywords=keywords,
         problems=syntax_problems(tree, Grammar.BASH.parser_name),
         parser=Grammar.BASH.parser_name,

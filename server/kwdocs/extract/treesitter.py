@@ -210,6 +210,45 @@ def summarise_comments(texts: list[str]) -> str:
     return _cut(" ".join(paragraph))
 
 
+def is_licence(summary: str) -> bool:
+    """A comment that states a copyright or licence: not what the file is for."""
+    lowered = summary.lower()
+    return "copyright" in lowered or "license" in lowered or "licence" in lowered
+
+
+def hash_comment_docstring(lines: list[str]) -> str:
+    """What a YAML, CMake or shell file says it is for: the summary of the first block of
+    ``#`` lines on top of it (a shebang aside) that is no licence and is not the comment of
+    the code right under it (no blank line between: that documents the code), as
+    ``_file_docstring`` reads a C file's."""
+    blocks: list[list[str]] = []
+    block: list[str] = []
+    attached = False
+    for number, line in enumerate(lines):
+        text = line.strip()
+        if number == 0 and text.startswith("#!"):
+            continue
+        if text.startswith("#"):
+            block.append(text)
+            continue
+        if block:
+            blocks.append(block)
+            block = []
+            attached = bool(text)
+        if text:
+            break
+    else:
+        if block:
+            blocks.append(block)
+    for index, found in enumerate(blocks):
+        if attached and index == len(blocks) - 1:
+            break
+        summary = summarise_comments(found)
+        if summary and not is_licence(summary):
+            return summary
+    return ""
+
+
 def _cut(summary: str) -> str:
     summary = " ".join(summary.split())
     if len(summary) <= _MAX_SUMMARY:

@@ -13,6 +13,7 @@ from kwdocs.extract.treesitter import (
     comments_above,
     encode,
     end_line,
+    hash_comment_docstring,
     one_line,
     parser,
     summarise_comments,
@@ -150,6 +151,7 @@ def extract_yaml(path: str, text: str, lines: list[str]) -> LanguageResult:
         if child.type == "document":
             walker.document(child)
     return LanguageResult(
+        docstring=hash_comment_docstring(lines),
         keywords=walker.keywords,
         problems=syntax_problems(tree, Grammar.YAML.parser_name),
         parser=Grammar.YAML.parser_name,

@@ -232,15 +232,16 @@ class _Page:
         )
         if documented is None:
             self.add(
-                "No comment at the top of the file says what it is for, and none of its "
-                "declarations has a comment of its own.",
+                "The file has no opening comment of its own, and kwdocs found no comment on "
+                "any of its declarations.",
                 "",
             )
             return
         self.add(
-            "No comment at the top of the file says what it is for; its first documented "
-            f"declaration, {documented.kind} {self.keyword_link(documented)} "
-            f"(line {documented.line}), says: {inline_markdown(documented.summary)}",
+            "The file has no opening comment of its own (a comment right above a declaration "
+            "belongs to that declaration); the first declaration with a comment, "
+            f"{documented.kind} {self.keyword_link(documented)} (line {documented.line}), "
+            f"says: {inline_markdown(documented.summary)}",
             "",
         )
 
