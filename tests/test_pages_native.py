@@ -85,6 +85,16 @@ def test_purpose_and_overview_say_what_the_file_holds(native_out: Path) -> None:
         languages.add(overview.split(" file of ", 1)[0])
     assert {"A C++", "A CUDA", "A CMake", "A YAML"} <= languages
     device = (native_out / "torch/include/c10/core/Device.h_docs.md").read_text("utf-8")
+    # Bases as written (kwdocs places Python's only); no claim that there are none.
+    symnode = native_out / "torch/include/c10/core/ConstantSymNodeImpl.h_docs.md"
+    assert _section(symnode.read_text("utf-8"), "Architecture & Design").startswith(
+        "- `c10::ConstantSymNodeImpl` inherits from `SymNodeImpl` (as written)"
+    )
+    assert "- **Type**: C++\n" in device
+    assert _section(device, "Testing & Usage") == (
+        "Not applicable: kwdocs recognises test files among Python files only."
+    )
+    device = (native_out / "torch/include/c10/core/Device.h_docs.md").read_text("utf-8")
     assert _section(device, "File Purpose").startswith(
         "The file has no opening comment of its own (a comment right above a declaration "
         "belongs to that declaration); the first declaration with a comment, typedef "

@@ -90,6 +90,10 @@ IMPORT_GROUP_TITLES = {
 _LANGUAGE_NAMES = {language.value: name for language, name in DISPLAY_NAMES.items()}
 
 
+def _language_name(language: str) -> str:
+    return _LANGUAGE_NAMES.get(language, language)
+
+
 def _lines(lines: list[int]) -> str:
     return f"{'line' if len(lines) == 1 else 'lines'} {lines_list(lines)}"
 
@@ -184,7 +188,7 @@ class _Page:
             f"- **Path**: {code(record.path)}",
             f"- **Size**: {record.size:,} bytes ({record.size / 1024:.2f} KB)",
             f"- **Lines**: {record.lines:,}",
-            f"- **Type**: {TYPES.get(record.language, record.language)}",
+            f"- **Type**: {TYPES.get(record.language) or _language_name(record.language)}",
             f"- **Extension**: {code(extension) if extension else 'none'}",
             f"- **Encoding**: {code(record.encoding)}",
         )
@@ -364,7 +368,7 @@ class _Page:
                 "keywords from text files."
             )
         else:
-            language = _LANGUAGE_NAMES.get(record.language, record.language)
+            language = _language_name(record.language)
             self.add(
                 f"A {language} file of {plural(record.lines, 'line')} with "
                 f"{keyword_counts(record)}."
@@ -629,7 +633,15 @@ class _Page:
                     counts[decorator] += 1
             used = ", ".join(f"{code('@' + d)} × {n}" for d, n in sorted(counts.items()))
             lines.append(f"- Decorators used: {used}")
-        if not lines:
+        if self.record.language != "python":
+            # Bases of other languages are listed as written: kwdocs places Python's only.
+            for keyword in self.of_kind("class"):
+                if keyword.bases:
+                    bases = ", ".join(code(base) for base in keyword.bases)
+                    lines.append(f"- {code(keyword.qualname)} inherits from {bases} (as written)")
+            if not lines:
+                lines.append("No class of this file inherits from another.")
+        elif not lines:
             what = "workspace-internal inheritance, decorators, dataclasses, enums or ABCs"
             lines.append(f"No {what} in this file.")
         self.add(*lines, "")
@@ -834,6 +846,9 @@ class _Page:
 
     def testing(self) -> None:
         self.section("Testing & Usage")
+        if self.record.language != "python":
+            self.add("Not applicable: kwdocs recognises test files among Python files only.", "")
+            return
         if is_test_file(self.record.path):
             self.add("This is a test file.", "")
         if self.links.tests:
