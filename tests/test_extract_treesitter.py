@@ -336,3 +336,20 @@ def test_the_opening_comment_of_yaml_cmake_and_shell_files() -> None:
     result = extract_cmake("things.cmake", text, split_lines(text))
     assert result.docstring == ""
     assert [k.summary for k in result.keywords] == ["Adds a target."]
+
+
+def test_an_export_macro_before_a_qualified_return_type(native_root: Path) -> None:  # noqa: F811
+    # ``C10_API const caffe2::TypeMeta get_default_dtype();`` read the macro as the type and
+    # the return type as the name's scope: ``c10::caffe2::TypeMeta::get_default_dtype``.
+    result, lines = run(extract_cpp, native_root, f"{INCLUDE}/c10/core/DefaultDtype.h")
+    functions = [(k.qualname, k.line) for k in result.keywords if k.kind == Kind.FUNCTION]
+    assert functions == [
+        ("c10::set_default_dtype", 12),
+        ("c10::get_default_dtype", 13),
+        ("c10::get_default_dtype_as_scalartype", 14),
+        ("c10::get_default_complex_dtype", 15),
+    ]
+    assert all(shown(lines, k) == k.name for k in result.keywords if k.kind == Kind.FUNCTION)
+    text = "namespace at {\nTORCH_API std::vector<int> sizes();\n}\n"
+    found = [k.qualname for k in extract_cpp("s.h", text, split_lines(text)).keywords]
+    assert found == ["at", "at::sizes"]

@@ -508,6 +508,14 @@ class _Walker:
                 if self.source.data[following.start_byte : following.end_byte] == b"~":
                     # ``C10_ALWAYS_INLINE ~Foo()``: the destructor lost its name to the error.
                     self.misread.add(text)
+        elif _invented_scope(node.child_by_field_name("declarator")):
+            # ``C10_API const caffe2::TypeMeta get_default_dtype();``: the macro read as the
+            # type, the return type as the name's scope (joined by a ``::`` the parser made
+            # up): ``c10::caffe2::TypeMeta::get_default_dtype``. Parsed again without it.
+            text = self.source.data[type_node.start_byte : type_node.end_byte]
+            if _is_macro_name(text):
+                self.attribute_macros.add(text)
+                self.misread.add(text)
 
     def _note_function_macros(self, error: tree_sitter.Node) -> None:
         """In an error, ``MACRO(…)`` followed by more declaration (``C10_DEPRECATED_MESSAGE("…")
@@ -837,6 +845,24 @@ def _word_byte(byte: int) -> bool:
         or 0x61 <= byte <= 0x7A
         or byte >= 0x80
     )
+
+
+def _invented_scope(declarator: tree_sitter.Node | None) -> bool:
+    """A declarator whose qualified name holds a ``::`` the parser made up (a missing node):
+    two names side by side, read as one qualified name."""
+    stack = [declarator] if declarator is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type == "::" and node.is_missing:
+            return True
+        if node.type in (
+            "qualified_identifier",
+            "function_declarator",
+            "reference_declarator",
+            "pointer_declarator",
+        ):
+            stack.extend(node.children)
+    return False
 
 
 _CLASS_HEADS = (b"class ", b"struct ", b"union ")
