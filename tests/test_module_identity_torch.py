@@ -47,8 +47,8 @@ def test_every_import_is_classified_the_same(both: tuple[Analysis, Analysis]) ->
     for rel in alone.records:
         mine = alone.links(rel).imports
         theirs = whole.links(f"distributed/fsdp/{rel}").imports
-        assert [(f.module, f.group, f.line) for f in mine] == [
-            (f.module, f.group, f.line) for f in theirs
+        assert [(f.module, f.group, f.statements) for f in mine] == [
+            (f.module, f.group, f.statements) for f in theirs
         ], rel
         for fact in mine:
             # torch's own modules are never a third party's, whatever the root.

@@ -8,7 +8,7 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 8
+RECORD_FORMAT = 9
 
 
 class Kind(str, enum.Enum):
@@ -205,6 +205,11 @@ class FileRecord(msgspec.Struct, gc=False, omit_defaults=True):
     parser: str = ""
     """Which parser produced the keywords: ``ast``, ``parso`` (error recovery), ``markdown-it``,
     ``tree-sitter-<grammar>``."""
+    import_lines: list[int] = []
+    """Python: the first line of each import statement whose module keyword the keywords leave
+    out (the same module, as written, is imported before) though they keep names it imports
+    (``import torch`` then ``from torch import Tensor``): with the module keywords' lines, the
+    line of the statement of every imported name (kwdocs.resolve.import_facts)."""
     calls_known: bool = False
     """True when the calls of its functions were read into the keywords (``Keyword.calls``):
     an export reads them in the same walk as its page facts; the language server's indexing

@@ -4,6 +4,7 @@ Asked by hover, definition, symbols, pages and ``kwdocs lookup``; knows nothing 
 
 from __future__ import annotations
 
+import bisect
 import enum
 import posixpath
 from collections.abc import Mapping
@@ -103,9 +104,14 @@ _BINDINGS: dict[str, tuple[FileRecord, dict[str, str]]] = {}
 
 def _bindings(record: FileRecord) -> dict[str, str]:
     found: dict[str, str] = {}
+    # One binding per name and alias: the first import of it (the same name imported from
+    # another module elsewhere — in another function — does not replace it).
+    taken: set[tuple[str, str]] = set()
     for keyword in record.keywords:
         if keyword.kind == Kind.IMPORT and keyword.target:
-            found[keyword.alias or keyword.name] = keyword.target
+            if (keyword.name, keyword.alias) not in taken:
+                taken.add((keyword.name, keyword.alias))
+                found[keyword.alias or keyword.name] = keyword.target
         elif keyword.kind == Kind.MODULE and keyword.target and keyword.alias != STAR:
             if keyword.alias:
                 found[keyword.alias] = keyword.target
@@ -161,45 +167,85 @@ def imported_paths(space: Records, record: FileRecord) -> set[str]:
     return found
 
 
+class ImportLine(msgspec.Struct, frozen=True, array_like=True):
+    """One import statement of a module: its line and what it binds, as written."""
+
+    line: int
+    names: tuple[str, ...] = ()
+    """``name`` or ``name as alias`` for each name a ``from`` statement imports (sorted), ``*``
+    for a star import, ``as alias`` for ``import a.b as alias``; none for ``import a.b``."""
+
+
 class ImportFact(msgspec.Struct, frozen=True, array_like=True):
-    """One imported module of a file, how it is classified, and the names taken from it."""
+    """One imported module of a file, how it is classified, and each statement importing it."""
 
     module: str
+    """Absolute (relative imports resolved); as written when a relative import leads nowhere."""
     group: ImportGroup
     path: str
     """The workspace file of the module, when it is one; else ""."""
-    names: tuple[str, ...]
-    line: int
+    statements: tuple[ImportLine, ...]
+    """In line order."""
 
 
 def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
-    """Every module a file imports, classified (kwdocs.modules.ImportGroup), by group and
-    name."""
-    names: dict[str, list[str]] = {}
-    statements: dict[str, tuple[int, bool]] = {}
-    for keyword in record.keywords:
-        if keyword.kind == Kind.MODULE:
-            relative = keyword.name.startswith(".")
-            statements.setdefault(keyword.target, (keyword.line, relative))
-        elif keyword.kind == Kind.IMPORT:
+    """Every module a file imports, once however many statements import it (``.utils`` and
+    ``pkg.utils`` are one module), classified (kwdocs.modules.ImportGroup), by group and name,
+    with each statement's line and the names it imports: the file's Dependencies, and how
+    many modules it imports from. A name's statement begins on the last line, up to the
+    name's, where a statement begins: a module keyword's, or one of ``record.import_lines``
+    (statements whose module keyword the record leaves out)."""
+    keywords = record.keywords
+    starts = sorted({k.line for k in keywords if k.kind == Kind.MODULE}.union(record.import_lines))
+    statements: dict[str, dict[int, list[str]]] = {}
+    resolved: dict[str, str] = {}
+    relative: dict[str, bool] = {}
+    taken: dict[str, list[str]] = {}
+    unresolved: dict[int, str] = {}
+    """Line → the written module of a relative import leading nowhere."""
+    for keyword in keywords:
+        kind = keyword.kind
+        if kind == Kind.MODULE:
+            key = keyword.target or keyword.name
+            if not keyword.target:
+                unresolved[keyword.line] = key
+            alias = keyword.alias
+            names = statements.setdefault(key, {}).setdefault(keyword.line, [])
+            names += ["*"] if alias == STAR else [f"as {alias}"] if alias else []
+            resolved[key] = keyword.target
+            relative[key] = relative.get(key, False) or keyword.name.startswith(".")
+        elif kind == Kind.IMPORT:
+            at = bisect.bisect_right(starts, keyword.line) - 1
+            line = starts[at] if at >= 0 else keyword.line
             module = keyword.target.rpartition(".")[0]
+            key = module or unresolved.get(line, "")
+            resolved.setdefault(key, module)
+            relative.setdefault(key, not module)
             shown = f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
-            names.setdefault(module, []).append(shown)
+            statements.setdefault(key, {}).setdefault(line, []).append(shown)
+            taken.setdefault(key, []).append(keyword.name)
     modules = space.modules
     facts = []
-    for module, (line, relative) in statements.items():
-        taken = names.get(module, [])
-        path = modules.file_of(module, record.path) or ""
-        if not path:
+    for key, lines in statements.items():
+        module = resolved[key]
+        path = modules.file_of(module, record.path) or "" if module else ""
+        if not path and module:
             # ``from . import x`` binds submodules: the module itself may be a package file.
-            for name in taken:
-                path = modules.file_of(f"{module}.{name.split(' as ')[0]}", record.path) or ""
+            for name in taken.get(key, ()):
+                path = modules.file_of(f"{module}.{name}", record.path) or ""
                 if path:
                     break
         if path == record.path:
             path = ""
-        group = ImportGroup.FIRST_PARTY if path else modules.classify(module, record.path, relative)
-        facts.append(ImportFact(module, group, path, tuple(sorted(set(taken))), line))
+        group = (
+            ImportGroup.FIRST_PARTY
+            if path
+            else modules.classify(module, record.path, relative[key])
+        )
+        shown = tuple(
+            ImportLine(line, tuple(sorted(set(names)))) for line, names in sorted(lines.items())
+        )
+        facts.append(ImportFact(key, group, path, shown))
     facts.sort(key=lambda f: (_GROUP_ORDER[f.group], f.module))
     return facts
 

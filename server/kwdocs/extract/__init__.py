@@ -162,6 +162,7 @@ def fill_python(record: FileRecord, result: PythonResult, module: str) -> None:
     record.keywords = result.keywords
     record.docstring = result.docstring
     record.all_names = result.all_names
+    record.import_lines = result.import_lines
     record.problems = record.problems + result.problems
     record.parser = result.parser
 

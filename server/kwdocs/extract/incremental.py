@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from msgspec.structs import replace
 
 from kwdocs.extract import begin_record, extract_source, fill_python, language_of
-from kwdocs.extract.pynodes import PythonResult, summarise
+from kwdocs.extract.pynodes import ImportDeduper, PythonResult, summarise
 from kwdocs.extract.python import _AstWalker, _Lines, parse_python, walk_python
 from kwdocs.extract.python_recovery import recover_python
 from kwdocs.model import FileRecord, Keyword
@@ -155,18 +155,26 @@ def assemble(segments: list[Segment]) -> PythonResult:
     """The file's result from its segments: repeated imports and module names dropped as the
     walker drops them, ``__all__`` as its assignments leave it."""
     keywords: list[Keyword] = []
-    seen_imports: set[tuple[str, str, str]] = set()
+    imports = ImportDeduper()
     seen_names: set[str] = set()
     all_names: list[str] | None = None
     for segment in segments:
-        for keyword in segment.keywords:
+        found = segment.keywords
+        at, count = 0, len(found)
+        while at < count:
+            keyword = found[at]
             kind = keyword.kind
             if kind in _IMPORT_KINDS:
-                key = (keyword.name, keyword.alias, kind)
-                if key in seen_imports:
-                    continue
-                seen_imports.add(key)
-            elif kind in _NAME_KINDS:
+                # One statement: a module keyword, then the names its ``from`` imports (the
+                # walker keeps them in this order).
+                end = at + 1
+                while end < count and found[end].kind == "import":
+                    end += 1
+                keywords += imports.keep(found[at:end])
+                at = end
+                continue
+            at += 1
+            if kind in _NAME_KINDS:
                 if keyword.name in seen_names:
                     continue
                 seen_names.add(keyword.name)
@@ -174,7 +182,9 @@ def assemble(segments: list[Segment]) -> PythonResult:
         for augmented, strings in segment.all_updates:
             all_names = (all_names or []) + strings if augmented else list(strings)
     docstring = (segments[0].docstring or "") if segments else ""
-    return PythonResult(keywords=keywords, docstring=docstring, all_names=all_names)
+    return PythonResult(
+        keywords=keywords, docstring=docstring, all_names=all_names, import_lines=imports.lines
+    )
 
 
 def _common_prefix(a: str, b: str) -> int:

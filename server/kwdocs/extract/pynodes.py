@@ -29,6 +29,40 @@ class PythonResult:
     problems: list[Problem] = field(default_factory=list)
     parser: str = "ast"
     tree: ast.Module | None = None
+    import_lines: list[int] = field(default_factory=list)
+    """``FileRecord.import_lines``."""
+
+
+class ImportDeduper:
+    """Which keywords of a file's import statements its record keeps: a module keyword once
+    per module as written (and alias), a name once per name, alias and target (the same name
+    taken from another module, in another function, is another import). ``lines`` keeps the
+    first line of each statement whose module keyword is left out (written before) while
+    names of it are kept: with the module keywords' lines, where every kept name's statement
+    begins (kwdocs.resolve.import_facts)."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, ...]] = set()
+        self.lines: list[int] = []
+
+    def keep(self, statement: list[Keyword]) -> list[Keyword]:
+        """The keywords kept of one statement: a module keyword alone (one name of ``import
+        a, b``; ``from m import *``), or ``from m import ...``'s module keyword and names."""
+        kept = [k for k in statement if self._new(k)]
+        head = statement[0]
+        if kept and head.kind == Kind.MODULE and kept[0] is not head:
+            self.lines.append(head.line)
+        return kept
+
+    def _new(self, keyword: Keyword) -> bool:
+        if keyword.kind == Kind.MODULE:
+            key: tuple[str, ...] = (keyword.name, keyword.alias, "module")
+        else:
+            key = (keyword.name, keyword.alias, "import", keyword.target)
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
 
 
 def docstring_of(node: ast.AST) -> str | None:

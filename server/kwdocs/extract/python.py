@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterable, Iterator
 
 from kwdocs.extract.pynodes import (
+    ImportDeduper,
     PythonResult,
     attribute_comment,
     attribute_keyword,
@@ -158,7 +159,7 @@ class _AstWalker:
         self.all_names: list[str] | None = None
         self.all_updates: list[tuple[bool, list[str]]] = []
         """Every literal ``__all__`` assignment in order: (augmented, strings)."""
-        self._seen_imports: set[tuple[str, str, str]] = set()
+        self.imports = ImportDeduper()
         self._seen_names: set[tuple[str, str]] = set()
 
     def walk(self, body: Iterable[ast.stmt], scope: str, scope_kind: str) -> None:
@@ -285,32 +286,25 @@ class _AstWalker:
                 attribute_keyword(scope, name, line, col, last, kind_of, written, comment)
             )
 
-    def _add_import(self, keyword: Keyword) -> None:
-        if not self.dedupe:
-            self.keywords.append(keyword)
-            return
-        key = (keyword.name, keyword.alias, keyword.kind)
-        if key not in self._seen_imports:
-            self._seen_imports.add(key)
-            self.keywords.append(keyword)
+    def _add_imports(self, statement: list[Keyword]) -> None:
+        self.keywords += statement if not self.dedupe else self.imports.keep(statement)
 
     def _import(self, node: ast.Import) -> None:
         for alias in node.names:
             line = alias.lineno
             start = self.lines.col(line, alias.col_offset)
-            self._add_import(
-                Keyword(
-                    name=alias.name,
-                    qualname=alias.asname or alias.name,
-                    kind="module",
-                    line=line,
-                    col=start,
-                    end_col=start + len(alias.name),
-                    end_line=node.end_lineno or line,
-                    target=alias.name,
-                    alias=alias.asname or "",
-                )
+            module = Keyword(
+                name=alias.name,
+                qualname=alias.asname or alias.name,
+                kind="module",
+                line=line,
+                col=start,
+                end_col=start + len(alias.name),
+                end_line=node.end_lineno or line,
+                target=alias.name,
+                alias=alias.asname or "",
             )
+            self._add_imports([module])
 
     def _import_from(self, node: ast.ImportFrom) -> None:
         written = "." * node.level + (node.module or "")
@@ -318,8 +312,9 @@ class _AstWalker:
         line = node.lineno
         start = self.lines.col(line, node.col_offset)
         col = self.lines.find(line, written, start + 4) if written else start
+        statement: list[Keyword] = []
         if node.module or node.level:
-            self._add_import(
+            statement.append(
                 Keyword(
                     name=written,
                     qualname=written,
@@ -339,7 +334,7 @@ class _AstWalker:
             unresolved = "" if node.level else alias.name
             a_line = alias.lineno
             a_col = self.lines.col(a_line, alias.col_offset)
-            self._add_import(
+            statement.append(
                 Keyword(
                     name=alias.name,
                     qualname=alias.asname or alias.name,
@@ -352,6 +347,8 @@ class _AstWalker:
                     alias=alias.asname or "",
                 )
             )
+        if statement:
+            self._add_imports(statement)
 
     def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
         if isinstance(node, ast.Assign):
@@ -418,6 +415,7 @@ def walk_python(path: str, tree: ast.Module, lines: list[str], module: str) -> P
         result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
     result.keywords = walker.keywords
     result.all_names = walker.all_names
+    result.import_lines = walker.imports.lines
     result.docstring = docstring_of(tree) or ""
     result.tree = tree
     return result

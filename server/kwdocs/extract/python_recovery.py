@@ -10,6 +10,7 @@ import parso
 from parso.python import tree as pt
 
 from kwdocs.extract.pynodes import (
+    ImportDeduper,
     PythonResult,
     attribute_comment,
     attribute_keyword,
@@ -75,6 +76,7 @@ class _ParsoWalker:
         self.keywords: list[Keyword] = []
         self.all_names: list[str] | None = None
         self._seen: set[tuple[str, str, str]] = set()
+        self.imports = ImportDeduper()
 
     def walk(self, node: pt.NodeOrLeaf, scope: str, scope_kind: str) -> None:
         # A one-line body (``class A: pass``) may be a single leaf: nothing defined in it.
@@ -185,18 +187,15 @@ class _ParsoWalker:
             )
         )
 
-    def _add(self, keyword: Keyword) -> None:
-        key = (keyword.name, keyword.alias, keyword.kind)
-        if key not in self._seen:
-            self._seen.add(key)
-            self.keywords.append(keyword)
+    def _keep(self, module: Keyword) -> None:
+        self.keywords += self.imports.keep([module])
 
     def _import(self, node: pt.Import) -> None:
         if node.type == "import_name":
             for path, alias in node._dotted_as_names():  # parso has no public pair accessor
                 written = ".".join(leaf.value for leaf in path)
                 line, col = path[0].start_pos
-                self._add(
+                self._keep(
                     Keyword(
                         name=written,
                         qualname=alias.value if alias else written,
@@ -210,6 +209,7 @@ class _ParsoWalker:
                     )
                 )
             return
+        statement: list[Keyword] = []
         from_names = node.get_from_names()
         module = ".".join(leaf.value for leaf in from_names)
         level = node.level
@@ -219,7 +219,7 @@ class _ParsoWalker:
             # The written module starts at the first leaf after ``from`` (its dots, or its
             # name): dots and name may stand apart (``from . x import y``).
             line, col = node.children[1].start_pos
-            self._add(
+            statement.append(
                 Keyword(
                     name=written,
                     qualname=written,
@@ -232,12 +232,10 @@ class _ParsoWalker:
                     alias=STAR if node.is_star_import() else "",
                 )
             )
-        if node.is_star_import():
-            return
-        for name_leaf, alias in node._as_name_tuples():
+        for name_leaf, alias in () if node.is_star_import() else node._as_name_tuples():
             name = name_leaf.value
             line, col = name_leaf.start_pos
-            self._add(
+            statement.append(
                 Keyword(
                     name=name,
                     qualname=alias.value if alias else name,
@@ -250,6 +248,8 @@ class _ParsoWalker:
                     alias=alias.value if alias else "",
                 )
             )
+        if statement:
+            self.keywords += self.imports.keep(statement)
 
     def _line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
@@ -351,6 +351,7 @@ def recover_python(text: str, module: str, is_package: bool, problem: Problem) -
     result.keywords = walker.keywords
     result.docstring = _docstring(tree)
     result.all_names = walker.all_names
+    result.import_lines = walker.imports.lines
     return result
 
 

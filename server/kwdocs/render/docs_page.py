@@ -338,7 +338,8 @@ class _Page:
                 plural(len(self.of_kind("attribute")), "class attribute"),
                 plural(len(self.of_kind("constant", "variable")), "module-level name"),
             ]
-            modules = len(self.of_kind("module"))
+            # The modules its Dependencies list (one computation: kwdocs.resolve.import_facts).
+            modules = len(self.links.imports)
             self.add(
                 f"{code(record.module or record.path)} defines {', '.join(parts)}, "
                 f"and imports from {plural(modules, 'module')}.",
@@ -746,8 +747,16 @@ class _Page:
                 label = f" ({code(fact.module)})" if fact.path else ""
                 if group is ImportGroup.FIRST_PARTY and not fact.path:
                     label = " (not a file of this workspace)"
-                names = f": {', '.join(code(n) for n in fact.names)}" if fact.names else ""
-                self.add(f"- {shown}{label} (line {fact.line}){names}")
+                statements = "; ".join(
+                    f"(line {statement.line})"
+                    + (
+                        f": {', '.join(_imported(n) for n in statement.names)}"
+                        if statement.names
+                        else ""
+                    )
+                    for statement in fact.statements
+                )
+                self.add(f"- {shown}{label} {statements}")
             self.add("")
         self.add("### Imported by", "")
         if not self.links.imported_by:
@@ -950,3 +959,9 @@ def render_docs_page(
     """The documentation page of ``record``; ``text`` is its decoded source."""
     # ``anchors`` is keyword_anchors(record) when the caller has computed it already.
     return _Page(record, text, facts, links, root_from_out, source_limit, anchors).render()
+
+
+def _imported(name: str) -> str:
+    """A name an import statement binds, as the Dependencies show it (``as alias`` for the
+    alias of ``import a.b as alias``)."""
+    return f"as {code(name[3:])}" if name.startswith("as ") else code(name)
