@@ -116,6 +116,33 @@ def test_purpose_and_overview_say_what_the_file_holds(native_out: Path) -> None:
     )
 
 
+def test_includes_lead_to_workspace_headers_both_ways(native_out: Path) -> None:
+    """Dependencies lists a C++ file's #includes, linked where the engine's include resolution
+    (go-to-definition's) finds the header; the header's page lists who includes it."""
+    device = (native_out / "torch/include/c10/core/Device.h_docs.md").read_text("utf-8")
+    dependencies = _section(device, "Dependencies")
+    assert dependencies.startswith(
+        "### Includes\n\n"
+        "- `<c10/core/DeviceType.h>` (line 4): "
+        "[`torch/include/c10/core/DeviceType.h`](./DeviceType.h_docs.md)\n"
+        # c10/macros is not among the folders this workspace holds.
+        "- `<c10/macros/Export.h>` (line 5): not a file of this workspace\n"
+    )
+    assert "- `<cstddef>` (line 8): not a file of this workspace\n" in dependencies
+    included_by = dependencies.split("### Imported by\n\n", 1)[1]
+    assert "- [`torch/include/c10/core/DeviceGuard.h`](./DeviceGuard.h_docs.md)" in included_by
+    guard = (native_out.parent / "torch/include/c10/core/DeviceGuard.h").read_text("utf-8")
+    assert "#include <c10/core/Device.h>" in guard
+    related = _section(device, "Related Files")
+    assert (
+        "- [`torch/include/c10/core/DeviceGuard.h`](./DeviceGuard.h_docs.md): includes this file"
+        in related
+    )
+    # A YAML file has neither imports nor includes.
+    tags = (native_out / "torchgen/packaged/ATen/native/tags.yaml_docs.md").read_text("utf-8")
+    assert _section(tags, "Dependencies").startswith("Not applicable: kwdocs reads the imports")
+
+
 def test_macros_link_to_their_own_headings(native_out: Path) -> None:
     # Config.h defines macros only: the keyword page sends them to the Detailed Analysis, where
     # each has its heading; no "Module-level names" section is promised that the page lacks.

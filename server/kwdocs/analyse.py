@@ -15,6 +15,8 @@ import msgspec
 
 from kwdocs.calls import CallEnd, CallGraph
 from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
+from kwdocs.extract.includes import include_target, is_system_include
+from kwdocs.extract.languages import C_FAMILY
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
@@ -70,6 +72,16 @@ class Relation(str, enum.Enum):
     __str__ = str.__str__
 
 
+class IncludeLink(msgspec.Struct, frozen=True, array_like=True):
+    """One ``#include`` of a C, C++ or CUDA file, as written, and the workspace file it leads
+    to ("" when none: a system or library header)."""
+
+    written: str
+    line: int
+    path: str
+    system: bool
+
+
 class RelatedFile(msgspec.Struct, frozen=True, array_like=True):
     path: str
     relations: tuple[Relation, ...]
@@ -120,6 +132,8 @@ class FileLinks(msgspec.Struct, array_like=True):
     uses: list[UseLink] = []
     related: list[RelatedFile] = []
     """Other files ranked by how they relate to this one, most related first."""
+    includes: list[IncludeLink] = []
+    """C, C++ and CUDA files: their ``#include``s in the order written."""
 
 
 def _node(parts: list[str], depth: int) -> str:
@@ -163,7 +177,8 @@ class Analysis:
         self._bases: dict[str, list[ClassLink]] = defaultdict(list)
         self._subclasses: dict[str, list[ClassLink]] = defaultdict(list)
         for path, edges in self.edges.items():
-            if records[path].language != "python":
+            language = records[path].language
+            if language != "python" and language not in C_FAMILY:
                 continue
             self.imports_of[path] = set(edges.imports)
             for target in edges.imports:
@@ -248,7 +263,20 @@ class Analysis:
                 for use in self.uses(path)
             ],
             related=self.related(path),
+            includes=self.includes(record) if record.language in C_FAMILY else [],
         )
+
+    def includes(self, record: FileRecord) -> list[IncludeLink]:
+        return [
+            IncludeLink(
+                keyword.target,
+                keyword.line,
+                include_target(self.records, record.path, keyword) or "",
+                is_system_include(keyword),
+            )
+            for keyword in record.keywords
+            if keyword.kind == Kind.INCLUDE
+        ]
 
     def _call_link(self, end: CallEnd) -> CallLink:
         return CallLink(

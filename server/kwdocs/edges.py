@@ -12,6 +12,8 @@ from collections.abc import Mapping
 import msgspec
 
 from kwdocs.calls import CallPlacer, FunctionCalls
+from kwdocs.extract.includes import included_paths
+from kwdocs.extract.languages import C_FAMILY
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.readlog import ReadLog
@@ -88,7 +90,7 @@ class FileEdges(msgspec.Struct, frozen=True, array_like=True):
     reads: tuple[tuple[str, str], ...]
     """(path, digest) of every other record read."""
     imports: tuple[str, ...]
-    """Workspace files it imports, sorted (Python files)."""
+    """Workspace files it imports (Python files) or includes (C, C++, CUDA), sorted."""
     bases: tuple[BaseEdge, ...]
     """In the order of its classes and of their written bases (Python files)."""
     uses: tuple[UseLink, ...]
@@ -152,7 +154,14 @@ class EdgeReader:
         record = records[path]
         space.read = set()
         python = record.language == "python"
-        imports = tuple(sorted(imported_paths(space, record))) if python else ()
+        if python:
+            imports = tuple(sorted(imported_paths(space, record)))
+        elif record.language in C_FAMILY:
+            # What its ``#include``s lead to: a function of the file and of the workspace's
+            # file set, as Python's imports are.
+            imports = tuple(sorted(included_paths(records, record)))
+        else:
+            imports = ()
         bases = tuple(_bases(space, record)) if python else ()
         uses = tuple(_uses(space, record))
         calls = tuple(self.placer.place(record)) if python and record.calls_known else ()

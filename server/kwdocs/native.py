@@ -43,13 +43,12 @@ import tree_sitter
 
 from kwdocs.binding import Role, Target
 from kwdocs.cursor import Word
-from kwdocs.extract.includes import include_candidates, is_system_include
-from kwdocs.extract.languages import GRAMMAR_MODULES, NativeLanguage, grammar_installed
+from kwdocs.extract.includes import include_target, is_system_include
+from kwdocs.extract.languages import C_FAMILY, GRAMMAR_MODULES, NativeLanguage, grammar_installed
 from kwdocs.index import Definition, KeywordIndex
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.textlines import content_lines
 
-C_FAMILY = frozenset({NativeLanguage.C.value, NativeLanguage.CPP.value, NativeLanguage.CUDA.value})
 NATIVE_LANGUAGES = frozenset(language.value for language in NativeLanguage)
 _NAME_KINDS = frozenset(
     {
@@ -193,17 +192,6 @@ class Include(NamedTuple):
     keyword: Keyword
     path: str | None
     system: bool
-
-
-def include_target(
-    records: Mapping[str, FileRecord], including: str, keyword: Keyword
-) -> str | None:
-    """The workspace file ``#include`` keyword of the file ``including`` leads to, or None."""
-    system = is_system_include(keyword)
-    for candidate in include_candidates(including, keyword.target, system=system):
-        if candidate != including and candidate in records:
-            return candidate
-    return None
 
 
 class IncludeGraph:

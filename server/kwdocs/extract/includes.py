@@ -4,9 +4,9 @@ engine's resolver keeps the first that exists."""
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from kwdocs.model import Keyword, Kind
+from kwdocs.model import FileRecord, Keyword, Kind
 
 
 def is_system_include(keyword: Keyword) -> bool:
@@ -47,3 +47,25 @@ def include_candidates(
             continue
         candidates.append(path)
     return candidates
+
+
+def include_target(
+    records: Mapping[str, FileRecord], including: str, keyword: Keyword
+) -> str | None:
+    """The workspace file ``#include`` keyword of the file ``including`` leads to, or None."""
+    system = is_system_include(keyword)
+    for candidate in include_candidates(including, keyword.target, system=system):
+        if candidate != including and candidate in records:
+            return candidate
+    return None
+
+
+def included_paths(records: Mapping[str, FileRecord], record: FileRecord) -> set[str]:
+    """The workspace files a C, C++ or CUDA file's ``#include``s lead to."""
+    found = set()
+    for keyword in record.keywords:
+        if keyword.kind == Kind.INCLUDE:
+            target = include_target(records, record.path, keyword)
+            if target is not None:
+                found.add(target)
+    return found

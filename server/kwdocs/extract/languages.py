@@ -30,6 +30,9 @@ class NativeLanguage(str, enum.Enum):
     SHELL = "shell"
 
 
+# The languages whose files ``#include`` one another (``FileRecord.language`` values).
+C_FAMILY = frozenset({NativeLanguage.C.value, NativeLanguage.CPP.value, NativeLanguage.CUDA.value})
+
 SUFFIXES: dict[str, NativeLanguage] = {
     ".c": NativeLanguage.C,
     ".h": NativeLanguage.CPP,

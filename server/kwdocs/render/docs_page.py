@@ -13,8 +13,15 @@ import warnings
 from collections import defaultdict
 from functools import lru_cache
 
-from kwdocs.analyse import CallLink, ClassLink, FileLinks, FunctionLinks, is_test_file
-from kwdocs.extract.languages import DISPLAY_NAMES
+from kwdocs.analyse import (
+    CallLink,
+    ClassLink,
+    FileLinks,
+    FunctionLinks,
+    Relation,
+    is_test_file,
+)
+from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
@@ -86,6 +93,7 @@ IMPORT_GROUP_TITLES = {
 }
 
 
+_INCLUDE_WORDS = {Relation.IMPORTS: "included here", Relation.IMPORTED_BY: "includes this file"}
 # What the pages call each language read with tree-sitter.
 _LANGUAGE_NAMES = {language.value: name for language, name in DISPLAY_NAMES.items()}
 
@@ -730,8 +738,16 @@ class _Page:
 
     def dependencies(self) -> None:
         self.section("Dependencies")
-        if self.record.language != "python":
-            self.add(f"A {TYPES.get(self.record.language, 'text').lower()} imports nothing.", "")
+        language = self.record.language
+        including = language in C_FAMILY
+        if including:
+            self.includes()
+        elif language != "python":
+            self.add(
+                "Not applicable: kwdocs reads the imports of Python files and the includes of "
+                "C, C++ and CUDA files only.",
+                "",
+            )
         elif not self.links.imports:
             self.add("The module imports nothing.", "")
         groups: dict[ImportGroup, list] = defaultdict(list)
@@ -760,12 +776,29 @@ class _Page:
             self.add("")
         self.add("### Imported by", "")
         if not self.links.imported_by:
-            self.add("No workspace file imports this one.", "")
+            self.add(f"No workspace file {'includes' if including else 'imports'} this one.", "")
         else:
             for path in self.links.imported_by[:LIST_LIMIT]:
                 self.add(f"- {self.docs_link(path)}")
             self.more(len(self.links.imported_by))
             self.add("")
+
+    def includes(self) -> None:
+        """A C, C++ or CUDA file's ``#include``s, each linked to the workspace file it leads
+        to (the engine's include resolution, as go-to-definition's)."""
+        includes = self.links.includes
+        if not includes:
+            self.add("The file includes nothing.", "")
+            return
+        self.add("### Includes", "")
+        for include in includes[:LIST_LIMIT]:
+            written = f"<{include.written}>" if include.system else f'"{include.written}"'
+            if include.path:
+                self.add(f"- {code(written)} (line {include.line}): {self.docs_link(include.path)}")
+            else:
+                self.add(f"- {code(written)} (line {include.line}): not a file of this workspace")
+        self.more(len(includes))
+        self.add("")
 
     def class_link(self, qualname: str, edge: ClassLink) -> str:
         if edge.path == self.record.path:
@@ -888,8 +921,10 @@ class _Page:
             "hierarchies, tests), then the rest of its folder:",
             "",
         )
+        # Files of the C family include one another: the same relation, in their words.
+        words = _INCLUDE_WORDS if self.record.language in C_FAMILY else {}
         for other in related:
-            relations = ", ".join(str(r) for r in other.relations)
+            relations = ", ".join(words.get(r, str(r)) for r in other.relations)
             calls = f" ({plural(other.calls, 'call')})" if other.calls else ""
             self.add(f"- {self.docs_link(other.path)}: {relations}{calls}")
         index = folder_page(posixpath.dirname(self.record.path), FOLDER_INDEX)
