@@ -789,3 +789,96 @@ def test_fsdp_named_cases(fsdp_docstrings) -> None:
     assert [t.type for t in md.parse(docstring_markdown(doc))].count("blockquote_open") == len(
         notes
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Defects reviewers found on the torch pages (real torch text where the corpus has it)
+
+
+def _torch_docstring(torch_root: Path, relpath: str, line: int) -> str:
+    """The docstring whose string literal spans ``line`` of a torch file."""
+    tree = ast.parse((torch_root / relpath).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+                and first.lineno <= line <= (first.end_lineno or first.lineno)
+            ):
+                docstring = ast.get_docstring(node)
+                assert docstring is not None
+                return docstring
+    raise AssertionError(f"no docstring at {relpath}:{line}")
+
+
+def _torch_note(torch_root: Path, relpath: str, title: str) -> str:
+    """The text of a module note (a ``NOTE [ ... ]`` comment) of a torch file."""
+    from kwdocs.extract.notes import module_notes
+
+    notes = module_notes((torch_root / relpath).read_text(encoding="utf-8"))
+    return next(note.text for note in notes if note.title == title)
+
+
+def test_warning_continuation_opening_with_a_role_is_kept(torch_root: Path) -> None:
+    """An option is ``:name:`` and a blank; ``:ref:`x``` opening a line is text (dataloader)."""
+    docstring = _torch_docstring(torch_root, "torch/utils/data/dataloader.py", 234)
+    markdown = docstring_markdown(parse_docstring(docstring))
+    assert "`data-loading-randomness` notes for random seed related questions" not in markdown
+    assert "data-loading-randomness notes for random seed related questions." in markdown
+    doc = _doc(
+        """
+        .. code-block:: python
+           :linenos:
+           :caption: x
+
+           pass
+        """
+    )
+    assert doc.body == (CodeBlock("pass", "python"),)
+
+
+def test_directive_with_a_blank_before_its_colons(torch_root: Path) -> None:
+    """``.. warning ::`` is ``.. warning::`` (nn.Module's hook registration functions)."""
+    path = "torch/nn/modules/module.py"
+    for line in (144, 170, 196, 220, 257, 330, 357, 1407, 1491):
+        doc = parse_docstring(_torch_docstring(torch_root, path, line))
+        warnings = [b for b in doc.body if isinstance(b, Note) and b.kind is NoteKind.WARNING]
+        assert warnings, line
+    doc = parse_docstring(_torch_docstring(torch_root, path, 144))
+    assert doc.body[1] == Note(
+        NoteKind.WARNING, "", (Paragraph("This adds global state to the `nn.Module` module"),)
+    )
+
+
+def test_roles_in_docstring_types_become_code(torch_root: Path) -> None:
+    """``device (:class:`torch.device`)``: the type is ``torch.device`` (Module.to)."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/nn/modules/module.py", 1294))
+    kinds = {p.name: p.annotation for p in doc.params}
+    assert kinds["device"] == "torch.device" and kinds["dtype"] == "torch.dtype"
+    assert kinds["tensor"] == "torch.Tensor"
+    table = params_markdown(doc.params)
+    assert "| `device` | `torch.device` |" in table and ":class:" not in table
+    doc = _doc(
+        """
+        :param x: the x.
+        :type x: :class:`~torch.Tensor` or ``None``
+        :rtype: :class:`torch.Tensor`
+        """
+    )
+    assert doc.params[0].annotation == "Tensor or None"
+    assert doc.returns == (Returned("", "torch.Tensor"),)
+
+
+def test_image_and_object_directives(torch_root: Path) -> None:
+    """``.. image::`` is a line naming the image; ``.. function:: sig`` shows the signature."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/optim/lr_scheduler.py", 375))
+    markdown = docstring_markdown(doc)
+    assert "Image: `../scripts/lr_scheduler_images/LambdaLR.png`" in markdown
+    assert "> image" not in markdown
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/nn/modules/module.py", 1259))
+    markdown = docstring_markdown(doc)
+    assert "> function" not in markdown and ":noindex:" not in markdown
+    assert "`to(device=None, dtype=None, non_blocking=False)`" in markdown
+    assert "`to(memory_format=torch.channels_last)`" in markdown

@@ -378,12 +378,14 @@ def _numpy_header(lines: Sequence[str], index: int) -> str | None:
 
 _BULLET = re.compile(r"^([-*+•])( +)(?=\S)")
 _ENUMERATED = re.compile(r"^(?:(\d{1,9})[.)]|#[.)]|\((\d{1,9})\))( +)(?=\S)")
-_DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?)::(?:\s+(.*))?$")
+# ``.. name::``; ``.. name ::`` (a blank before the colons) is written too and read the same.
+_DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?) ?::(?:\s+(.*))?$")
 _EXPLICIT = re.compile(r"^\.\.(?:\s|$)")
 _FOOTNOTE = re.compile(r"^\.\.\s+\[([^\]]+)\]\s*(.*)$")
 _UNDERLINE = re.compile(r"^([-=~^\"'#*+])\1{2,}\s*$")  # no backticks: a fence is no underline
 _TABLE_BORDER = re.compile(r"^(?:\+[-=]+)+\+\s*$|^=+(?: +=+)+\s*$")
-_OPTION = re.compile(r"^:[\w-]+:")
+# A directive's option is ``:name:`` then a blank or nothing: ``:ref:`x``` opens a line of text.
+_OPTION = re.compile(r"^:[\w-]+:(?:\s|$)")
 _MARKDOWN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)")
 
 _CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "testcode", "doctest"})
@@ -405,6 +407,13 @@ _VERSION_DIRECTIVES = {
     "versionadded": NoteKind.VERSION_ADDED,
     "versionchanged": NoteKind.VERSION_CHANGED,
 }
+# Sphinx's directives describing an object (``.. function:: signature``; ``py:`` and other
+# domains' prefixes are dropped before the lookup).
+_OBJECT_DIRECTIVES = frozenset(
+    {"function", "method", "class", "attribute", "data", "exception", "decorator", "module"}
+    | {"classmethod", "staticmethod", "property", "type", "autofunction", "automethod"}
+    | {"autoclass", "autoattribute", "autodata", "autoexception", "automodule", "currentmodule"}
+)
 # Nesting past this many indented levels is shown as text rather than parsed further.
 _MAX_DEPTH = 12
 
@@ -662,6 +671,14 @@ class _BlockReader:
             return [Note(_VERSION_DIRECTIVES[name], _text(version, False), tuple(blocks))]
         if name == "admonition":
             return [Note(NoteKind.OTHER, inline_markdown(argument), tuple(self.nested(body)))]
+        if name in ("image", "figure"):
+            # The image is not shown (a path relative to built docs): a line names it; a
+            # figure's caption and legend follow.
+            image = [Paragraph(f"Image: {code(argument)}")] if argument else []
+            return image + self.nested(body)
+        if name.rsplit(":", 1)[-1] in _OBJECT_DIRECTIVES and argument:
+            # ``.. function:: to(dtype, non_blocking=False)``: the signature, then its text.
+            return [Paragraph(code(argument)), *self.nested(body)]
         title = escape(name) + (": " + inline_markdown(argument) if argument else "")
         return [Note(NoteKind.OTHER, title, tuple(self.nested(body)))]
 
@@ -833,6 +850,34 @@ def _split_type(kind: str) -> tuple[str, str]:
     return _OPTIONAL.sub("", kind).strip().rstrip(","), default
 
 
+_TYPE_MARKUP = re.compile(
+    r"``(?P<literal>.+?)``|(?<![\w`]):(?P<role>[A-Za-z][\w+.:-]*):`(?P<role_text>[^`]+)`"
+    r"|`(?P<interpreted>[^`]+)`"
+)
+
+
+def _type_text(kind: str) -> str:
+    """A type written in a docstring as the code it names: reST roles and literals unwrapped
+    as inline text unwraps them (``:class:`~torch.Tensor``` → ``Tensor``), so the page's code
+    span shows no markup."""
+    kind = " ".join(kind.split())
+    if "`" not in kind:
+        return kind
+    return _TYPE_MARKUP.sub(_type_piece, kind).replace("\\ ", "")
+
+
+def _type_piece(match: re.Match[str]) -> str:
+    if match.group("literal") is not None:
+        return match.group("literal")
+    if match.group("interpreted") is not None:
+        return match.group("interpreted")
+    titled = _TITLED_TARGET.match(match.group("role_text"))
+    if titled:
+        return titled.group(1)
+    target = match.group("role_text").lstrip("!")
+    return target[1:].rsplit(".", 1)[-1] if target.startswith("~") else target
+
+
 def _default_in(description: str) -> str:
     """``(Default: ``None``)`` in a description → ``None``."""
     match = _DESCRIPTION_DEFAULT.search(description)
@@ -910,7 +955,7 @@ class _Builder:
         self.fields: dict[str, dict[str, str]] = {}
 
     def param(self, name: str, kind: str, description: list[str], group: ParamGroup) -> None:
-        kind, default = _split_type(kind)
+        kind, default = _split_type(_type_text(kind))
         raw = " ".join(description)
         if not default:
             default = _default_in(raw)
@@ -989,13 +1034,13 @@ class _Builder:
         elif name in ("ivar", "var", "cvar") and words:
             self.param(words[-1], " ".join(words[:-1]), content, ParamGroup.ATTRIBUTES)
         elif name in ("type", "kwtype", "vartype") and words:
-            self.fields.setdefault("type", {})[words[-1]] = " ".join(content).strip()
+            self.fields.setdefault("type", {})[words[-1]] = _type_text(" ".join(content))
         elif name in ("returns", "return"):
             self.returns.append(Returned("", "", _blocks(content)))
         elif name in ("yields", "yield"):
             self.yields.append(Returned("", "", _blocks(content)))
         elif name in ("rtype", "ytype"):
-            self.fields.setdefault(name, {})[""] = " ".join(content).strip()
+            self.fields.setdefault(name, {})[""] = _type_text(" ".join(content))
         elif name in ("raises", "raise", "except", "exception"):
             names = [n.strip() for n in argument.split(",") if n.strip()] or [""]
             self.raises += (Raised(n, _blocks(content)) for n in names)
