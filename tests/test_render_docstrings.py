@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kwdocs.extract.notes import module_notes
 from kwdocs.extract.signatures import LineList, ParamKind, SignatureParam, signature_parameters
 from kwdocs.render.docstrings import (
     CodeBlock,
@@ -24,6 +25,7 @@ from kwdocs.render.docstrings import (
     ParamGroup,
     Raised,
     Returned,
+    blocks_markdown,
     docstring_markdown,
     inline_markdown,
     params_markdown,
@@ -815,10 +817,8 @@ def _torch_docstring(torch_root: Path, relpath: str, line: int) -> str:
 
 def _torch_note(torch_root: Path, relpath: str, title: str) -> str:
     """The text of a module note (a ``NOTE [ ... ]`` comment) of a torch file."""
-    from kwdocs.extract.notes import module_notes
-
     notes = module_notes((torch_root / relpath).read_text(encoding="utf-8"))
-    return next(note.text for note in notes if note.title == title)
+    return next(note.text for note in notes if note.title.strip() == title)
 
 
 def test_warning_continuation_opening_with_a_role_is_kept(torch_root: Path) -> None:
@@ -882,3 +882,110 @@ def test_image_and_object_directives(torch_root: Path) -> None:
     assert "> function" not in markdown and ":noindex:" not in markdown
     assert "`to(device=None, dtype=None, non_blocking=False)`" in markdown
     assert "`to(memory_format=torch.channels_last)`" in markdown
+
+
+def test_hanging_indent_is_prose_not_a_definition(torch_root: Path) -> None:
+    """A sentence continued on a more indented line stays one paragraph, its text unchanged
+    (no colon inserted); a short term over its definition is still a definition list."""
+    docstring = _torch_docstring(torch_root, "torch/_dynamo/eval_frame.py", 389)
+    assert parse_docstring(docstring).body == (
+        Paragraph(
+            "Given a code object or a callable object, retrieve the cache entries stored in "
+            "this code."
+        ),
+    )
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    body = parse_docstring(note, summary=False).body
+    assert not any(isinstance(block, ListBlock) for block in body[:8])
+    texts = [block.text for block in body if isinstance(block, Paragraph)]
+    assert (
+        "Rule 1. Saved tensors are managed by inner-most checkpoint only and hidden from any "
+        "outer layers of checkpoint." in texts
+    )
+    assert (
+        "Implication: To recompute any given saved tensor, we need to recompute all of the "
+        "checkpoints wrapping it." in texts
+    )
+    markdown = blocks_markdown(body)
+    for inserted in ("hidden:", "its:", "all of:", "currently:", "tensors we:"):
+        assert inserted not in markdown
+    doc = _doc(
+        """
+        The current supported data types are
+            torch.Tensor, DTensor, int, float, str, list, dict, None.
+
+        ``FULL_SHARD``
+            Shards everything.
+        padding_mode
+            one of ``'zeros'`` or ``'reflect'``.
+        """
+    )
+    assert doc.body == (
+        Paragraph(
+            "The current supported data types are torch.Tensor, DTensor, int, float, str, "
+            "list, dict, None."
+        ),
+        ListBlock(
+            (
+                (Paragraph("`FULL_SHARD`: Shards everything."),),
+                (Paragraph("padding_mode: one of `'zeros'` or `'reflect'`."),),
+            )
+        ),
+    )
+
+
+def test_centred_separator_is_text_not_nested_lists(torch_root: Path) -> None:
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    markdown = blocks_markdown(parse_docstring(note, summary=False).body)
+    assert "\\* \\* \\* \\*" in markdown.split("\n")
+    assert "- - -" not in markdown
+    doc = _doc(
+        """
+        Text.
+
+        - - -
+
+        * one
+        * two
+        """
+    )
+    assert doc.body[:2] == (Paragraph("Text."), Paragraph("\\- - -"))
+    assert doc.body[2] == ListBlock(((Paragraph("one"),), (Paragraph("two"),)))
+
+
+def test_indented_code_after_a_colon_keeps_its_lines(torch_root: Path) -> None:
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    body = parse_docstring(note, summary=False).body
+    codes = [block.code for block in body if isinstance(block, CodeBlock)]
+    assert codes[0] == (
+        "def fn(x):\n"
+        "  y = x.sin()\n"
+        "  z = y.cos()\n"
+        "  gx, = torch.autograd.grad(z, x, retains_grad=True)\n"
+        "  return gx, z\n"
+        "\n"
+        "out = checkpoint(fn)(inp)\n"
+        "out.backward()"
+    )
+    assert codes[1].startswith("def fn(x):\n  y = x.sin()                           # (1)\n")
+    assert codes[1].endswith("out.backward()                          # (5)")
+    doc = _doc(
+        """
+        For example:
+            x = torch.ones(3)
+            y = f(x)
+
+        Shape:
+            - Input: a tensor
+        rdzv_params = RendezvousParameters(
+            backend="etcd",
+        )
+        """
+    )
+    assert doc.body == (
+        Paragraph("For example:"),
+        CodeBlock("x = torch.ones(3)\ny = f(x)", "python"),
+        Paragraph("Shape:"),
+        ListBlock(((Paragraph("Input: a tensor"),),)),
+        CodeBlock('rdzv_params = RendezvousParameters(\n    backend="etcd",\n)', "python"),
+    )

@@ -376,7 +376,8 @@ def _numpy_header(lines: Sequence[str], index: int) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Blocks
 
-_BULLET = re.compile(r"^([-*+•])( +)(?=\S)")
+# A bullet; a line of nothing but the bullet's character and blanks (``* * *``) is none.
+_BULLET = re.compile(r"^([-*+•])( +)(?=\S)(?!(?:\1 *)+$)")
 _ENUMERATED = re.compile(r"^(?:(\d{1,9})[.)]|#[.)]|\((\d{1,9})\))( +)(?=\S)")
 # ``.. name::``; ``.. name ::`` (a blank before the colons) is written too and read the same.
 _DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?) ?::(?:\s+(.*))?$")
@@ -569,23 +570,34 @@ class _BlockReader:
                 return block_end, blocks, None
         if following:
             block_end = _indented_end(lines, end, 0)
-            if end == index + 1 and not text.endswith(":"):
-                # A one-line paragraph over an indented block: a definition list item, shown
-                # as "term: definition".
+            block = lines[end:block_end]
+            if end == index + 1 and (
+                text[-1] in "([{" or (_code_like(lines[index:end], False) and _code_like(block))
+            ):
+                # ``x = f(`` or ``def fn(x):`` over indented lines: code, with the code lines
+                # that follow it.
+                code_end = _code_end(lines, block_end)
+                code_lines = _dedent(lines[index:code_end])
+                return code_end, [CodeBlock("\n".join(code_lines), "python")], None
+            if _code_like(block):
+                # Prose over indented code (``For example:``): the code keeps its lines.
+                code_lines = _dedent(block)
+                paragraph = Paragraph(inline_markdown(text))
+                return block_end, [paragraph, CodeBlock("\n".join(code_lines), "python")], None
+            if end == index + 1 and text.endswith(":"):
+                # ``Shape:`` over an indented block: a label and what it labels.
+                return block_end, [Paragraph(inline_markdown(text)), *self.nested(block)], None
+            if end == index + 1 and _term_like(text, block[0]):
+                # A short term over an indented block: a definition list item, shown as
+                # "term: definition".
                 term = inline_markdown(text)
-                definition = self.nested(lines[end:block_end])
+                definition = self.nested(block)
                 if definition and isinstance(definition[0], Paragraph):
                     first = Paragraph(f"{term}: {definition[0].text}")
                     return block_end, [], (first, *definition[1:])
                 return block_end, [], (Paragraph(term), *definition)
-            if end == index + 1:
-                # ``Shape:`` over an indented block: a label and what it labels.
-                return (
-                    block_end,
-                    [Paragraph(inline_markdown(text)), *self.nested(lines[end:block_end])],
-                    None,
-                )
-            # Wrapped prose with a stray indentation: still the same paragraph.
+            # A sentence going on in a hanging indent, or wrapped prose with a stray
+            # indentation: still the same paragraph.
             while end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
                 end += 1
             text = " ".join(line.strip() for line in lines[index:end])
@@ -681,6 +693,82 @@ class _BlockReader:
             return [Paragraph(code(argument)), *self.nested(body)]
         title = escape(name) + (": " + inline_markdown(argument) if argument else "")
         return [Note(NoteKind.OTHER, title, tuple(self.nested(body)))]
+
+
+# A line of Python (its trailing comment apart): a compound statement's header, a simple
+# statement, an assignment, a call, a decorator, a comment, closing brackets. ``strong`` lines
+# are the ones prose hardly ever looks like.
+_CODE_LINE = re.compile(
+    r"""
+    (?P<strong>
+      (?:async\s+)?(?:def|class)\s+\w+.*:
+    | for\s+[\w, ()\[\]]+\s+in\s+.+: | (?:while|if|elif|with|except)\s+.+:
+    | (?:else|try|finally|except)\s*:
+    | (?:return|yield|raise|assert|del)(?:\s.*)? | import\s+[\w., ]+ | from\s+[\w.]+\s+import\s.+
+    | [\w.]+(?:\[[^\]]*\])?(?:\s*,\s*[\w.]+)*\s*,?\s*(?:[-+*/%@|&^]|//|\*\*)?=(?!=)\s*\S.*
+    | [\w.]+\(.*\)[\w.()\[\]]*
+    | @[\w.]+.*
+    )
+    | \#.* | pass | break | continue | \.\.\. | [)\]}]+[,;]?
+    """,
+    re.VERBOSE,
+)
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
+def _code_like(lines: Sequence[str], strong: bool = True) -> bool:
+    """Every line is a line of Python (at least one of them a ``strong`` one, when asked)."""
+    seen = not strong
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        match = _CODE_LINE.fullmatch(_TRAILING_COMMENT.sub("", line) or line)
+        if match is None:
+            return False
+        seen = seen or match.group("strong") is not None
+    return seen
+
+
+def _code_end(lines: Sequence[str], start: int) -> int:
+    """End of the code going on from ``start``: the lines right after it that are code, and
+    the paragraphs of code after blank lines."""
+    end = start
+    while True:
+        first = _next_content(lines, end)
+        stop = first
+        while stop < len(lines) and lines[stop].strip():
+            stop += 1
+        if first >= len(lines) or not _code_like(lines[first:stop], strong=first > end):
+            return end
+        end = stop
+
+
+# The last words of a line that is a sentence going on, not a term (a definition list's).
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "nor", "but", "of", "to", "in", "into", "on", "at", "by"}
+    | {"for", "from", "with", "as", "is", "are", "was", "were", "be", "been", "that", "which"}
+    | {"this", "these", "its", "their", "it", "if", "when", "than", "then", "not", "can", "will"}
+    | {"has", "have", "had", "do", "does", "should", "would", "could", "may", "must", "so"}
+)
+# Sentence punctuation, a run of blanks (a drawing or aligned text), or a last character a
+# term does not end with.
+_NOT_TERM = re.compile(r"[.,;!?](?:\s|$)|\s\s|[:(\[{=\\+*/|&<>-]$")
+
+
+def _term_like(text: str, definition: str) -> bool:
+    """A definition list's term over the first line of its ``definition``: a few words, no
+    sentence punctuation, not a sentence going on in the definition. Otherwise the lines are
+    a sentence with a hanging indent (or a drawing)."""
+    if len(text) > 80 or _NOT_TERM.search(text) or " = " in text:
+        return False
+    words = text.split()
+    if len(words) > 6 or words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    following = definition.split(None, 1)
+    if not following or following[0] in _FUNCTION_WORDS:
+        return False  # "... or `torch.nn.Module`" over "that will be invoked."
+    return any(char.isalnum() for char in definition)  # not "|" under a node of a drawing
 
 
 def _blocks(lines: Sequence[str]) -> tuple[Block, ...]:
