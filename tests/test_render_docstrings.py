@@ -989,3 +989,29 @@ def test_indented_code_after_a_colon_keeps_its_lines(torch_root: Path) -> None:
         ListBlock(((Paragraph("Input: a tensor"),),)),
         CodeBlock('rdzv_params = RendezvousParameters(\n    backend="etcd",\n)', "python"),
     )
+
+
+def test_backslash_escapes_in_prose(torch_root: Path) -> None:
+    """reST's backslash escapes the next character: ``x``\\s reads "`x`s" (lr_scheduler);
+    ``\\*args`` reads "*args". Other backslashes (Windows paths in plain docstrings) stay."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/optim/lr_scheduler.py", 110))
+    markdown = docstring_markdown(doc)
+    assert 'optimizer\'s `param_group["lr"]`s. When restoring' in markdown
+    assert "\\s" not in markdown
+    assert (
+        inline_markdown(r"``x``\s and :attr:`dtype`\ s and `i`\th") == "`x`s and `dtype`s and `i`th"
+    )
+    assert inline_markdown(r"\*args, \*\*kwargs and min\_") == "\\*args, \\*\\*kwargs and min\\_"
+    assert _prose(inline_markdown(r"\*args, \*\*kwargs and ``x``")) == "*args, **kwargs and "
+    assert _prose(inline_markdown(r"C:\Documents and Settings\<username>")) == (
+        "C:\\Documents and Settings\\<username>"
+    )
+    assert inline_markdown(r"``a``\\s") == "`a`\\\\s"
+
+
+def test_malformed_literal_does_not_swallow_a_role(torch_root: Path) -> None:
+    """``use_reentrant=True` (one closing backtick): the role after it is still code."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/utils/checkpoint.py", 553))
+    markdown = docstring_markdown(doc)
+    assert ":func:" not in _prose(markdown)
+    assert "please see `checkpoint` for the important considerations" in markdown

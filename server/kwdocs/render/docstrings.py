@@ -144,7 +144,7 @@ _INLINE = re.compile(
     r"""
     (?=[`:*h])
     (?:
-    (?P<literal>``(?P<literal_text>.+?)``)
+    (?P<literal>``(?P<literal_text>[^`]+)``)
   | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
   | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
@@ -202,6 +202,8 @@ def inline_markdown(text: str) -> str:
     everything else is escaped."""
     text = " ".join(text.split())  # what ``\s+`` → one blank, then strip, gives; faster
     if "`" not in text and "*" not in text and "://" not in text:
+        if "\\" in text:
+            text = _ESCAPED.sub(r"\1", text)
         return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
     out: list[str] = []
     position = 0
@@ -237,15 +239,26 @@ def inline_markdown(text: str) -> str:
     return "".join(out).strip()
 
 
+# reST's backslash escapes the character after it. Only ``*`` and ``_`` are unescaped in the
+# middle of text (``\\*args``): elsewhere a backslash is more likely a Windows path's in a
+# docstring that is no reST; right after markup, any escape is (``x``\\s).
+_ESCAPED = re.compile(r"\\([*_])")
+
+
 def _joined(plain: str, after_markup: bool, before_markup: bool) -> str:
-    """Text between inline markup without reST's escaped blanks at its edges: ``\\ `` is
-    removed from the output, joining a word to the markup beside it (``:class:`Tensor`\\ s``
-    reads "`Tensor`s")."""
-    if after_markup and plain.startswith("\\ "):
-        plain = plain[2:]
+    """Text between inline markup without reST's escapes: an escaped blank at its edges is
+    removed, joining a word to the markup beside it (``:class:`Tensor`\\ s`` reads
+    "`Tensor`s"), as is the backslash of an escaped character right after markup
+    (``param_group["lr"]``\\s) or of an escaped ``*`` or ``_``."""
+    if "\\" not in plain:
+        return plain
+    if after_markup and plain.startswith("\\") and len(plain) > 1:
+        plain = plain[2:] if plain[1] == " " else plain[1:]
+        if plain.startswith("\\"):  # an escaped backslash: kept as it is
+            return plain[:1] + _joined(plain[1:], False, before_markup)
     if before_markup and plain.endswith("\\ "):
         plain = plain[:-2]
-    return plain
+    return _ESCAPED.sub(r"\1", plain)
 
 
 def _link(label: str, url: str) -> str:
