@@ -1015,3 +1015,23 @@ def test_malformed_literal_does_not_swallow_a_role(torch_root: Path) -> None:
     markdown = docstring_markdown(doc)
     assert ":func:" not in _prose(markdown)
     assert "please see `checkpoint` for the important considerations" in markdown
+
+
+def test_line_over_an_indented_list_is_no_hanging_indent() -> None:
+    """``Outputs: output, h_n`` over a bulleted list (nn.RNN): a paragraph, then the list."""
+    doc = _doc(
+        """
+        Outputs: output, h_n
+            * **output**: the output.
+            * **h_n**: the last hidden state.
+        """
+    )
+    assert doc.body == (
+        Paragraph("Outputs: output, h_n"),
+        ListBlock(
+            (
+                (Paragraph("**output**: the output."),),
+                (Paragraph("**h_n**: the last hidden state."),),
+            )
+        ),
+    )

@@ -610,8 +610,14 @@ class _BlockReader:
                     return block_end, [], (first, *definition[1:])
                 return block_end, [], (Paragraph(term), *definition)
             # A sentence going on in a hanging indent, or wrapped prose with a stray
-            # indentation: still the same paragraph.
-            while end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+            # indentation: still the same paragraph, up to a line that starts a block (a
+            # list under the line: read apart, as nested blocks).
+            while (
+                end < len(lines)
+                and lines[end].strip()
+                and _indent(lines[end]) > 0
+                and not _starts_block([lines[end].strip()], 0, lines[end - 1])
+            ):
                 end += 1
             text = " ".join(line.strip() for line in lines[index:end])
         return end, [Paragraph(inline_markdown(text))] if text else [], None
