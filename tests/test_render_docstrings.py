@@ -1015,6 +1015,13 @@ def test_malformed_literal_does_not_swallow_a_role(torch_root: Path) -> None:
     markdown = docstring_markdown(doc)
     assert ":func:" not in _prose(markdown)
     assert "please see `checkpoint` for the important considerations" in markdown
+    assert "If you are using the \\``use_reentrant=True` variant" in markdown
+    tokens = _all_tokens(inline_markdown("the ``use_reentrant=True` variant"))
+    assert [(t.type, t.content) for t in tokens if t.type in ("text", "code_inline")] == [
+        ("text", "the `"),
+        ("code_inline", "use_reentrant=True"),
+        ("text", " variant"),
+    ]
 
 
 def test_line_over_an_indented_list_is_no_hanging_indent() -> None:

@@ -230,7 +230,7 @@ def inline_markdown(text: str) -> str:
         while last >= 0 and not out[last]:
             last -= 1
         previous = out[last] if last >= 0 else ""
-        if previous.endswith("`") and piece.startswith("`"):
+        if previous.endswith("`") and piece.startswith("`") and not _escaped_end(previous):
             out.append(" ")  # two code spans side by side would merge into one
         elif previous.endswith("!") and piece.startswith("["):
             out[last] = previous[:-1] + "\\!"  # a link, not an image
@@ -243,6 +243,13 @@ def inline_markdown(text: str) -> str:
 # middle of text (``\\*args``): elsewhere a backslash is more likely a Windows path's in a
 # docstring that is no reST; right after markup, any escape is (``x``\\s).
 _ESCAPED = re.compile(r"\\([*_])")
+
+
+def _escaped_end(markdown: str) -> bool:
+    """The last character is escaped (an odd run of backslashes before it): a backtick that
+    opens no code span, so none is needed between it and one after it."""
+    body = markdown[:-1]
+    return (len(body) - len(body.rstrip("\\"))) % 2 == 1
 
 
 def _joined(plain: str, after_markup: bool, before_markup: bool) -> str:
