@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kwdocs.extract.notes import module_notes
 from kwdocs.extract.signatures import LineList, ParamKind, SignatureParam, signature_parameters
 from kwdocs.render.docstrings import (
     CodeBlock,
@@ -24,6 +25,7 @@ from kwdocs.render.docstrings import (
     ParamGroup,
     Raised,
     Returned,
+    blocks_markdown,
     docstring_markdown,
     inline_markdown,
     params_markdown,
@@ -788,4 +790,255 @@ def test_fsdp_named_cases(fsdp_docstrings) -> None:
     assert len(notes) >= 5 and all(n.kind is NoteKind.NOTE for n in notes)
     assert [t.type for t in md.parse(docstring_markdown(doc))].count("blockquote_open") == len(
         notes
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Defects reviewers found on the torch pages (real torch text where the corpus has it)
+
+
+def _torch_docstring(torch_root: Path, relpath: str, line: int) -> str:
+    """The docstring whose string literal spans ``line`` of a torch file."""
+    tree = ast.parse((torch_root / relpath).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+                and first.lineno <= line <= (first.end_lineno or first.lineno)
+            ):
+                docstring = ast.get_docstring(node)
+                assert docstring is not None
+                return docstring
+    raise AssertionError(f"no docstring at {relpath}:{line}")
+
+
+def _torch_note(torch_root: Path, relpath: str, title: str) -> str:
+    """The text of a module note (a ``NOTE [ ... ]`` comment) of a torch file."""
+    notes = module_notes((torch_root / relpath).read_text(encoding="utf-8"))
+    return next(note.text for note in notes if note.title.strip() == title)
+
+
+def test_warning_continuation_opening_with_a_role_is_kept(torch_root: Path) -> None:
+    """An option is ``:name:`` and a blank; ``:ref:`x``` opening a line is text (dataloader)."""
+    docstring = _torch_docstring(torch_root, "torch/utils/data/dataloader.py", 234)
+    markdown = docstring_markdown(parse_docstring(docstring))
+    assert "`data-loading-randomness` notes for random seed related questions" not in markdown
+    assert "data-loading-randomness notes for random seed related questions." in markdown
+    doc = _doc(
+        """
+        .. code-block:: python
+           :linenos:
+           :caption: x
+
+           pass
+        """
+    )
+    assert doc.body == (CodeBlock("pass", "python"),)
+
+
+def test_directive_with_a_blank_before_its_colons(torch_root: Path) -> None:
+    """``.. warning ::`` is ``.. warning::`` (nn.Module's hook registration functions)."""
+    path = "torch/nn/modules/module.py"
+    for line in (144, 170, 196, 220, 257, 330, 357, 1407, 1491):
+        doc = parse_docstring(_torch_docstring(torch_root, path, line))
+        warnings = [b for b in doc.body if isinstance(b, Note) and b.kind is NoteKind.WARNING]
+        assert warnings, line
+    doc = parse_docstring(_torch_docstring(torch_root, path, 144))
+    assert doc.body[1] == Note(
+        NoteKind.WARNING, "", (Paragraph("This adds global state to the `nn.Module` module"),)
+    )
+
+
+def test_roles_in_docstring_types_become_code(torch_root: Path) -> None:
+    """``device (:class:`torch.device`)``: the type is ``torch.device`` (Module.to)."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/nn/modules/module.py", 1294))
+    kinds = {p.name: p.annotation for p in doc.params}
+    assert kinds["device"] == "torch.device" and kinds["dtype"] == "torch.dtype"
+    assert kinds["tensor"] == "torch.Tensor"
+    table = params_markdown(doc.params)
+    assert "| `device` | `torch.device` |" in table and ":class:" not in table
+    doc = _doc(
+        """
+        :param x: the x.
+        :type x: :class:`~torch.Tensor` or ``None``
+        :rtype: :class:`torch.Tensor`
+        """
+    )
+    assert doc.params[0].annotation == "Tensor or None"
+    assert doc.returns == (Returned("", "torch.Tensor"),)
+
+
+def test_image_and_object_directives(torch_root: Path) -> None:
+    """``.. image::`` is a line naming the image; ``.. function:: sig`` shows the signature."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/optim/lr_scheduler.py", 375))
+    markdown = docstring_markdown(doc)
+    assert "Image: `../scripts/lr_scheduler_images/LambdaLR.png`" in markdown
+    assert "> image" not in markdown
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/nn/modules/module.py", 1259))
+    markdown = docstring_markdown(doc)
+    assert "> function" not in markdown and ":noindex:" not in markdown
+    assert "`to(device=None, dtype=None, non_blocking=False)`" in markdown
+    assert "`to(memory_format=torch.channels_last)`" in markdown
+
+
+def test_hanging_indent_is_prose_not_a_definition(torch_root: Path) -> None:
+    """A sentence continued on a more indented line stays one paragraph, its text unchanged
+    (no colon inserted); a short term over its definition is still a definition list."""
+    docstring = _torch_docstring(torch_root, "torch/_dynamo/eval_frame.py", 389)
+    assert parse_docstring(docstring).body == (
+        Paragraph(
+            "Given a code object or a callable object, retrieve the cache entries stored in "
+            "this code."
+        ),
+    )
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    body = parse_docstring(note, summary=False).body
+    assert not any(isinstance(block, ListBlock) for block in body[:8])
+    texts = [block.text for block in body if isinstance(block, Paragraph)]
+    assert (
+        "Rule 1. Saved tensors are managed by inner-most checkpoint only and hidden from any "
+        "outer layers of checkpoint." in texts
+    )
+    assert (
+        "Implication: To recompute any given saved tensor, we need to recompute all of the "
+        "checkpoints wrapping it." in texts
+    )
+    markdown = blocks_markdown(body)
+    for inserted in ("hidden:", "its:", "all of:", "currently:", "tensors we:"):
+        assert inserted not in markdown
+    doc = _doc(
+        """
+        The current supported data types are
+            torch.Tensor, DTensor, int, float, str, list, dict, None.
+
+        ``FULL_SHARD``
+            Shards everything.
+        padding_mode
+            one of ``'zeros'`` or ``'reflect'``.
+        """
+    )
+    assert doc.body == (
+        Paragraph(
+            "The current supported data types are torch.Tensor, DTensor, int, float, str, "
+            "list, dict, None."
+        ),
+        ListBlock(
+            (
+                (Paragraph("`FULL_SHARD`: Shards everything."),),
+                (Paragraph("padding_mode: one of `'zeros'` or `'reflect'`."),),
+            )
+        ),
+    )
+
+
+def test_centred_separator_is_text_not_nested_lists(torch_root: Path) -> None:
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    markdown = blocks_markdown(parse_docstring(note, summary=False).body)
+    assert "\\* \\* \\* \\*" in markdown.split("\n")
+    assert "- - -" not in markdown
+    doc = _doc(
+        """
+        Text.
+
+        - - -
+
+        * one
+        * two
+        """
+    )
+    assert doc.body[:2] == (Paragraph("Text."), Paragraph("\\- - -"))
+    assert doc.body[2] == ListBlock(((Paragraph("one"),), (Paragraph("two"),)))
+
+
+def test_indented_code_after_a_colon_keeps_its_lines(torch_root: Path) -> None:
+    note = _torch_note(torch_root, "torch/utils/checkpoint.py", "Nestable Checkpoint")
+    body = parse_docstring(note, summary=False).body
+    codes = [block.code for block in body if isinstance(block, CodeBlock)]
+    assert codes[0] == (
+        "def fn(x):\n"
+        "  y = x.sin()\n"
+        "  z = y.cos()\n"
+        "  gx, = torch.autograd.grad(z, x, retains_grad=True)\n"
+        "  return gx, z\n"
+        "\n"
+        "out = checkpoint(fn)(inp)\n"
+        "out.backward()"
+    )
+    assert codes[1].startswith("def fn(x):\n  y = x.sin()                           # (1)\n")
+    assert codes[1].endswith("out.backward()                          # (5)")
+    doc = _doc(
+        """
+        For example:
+            x = torch.ones(3)
+            y = f(x)
+
+        Shape:
+            - Input: a tensor
+        rdzv_params = RendezvousParameters(
+            backend="etcd",
+        )
+        """
+    )
+    assert doc.body == (
+        Paragraph("For example:"),
+        CodeBlock("x = torch.ones(3)\ny = f(x)", "python"),
+        Paragraph("Shape:"),
+        ListBlock(((Paragraph("Input: a tensor"),),)),
+        CodeBlock('rdzv_params = RendezvousParameters(\n    backend="etcd",\n)', "python"),
+    )
+
+
+def test_backslash_escapes_in_prose(torch_root: Path) -> None:
+    """reST's backslash escapes the next character: ``x``\\s reads "`x`s" (lr_scheduler);
+    ``\\*args`` reads "*args". Other backslashes (Windows paths in plain docstrings) stay."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/optim/lr_scheduler.py", 110))
+    markdown = docstring_markdown(doc)
+    assert 'optimizer\'s `param_group["lr"]`s. When restoring' in markdown
+    assert "\\s" not in markdown
+    assert (
+        inline_markdown(r"``x``\s and :attr:`dtype`\ s and `i`\th") == "`x`s and `dtype`s and `i`th"
+    )
+    assert inline_markdown(r"\*args, \*\*kwargs and min\_") == "\\*args, \\*\\*kwargs and min\\_"
+    assert _prose(inline_markdown(r"\*args, \*\*kwargs and ``x``")) == "*args, **kwargs and "
+    assert _prose(inline_markdown(r"C:\Documents and Settings\<username>")) == (
+        "C:\\Documents and Settings\\<username>"
+    )
+    assert inline_markdown(r"``a``\\s") == "`a`\\\\s"
+
+
+def test_malformed_literal_does_not_swallow_a_role(torch_root: Path) -> None:
+    """``use_reentrant=True` (one closing backtick): the role after it is still code."""
+    doc = parse_docstring(_torch_docstring(torch_root, "torch/utils/checkpoint.py", 553))
+    markdown = docstring_markdown(doc)
+    assert ":func:" not in _prose(markdown)
+    assert "please see `checkpoint` for the important considerations" in markdown
+    assert "If you are using the \\``use_reentrant=True` variant" in markdown
+    tokens = _all_tokens(inline_markdown("the ``use_reentrant=True` variant"))
+    assert [(t.type, t.content) for t in tokens if t.type in ("text", "code_inline")] == [
+        ("text", "the `"),
+        ("code_inline", "use_reentrant=True"),
+        ("text", " variant"),
+    ]
+
+
+def test_line_over_an_indented_list_is_no_hanging_indent() -> None:
+    """``Outputs: output, h_n`` over a bulleted list (nn.RNN): a paragraph, then the list."""
+    doc = _doc(
+        """
+        Outputs: output, h_n
+            * **output**: the output.
+            * **h_n**: the last hidden state.
+        """
+    )
+    assert doc.body == (
+        Paragraph("Outputs: output, h_n"),
+        ListBlock(
+            (
+                (Paragraph("**output**: the output."),),
+                (Paragraph("**h_n**: the last hidden state."),),
+            )
+        ),
     )

@@ -144,7 +144,7 @@ _INLINE = re.compile(
     r"""
     (?=[`:*h])
     (?:
-    (?P<literal>``(?P<literal_text>.+?)``)
+    (?P<literal>``(?P<literal_text>[^`]+)``)
   | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
   | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
@@ -202,6 +202,8 @@ def inline_markdown(text: str) -> str:
     everything else is escaped."""
     text = " ".join(text.split())  # what ``\s+`` → one blank, then strip, gives; faster
     if "`" not in text and "*" not in text and "://" not in text:
+        if "\\" in text:
+            text = _ESCAPED.sub(r"\1", text)
         return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
     out: list[str] = []
     position = 0
@@ -228,7 +230,7 @@ def inline_markdown(text: str) -> str:
         while last >= 0 and not out[last]:
             last -= 1
         previous = out[last] if last >= 0 else ""
-        if previous.endswith("`") and piece.startswith("`"):
+        if previous.endswith("`") and piece.startswith("`") and not _escaped_end(previous):
             out.append(" ")  # two code spans side by side would merge into one
         elif previous.endswith("!") and piece.startswith("["):
             out[last] = previous[:-1] + "\\!"  # a link, not an image
@@ -237,15 +239,33 @@ def inline_markdown(text: str) -> str:
     return "".join(out).strip()
 
 
+# reST's backslash escapes the character after it. Only ``*`` and ``_`` are unescaped in the
+# middle of text (``\\*args``): elsewhere a backslash is more likely a Windows path's in a
+# docstring that is no reST; right after markup, any escape is (``x``\\s).
+_ESCAPED = re.compile(r"\\([*_])")
+
+
+def _escaped_end(markdown: str) -> bool:
+    """The last character is escaped (an odd run of backslashes before it): a backtick that
+    opens no code span, so none is needed between it and one after it."""
+    body = markdown[:-1]
+    return (len(body) - len(body.rstrip("\\"))) % 2 == 1
+
+
 def _joined(plain: str, after_markup: bool, before_markup: bool) -> str:
-    """Text between inline markup without reST's escaped blanks at its edges: ``\\ `` is
-    removed from the output, joining a word to the markup beside it (``:class:`Tensor`\\ s``
-    reads "`Tensor`s")."""
-    if after_markup and plain.startswith("\\ "):
-        plain = plain[2:]
+    """Text between inline markup without reST's escapes: an escaped blank at its edges is
+    removed, joining a word to the markup beside it (``:class:`Tensor`\\ s`` reads
+    "`Tensor`s"), as is the backslash of an escaped character right after markup
+    (``param_group["lr"]``\\s) or of an escaped ``*`` or ``_``."""
+    if "\\" not in plain:
+        return plain
+    if after_markup and plain.startswith("\\") and len(plain) > 1:
+        plain = plain[2:] if plain[1] == " " else plain[1:]
+        if plain.startswith("\\"):  # an escaped backslash: kept as it is
+            return plain[:1] + _joined(plain[1:], False, before_markup)
     if before_markup and plain.endswith("\\ "):
         plain = plain[:-2]
-    return plain
+    return _ESCAPED.sub(r"\1", plain)
 
 
 def _link(label: str, url: str) -> str:
@@ -376,14 +396,17 @@ def _numpy_header(lines: Sequence[str], index: int) -> str | None:
 # ---------------------------------------------------------------------------------------------
 # Blocks
 
-_BULLET = re.compile(r"^([-*+•])( +)(?=\S)")
+# A bullet; a line of nothing but the bullet's character and blanks (``* * *``) is none.
+_BULLET = re.compile(r"^([-*+•])( +)(?=\S)(?!(?:\1 *)+$)")
 _ENUMERATED = re.compile(r"^(?:(\d{1,9})[.)]|#[.)]|\((\d{1,9})\))( +)(?=\S)")
-_DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?)::(?:\s+(.*))?$")
+# ``.. name::``; ``.. name ::`` (a blank before the colons) is written too and read the same.
+_DIRECTIVE = re.compile(r"^\.\.\s+([A-Za-z][\w:+-]*?) ?::(?:\s+(.*))?$")
 _EXPLICIT = re.compile(r"^\.\.(?:\s|$)")
 _FOOTNOTE = re.compile(r"^\.\.\s+\[([^\]]+)\]\s*(.*)$")
 _UNDERLINE = re.compile(r"^([-=~^\"'#*+])\1{2,}\s*$")  # no backticks: a fence is no underline
 _TABLE_BORDER = re.compile(r"^(?:\+[-=]+)+\+\s*$|^=+(?: +=+)+\s*$")
-_OPTION = re.compile(r"^:[\w-]+:")
+# A directive's option is ``:name:`` then a blank or nothing: ``:ref:`x``` opens a line of text.
+_OPTION = re.compile(r"^:[\w-]+:(?:\s|$)")
 _MARKDOWN_FENCE = re.compile(r"^(`{3,}|~{3,})\s*(\S*)")
 
 _CODE_DIRECTIVES = frozenset({"code", "code-block", "sourcecode", "testcode", "doctest"})
@@ -405,6 +428,13 @@ _VERSION_DIRECTIVES = {
     "versionadded": NoteKind.VERSION_ADDED,
     "versionchanged": NoteKind.VERSION_CHANGED,
 }
+# Sphinx's directives describing an object (``.. function:: signature``; ``py:`` and other
+# domains' prefixes are dropped before the lookup).
+_OBJECT_DIRECTIVES = frozenset(
+    {"function", "method", "class", "attribute", "data", "exception", "decorator", "module"}
+    | {"classmethod", "staticmethod", "property", "type", "autofunction", "automethod"}
+    | {"autoclass", "autoattribute", "autodata", "autoexception", "automodule", "currentmodule"}
+)
 # Nesting past this many indented levels is shown as text rather than parsed further.
 _MAX_DEPTH = 12
 
@@ -560,24 +590,41 @@ class _BlockReader:
                 return block_end, blocks, None
         if following:
             block_end = _indented_end(lines, end, 0)
-            if end == index + 1 and not text.endswith(":"):
-                # A one-line paragraph over an indented block: a definition list item, shown
-                # as "term: definition".
+            block = lines[end:block_end]
+            if end == index + 1 and (
+                text[-1] in "([{" or (_code_like(lines[index:end], False) and _code_like(block))
+            ):
+                # ``x = f(`` or ``def fn(x):`` over indented lines: code, with the code lines
+                # that follow it.
+                code_end = _code_end(lines, block_end)
+                code_lines = _dedent(lines[index:code_end])
+                return code_end, [CodeBlock("\n".join(code_lines), "python")], None
+            if _code_like(block):
+                # Prose over indented code (``For example:``): the code keeps its lines.
+                code_lines = _dedent(block)
+                paragraph = Paragraph(inline_markdown(text))
+                return block_end, [paragraph, CodeBlock("\n".join(code_lines), "python")], None
+            if end == index + 1 and text.endswith(":"):
+                # ``Shape:`` over an indented block: a label and what it labels.
+                return block_end, [Paragraph(inline_markdown(text)), *self.nested(block)], None
+            if end == index + 1 and _term_like(text, block[0]):
+                # A short term over an indented block: a definition list item, shown as
+                # "term: definition".
                 term = inline_markdown(text)
-                definition = self.nested(lines[end:block_end])
+                definition = self.nested(block)
                 if definition and isinstance(definition[0], Paragraph):
                     first = Paragraph(f"{term}: {definition[0].text}")
                     return block_end, [], (first, *definition[1:])
                 return block_end, [], (Paragraph(term), *definition)
-            if end == index + 1:
-                # ``Shape:`` over an indented block: a label and what it labels.
-                return (
-                    block_end,
-                    [Paragraph(inline_markdown(text)), *self.nested(lines[end:block_end])],
-                    None,
-                )
-            # Wrapped prose with a stray indentation: still the same paragraph.
-            while end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+            # A sentence going on in a hanging indent, or wrapped prose with a stray
+            # indentation: still the same paragraph, up to a line that starts a block (a
+            # list under the line: read apart, as nested blocks).
+            while (
+                end < len(lines)
+                and lines[end].strip()
+                and _indent(lines[end]) > 0
+                and not _starts_block([lines[end].strip()], 0, lines[end - 1])
+            ):
                 end += 1
             text = " ".join(line.strip() for line in lines[index:end])
         return end, [Paragraph(inline_markdown(text))] if text else [], None
@@ -662,8 +709,92 @@ class _BlockReader:
             return [Note(_VERSION_DIRECTIVES[name], _text(version, False), tuple(blocks))]
         if name == "admonition":
             return [Note(NoteKind.OTHER, inline_markdown(argument), tuple(self.nested(body)))]
+        if name in ("image", "figure"):
+            # The image is not shown (a path relative to built docs): a line names it; a
+            # figure's caption and legend follow.
+            image = [Paragraph(f"Image: {code(argument)}")] if argument else []
+            return image + self.nested(body)
+        if name.rsplit(":", 1)[-1] in _OBJECT_DIRECTIVES and argument:
+            # ``.. function:: to(dtype, non_blocking=False)``: the signature, then its text.
+            return [Paragraph(code(argument)), *self.nested(body)]
         title = escape(name) + (": " + inline_markdown(argument) if argument else "")
         return [Note(NoteKind.OTHER, title, tuple(self.nested(body)))]
+
+
+# A line of Python (its trailing comment apart): a compound statement's header, a simple
+# statement, an assignment, a call, a decorator, a comment, closing brackets. ``strong`` lines
+# are the ones prose hardly ever looks like.
+_CODE_LINE = re.compile(
+    r"""
+    (?P<strong>
+      (?:async\s+)?(?:def|class)\s+\w+.*:
+    | for\s+[\w, ()\[\]]+\s+in\s+.+: | (?:while|if|elif|with|except)\s+.+:
+    | (?:else|try|finally|except)\s*:
+    | (?:return|yield|raise|assert|del)(?:\s.*)? | import\s+[\w., ]+ | from\s+[\w.]+\s+import\s.+
+    | [\w.]+(?:\[[^\]]*\])?(?:\s*,\s*[\w.]+)*\s*,?\s*(?:[-+*/%@|&^]|//|\*\*)?=(?!=)\s*\S.*
+    | [\w.]+\(.*\)[\w.()\[\]]*
+    | @[\w.]+.*
+    )
+    | \#.* | pass | break | continue | \.\.\. | [)\]}]+[,;]?
+    """,
+    re.VERBOSE,
+)
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+
+
+def _code_like(lines: Sequence[str], strong: bool = True) -> bool:
+    """Every line is a line of Python (at least one of them a ``strong`` one, when asked)."""
+    seen = not strong
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        match = _CODE_LINE.fullmatch(_TRAILING_COMMENT.sub("", line) or line)
+        if match is None:
+            return False
+        seen = seen or match.group("strong") is not None
+    return seen
+
+
+def _code_end(lines: Sequence[str], start: int) -> int:
+    """End of the code going on from ``start``: the lines right after it that are code, and
+    the paragraphs of code after blank lines."""
+    end = start
+    while True:
+        first = _next_content(lines, end)
+        stop = first
+        while stop < len(lines) and lines[stop].strip():
+            stop += 1
+        if first >= len(lines) or not _code_like(lines[first:stop], strong=first > end):
+            return end
+        end = stop
+
+
+# The last words of a line that is a sentence going on, not a term (a definition list's).
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "and", "or", "nor", "but", "of", "to", "in", "into", "on", "at", "by"}
+    | {"for", "from", "with", "as", "is", "are", "was", "were", "be", "been", "that", "which"}
+    | {"this", "these", "its", "their", "it", "if", "when", "than", "then", "not", "can", "will"}
+    | {"has", "have", "had", "do", "does", "should", "would", "could", "may", "must", "so"}
+)
+# Sentence punctuation, a run of blanks (a drawing or aligned text), or a last character a
+# term does not end with.
+_NOT_TERM = re.compile(r"[.,;!?](?:\s|$)|\s\s|[:(\[{=\\+*/|&<>-]$")
+
+
+def _term_like(text: str, definition: str) -> bool:
+    """A definition list's term over the first line of its ``definition``: a few words, no
+    sentence punctuation, not a sentence going on in the definition. Otherwise the lines are
+    a sentence with a hanging indent (or a drawing)."""
+    if len(text) > 80 or _NOT_TERM.search(text) or " = " in text:
+        return False
+    words = text.split()
+    if len(words) > 6 or words[-1].lower() in _FUNCTION_WORDS:
+        return False
+    following = definition.split(None, 1)
+    if not following or following[0] in _FUNCTION_WORDS:
+        return False  # "... or `torch.nn.Module`" over "that will be invoked."
+    return any(char.isalnum() for char in definition)  # not "|" under a node of a drawing
 
 
 def _blocks(lines: Sequence[str]) -> tuple[Block, ...]:
@@ -833,6 +964,34 @@ def _split_type(kind: str) -> tuple[str, str]:
     return _OPTIONAL.sub("", kind).strip().rstrip(","), default
 
 
+_TYPE_MARKUP = re.compile(
+    r"``(?P<literal>.+?)``|(?<![\w`]):(?P<role>[A-Za-z][\w+.:-]*):`(?P<role_text>[^`]+)`"
+    r"|`(?P<interpreted>[^`]+)`"
+)
+
+
+def _type_text(kind: str) -> str:
+    """A type written in a docstring as the code it names: reST roles and literals unwrapped
+    as inline text unwraps them (``:class:`~torch.Tensor``` → ``Tensor``), so the page's code
+    span shows no markup."""
+    kind = " ".join(kind.split())
+    if "`" not in kind:
+        return kind
+    return _TYPE_MARKUP.sub(_type_piece, kind).replace("\\ ", "")
+
+
+def _type_piece(match: re.Match[str]) -> str:
+    if match.group("literal") is not None:
+        return match.group("literal")
+    if match.group("interpreted") is not None:
+        return match.group("interpreted")
+    titled = _TITLED_TARGET.match(match.group("role_text"))
+    if titled:
+        return titled.group(1)
+    target = match.group("role_text").lstrip("!")
+    return target[1:].rsplit(".", 1)[-1] if target.startswith("~") else target
+
+
 def _default_in(description: str) -> str:
     """``(Default: ``None``)`` in a description → ``None``."""
     match = _DESCRIPTION_DEFAULT.search(description)
@@ -910,7 +1069,7 @@ class _Builder:
         self.fields: dict[str, dict[str, str]] = {}
 
     def param(self, name: str, kind: str, description: list[str], group: ParamGroup) -> None:
-        kind, default = _split_type(kind)
+        kind, default = _split_type(_type_text(kind))
         raw = " ".join(description)
         if not default:
             default = _default_in(raw)
@@ -989,13 +1148,13 @@ class _Builder:
         elif name in ("ivar", "var", "cvar") and words:
             self.param(words[-1], " ".join(words[:-1]), content, ParamGroup.ATTRIBUTES)
         elif name in ("type", "kwtype", "vartype") and words:
-            self.fields.setdefault("type", {})[words[-1]] = " ".join(content).strip()
+            self.fields.setdefault("type", {})[words[-1]] = _type_text(" ".join(content))
         elif name in ("returns", "return"):
             self.returns.append(Returned("", "", _blocks(content)))
         elif name in ("yields", "yield"):
             self.yields.append(Returned("", "", _blocks(content)))
         elif name in ("rtype", "ytype"):
-            self.fields.setdefault(name, {})[""] = " ".join(content).strip()
+            self.fields.setdefault(name, {})[""] = _type_text(" ".join(content))
         elif name in ("raises", "raise", "except", "exception"):
             names = [n.strip() for n in argument.split(",") if n.strip()] or [""]
             self.raises += (Raised(n, _blocks(content)) for n in names)
