@@ -1,7 +1,7 @@
 """Cross-file facts from the records of a whole workspace: which files import which, workspace
 inheritance, the tests that import a module, how each import is classified, who calls whom
 (``kwdocs.calls``), the workspace classes class attributes are annotated with, and which files
-relate to a file most."""
+relate to a file most; and a file's main definition (``main_definition``)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import hashlib
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import msgspec
 
@@ -22,6 +23,7 @@ from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
     ImportFact,
+    alias_of,
     implementation,
     import_facts,
     import_file,
@@ -142,6 +144,42 @@ def _node(parts: list[str], depth: int) -> str:
     if depth == len(parts) - 1:
         return "/".join(parts)
     return "/".join(parts[: depth + 1]) + "/"
+
+
+class MainDefinition(NamedTuple):
+    """A file's main public class or function: what its purpose names when the module has no
+    docstring (its docs page's File Purpose, its line in the folder's index)."""
+
+    keyword: Keyword
+    documented: bool
+    """It has a docstring (a summary); False when none of the candidates has one."""
+    exported: bool
+    """It was chosen among the names the module's ``__all__`` lists."""
+
+    def label(self) -> str:
+        """How the choice is worded: ``largest documented public class`` and the like."""
+        which = "documented " if self.documented else ""
+        return f"largest {which}public {self.keyword.kind}"
+
+
+def main_definition(record: FileRecord) -> MainDefinition | None:
+    """The one choice of a file's main definition, for every page that names it: among its
+    top-level classes and functions — those its ``__all__`` lists, when it lists any, else
+    the public ones (no leading ``_``) — the largest (in lines; the first of equals) that has
+    a docstring, so the purpose it gives says something; without any, the largest. None when
+    there is no candidate."""
+    top = [k for k in record.keywords if k.kind in _MAIN_KINDS and "." not in k.qualname]
+    exported = set(record.all_names or ())
+    listed = [k for k in top if k.name in exported]
+    candidates = listed or [k for k in top if not k.name.startswith("_")]
+    if not candidates:
+        return None
+    documented = [k for k in candidates if k.summary]
+    main = max(documented or candidates, key=lambda k: (k.end_line - k.line, -k.line))
+    return MainDefinition(main, bool(documented), bool(listed))
+
+
+_MAIN_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION})
 
 
 def is_test_file(path: str) -> bool:
@@ -508,8 +546,7 @@ class Analysis:
                     and not keyword.name.startswith("_")
                     and (path, keyword.name) not in entries
                 ):
-                    shown = implementation(record, keyword)
-                    entries[path, keyword.name] = self._entry(keyword.name, path, shown)
+                    entries[path, keyword.name] = self._defined(keyword.name, path, keyword)
                     if len(entries) >= API_LIMIT:
                         return list(entries.values()), "modules"
         return list(entries.values()), "modules"
@@ -517,9 +554,18 @@ class Analysis:
     def _api_entry(self, init: str, name: str) -> ApiEntry:
         for path, keyword in name_in_module(self, init, name):
             if keyword.kind in _API_KINDS or keyword.kind == Kind.MODULE:
-                # An overloaded function: the definition that runs, where its docstring is.
-                return self._entry(name, path, implementation(self.records[path], keyword))
+                return self._defined(name, path, keyword)
         return ApiEntry(name)
+
+    def _defined(self, name: str, path: str, keyword: Keyword) -> ApiEntry:
+        """The entry of a name of the API defined by ``keyword`` of ``path``: an alias
+        (``f = mod.g``) as the definition it stands for; an overloaded function as the
+        definition that runs, where its docstring is."""
+        for where, aliased in alias_of(self, path, keyword):
+            if aliased.kind in _API_KINDS or aliased.kind == Kind.MODULE:
+                path, keyword = where, aliased
+                break
+        return self._entry(name, path, implementation(self.records[path], keyword))
 
     @staticmethod
     def _entry(name: str, path: str, keyword: Keyword) -> ApiEntry:

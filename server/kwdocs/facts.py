@@ -53,6 +53,18 @@ _SUBPROCESS = frozenset(
 _RISKY_LAST_NAMES = frozenset(
     name.rpartition(".")[2] for name in (*RISKY_CALLS, *_SUBPROCESS, "yaml.load")
 )
+# ``<x>.load(...)`` where x's name contains "pickle": a pickle module by another name.
+_UNPICKLING = frozenset({"load", "loads", "Unpickler"})
+
+
+def _names_pickle(node: ast.expr) -> bool:
+    """A name or attribute whose own name contains "pickle" (``pickle_module``,
+    ``self._pickle``, ``cloudpickle``)."""
+    kind = type(node)
+    last = node.id if kind is ast.Name else node.attr if kind is ast.Attribute else ""  # type: ignore[attr-defined]
+    return "pickle" in last.lower()
+
+
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
 # Idiom codes, in the order the page lists them, with their plain-text names.
@@ -762,6 +774,21 @@ class _Walker:
             shell = keywords.get("shell")
             if shell is not None and not _is_false(shell):
                 self.risk("B602", node.lineno, f"`{name}` with `shell=True`")
+        elif (
+            type(func) is ast.Attribute
+            and func.attr in _UNPICKLING
+            and type(base) is ast.Name
+            and base.id not in self.aliases
+            and _names_pickle(func.value)
+        ):
+            # ``pickle_module.load(f)``, ``unpickler.load()``: no import says what the receiver
+            # is (an imported one is known by its name above), its name does.
+            self.risk(
+                "B301",
+                node.lineno,
+                f"`{name}`: `{func.attr}` of a name containing “pickle”, likely unpickling "
+                "(matched by name), which can run arbitrary code",
+            )
 
     def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
         """Record the idioms of a definition's decorators; their names, resolved."""

@@ -8,7 +8,7 @@ import msgspec
 
 # Record format version: bump whenever a field below changes meaning, so caches of an older
 # format are discarded instead of misread.
-RECORD_FORMAT = 9
+RECORD_FORMAT = 10
 
 
 class Kind(str, enum.Enum):
@@ -139,7 +139,10 @@ class Keyword(msgspec.Struct, frozen=True, gc=False, array_like=True, omit_defau
     """The first sentence of the docstring's opening paragraph as written (reST kept: render it
     with ``render.docstrings.inline_markdown``); for a class attribute, its comment's."""
     target: str = ""
-    """Imports: the absolute dotted name imported (``os.path.join``); relative imports resolved."""
+    """Imports: the absolute dotted name imported (``os.path.join``); relative imports resolved.
+    Python module-level variables and constants assigned a plain dotted name (an alias,
+    ``f = _utils.collate.f``; at the name's first assignment): that name as written
+    (``resolve.alias_of`` follows it)."""
     alias: str = ""
     """Imports: the local name bound by ``as``; ``*`` (STAR) on the module of a star import."""
     bases: tuple[str, ...] = ()

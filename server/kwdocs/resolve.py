@@ -386,6 +386,64 @@ def resolve_dotted(
     return []
 
 
+def alias_of(space: Records, path: str, keyword: Keyword) -> list[tuple[str, Keyword]]:
+    """What a module-level variable of ``path`` assigned a plain dotted name stands for
+    (``default_collate = _utils.collate.default_collate``: the function in ``collate.py``),
+    read as the module reads that name — its imports, its own definitions, re-exports and star
+    imports — and followed through further aliases a few hops; [] when ``keyword`` is no such
+    alias or the workspace cannot tell."""
+    if not _is_alias(space, path, keyword):
+        return []
+    seen = {(path, keyword.line)}
+    for _ in range(_MAX_HOPS):
+        found = _dotted_in_module(space, path, keyword.target.split("."))
+        if len(found) != 1 or not _is_alias(space, *found[0]):
+            return found
+        path, keyword = found[0]
+        if (path, keyword.line) in seen:
+            return []
+        seen.add((path, keyword.line))
+    return []
+
+
+def _is_alias(space: Records, path: str, keyword: Keyword) -> bool:
+    """A module-level variable bound once, to a plain dotted name: no other assignment (the
+    extractor clears the target then), no import and no definition of the same name (as in
+    ``try: from m import f`` / ``except ImportError: f = _missing``)."""
+    if keyword.kind not in _ALIAS_KINDS or not keyword.target or "." in keyword.qualname:
+        return False
+    record = space.records.get(path)
+    return (
+        record is not None
+        and keyword.name not in bindings(record)
+        and len(keywords_named(record, keyword.name)) == 1
+    )
+
+
+_ALIAS_KINDS = frozenset({Kind.VARIABLE, Kind.CONSTANT})
+
+
+def _dotted_in_module(space: Records, path: str, chain: list[str]) -> list[tuple[str, Keyword]]:
+    """What ``a.b.c`` written at module level in ``path`` names."""
+    record = space.records.get(path)
+    if record is None:
+        return []
+    target = bindings(record).get(chain[0])
+    if target is not None:
+        return resolve_dotted(space, [*target.split("."), *chain[1:]], path)
+    if len(chain) > 1:
+        qualified = keywords_named(record, ".".join(chain))  # ``f = Class.method``
+        if qualified:
+            return [(path, k) for k in qualified]
+    head = name_in_module(space, path, chain[0])
+    if len(chain) == 1:
+        return head
+    if len(head) == 1 and head[0][1].kind == Kind.MODULE and head[0][1].end_col == 0:
+        module = space.records[head[0][0]].module
+        return resolve_dotted(space, [*module.split("."), *chain[1:]], path)
+    return []
+
+
 def base_class(space: Records, record: FileRecord, base: str) -> tuple[str, Keyword] | None:
     """The workspace class a base-class expression of ``record`` names (through its imports
     and re-exports), or None."""

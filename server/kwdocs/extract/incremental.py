@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from msgspec.structs import replace
 
 from kwdocs.extract import begin_record, extract_source, fill_python, language_of
-from kwdocs.extract.pynodes import ImportDeduper, PythonResult, summarise
+from kwdocs.extract.pynodes import ImportDeduper, PythonResult, no_alias, summarise
 from kwdocs.extract.python import _AstWalker, _Lines, parse_python, walk_python
 from kwdocs.extract.python_recovery import recover_python
 from kwdocs.model import FileRecord, Keyword
@@ -156,7 +156,7 @@ def assemble(segments: list[Segment]) -> PythonResult:
     walker drops them, ``__all__`` as its assignments leave it."""
     keywords: list[Keyword] = []
     imports = ImportDeduper()
-    seen_names: set[str] = set()
+    seen_names: dict[str, int] = {}
     all_names: list[str] | None = None
     for segment in segments:
         found = segment.keywords
@@ -175,9 +175,12 @@ def assemble(segments: list[Segment]) -> PythonResult:
                 continue
             at += 1
             if kind in _NAME_KINDS:
-                if keyword.name in seen_names:
+                first = seen_names.get(keyword.name)
+                if first is not None:
+                    if keywords[first].target:  # assigned again: no alias
+                        keywords[first] = no_alias(keywords[first])
                     continue
-                seen_names.add(keyword.name)
+                seen_names[keyword.name] = len(keywords)
             keywords.append(keyword)
         for augmented, strings in segment.all_updates:
             all_names = (all_names or []) + strings if augmented else list(strings)
@@ -385,5 +388,5 @@ class IncrementalExtractor:
         if not updated:
             return None
         end = updated[-1].end  # a class ends with its last statement
-        head = replace(head, end_line=end, summary=summarise(updated[0].docstring))
+        head = replace(head, end_line=end, summary=summarise(updated[0].docstring, head.name))
         return _class_segment(segment.start, end, head, updated, segment.indent)

@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import msgspec
+
 from kwdocs.model import Keyword, Kind, Problem
 from kwdocs.render.docstrings import summary_source
 
@@ -81,10 +83,18 @@ def is_property(decorators: tuple[str, ...]) -> bool:
     return any(d in PROPERTY_DECORATORS or d.endswith(PROPERTY_ACCESSORS) for d in decorators)
 
 
-def summarise(doc: str | None) -> str:
+def no_alias(keyword: Keyword) -> Keyword:
+    """A module-level variable's keyword without its alias target: the name is assigned more
+    than once, so which value it holds depends on the path taken (every extractor keeps the
+    first assignment's keyword and clears its target when it sees another)."""
+    return msgspec.structs.replace(keyword, target="")
+
+
+def summarise(doc: str | None, name: str = "") -> str:
     """A keyword's summary: the first sentence of a cleaned docstring's opening paragraph, as
-    written (``render.docstrings.summary_source``: never cut inside a word, never a section)."""
-    return summary_source(doc) if doc else ""
+    written (``render.docstrings.summary_source``: never cut inside a word, never a section;
+    a paragraph restating the signature of ``name``, the definition's own name, skipped)."""
+    return summary_source(doc, name) if doc else ""
 
 
 # Comments that speak to a tool, not to a reader.

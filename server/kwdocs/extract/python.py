@@ -16,6 +16,7 @@ from kwdocs.extract.pynodes import (
     docstring_of,
     is_constant_name,
     is_property,
+    no_alias,
     summarise,
 )
 from kwdocs.extract.signatures import annotation, parameters, source_text
@@ -161,6 +162,8 @@ class _AstWalker:
         """Every literal ``__all__`` assignment in order: (augmented, strings)."""
         self.imports = ImportDeduper()
         self._seen_names: set[tuple[str, str]] = set()
+        self._variables: dict[str, int] = {}
+        """Module-level variable → the position of its keyword."""
 
     def walk(self, body: Iterable[ast.stmt], scope: str, scope_kind: str) -> None:
         for node in body:
@@ -221,7 +224,7 @@ class _AstWalker:
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
-                summary=summarise(docstring_of(node)),
+                summary=summarise(docstring_of(node), node.name),
                 decorators=decorators,
             )
         )
@@ -240,7 +243,7 @@ class _AstWalker:
                 end_col=col + len(node.name),
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
-                summary=summarise(docstring_of(node)),
+                summary=summarise(docstring_of(node), node.name),
                 bases=tuple(dotted(b) for b in node.bases),
                 decorators=tuple(dotted(d) for d in node.decorator_list),
             )
@@ -350,6 +353,12 @@ class _AstWalker:
         if statement:
             self._add_imports(statement)
 
+    def _assigned_again(self, name: str) -> None:
+        """A module-level name assigned again is no alias (``no_alias``)."""
+        at = self._variables[name]
+        if self.keywords[at].target:
+            self.keywords[at] = no_alias(self.keywords[at])
+
     def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = list(node.targets)
@@ -372,8 +381,10 @@ class _AstWalker:
                 if isinstance(node, ast.AugAssign):
                     continue
                 if self.dedupe and (name, "v") in self._seen_names:
+                    self._assigned_again(name)
                     continue
                 self._seen_names.add((name, "v"))
+                self._variables.setdefault(name, len(self.keywords))
                 line = name_node.lineno
                 col = self.lines.col(line, name_node.col_offset)
                 signature = ""
@@ -389,8 +400,22 @@ class _AstWalker:
                         end_col=col + len(name),
                         end_line=node.end_lineno or line,
                         signature=signature,
+                        target=_dotted_name(value) if target is name_node else "",
                     )
                 )
+
+
+def _dotted_name(node: ast.expr | None) -> str:
+    """``a.b.c`` when the expression is a plain dotted name (an alias: ``f = mod.g``), else
+    ""."""
+    parts: list[str] = []
+    while type(node) is ast.Attribute:
+        parts.append(node.attr)
+        node = node.value
+    if type(node) is not ast.Name:
+        return ""
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem:

@@ -16,6 +16,7 @@ from kwdocs.extract.pynodes import (
     attribute_keyword,
     is_constant_name,
     is_property,
+    no_alias,
     summarise,
 )
 from kwdocs.model import STAR, Keyword, Kind, Problem
@@ -77,6 +78,8 @@ class _ParsoWalker:
         self.all_names: list[str] | None = None
         self._seen: set[tuple[str, str, str]] = set()
         self.imports = ImportDeduper()
+        self._variables: dict[str, int] = {}
+        """Module-level variable → the position of its keyword."""
 
     def walk(self, node: pt.NodeOrLeaf, scope: str, scope_kind: str) -> None:
         # A one-line body (``class A: pass``) may be a single leaf: nothing defined in it.
@@ -128,7 +131,7 @@ class _ParsoWalker:
                 end_col=col + len(name),
                 end_line=_last_line(node),
                 signature=signature[:400],
-                summary=summarise(_docstring(node)),
+                summary=summarise(_docstring(node), name),
                 decorators=decorators,
             )
         )
@@ -156,7 +159,7 @@ class _ParsoWalker:
                 end_col=col + len(name),
                 end_line=_last_line(node),
                 signature=signature[:400],
-                summary=summarise(_docstring(node)),
+                summary=summarise(_docstring(node), name),
                 bases=bases,
                 decorators=_decorators(node),
             )
@@ -293,6 +296,12 @@ class _ParsoWalker:
             for i, child in enumerate(children[:-1]):
                 if children[i + 1].type == "operator" and children[i + 1].value == "=":
                     targets.append(child)
+        annassign = children[1] if targets and children[1].type == "annassign" else None
+        if annassign is not None:
+            value = annassign.children[-1] if len(annassign.children) >= 4 else None
+        else:
+            value = children[-1] if targets else None
+        alias = _dotted_name(value)
         for target in targets:
             for leaf in _target_names(target):
                 name = leaf.value
@@ -302,8 +311,12 @@ class _ParsoWalker:
                         self.all_names = _string_items(value)
                 key = (name, "", "variable")
                 if key in self._seen:
+                    at = self._variables[name]
+                    if self.keywords[at].target:  # assigned again: no alias
+                        self.keywords[at] = no_alias(self.keywords[at])
                     continue
                 self._seen.add(key)
+                self._variables[name] = len(self.keywords)
                 line, col = leaf.start_pos
                 self.keywords.append(
                     Keyword(
@@ -314,8 +327,29 @@ class _ParsoWalker:
                         col=col,
                         end_col=col + len(name),
                         end_line=_last_line(node),
+                        target=alias if target is leaf else "",
                     )
                 )
+
+
+def _dotted_name(node: pt.NodeOrLeaf | None) -> str:
+    """``a.b.c`` when the value is a plain dotted name (an alias: ``f = mod.g``), else ""."""
+    if node is None:
+        return ""
+    if node.type == "name":
+        return node.value  # type: ignore[union-attr]
+    if node.type not in ("power", "atom_expr"):
+        return ""
+    children = node.children  # type: ignore[union-attr]
+    if children[0].type != "name":
+        return ""
+    parts = [children[0].value]
+    for trailer in children[1:]:
+        pieces = trailer.children if trailer.type == "trailer" else ()
+        if len(pieces) != 2 or pieces[0].value != "." or pieces[1].type != "name":
+            return ""
+        parts.append(pieces[1].value)
+    return ".".join(parts)
 
 
 def _value_text(node: pt.NodeOrLeaf) -> str:

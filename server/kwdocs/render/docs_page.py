@@ -20,6 +20,7 @@ from kwdocs.analyse import (
     FunctionLinks,
     Relation,
     is_test_file,
+    main_definition,
 )
 from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
@@ -96,6 +97,10 @@ IMPORT_GROUP_TITLES = {
 _INCLUDE_WORDS = {Relation.IMPORTS: "included here", Relation.IMPORTED_BY: "includes this file"}
 # What the pages call each language read with tree-sitter.
 _LANGUAGE_NAMES = {language.value: name for language, name in DISPLAY_NAMES.items()}
+_UNCHECKED = (
+    "Calls through other names (a method, an object or a module passed in under a name that "
+    "does not say what it is) are not recognised."
+)
 
 
 def _language_name(language: str) -> str:
@@ -291,22 +296,26 @@ class _Page:
 
     def main_definition(self) -> None:
         """Without docstring or notes: the summary of the file's main public definition."""
-        public = [
-            k
-            for k in self.record.keywords
-            if k.kind in ("class", "function")
-            and "." not in k.qualname
-            and not k.name.startswith("_")
-        ]
-        classes = [k for k in public if k.kind == "class"] or public
-        if not classes:
+        main = main_definition(self.record)
+        if main is None:
             self.add("The module has no docstring, no notes and no public class or function.", "")
             return
-        main = max(classes, key=lambda k: (k.end_line - k.line, -k.line))
-        summary = inline_markdown(main.summary) if main.summary else "(no docstring)"
+        if not main.documented:
+            which = (
+                "the classes and functions its `__all__` lists"
+                if main.exported
+                else "its public classes and functions"
+            )
+            self.add(
+                f"The module has no docstring and no notes, and none of {which} has a "
+                f"docstring. Its {main.label()} is {self.keyword_link(main.keyword)}.",
+                "",
+            )
+            return
+        listed = " (of the names its `__all__` lists)" if main.exported else ""
         self.add(
-            "The module has no docstring and no notes. Its main public "
-            f"{main.kind}, the largest, is {self.keyword_link(main)}: {summary}",
+            f"The module has no docstring and no notes. Its {main.label()}{listed} is "
+            f"{self.keyword_link(main.keyword)}: {inline_markdown(main.keyword.summary)}",
             "",
         )
 
@@ -642,7 +651,9 @@ class _Page:
                     counts[decorator] += 1
             used = ", ".join(f"{code('@' + d)} × {n}" for d, n in sorted(counts.items()))
             lines.append(f"- Decorators used: {used}")
-        if self.record.language != "python":
+        if self.record.language in ("markdown", "text"):
+            lines.append("Not applicable: a document declares no classes.")
+        elif self.record.language != "python":
             # Bases of other languages are listed as written: kwdocs places Python's only.
             for keyword in self.of_kind("class"):
                 if keyword.bases:
@@ -876,12 +887,19 @@ class _Page:
             found[(finding.code, finding.message)].append(finding.line)
         if not found:
             self.add(
-                "No risky calls found (checked: eval, exec, pickle, marshal, yaml.load, "
-                "subprocess with shell=True, os.system, tempfile.mktemp, MD5/SHA-1, assert).",
+                "No risky calls found. Checked: calls named after bandit's checks, recognised "
+                "by the name they are called by (through the file's imports) — eval, exec, "
+                "pickle and marshal loads (and `load`/`loads` of any name containing "
+                "“pickle”), yaml.load, subprocess with shell=True, os.system, "
+                "tempfile.mktemp, MD5/SHA-1 — and assert. " + _UNCHECKED,
                 "",
             )
             return
-        self.add("Risky calls, named after bandit's checks:", "")
+        self.add(
+            "Risky calls, named after bandit's checks and recognised by the name they are "
+            f"called by (through the file's imports). {_UNCHECKED}",
+            "",
+        )
         for (check, message), lines in sorted(found.items()):
             self.add(f"- **{check}** {message}: {_lines(lines)}")
         self.add("")

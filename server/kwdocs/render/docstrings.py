@@ -874,13 +874,32 @@ def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
 _SUMMARY_LINES = 40
 
 
-def summary_source(docstring: str) -> str:
+def summary_source(docstring: str, name: str = "") -> str:
     """The first sentence of a docstring's opening paragraph, as written (reST kept), on one
     line: never cut inside a word, never a section (a docstring opening with ``Args:``, a list or
     code has no summary). Cheap enough to run for every definition at index time; render it
-    with ``inline_markdown``."""
+    with ``inline_markdown``. With the ``name`` of the definition the docstring belongs to, an
+    opening paragraph that only restates its signature (``name(a, b=1) -> T``, Sphinx's
+    signature override, as in ``torch.save``) is skipped: the summary is the next one's (the
+    signature's when nothing follows it)."""
     # An opening paragraph longer than this is not worth reading whole at index time.
-    return _first_sentence(_first_paragraph(_lines_of(docstring, _SUMMARY_LINES)))
+    lines = _lines_of(docstring, _SUMMARY_LINES)
+    first = _first_paragraph(lines)
+    if name and _restates_signature(first, name):
+        start = _next_content(lines, 0)
+        first = _first_paragraph(lines[_paragraph_end(lines, start) :]) or first
+    return _first_sentence(first)
+
+
+def _restates_signature(paragraph: str, name: str) -> bool:
+    """A paragraph that is ``name(...)``, optionally ``-> annotation``, and nothing else."""
+    if not paragraph.startswith(name + "("):
+        return False
+    close = _matching(paragraph, len(name))
+    if close < 0:
+        return False
+    rest = paragraph[close + 1 :].strip()
+    return not rest or (rest.startswith("->") and bool(rest[2:].strip()))
 
 
 # ---------------------------------------------------------------------------------------------

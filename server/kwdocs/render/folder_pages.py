@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kwdocs.analyse import ApiEntry, FolderLinks
+from kwdocs.analyse import ApiEntry, FolderLinks, main_definition
 from kwdocs.model import FileRecord
 from kwdocs.pages import (
     FOLDER_DOC,
@@ -86,24 +86,17 @@ def _counts(record: FileRecord) -> str:
 
 def purpose(record: FileRecord) -> str:
     """One line of what a file is for, as inline Markdown: its docstring's first sentence,
-    else the summary of its largest public class (or function), labelled; "" without."""
+    else the summary of its main definition (``analyse.main_definition``, the docs page's
+    choice too), labelled; "" without (no public definition has a docstring)."""
     if record.docstring:
         first = summary_source(record.docstring)
         if first:
             return inline_markdown(first)
-    public = [
-        k
-        for k in record.keywords
-        if k.kind in ("class", "function")
-        and "." not in k.qualname
-        and not k.name.startswith("_")
-        and k.summary
-    ]
-    main = [k for k in public if k.kind == "class"] or public
-    if not main:
+    main = main_definition(record)
+    if main is None or not main.documented:
         return ""
-    largest = max(main, key=lambda k: (k.end_line - k.line, -k.line))
-    return f"its main {largest.kind} {code(largest.name)}: {inline_markdown(largest.summary)}"
+    keyword = main.keyword
+    return f"its {main.label()} {code(keyword.name)}: {inline_markdown(keyword.summary)}"
 
 
 def render_folder_index(folder: Folder, records: Mapping[str, FileRecord]) -> str:
