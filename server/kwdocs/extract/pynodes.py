@@ -5,10 +5,10 @@ names and docstrings. Both import this module; neither imports the other."""
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kwdocs.extract.directives import is_tool_directive
 from kwdocs.model import Keyword, Kind, Problem
 from kwdocs.render.docstrings import summary_source
 
@@ -53,18 +53,9 @@ def summarise(doc: str | None) -> str:
     return summary_source(doc) if doc else ""
 
 
-# Comments that speak to a tool, not to a reader.
-_DIRECTIVE_COMMENT = re.compile(
-    r"^\s*(?:type\s*:|noqa\b|pyre-|pylint\s*:|mypy\s*:|fmt\s*:|isort\s*:|pragma\s*:|ruff\s*:"
-    r"|pyright\s*:|nosec\b)",
-    re.IGNORECASE,
-)
-
-
 def _comment_text(comment: str) -> str:
     """A comment's words (``#`` markers off), or "" for a tool directive."""
-    text = comment.lstrip("#").strip()
-    return "" if _DIRECTIVE_COMMENT.match(text) else text
+    return "" if is_tool_directive(comment) else comment.lstrip("#").strip()
 
 
 def attribute_comment(line_text: Callable[[int], str], first: int, last: int, end: int) -> str:

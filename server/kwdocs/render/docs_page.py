@@ -14,6 +14,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from kwdocs.analyse import CallLink, ClassLink, FileLinks, FunctionLinks, is_test_file
+from kwdocs.edges import UseLink
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
@@ -59,6 +60,8 @@ LIST_LIMIT = 100
 TOP = 5
 # Calls and callers listed per function, and notes (and characters of each) File Purpose quotes.
 CALL_LIMIT = 30
+# Attribute names one class diagram arrow is labelled with before it says how many more.
+HELD_LABEL_LIMIT = 3
 NOTE_LIMIT = 6
 NOTE_CHARACTERS = 4000
 _NOTE_ORIGINS = {
@@ -420,9 +423,15 @@ class _Page:
         comment = f" — {inline_markdown(keyword.summary)}" if keyword.summary else ""
         self.add(f"Line {keyword.line}: {code(keyword.signature or keyword.name)}{comment}", "")
 
-    def docstring(self, keyword: Keyword, params: tuple[SignatureParam, ...] | None = None) -> None:
+    def docstring(
+        self,
+        keyword: Keyword,
+        params: tuple[SignatureParam, ...] | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
         """The keyword's whole docstring as Markdown, or its summary when the page facts do
-        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s."""
+        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s;
+        ``attributes``: its annotated attributes (name → annotation)."""
         found = self.docstrings.get((keyword.qualname, keyword.line))
         if found is None or not found.text:
             if keyword.summary:
@@ -430,7 +439,9 @@ class _Page:
             return
         if params is None:
             params = found.params
-        rendered = docstring_markdown(parse_docstring(found.text, params, summary=False))
+        rendered = docstring_markdown(
+            parse_docstring(found.text, params, summary=False, attributes=attributes)
+        )
         if rendered:
             self.add(rendered, "")
 
@@ -466,8 +477,13 @@ class _Page:
         if created is not None and created.callers:
             self.add(f"- **Created by**: {self.call_list(created.callers)}")
         self.add("")
-        self.docstring(keyword, self.init_params(init))
         fields = [m for m in members if m.kind == "attribute"]
+        annotated = {}
+        for field in fields:
+            annotation = _attribute_parts(field.signature)[0]
+            if annotation:
+                annotated[field.name] = annotation
+        self.docstring(keyword, self.init_params(init), annotated)
         if fields:
             self.add(f"**Fields** ({len(fields):,}):", "", "| Name | Type | Default | Comment |")
             self.add("| --- | --- | --- | --- |")
@@ -614,7 +630,7 @@ class _Page:
         def other(where: str, qualname: str, line: int) -> ClassNode:
             if where == path:
                 return ClassNode(f"{path}:{line}", qualname)
-            return ClassNode(f"{where}:{line}", f"{qualname} ({posixpath.basename(where)})")
+            return ClassNode(f"{where}:{line}", qualname, where)
 
         edges: list[ClassEdge] = []
         placed = {(e.qualname, e.other) for e in self.links.bases}
@@ -642,13 +658,16 @@ class _Page:
                         other(edge.path, edge.other, edge.line), own(edge.qualname), "inherits"
                     )
                 )
+        # One arrow per (class, held class), labelled with every attribute holding it.
+        held: dict[tuple[str, str, int], list[UseLink]] = {}
         for use in self.links.uses:
             if use.owner in classes:
-                edges.append(
-                    ClassEdge(
-                        own(use.owner), other(use.path, use.qualname, use.line), use.attribute
-                    )
-                )
+                held.setdefault((use.owner, use.path, use.line), []).append(use)
+        for (owner, where, line), uses in held.items():
+            names = [u.attribute for u in uses[:HELD_LABEL_LIMIT]]
+            more = len(uses) - HELD_LABEL_LIMIT
+            text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+            edges.append(ClassEdge(own(owner), other(where, uses[0].qualname, line), text))
         for function in self.links.functions:
             owner = function.qualname.rpartition(".")[0]
             while owner and owner not in classes:
