@@ -186,3 +186,61 @@ def test_diagram_labels_tell_nodes_apart() -> None:
     drawn = diagram(pages["pkg/use.py"])
     assert '["namedtuple Keys, [missing, unexpected]"]' in drawn
     assert '["Linear a/linear.py"]' in drawn and '["Linear b/linear.py"]' in drawn
+
+
+# 5. A docstring assigned after the class (or in its body) is its docstring.
+ASSIGNED = (
+    "class Adam:\n"
+    "    def step(self):\n"
+    "        pass\n"
+    "\n"
+    "\n"
+    "Adam.__doc__ = (\n"
+    '    r"""Implements Adam algorithm.\n'
+    "\n"
+    "    Args:\n"
+    "        lr: learning rate.\n"
+    '    """\n'
+    '    + rf"""{_foreach_doc} tail"""\n'
+    ")\n"
+    "\n"
+    "\n"
+    "class Conv:\n"
+    '    __doc__ = "Applies a convolution." + r""" More."""\n'
+    "\n"
+    "\n"
+    "def unique():\n"
+    "    pass\n"
+    "\n"
+    "\n"
+    "unique.__doc__ = _unique_impl.__doc__\n"
+)
+
+
+def test_docstring_assigned_after_the_definition() -> None:
+    record = extract_source("adam.py", ASSIGNED.encode()).record
+    summaries = {k.qualname: k.summary for k in record.keywords}
+    assert summaries["Adam"] == "Implements Adam algorithm."
+    assert summaries["Conv"] == "Applies a convolution."
+    assert summaries["unique"] == (
+        "Its docstring is set at line 24 by an expression kwdocs does not evaluate."
+    )
+    page = docs_page("adam.py", ASSIGNED)
+    adam = section(page, "#### class `Adam`")
+    assert "Implements Adam algorithm." in adam and "| `lr` |" in adam
+    assert "tail" not in adam and "_foreach_doc" not in adam
+    assert "Applies a convolution. More." in section(page, "#### class `Conv`")
+    assert "no docstring" not in page.partition("## Original Source")[0].replace(
+        "The module has no docstring", ""
+    )
+    assert "set at line 24" in section(page, "#### function `unique`")
+
+
+def test_torch_adam_docstring_is_read(torch_root: Path) -> None:
+    page = torch_page(torch_root, "torch/optim/adam.py")
+    assert "(no docstring)" not in page
+    assert "is [`Adam`](./adam.py_docs.md#class-adam): Implements Adam algorithm." in page
+    adam = section(page, "#### class `Adam`")
+    assert "Implements Adam algorithm." in adam
+    assert "For further details regarding the algorithm" in adam
+    assert "_foreach_doc" not in adam

@@ -52,6 +52,11 @@ SNIPPETS = (
     "match x:\n    case 1:\n        y = 2\n",
     "x = 1\r\ny = 2\r\n",
     "\x0c\n",
+    # Docstrings assigned after a definition (in its class body, or at module level).
+    '    __doc__ = "Body doc." + f"{x}"\n',
+    "    __doc__ = helper.__doc__\n",
+    'Probe.__doc__ = r"""Assigned doc."""\n',
+    "kw_probe.__doc__ = other.__doc__\n",
 )
 
 
@@ -201,6 +206,38 @@ def test_edits_outside_syntax_errors_are_incremental(after: str) -> None:
 def test_edits_inside_a_class_parse_its_body_statements_only(after: str, how: str) -> None:
     # (Re-indenting the only method changes the whole body: the class is parsed again.)
     assert _run(BASE, after).last == how
+
+
+DOCS = (
+    "class Probe:\n"
+    "    __doc__ = helper.__doc__\n"
+    "\n"
+    "    def method(self):\n"
+    "        class Inner:\n"
+    "            __doc__ = 'Inner doc.'\n"
+    "\n"
+    "\n"
+    "def kw_probe():\n"
+    "    pass\n"
+    "\n"
+    "\n"
+    "kw_probe.__doc__ = other.__doc__\n"
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\n\n" + DOCS,  # every assignment's line shifts
+        DOCS.replace("    def method(self):\n", "    x = 1\n\n    def method(self):\n"),
+        DOCS.replace("helper.__doc__", "'Now a literal.'"),
+        DOCS.replace("'Inner doc.'", "inner.__doc__"),
+        DOCS.replace("other.__doc__", "'Now read.' + f'{x}'"),
+        DOCS.replace("kw_probe.__doc__", "gone.__doc__"),
+    ],
+)
+def test_assigned_docstrings_follow_edits(after: str) -> None:
+    _run(DOCS, after)
 
 
 @pytest.mark.parametrize(

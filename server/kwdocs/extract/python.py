@@ -9,9 +9,13 @@ import warnings
 from collections.abc import Iterable, Iterator
 
 from kwdocs.extract.pynodes import (
+    DocUpdate,
     PythonResult,
+    apply_doc_updates,
+    assigned_docstring,
     attribute_comment,
     attribute_keyword,
+    doc_target,
     docstring_of,
     is_constant_name,
     is_property,
@@ -158,6 +162,9 @@ class _AstWalker:
         self.all_names: list[str] | None = None
         self.all_updates: list[tuple[bool, list[str]]] = []
         """Every literal ``__all__`` assignment in order: (augmented, strings)."""
+        self.doc_updates: list[DocUpdate] = []
+        """Docstrings assigned after a definition (``Cls.__doc__ = ...`` at module level,
+        ``__doc__ = ...`` in a class body), in order: ``apply_doc_updates`` puts them in."""
         self._seen_imports: set[tuple[str, str, str]] = set()
         self._seen_names: set[tuple[str, str]] = set()
 
@@ -255,6 +262,10 @@ class _AstWalker:
             targets = node.targets
         names = [n for target in targets for n in _target_names(target)]
         if not names:
+            return
+        if type(node) is ast.Assign and len(targets) == 1 and names[0].id == "__doc__":
+            if type(targets[0]) is ast.Name:
+                self.doc_updates.append((scope, node.lineno, assigned_docstring(node.value)))
             return
         lines = self.lines
         value = node.value
@@ -357,6 +368,12 @@ class _AstWalker:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = list(node.targets)
             value = node.value
+            for target in targets:
+                if type(target) is ast.Attribute:
+                    documented = doc_target(target)
+                    if documented:
+                        text = assigned_docstring(value)
+                        self.doc_updates.append((documented, node.lineno, text))
         else:
             targets = [node.target]
             value = node.value
@@ -416,7 +433,7 @@ def walk_python(path: str, tree: ast.Module, lines: list[str], module: str) -> P
         walker.walk(tree.body, "", "module")
     except RecursionError:  # statements nested past the interpreter's limit
         result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
-    result.keywords = walker.keywords
+    result.keywords = apply_doc_updates(walker.keywords, walker.doc_updates)
     result.all_names = walker.all_names
     result.docstring = docstring_of(tree) or ""
     result.tree = tree
