@@ -244,3 +244,107 @@ def test_torch_adam_docstring_is_read(torch_root: Path) -> None:
     assert "Implements Adam algorithm." in adam
     assert "For further details regarding the algorithm" in adam
     assert "_foreach_doc" not in adam
+
+
+# 7. Bases and decorators as the source writes them.
+def test_bases_and_decorators_keep_the_source_text() -> None:
+    source = (
+        "from collections import namedtuple\n"
+        "\n"
+        "\n"
+        '@deprecated("use Other", category=FutureWarning)\n'
+        'class Keys(namedtuple("Keys", ["missing", "unexpected"]), metaclass=Meta["x"]):\n'
+        '    @cache(maxsize=None, key="k")\n'
+        "    def method(self):\n"
+        "        pass\n"
+    )
+    record = extract_source("keys.py", source.encode()).record
+    keys = next(k for k in record.keywords if k.name == "Keys")
+    assert keys.signature == (
+        'class Keys(namedtuple("Keys", ["missing", "unexpected"]), metaclass=Meta["x"])'
+    )
+    assert keys.bases == ('namedtuple("Keys", ["missing", "unexpected"])',)
+    assert keys.decorators == ('deprecated("use Other", category=FutureWarning)',)
+    method = next(k for k in record.keywords if k.name == "method")
+    assert method.decorators == ('cache(maxsize=None, key="k")',)
+    page = docs_page("keys.py", source)
+    assert '`@deprecated("use Other", category=FutureWarning)`' in page
+
+
+def test_torch_incompatible_keys_signature_as_written(torch_root: Path) -> None:
+    page = torch_page(torch_root, "torch/nn/modules/module.py")
+    assert (
+        '`class _IncompatibleKeys(namedtuple("IncompatibleKeys", '
+        '["missing_keys", "unexpected_keys"]))`'
+    ) in page
+
+
+# 6. A class deriving from a namedtuple call lists its fields.
+def test_namedtuple_base_fields_are_listed() -> None:
+    source = (
+        "import collections\n"
+        "from collections import namedtuple\n"
+        "\n"
+        "\n"
+        'class Keys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):\n'
+        "    __slots__ = ()\n"
+        "\n"
+        "\n"
+        "class Point(collections.namedtuple('Point', 'x, y z', defaults=(0, None))):\n"
+        "    scale = 1  # a plain attribute\n"
+        "\n"
+        "\n"
+        "class Made(namedtuple('Made', names)):\n"
+        "    pass\n"
+    )
+    page = docs_page("keys.py", source)
+    keys = section(page, "#### class `Keys`")
+    assert "**Fields** (2):" in keys
+    assert "| `missing_keys` |  |  | namedtuple field |" in keys
+    assert "| `unexpected_keys` |  |  | namedtuple field |" in keys
+    point = section(page, "#### class `Point`")
+    assert "**Fields** (4):" in point
+    assert "| `x` |  |  | namedtuple field |" in point
+    assert "| `y` |  | `0` | namedtuple field |" in point
+    assert "| `z` |  | `None` | namedtuple field |" in point
+    assert "**Fields**" not in section(page, "#### class `Made`")
+
+
+def test_torch_incompatible_keys_fields(torch_root: Path) -> None:
+    page = torch_page(torch_root, "torch/nn/modules/module.py")
+    keys = section(page, "#### class `_IncompatibleKeys`")
+    assert "| `missing_keys` |" in keys and "| `unexpected_keys` |" in keys
+
+
+# 8. A string literal right after a class attribute documents it.
+def test_attribute_docstring_is_its_description(torch_root: Path) -> None:
+    source = (
+        "class Module:\n"
+        "    _version: int = 2\n"
+        '    r"""This allows better BC support for :meth:`load_state_dict`.\n'
+        "\n"
+        "    A second paragraph.\n"
+        '    """\n'
+        "\n"
+        "    training: bool  # its own comment\n"
+        '    """Not the description: the comment is."""\n'
+        "\n"
+        "    plain = 1\n"
+    )
+    record = extract_source("m.py", source.encode()).record
+    summaries = {k.name: k.summary for k in record.keywords if k.kind == "attribute"}
+    assert summaries == {
+        "_version": "This allows better BC support for :meth:`load_state_dict`.",
+        "training": "its own comment",
+        "plain": "",
+    }
+    page = docs_page("m.py", source)
+    assert (
+        "A second paragraph"
+        not in section(page, "#### class `Module`")
+        .partition("**Fields**")[2]
+        .partition("**Methods**")[0]
+    )
+    torch = torch_page(torch_root, "torch/nn/modules/module.py")
+    version = section(torch, "#### attribute `Module._version`")
+    assert "This allows better BC support" in version

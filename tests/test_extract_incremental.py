@@ -57,6 +57,7 @@ SNIPPETS = (
     "    __doc__ = helper.__doc__\n",
     'Probe.__doc__ = r"""Assigned doc."""\n',
     "kw_probe.__doc__ = other.__doc__\n",
+    '    """An attribute docstring.\n\n    Second paragraph."""\n',
 )
 
 
@@ -287,3 +288,27 @@ def test_other_languages_extract_in_full() -> None:
     data = b"# Title\n\nText.\n"
     assert extractor.extract(data) == extract_source("notes.md", data).record
     assert extractor.last == "full"
+
+
+ATTRIBUTE_DOCS = (
+    "class Probe:\n"
+    "    a: int = 1\n"
+    '    """A\'s docstring."""\n'
+    "\n"
+    "    b = 2\n"
+    '    """B\'s docstring."""\n'
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        ATTRIBUTE_DOCS.replace("B's docstring", "B's new docstring"),
+        ATTRIBUTE_DOCS.replace("A's docstring", "A's new docstring"),
+        ATTRIBUTE_DOCS.replace("    b = 2\n", "    b = 2  # now a comment\n"),
+        ATTRIBUTE_DOCS.replace('    """B\'s docstring."""\n', ""),
+        ATTRIBUTE_DOCS.replace("    b = 2\n", "    b = 2\n    c = 3\n"),
+    ],
+)
+def test_attribute_docstrings_follow_edits(after: str) -> None:
+    _run(ATTRIBUTE_DOCS, after)

@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 from msgspec.structs import replace
 
 from kwdocs.extract import begin_record, extract_source, fill_python, language_of
-from kwdocs.extract.pynodes import DocUpdate, PythonResult, apply_doc_updates, summarise
+from kwdocs.extract.pynodes import (
+    DocUpdate,
+    PythonResult,
+    apply_attribute_docstrings,
+    apply_doc_updates,
+    attribute_docstrings,
+    summarise,
+)
 from kwdocs.extract.python import _AstWalker, _Lines, parse_python, walk_python
 from kwdocs.extract.python_recovery import recover_python
 from kwdocs.model import FileRecord, Keyword
@@ -145,6 +152,12 @@ def segments_of(
             segment.members = _members(node.body, keywords[1:], docs)
             segment.indent = text[: len(text) - len(text.lstrip())]
         segments.append(segment)
+    if kind == "class":
+        # An attribute's summary may be the string after it (as ``_AstWalker._class`` reads).
+        documented = attribute_docstrings(body)
+        if documented:
+            for segment in segments:
+                apply_attribute_docstrings(segment.keywords, 0, scope, documented)
     return segments
 
 
@@ -369,6 +382,11 @@ class IncrementalExtractor:
             # The member after the edit too: an attribute's summary is the comment above it,
             # and the edit may have touched that comment.
             stop += 1
+        if stop < len(members) and members[stop].docstring is not None:
+            stop += 1  # the string literal that documents it
+        if first:
+            # And the member before: its summary may be the string literal after it.
+            first -= 1
         start_line = min(k + 1, members[first].start) if stop > first else k + 1
         end_line = max(last_changed, members[stop - 1].end) if stop > first else last_changed
         if _unsafe_start(text, lines, start_line):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -202,6 +203,44 @@ def attribute_comment(line_text: Callable[[int], str], first: int, last: int, en
     if "" in above:
         above = above[len(above) - above[::-1].index("") :]
     return _comment_summary("\n".join(above)) if above else ""
+
+
+def attribute_docstrings(body: list[ast.stmt]) -> list[tuple[int, int, str]]:
+    """The attribute docstrings of a class body: a bare string literal right after an
+    assignment documents the names it assigns — (first line, last line of the assignment,
+    the string's first paragraph on one line)."""
+    found: list[tuple[int, int, str]] = []
+    for previous, statement in itertools.pairwise(body):
+        if type(statement) is not ast.Expr or type(previous) not in _ASSIGNS:
+            continue
+        value = statement.value  # type: ignore[attr-defined]
+        if type(value) is not ast.Constant or not isinstance(value.value, str):
+            continue
+        paragraph = inspect.cleandoc(value.value).strip().split("\n\n", 1)[0]
+        if paragraph.strip():
+            last = previous.end_lineno or previous.lineno
+            found.append((previous.lineno, last, _comment_summary(paragraph)))
+    return found
+
+
+_ASSIGNS = frozenset({ast.Assign, ast.AnnAssign})
+
+
+def apply_attribute_docstrings(
+    keywords: list[Keyword], start: int, scope: str, found: list[tuple[int, int, str]]
+) -> None:
+    """Give the attributes of ``scope`` among ``keywords[start:]`` that have no comment the
+    docstring written after them (``attribute_docstrings``)."""
+    for first, last, text in found:
+        for at in range(start, len(keywords)):
+            keyword = keywords[at]
+            if (
+                first <= keyword.line <= last
+                and keyword.kind == Kind.ATTRIBUTE
+                and not keyword.summary
+                and keyword.qualname == f"{scope}.{keyword.name}"
+            ):
+                keywords[at] = msgspec.structs.replace(keyword, summary=text)
 
 
 # A comment longer than this is summed up by its first sentence.

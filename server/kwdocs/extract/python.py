@@ -11,9 +11,11 @@ from collections.abc import Iterable, Iterator
 from kwdocs.extract.pynodes import (
     DocUpdate,
     PythonResult,
+    apply_attribute_docstrings,
     apply_doc_updates,
     assigned_docstring,
     attribute_comment,
+    attribute_docstrings,
     attribute_keyword,
     doc_target,
     docstring_of,
@@ -33,15 +35,16 @@ _MAX_SIGNATURE = 400
 _MAX_VALUE = 120
 
 
-def dotted(node: ast.expr) -> str:
-    """Source-like text of a decorator or base; fast for names and attributes."""
+def dotted(node: ast.expr, lines: _Lines | None = None) -> str:
+    """Text of a decorator or base: fast for names and attributes, else as the source writes
+    it on one line (with ``lines``; ``ast.unparse``'s text without them or positions)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        inner = dotted(node.value)
+        inner = dotted(node.value, lines)
         return f"{inner}.{node.attr}"
     try:
-        text = ast.unparse(node)
+        text = ast.unparse(node) if lines is None else source_text(node, lines)
     except (ValueError, RecursionError):  # pragma: no cover - unparse of exotic trees
         return "…"
     return text if len(text) <= 120 else text[:117] + "..."
@@ -95,9 +98,9 @@ class _Lines:
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: _Lines) -> str:
     try:
         if isinstance(node, ast.ClassDef):
-            parts = [dotted(b) for b in node.bases]
+            parts = [dotted(b, lines) for b in node.bases]
             parts += [
-                f"{k.arg}={dotted(k.value)}" if k.arg else f"**{dotted(k.value)}"
+                f"{k.arg}={dotted(k.value, lines)}" if k.arg else f"**{dotted(k.value, lines)}"
                 for k in node.keywords
             ]
             text = f"class {node.name}({', '.join(parts)})" if parts else f"class {node.name}"
@@ -210,7 +213,7 @@ class _AstWalker:
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, scope_kind: str
     ) -> None:
-        decorators = tuple(dotted(d) for d in node.decorator_list)
+        decorators = tuple(dotted(d, self.lines) for d in node.decorator_list)
         if scope_kind == "class":
             kind = Kind.PROPERTY if is_property(decorators) else Kind.METHOD
         else:
@@ -247,11 +250,15 @@ class _AstWalker:
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
                 summary=summarise(docstring_of(node)),
-                bases=tuple(dotted(b) for b in node.bases),
-                decorators=tuple(dotted(d) for d in node.decorator_list),
+                bases=tuple(dotted(b, self.lines) for b in node.bases),
+                decorators=tuple(dotted(d, self.lines) for d in node.decorator_list),
             )
         )
+        start = len(self.keywords)
         self.walk(node.body, qualname, "class")
+        documented = attribute_docstrings(node.body)
+        if documented:
+            apply_attribute_docstrings(self.keywords, start, qualname, documented)
 
     def _attribute(self, node: ast.Assign | ast.AnnAssign, scope: str) -> None:
         """Names a class body assigns or annotates: fields, enum members, class attributes
@@ -398,7 +405,7 @@ class _AstWalker:
                 col = self.lines.col(line, name_node.col_offset)
                 signature = ""
                 if isinstance(node, ast.AnnAssign):
-                    signature = f"{name}: {dotted(node.annotation)}"
+                    signature = f"{name}: {dotted(node.annotation, self.lines)}"
                 self.keywords.append(
                     Keyword(
                         name=name,

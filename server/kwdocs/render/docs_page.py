@@ -121,6 +121,47 @@ _CONTENTS = "**Contents**: " + " · ".join(
 )
 
 
+@lru_cache(maxsize=256)
+def namedtuple_fields(base: str) -> tuple[tuple[str, str], ...]:
+    """The fields a ``namedtuple("Name", fields)`` base (as the source writes it) gives
+    literally — a list or tuple of strings, or one string of names apart by blanks or commas —
+    each with its default as written (``defaults=`` a literal list or tuple); () otherwise."""
+    if "namedtuple" not in base:
+        return ()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call = ast.parse(base, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    if not isinstance(call, ast.Call):
+        return ()
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    if name != "namedtuple":
+        return ()
+    given = {k.arg: k.value for k in call.keywords if k.arg}
+    written = call.args[1] if len(call.args) > 1 else given.get("field_names")
+    if isinstance(written, ast.Constant) and isinstance(written.value, str):
+        names = written.value.replace(",", " ").split()
+    elif isinstance(written, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in written.elts
+    ):
+        names = [e.value for e in written.elts]  # type: ignore[attr-defined]
+    else:
+        return ()
+    if not all(n.isidentifier() for n in names):
+        return ()
+    defaults: list[str] = []
+    values = given.get("defaults")
+    if isinstance(values, (ast.List, ast.Tuple)) and len(values.elts) <= len(names):
+        defaults = [ast.get_source_segment(base, e) or "" for e in values.elts]
+    elif values is not None:
+        return tuple((n, "") for n in names)
+    padded = [""] * (len(names) - len(defaults)) + defaults
+    return tuple(zip(names, padded, strict=True))
+
+
 def _rank(complexity: int) -> str:
     """radon's letter rank of a cyclomatic complexity."""
     for limit, letter in ((5, "A"), (10, "B"), (20, "C"), (30, "D"), (40, "E")):
@@ -484,9 +525,14 @@ class _Page:
             if annotation:
                 annotated[field.name] = annotation
         self.docstring(keyword, self.init_params(init), annotated)
-        if fields:
-            self.add(f"**Fields** ({len(fields):,}):", "", "| Name | Type | Default | Comment |")
+        tuple_fields = [f for base in keyword.bases for f in namedtuple_fields(base)]
+        if fields or tuple_fields:
+            count = len(fields) + len(tuple_fields)
+            self.add(f"**Fields** ({count:,}):", "", "| Name | Type | Default | Comment |")
             self.add("| --- | --- | --- | --- |")
+            for name, default in tuple_fields:
+                cells = (code(name), "", code(default) if default else "", "namedtuple field")
+                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
             for field in fields[:LIST_LIMIT]:
                 annotation, value = _attribute_parts(field.signature)
                 cells = (
