@@ -348,3 +348,33 @@ def test_attribute_docstring_is_its_description(torch_root: Path) -> None:
     torch = torch_page(torch_root, "torch/nn/modules/module.py")
     version = section(torch, "#### attribute `Module._version`")
     assert "This allows better BC support" in version
+
+
+def test_attribute_docstring_must_follow_at_once() -> None:
+    source = (
+        "class Module:\n"
+        "    fields = {1, 2}\n"
+        "\n"
+        '    """A misplaced class docstring, after a blank line."""\n'
+    )
+    record = extract_source("m.py", source.encode()).record
+    assert next(k for k in record.keywords if k.name == "fields").summary == ""
+
+
+def test_unread_docstring_is_no_folder_purpose() -> None:
+    from kwdocs.render.folder_pages import purpose
+
+    source = (
+        "class Small:\n"
+        '    """A small class."""\n'
+        "\n"
+        "\n"
+        "class Large:\n"
+        "    a = 1\n"
+        "    b = 2\n"
+        "\n"
+        "\n"
+        "Large.__doc__ = make_doc()\n"
+    )
+    record = extract_source("m.py", source.encode()).record
+    assert purpose(record) == "its main class `Small`: A small class."

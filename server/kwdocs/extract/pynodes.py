@@ -98,9 +98,17 @@ DocUpdate = tuple[str, int, "str | None"]
 _DOCUMENTED = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY})
 
 
+_UNREAD = "Its docstring is set at line "
+
+
 def unread_docstring(line: int) -> str:
     """A summary's words for a docstring kwdocs cannot read: never "no docstring"."""
-    return f"Its docstring is set at line {line} by an expression kwdocs does not evaluate."
+    return f"{_UNREAD}{line} by an expression kwdocs does not evaluate."
+
+
+def is_unread_docstring(summary: str) -> bool:
+    """True for ``unread_docstring``'s words: where a docstring is set, not what it says."""
+    return summary.startswith(_UNREAD)
 
 
 def apply_doc_updates(keywords: list[Keyword], updates: list[DocUpdate]) -> list[Keyword]:
@@ -206,12 +214,15 @@ def attribute_comment(line_text: Callable[[int], str], first: int, last: int, en
 
 
 def attribute_docstrings(body: list[ast.stmt]) -> list[tuple[int, int, str]]:
-    """The attribute docstrings of a class body: a bare string literal right after an
-    assignment documents the names it assigns — (first line, last line of the assignment,
-    the string's first paragraph on one line)."""
+    """The attribute docstrings of a class body: a bare string literal on the line right
+    after an assignment (no blank line between: a string further down may be about anything)
+    documents the names it assigns — (first line, last line of the assignment, the string's
+    first paragraph on one line)."""
     found: list[tuple[int, int, str]] = []
     for previous, statement in itertools.pairwise(body):
         if type(statement) is not ast.Expr or type(previous) not in _ASSIGNS:
+            continue
+        if statement.lineno != (previous.end_lineno or previous.lineno) + 1:
             continue
         value = statement.value  # type: ignore[attr-defined]
         if type(value) is not ast.Constant or not isinstance(value.value, str):

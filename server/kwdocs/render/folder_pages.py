@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from kwdocs.analyse import ApiEntry, FolderLinks
+from kwdocs.extract.pynodes import is_unread_docstring
 from kwdocs.model import FileRecord
 from kwdocs.pages import (
     FOLDER_DOC,
@@ -98,6 +99,7 @@ def purpose(record: FileRecord) -> str:
         and "." not in k.qualname
         and not k.name.startswith("_")
         and k.summary
+        and not is_unread_docstring(k.summary)
     ]
     main = [k for k in public if k.kind == "class"] or public
     if not main:
