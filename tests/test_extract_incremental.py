@@ -52,6 +52,12 @@ SNIPPETS = (
     "match x:\n    case 1:\n        y = 2\n",
     "x = 1\r\ny = 2\r\n",
     "\x0c\n",
+    # Docstrings assigned after a definition (in its class body, or at module level).
+    '    __doc__ = "Body doc." + f"{x}"\n',
+    "    __doc__ = helper.__doc__\n",
+    'Probe.__doc__ = r"""Assigned doc."""\n',
+    "kw_probe.__doc__ = other.__doc__\n",
+    '    """An attribute docstring.\n\n    Second paragraph."""\n',
 )
 
 
@@ -203,6 +209,38 @@ def test_edits_inside_a_class_parse_its_body_statements_only(after: str, how: st
     assert _run(BASE, after).last == how
 
 
+DOCS = (
+    "class Probe:\n"
+    "    __doc__ = helper.__doc__\n"
+    "\n"
+    "    def method(self):\n"
+    "        class Inner:\n"
+    "            __doc__ = 'Inner doc.'\n"
+    "\n"
+    "\n"
+    "def kw_probe():\n"
+    "    pass\n"
+    "\n"
+    "\n"
+    "kw_probe.__doc__ = other.__doc__\n"
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\n\n" + DOCS,  # every assignment's line shifts
+        DOCS.replace("    def method(self):\n", "    x = 1\n\n    def method(self):\n"),
+        DOCS.replace("helper.__doc__", "'Now a literal.'"),
+        DOCS.replace("'Inner doc.'", "inner.__doc__"),
+        DOCS.replace("other.__doc__", "'Now read.' + f'{x}'"),
+        DOCS.replace("kw_probe.__doc__", "gone.__doc__"),
+    ],
+)
+def test_assigned_docstrings_follow_edits(after: str) -> None:
+    _run(DOCS, after)
+
+
 @pytest.mark.parametrize(
     ("after", "reason"),
     [
@@ -250,3 +288,27 @@ def test_other_languages_extract_in_full() -> None:
     data = b"# Title\n\nText.\n"
     assert extractor.extract(data) == extract_source("notes.md", data).record
     assert extractor.last == "full"
+
+
+ATTRIBUTE_DOCS = (
+    "class Probe:\n"
+    "    a: int = 1\n"
+    '    """A\'s docstring."""\n'
+    "\n"
+    "    b = 2\n"
+    '    """B\'s docstring."""\n'
+)
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        ATTRIBUTE_DOCS.replace("B's docstring", "B's new docstring"),
+        ATTRIBUTE_DOCS.replace("A's docstring", "A's new docstring"),
+        ATTRIBUTE_DOCS.replace("    b = 2\n", "    b = 2  # now a comment\n"),
+        ATTRIBUTE_DOCS.replace('    """B\'s docstring."""\n', ""),
+        ATTRIBUTE_DOCS.replace("    b = 2\n", "    b = 2\n    c = 3\n"),
+    ],
+)
+def test_attribute_docstrings_follow_edits(after: str) -> None:
+    _run(ATTRIBUTE_DOCS, after)

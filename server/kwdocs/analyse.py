@@ -18,6 +18,7 @@ from kwdocs.calls import CallEnd, CallGraph
 from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
 from kwdocs.extract.includes import include_target, is_system_include
 from kwdocs.extract.languages import C_FAMILY
+from kwdocs.extract.pynodes import is_unread_docstring
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
@@ -174,7 +175,9 @@ def main_definition(record: FileRecord) -> MainDefinition | None:
     candidates = listed or [k for k in top if not k.name.startswith("_")]
     if not candidates:
         return None
-    documented = [k for k in candidates if k.summary]
+    # A docstring kwdocs could not read ("Its docstring is set at line N by an expression…")
+    # says nothing of what the definition is for.
+    documented = [k for k in candidates if k.summary and not is_unread_docstring(k.summary)]
     main = max(documented or candidates, key=lambda k: (k.end_line - k.line, -k.line))
     return MainDefinition(main, bool(documented), bool(listed))
 

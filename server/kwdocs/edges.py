@@ -45,6 +45,30 @@ _NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
 )
 # Names in an annotation (``dict[str, FlatParameter] | None``): each may be a workspace class.
 _NAMES = re.compile(r"[A-Za-z_][\w.]*")
+# ``Callable[`` as an annotation writes it (``typing.Callable``, ``collections.abc.Callable``):
+# the types inside are a function's parameters and result, not objects the attribute holds.
+_CALLABLE = re.compile(r"(?<![\w.])(?:[A-Za-z_][\w]*\.)*Callable\s*\[")
+
+
+def held_annotation(annotation: str) -> str:
+    """An attribute's annotation without what its ``Callable[...]`` subscripts name (the
+    parameter and return types of a function it holds, not held objects)."""
+    if "Callable" not in annotation:
+        return annotation
+    kept: list[str] = []
+    at = 0
+    while True:
+        match = _CALLABLE.search(annotation, at)
+        if match is None:
+            break
+        kept.append(annotation[at : match.start()])
+        depth, end = 1, match.end()
+        while end < len(annotation) and depth:
+            depth += {"[": 1, "]": -1}.get(annotation[end], 0)
+            end += 1
+        at = end
+    kept.append(annotation[at:])
+    return "".join(kept)
 
 
 class ClassLink(msgspec.Struct, frozen=True, array_like=True):
@@ -206,7 +230,7 @@ def _uses(space: ReadLog, record: FileRecord) -> list[UseLink]:
         annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
         owner = keyword.qualname.rpartition(".")[0]
         seen: set[tuple[str, int]] = set()
-        for name in _NAMES.findall(annotation):
+        for name in _NAMES.findall(held_annotation(annotation)):
             if name in _NOT_CLASSES:
                 continue
             if name in classes:

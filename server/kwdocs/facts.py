@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
-from kwdocs.extract.pynodes import docstring_of
+from kwdocs.extract.pynodes import docstring_of, module_doc_updates
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.model import FileRecord, Finding, Kind
 
@@ -360,6 +360,9 @@ class _Walker:
         self.calls_here: _CallScope | None = None
         """The innermost function body, where calls and bindings go; None outside any."""
         self.lines: LineList | None = None
+        self.assigned: dict[str, list[tuple[int, str]]] = {}
+        """Readable docstrings the module assigns after a definition (``Cls.__doc__ = ...``),
+        by qualname: (line, text), in order."""
         """The source's lines, when known: parameters are read from them as written."""
         handlers: dict[type, Callable[[Any], None]] = {
             ast.Try: self.visit_Try,
@@ -873,6 +876,11 @@ class _Walker:
 
     def docstring(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str):
         text = docstring_of(node)
+        if self.assigned:
+            end = node.end_lineno or node.lineno
+            for line, assigned in self.assigned.get(qualname, ()):
+                if line > end:
+                    text = assigned
         params: tuple[SignatureParam, ...] = ()
         # The parameters a docstring's table shows annotations and defaults of: its own
         # when it names parameters, an ``__init__``'s for its class's docstring.
@@ -943,6 +951,9 @@ def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
     walker = _Walker()
     if text:
         walker.lines = LineList(text.split("\n"))
+    for qualname, line, assigned in module_doc_updates(tree.body):
+        if assigned is not None:
+            walker.assigned.setdefault(qualname, []).append((line, assigned))
     try:
         for child in tree.body:
             walker.visit(child)

@@ -7,12 +7,21 @@ from __future__ import annotations
 
 import ast
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from msgspec.structs import replace
 
 from kwdocs.extract import begin_record, extract_source, fill_python, language_of
-from kwdocs.extract.pynodes import ImportDeduper, PythonResult, no_alias, summarise
+from kwdocs.extract.pynodes import (
+    DocUpdate,
+    ImportDeduper,
+    PythonResult,
+    apply_attribute_docstrings,
+    apply_doc_updates,
+    attribute_docstrings,
+    no_alias,
+    summarise,
+)
 from kwdocs.extract.python import _AstWalker, _Lines, parse_python, walk_python
 from kwdocs.extract.python_recovery import recover_python
 from kwdocs.model import FileRecord, Keyword
@@ -43,6 +52,8 @@ class Segment:
     method re-parses that method only."""
     indent: str = ""
     """The whitespace before the class's body statements."""
+    doc_updates: list[DocUpdate] = field(default_factory=list)
+    """The docstrings its statements assign (``_AstWalker.doc_updates``)."""
 
     def shifted(self, delta: int) -> Segment:
         """The same statements ``delta`` lines further down."""
@@ -63,17 +74,28 @@ class Segment:
             replace(k, line=k.line + delta, end_line=k.end_line + delta) for k in self.keywords
         ]
         return Segment(
-            self.start + delta, self.end + delta, keywords, self.all_updates, self.docstring
+            self.start + delta,
+            self.end + delta,
+            keywords,
+            self.all_updates,
+            self.docstring,
+            doc_updates=_shifted_updates(self.doc_updates, delta),
         )
+
+
+def _shifted_updates(updates: list[DocUpdate], delta: int) -> list[DocUpdate]:
+    return [(name, line + delta, text) for name, line, text in updates] if delta else updates
 
 
 def _class_segment(
     start: int, end: int, head: Keyword, members: list[Segment], indent: str
 ) -> Segment:
     keywords = [head]
+    updates: list[DocUpdate] = []
     for member in members:
         keywords += member.keywords
-    return Segment(start, end, keywords, [], None, head, members, indent)
+        updates += member.doc_updates
+    return Segment(start, end, keywords, [], None, head, members, indent, updates)
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
@@ -112,29 +134,38 @@ def segments_of(
         start, end = _span(node)
         first_keyword = len(walker.keywords)
         first_update = len(walker.all_updates)
+        first_doc = len(walker.doc_updates)
         walker.walk([node], scope, kind)
         keywords = walker.keywords[first_keyword:]
         updates = walker.all_updates[first_update:]
+        docs = walker.doc_updates[first_doc:]
         if segments and start <= segments[-1].end:
             last = segments[-1]
             last.end = max(last.end, end)
             last.keywords = last.keywords + keywords
             last.all_updates = last.all_updates + updates
+            last.doc_updates = last.doc_updates + docs
             last.head = last.members = None
             continue
-        segment = Segment(start, end, keywords, updates, _docstring(node))
+        segment = Segment(start, end, keywords, updates, _docstring(node), doc_updates=docs)
         if kind == "module" and isinstance(node, ast.ClassDef) and node.body[0].lineno > start:
             text = walker.lines.text(node.body[0].lineno)
             segment.head = keywords[0]
-            segment.members = _members(node.body, keywords[1:])
+            segment.members = _members(node.body, keywords[1:], docs)
             segment.indent = text[: len(text) - len(text.lstrip())]
         segments.append(segment)
+    if kind == "class":
+        # An attribute's summary may be the string after it (as ``_AstWalker._class`` reads).
+        documented = attribute_docstrings(body)
+        if documented:
+            for segment in segments:
+                apply_attribute_docstrings(segment.keywords, 0, scope, documented)
     return segments
 
 
-def _members(body: list[ast.stmt], keywords: list[Keyword]) -> list[Segment]:
-    """The segments of a class body, its keywords shared out by line (walk order is line
-    order)."""
+def _members(body: list[ast.stmt], keywords: list[Keyword], docs: list[DocUpdate]) -> list[Segment]:
+    """The segments of a class body, its keywords and docstring assignments shared out by
+    line (walk order is line order)."""
     members: list[Segment] = []
     for node in body:
         start, end = _span(node)
@@ -148,6 +179,7 @@ def _members(body: list[ast.stmt], keywords: list[Keyword]) -> list[Segment]:
         while at < len(keywords) and keywords[at].line <= member.end:
             at += 1
         member.keywords = keywords[begin:at]
+        member.doc_updates = [d for d in docs if member.start <= d[1] <= member.end]
     return members
 
 
@@ -158,7 +190,9 @@ def assemble(segments: list[Segment]) -> PythonResult:
     imports = ImportDeduper()
     seen_names: dict[str, int] = {}
     all_names: list[str] | None = None
+    docs: list[DocUpdate] = []
     for segment in segments:
+        docs += segment.doc_updates
         found = segment.keywords
         at, count = 0, len(found)
         while at < count:
@@ -185,6 +219,7 @@ def assemble(segments: list[Segment]) -> PythonResult:
         for augmented, strings in segment.all_updates:
             all_names = (all_names or []) + strings if augmented else list(strings)
     docstring = (segments[0].docstring or "") if segments else ""
+    keywords = apply_doc_updates(keywords, docs)
     return PythonResult(
         keywords=keywords, docstring=docstring, all_names=all_names, import_lines=imports.lines
     )
@@ -362,6 +397,11 @@ class IncrementalExtractor:
             # The member after the edit too: an attribute's summary is the comment above it,
             # and the edit may have touched that comment.
             stop += 1
+        if stop < len(members) and members[stop].docstring is not None:
+            stop += 1  # the string literal that documents it
+        if first:
+            # And the member before: its summary may be the string literal after it.
+            first -= 1
         start_line = min(k + 1, members[first].start) if stop > first else k + 1
         end_line = max(last_changed, members[stop - 1].end) if stop > first else last_changed
         if _unsafe_start(text, lines, start_line):

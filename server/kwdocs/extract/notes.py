@@ -22,6 +22,8 @@ from enum import Enum
 
 import msgspec
 
+from kwdocs.extract.directives import is_tool_directive
+
 
 class NoteOrigin(str, Enum):
     """Where a note was written."""
@@ -54,11 +56,6 @@ _TITLES = (
 )
 _LICENCE = re.compile(
     r"\b(copyright|licen[cs]ed?|spdx-license-identifier|all rights reserved)\b", re.IGNORECASE
-)
-_DIRECTIVE = re.compile(
-    r"^#\s*(?:!|-\*-|@generated|pyre-\w+|(?:mypy|flake8|ruff|pylint|pyright|isort|type|noqa"
-    r"|fmt|coding|vim|ty|pyre)\s*[:=])",
-    re.IGNORECASE,
 )
 
 
@@ -202,7 +199,7 @@ def _leading(blocks: list[tuple[int, list[str]]], before: int) -> list[ModuleNot
         if start >= before:
             break
         skip = 0
-        while skip < len(block) and _DIRECTIVE.match(block[skip].lstrip()):
+        while skip < len(block) and is_tool_directive(block[skip]):
             skip += 1
         kept, first = block[skip:], start + skip
         if not kept or _LICENCE.search("\n".join(kept)):

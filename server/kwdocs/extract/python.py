@@ -9,10 +9,16 @@ import warnings
 from collections.abc import Iterable, Iterator
 
 from kwdocs.extract.pynodes import (
+    DocUpdate,
     ImportDeduper,
     PythonResult,
+    apply_attribute_docstrings,
+    apply_doc_updates,
+    assigned_docstring,
     attribute_comment,
+    attribute_docstrings,
     attribute_keyword,
+    doc_target,
     docstring_of,
     is_constant_name,
     is_property,
@@ -31,15 +37,16 @@ _MAX_SIGNATURE = 400
 _MAX_VALUE = 120
 
 
-def dotted(node: ast.expr) -> str:
-    """Source-like text of a decorator or base; fast for names and attributes."""
+def dotted(node: ast.expr, lines: _Lines | None = None) -> str:
+    """Text of a decorator or base: fast for names and attributes, else as the source writes
+    it on one line (with ``lines``; ``ast.unparse``'s text without them or positions)."""
     if isinstance(node, ast.Name):
         return node.id
     if isinstance(node, ast.Attribute):
-        inner = dotted(node.value)
+        inner = dotted(node.value, lines)
         return f"{inner}.{node.attr}"
     try:
-        text = ast.unparse(node)
+        text = ast.unparse(node) if lines is None else source_text(node, lines)
     except (ValueError, RecursionError):  # pragma: no cover - unparse of exotic trees
         return "…"
     return text if len(text) <= 120 else text[:117] + "..."
@@ -93,9 +100,9 @@ class _Lines:
 def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, lines: _Lines) -> str:
     try:
         if isinstance(node, ast.ClassDef):
-            parts = [dotted(b) for b in node.bases]
+            parts = [dotted(b, lines) for b in node.bases]
             parts += [
-                f"{k.arg}={dotted(k.value)}" if k.arg else f"**{dotted(k.value)}"
+                f"{k.arg}={dotted(k.value, lines)}" if k.arg else f"**{dotted(k.value, lines)}"
                 for k in node.keywords
             ]
             text = f"class {node.name}({', '.join(parts)})" if parts else f"class {node.name}"
@@ -161,6 +168,9 @@ class _AstWalker:
         self.all_updates: list[tuple[bool, list[str]]] = []
         """Every literal ``__all__`` assignment in order: (augmented, strings)."""
         self.imports = ImportDeduper()
+        self.doc_updates: list[DocUpdate] = []
+        """Docstrings assigned after a definition (``Cls.__doc__ = ...`` at module level,
+        ``__doc__ = ...`` in a class body), in order: ``apply_doc_updates`` puts them in."""
         self._seen_names: set[tuple[str, str]] = set()
         self._variables: dict[str, int] = {}
         """Module-level variable → the position of its keyword."""
@@ -207,7 +217,7 @@ class _AstWalker:
     def _function(
         self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: str, scope_kind: str
     ) -> None:
-        decorators = tuple(dotted(d) for d in node.decorator_list)
+        decorators = tuple(dotted(d, self.lines) for d in node.decorator_list)
         if scope_kind == "class":
             kind = Kind.PROPERTY if is_property(decorators) else Kind.METHOD
         else:
@@ -244,11 +254,15 @@ class _AstWalker:
                 end_line=node.end_lineno or line,
                 signature=_signature(node, self.lines),
                 summary=summarise(docstring_of(node), node.name),
-                bases=tuple(dotted(b) for b in node.bases),
-                decorators=tuple(dotted(d) for d in node.decorator_list),
+                bases=tuple(dotted(b, self.lines) for b in node.bases),
+                decorators=tuple(dotted(d, self.lines) for d in node.decorator_list),
             )
         )
+        start = len(self.keywords)
         self.walk(node.body, qualname, "class")
+        documented = attribute_docstrings(node.body)
+        if documented:
+            apply_attribute_docstrings(self.keywords, start, qualname, documented)
 
     def _attribute(self, node: ast.Assign | ast.AnnAssign, scope: str) -> None:
         """Names a class body assigns or annotates: fields, enum members, class attributes
@@ -259,6 +273,10 @@ class _AstWalker:
             targets = node.targets
         names = [n for target in targets for n in _target_names(target)]
         if not names:
+            return
+        if type(node) is ast.Assign and len(targets) == 1 and names[0].id == "__doc__":
+            if type(targets[0]) is ast.Name:
+                self.doc_updates.append((scope, node.lineno, assigned_docstring(node.value)))
             return
         lines = self.lines
         value = node.value
@@ -363,6 +381,12 @@ class _AstWalker:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = list(node.targets)
             value = node.value
+            for target in targets:
+                if type(target) is ast.Attribute:
+                    documented = doc_target(target)
+                    if documented:
+                        text = assigned_docstring(value)
+                        self.doc_updates.append((documented, node.lineno, text))
         else:
             targets = [node.target]
             value = node.value
@@ -389,7 +413,7 @@ class _AstWalker:
                 col = self.lines.col(line, name_node.col_offset)
                 signature = ""
                 if isinstance(node, ast.AnnAssign):
-                    signature = f"{name}: {dotted(node.annotation)}"
+                    signature = f"{name}: {dotted(node.annotation, self.lines)}"
                 self.keywords.append(
                     Keyword(
                         name=name,
@@ -438,7 +462,7 @@ def walk_python(path: str, tree: ast.Module, lines: list[str], module: str) -> P
         walker.walk(tree.body, "", "module")
     except RecursionError:  # statements nested past the interpreter's limit
         result.problems.append(Problem("statements nested too deeply to analyse fully", 1))
-    result.keywords = walker.keywords
+    result.keywords = apply_doc_updates(walker.keywords, walker.doc_updates)
     result.all_names = walker.all_names
     result.import_lines = walker.imports.lines
     result.docstring = docstring_of(tree) or ""

@@ -18,9 +18,19 @@ MAX_NODES = 40
 _UNSAFE = re.compile(r"[^\w.\[\], /-]")
 
 
+_BLANKS = re.compile(r" +")
+_BLANK_BEFORE = re.compile(r" ([,\]])")
+_BLANK_AFTER = re.compile(r"\[ ")
+
+
 def label(text: str) -> str:
-    """A node's label as Mermaid reads it literally (inside double quotes)."""
-    cleaned = _UNSAFE.sub("", text).strip()
+    """A node's label as Mermaid reads it literally (inside double quotes): each other
+    character a blank, so that words stay apart (``namedtuple("A", ["x"])`` reads
+    ``namedtuple A, [x]``)."""
+    if _UNSAFE.search(text):
+        text = _BLANKS.sub(" ", _UNSAFE.sub(" ", text))
+        text = _BLANK_AFTER.sub("[", _BLANK_BEFORE.sub(r"\1", text))
+    cleaned = text.strip()
     return cleaned[:80] or "?"
 
 
@@ -72,10 +82,36 @@ class Diagram:
 @dataclass(frozen=True)
 class ClassNode:
     """A class the diagram may draw: its key (path and line, or the written name of a class
-    outside the workspace) and its label."""
+    outside the workspace), its label and, for a class of another file, that file (the label
+    names as much of its path as tells it from the other nodes')."""
 
     key: str
     text: str
+    path: str = ""
+
+
+def _texts(nodes: Iterable[ClassNode]) -> dict[str, str]:
+    """Each node's label text: a class of another file with its file's name, more of its path
+    where two nodes would read the same."""
+    nodes = {n.key: n for n in nodes}
+    texts: dict[str, str] = {}
+    clashing: dict[str, list[ClassNode]] = {}
+    for node in nodes.values():
+        if node.path:
+            clashing.setdefault(node.text, []).append(node)
+        else:
+            texts[node.key] = node.text
+    for same in clashing.values():
+        parts = {n.key: n.path.split("/") for n in same}
+        size = 1
+        while True:
+            tails = {k: "/".join(p[-size:]) for k, p in parts.items()}
+            if len(set(tails.values())) == len(tails) or size >= max(map(len, parts.values())):
+                break
+            size += 1
+        for node in same:
+            texts[node.key] = f"{node.text} ({tails[node.key]})"
+    return texts
 
 
 @dataclass(frozen=True)
@@ -97,14 +133,15 @@ def class_diagram(own: Iterable[ClassNode], edges: Iterable[ClassEdge]) -> Diagr
     diagram = Diagram("classDiagram", prefix="c")
     own = list(own)
     related = {e.source.key for e in edges} | {e.target.key for e in edges}
+    texts = _texts([*own, *(n for e in edges for n in (e.source, e.target))])
     # The file's related classes first, then the other ends: the bound cuts the farthest.
     for node in own:
         if node.key in related:
-            diagram.node(node.key, node.text)
+            diagram.node(node.key, texts[node.key])
     for edge in edges:
         for node in (edge.source, edge.target):
             if node.key not in diagram.nodes:
-                diagram.node(node.key, node.text)
+                diagram.node(node.key, texts[node.key])
     for edge in edges:
         source = diagram.nodes.get(edge.source.key)
         target = diagram.nodes.get(edge.target.key)

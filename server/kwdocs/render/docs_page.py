@@ -22,6 +22,7 @@ from kwdocs.analyse import (
     is_test_file,
     main_definition,
 )
+from kwdocs.edges import UseLink
 from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
@@ -69,6 +70,8 @@ LIST_LIMIT = 100
 TOP = 5
 # Calls and callers listed per function, and notes (and characters of each) File Purpose quotes.
 CALL_LIMIT = 30
+# Attribute names one class diagram arrow is labelled with before it says how many more.
+HELD_LABEL_LIMIT = 3
 NOTE_LIMIT = 6
 NOTE_CHARACTERS = 4000
 _NOTE_ORIGINS = {
@@ -139,6 +142,47 @@ def _attribute_parts(signature: str) -> tuple[str, str]:
 _CONTENTS = "**Contents**: " + " · ".join(
     link(escape(title), f"#{github_slug(title)}") for title in DOCS_SECTIONS
 )
+
+
+@lru_cache(maxsize=256)
+def namedtuple_fields(base: str) -> tuple[tuple[str, str], ...]:
+    """The fields a ``namedtuple("Name", fields)`` base (as the source writes it) gives
+    literally — a list or tuple of strings, or one string of names apart by blanks or commas —
+    each with its default as written (``defaults=`` a literal list or tuple); () otherwise."""
+    if "namedtuple" not in base:
+        return ()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            call = ast.parse(base, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    if not isinstance(call, ast.Call):
+        return ()
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    if name != "namedtuple":
+        return ()
+    given = {k.arg: k.value for k in call.keywords if k.arg}
+    written = call.args[1] if len(call.args) > 1 else given.get("field_names")
+    if isinstance(written, ast.Constant) and isinstance(written.value, str):
+        names = written.value.replace(",", " ").split()
+    elif isinstance(written, (ast.List, ast.Tuple)) and all(
+        isinstance(e, ast.Constant) and isinstance(e.value, str) for e in written.elts
+    ):
+        names = [e.value for e in written.elts]  # type: ignore[attr-defined]
+    else:
+        return ()
+    if not all(n.isidentifier() for n in names):
+        return ()
+    defaults: list[str] = []
+    values = given.get("defaults")
+    if isinstance(values, (ast.List, ast.Tuple)) and len(values.elts) <= len(names):
+        defaults = [ast.get_source_segment(base, e) or "" for e in values.elts]
+    elif values is not None:
+        return tuple((n, "") for n in names)
+    padded = [""] * (len(names) - len(defaults)) + defaults
+    return tuple(zip(names, padded, strict=True))
 
 
 def _rank(complexity: int) -> str:
@@ -308,7 +352,8 @@ class _Page:
             )
             self.add(
                 f"The module has no docstring and no notes, and none of {which} has a "
-                f"docstring. Its {main.label()} is {self.keyword_link(main.keyword)}.",
+                f"docstring kwdocs can read. Its {main.label()} is "
+                f"{self.keyword_link(main.keyword)}.",
                 "",
             )
             return
@@ -478,9 +523,15 @@ class _Page:
         comment = f" — {inline_markdown(keyword.summary)}" if keyword.summary else ""
         self.add(f"Line {keyword.line}: {code(keyword.signature or keyword.name)}{comment}", "")
 
-    def docstring(self, keyword: Keyword, params: tuple[SignatureParam, ...] | None = None) -> None:
+    def docstring(
+        self,
+        keyword: Keyword,
+        params: tuple[SignatureParam, ...] | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> None:
         """The keyword's whole docstring as Markdown, or its summary when the page facts do
-        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s."""
+        not hold it (a file that does not parse). ``params``: a class's ``__init__``'s;
+        ``attributes``: its annotated attributes (name → annotation)."""
         found = self.docstrings.get((keyword.qualname, keyword.line))
         if found is None or not found.text:
             if keyword.summary:
@@ -488,7 +539,9 @@ class _Page:
             return
         if params is None:
             params = found.params
-        rendered = docstring_markdown(parse_docstring(found.text, params, summary=False))
+        rendered = docstring_markdown(
+            parse_docstring(found.text, params, summary=False, attributes=attributes)
+        )
         if rendered:
             self.add(rendered, "")
 
@@ -524,11 +577,21 @@ class _Page:
         if created is not None and created.callers:
             self.add(f"- **Created by**: {self.call_list(created.callers)}")
         self.add("")
-        self.docstring(keyword, self.init_params(init))
         fields = [m for m in members if m.kind == "attribute"]
-        if fields:
-            self.add(f"**Fields** ({len(fields):,}):", "", "| Name | Type | Default | Comment |")
+        annotated = {}
+        for field in fields:
+            annotation = _attribute_parts(field.signature)[0]
+            if annotation:
+                annotated[field.name] = annotation
+        self.docstring(keyword, self.init_params(init), annotated)
+        tuple_fields = [f for base in keyword.bases for f in namedtuple_fields(base)]
+        if fields or tuple_fields:
+            count = len(fields) + len(tuple_fields)
+            self.add(f"**Fields** ({count:,}):", "", "| Name | Type | Default | Comment |")
             self.add("| --- | --- | --- | --- |")
+            for name, default in tuple_fields:
+                cells = (code(name), "", code(default) if default else "", "namedtuple field")
+                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
             for field in fields[:LIST_LIMIT]:
                 annotation, value = _attribute_parts(field.signature)
                 cells = (
@@ -682,7 +745,7 @@ class _Page:
         def other(where: str, qualname: str, line: int) -> ClassNode:
             if where == path:
                 return ClassNode(f"{path}:{line}", qualname)
-            return ClassNode(f"{where}:{line}", f"{qualname} ({posixpath.basename(where)})")
+            return ClassNode(f"{where}:{line}", qualname, where)
 
         edges: list[ClassEdge] = []
         placed = {(e.qualname, e.other) for e in self.links.bases}
@@ -710,13 +773,16 @@ class _Page:
                         other(edge.path, edge.other, edge.line), own(edge.qualname), "inherits"
                     )
                 )
+        # One arrow per (class, held class), labelled with every attribute holding it.
+        held: dict[tuple[str, str, int], list[UseLink]] = {}
         for use in self.links.uses:
             if use.owner in classes:
-                edges.append(
-                    ClassEdge(
-                        own(use.owner), other(use.path, use.qualname, use.line), use.attribute
-                    )
-                )
+                held.setdefault((use.owner, use.path, use.line), []).append(use)
+        for (owner, where, line), uses in held.items():
+            names = [u.attribute for u in uses[:HELD_LABEL_LIMIT]]
+            more = len(uses) - HELD_LABEL_LIMIT
+            text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
+            edges.append(ClassEdge(own(owner), other(where, uses[0].qualname, line), text))
         for function in self.links.functions:
             owner = function.qualname.rpartition(".")[0]
             while owner and owner not in classes:

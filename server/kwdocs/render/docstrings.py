@@ -19,7 +19,7 @@ containing ``Args:`` for a section: it is not used."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import Enum
 
 import msgspec
@@ -1076,8 +1076,12 @@ def _entry_head(line: str, numpy: bool, raises: bool) -> tuple[list[str], str, s
 class _Builder:
     """Collects a docstring's parts while its sections are read."""
 
-    def __init__(self, signature: Sequence[SignatureParam]) -> None:
+    def __init__(
+        self, signature: Sequence[SignatureParam], attributes: Mapping[str, str] | None = None
+    ) -> None:
         self.signature = {p.name: p for p in signature}
+        self.attributes = attributes or {}
+        """Annotations of the class's annotated attributes, by name: an Attributes entry's."""
         self.body: list[Block] = []
         self.params: list[Param] = []
         self.returns: list[Returned] = []
@@ -1092,10 +1096,15 @@ class _Builder:
         raw = " ".join(description)
         if not default:
             default = _default_in(raw)
-        known = self.signature.get(name.lstrip("*"))
-        if known is not None:
-            kind = known.annotation or kind
-            default = known.default or default
+        if group is ParamGroup.ATTRIBUTES:
+            # An attribute is not the parameter of that name: only a class-level annotation
+            # of the attribute itself says its type.
+            kind = self.attributes.get(name, "") or kind
+        else:
+            known = self.signature.get(name.lstrip("*"))
+            if known is not None:
+                kind = known.annotation or kind
+                default = known.default or default
         self.params.append(Param(name, kind, default, _blocks(description), group))
 
     def section(self, name: str, literal: bool, content: list[str], numpy: bool) -> None:
@@ -1209,14 +1218,21 @@ class _Builder:
 
 
 def parse_docstring(
-    docstring: str, signature: Sequence[SignatureParam] = (), *, summary: bool = True
+    docstring: str,
+    signature: Sequence[SignatureParam] = (),
+    *,
+    summary: bool = True,
+    attributes: Mapping[str, str] | None = None,
 ) -> Docstring:
     """A cleaned docstring (``ast.get_docstring``) read into a ``Docstring``. ``signature`` is
     the function's parameters (``extract.signatures.signature_parameters``; for a class, its
-    ``__init__``'s): annotations and defaults are taken from it where it has them. Without
-    ``summary`` the summary is left empty (a page shows the whole body, which holds it)."""
+    ``__init__``'s): annotations and defaults of its parameter tables are taken from it where
+    it has them. ``attributes``: a class's annotated attributes (name → annotation), the only
+    source of an Attributes entry's type besides the docstring (never the parameter of that
+    name). Without ``summary`` the summary is left empty (a page shows the whole body, which
+    holds it)."""
     lines = _lines_of(docstring)
-    builder = _Builder(signature)
+    builder = _Builder(signature, attributes)
     prose: list[str] = []
 
     def flush() -> None:
