@@ -116,8 +116,13 @@ def doc_target(target: ast.expr) -> str:
     """``name`` of a module-level ``name.__doc__ = ...`` target (``Cls.method`` too), or ""."""
     if type(target) is not ast.Attribute or target.attr != "__doc__":
         return ""
+    return dotted_name(target.value)
+
+
+def dotted_name(node: ast.expr | None) -> str:
+    """``a.b.c`` when the expression is a plain dotted name (``f = mod.g``: an alias), else
+    ""."""
     parts: list[str] = []
-    node = target.value
     while type(node) is ast.Attribute:
         parts.append(node.attr)
         node = node.value

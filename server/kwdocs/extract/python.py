@@ -20,6 +20,7 @@ from kwdocs.extract.pynodes import (
     attribute_keyword,
     doc_target,
     docstring_of,
+    dotted_name,
     is_constant_name,
     is_property,
     no_alias,
@@ -424,22 +425,9 @@ class _AstWalker:
                         end_col=col + len(name),
                         end_line=node.end_lineno or line,
                         signature=signature,
-                        target=_dotted_name(value) if target is name_node else "",
+                        target=dotted_name(value) if target is name_node else "",
                     )
                 )
-
-
-def _dotted_name(node: ast.expr | None) -> str:
-    """``a.b.c`` when the expression is a plain dotted name (an alias: ``f = mod.g``), else
-    ""."""
-    parts: list[str] = []
-    while type(node) is ast.Attribute:
-        parts.append(node.attr)
-        node = node.value
-    if type(node) is not ast.Name:
-        return ""
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem:
