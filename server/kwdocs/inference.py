@@ -445,21 +445,28 @@ class InferenceWorker:
             self._arm_idle_stop()
 
     async def _running_child(self) -> _Child | None:
-        child = self._child
-        if child is None:
-            if self._closed or time.monotonic() < self._retry_after:
+        # Twice: a child whose death is noticed while this waits is replaced meanwhile, and
+        # the question goes to its successor (not unanswered).
+        for _ in range(2):
+            child = self._child
+            if child is None:
+                if self._closed or time.monotonic() < self._retry_after:
+                    return None
+                child = self._spawn()
+            try:
+                await asyncio.wait_for(asyncio.shield(child.ready), START_TIMEOUT)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning(
+                    "the inference process did not start (%r): answering from the index", error
+                )
+                self._retry_after = time.monotonic() + START_BACKOFF
+                self._kill(child)
                 return None
-            child = self._spawn()
-        try:
-            await asyncio.wait_for(asyncio.shield(child.ready), START_TIMEOUT)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.warning("the inference process did not start (%r): answering from the index", error)
-            self._retry_after = time.monotonic() + START_BACKOFF
-            self._kill(child)
-            return None
-        return child if child is self._child else None
+            if child is self._child:
+                return child
+        return None
 
     def _spawn(self) -> _Child:
         loop = asyncio.get_running_loop()
