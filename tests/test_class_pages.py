@@ -378,3 +378,30 @@ def test_unread_docstring_is_no_folder_purpose() -> None:
     )
     record = extract_source("m.py", source.encode()).record
     assert purpose(record) == "its largest documented public class `Small`: A small class."
+
+
+def test_a_property_setter_is_marked_as_one() -> None:
+    # torch's DataLoader.multiprocessing_context: two rows of one name, both "(property)".
+    source = (
+        "class Loader:\n"
+        "    @property\n"
+        "    def context(self):\n"
+        '        """The context."""\n'
+        "        return self._context\n"
+        "\n"
+        "    @context.setter\n"
+        "    def context(self, value):\n"
+        "        self._context = value\n"
+    )
+    page = docs_page("loader.py", source)
+    rows = [line for line in page.splitlines() if line.startswith("| [`context`]")]
+    assert [row.split("|")[1].strip().rpartition(" ")[2] for row in rows] == [
+        "(property)",
+        "setter)",
+    ]
+    assert "(property setter)" in rows[1]
+    from kwdocs.render.kw_page import render_kw_page
+
+    record = extract_source("loader.py", source.encode()).record
+    kw = render_kw_page(record, "..")
+    assert kw.count("(property)") == 1 and kw.count("(property setter)") == 1

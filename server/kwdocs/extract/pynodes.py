@@ -212,6 +212,16 @@ def is_property(decorators: tuple[str, ...]) -> bool:
     return any(d in PROPERTY_DECORATORS or d.endswith(PROPERTY_ACCESSORS) for d in decorators)
 
 
+def property_role(keyword: Keyword) -> str:
+    """How a property keyword takes part in its property: ``property``, or ``property setter``
+    (``getter``, ``deleter``) for a ``@name.setter`` accessor, which shares the name."""
+    for decorator in keyword.decorators:
+        for accessor in PROPERTY_ACCESSORS:
+            if decorator.endswith(accessor):
+                return f"property {accessor[1:]}"
+    return "property"
+
+
 def no_alias(keyword: Keyword) -> Keyword:
     """A module-level variable's keyword without its alias target: the name is assigned more
     than once, so which value it holds depends on the path taken (every extractor keeps the

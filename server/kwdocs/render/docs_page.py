@@ -25,6 +25,7 @@ from kwdocs.analyse import (
 from kwdocs.edges import UseLink
 from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
 from kwdocs.extract.notes import ModuleNote, NoteOrigin
+from kwdocs.extract.pynodes import property_role
 from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
 from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword
@@ -618,7 +619,7 @@ class _Page:
                 )
                 name = self.keyword_link(method, method.name)
                 if method.kind == "property":
-                    name += " (property)"
+                    name += f" ({property_role(method)})"
                 end = f"–{method.end_line}" if method.end_line > method.line else ""
                 summary = inline_markdown(method.summary) if method.summary else ""
                 cells = (name, f"{method.line}{end}", complexity, summary)

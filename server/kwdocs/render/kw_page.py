@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Mapping
 
+from kwdocs.extract.pynodes import property_role
 from kwdocs.model import GROUP_ORDER, KIND_GROUPS, STAR, FileRecord, Keyword, Kind
 from kwdocs.pages import (
     FOLDER_INDEX,
@@ -147,7 +148,7 @@ def render_kw_page(
                 elif keyword.target != name:
                     line += f" → {code(keyword.target)}"
             if keyword.kind == "property":
-                line += " (property)"
+                line += f" ({property_role(keyword)})"
             elif keyword.decorators and is_overload(record, keyword):
                 line += f" (`@overload`, line {keyword.line})"  # beside its namesakes
             rows.append(((name.lower(), name, keyword.line), line))
