@@ -353,3 +353,29 @@ def test_an_export_macro_before_a_qualified_return_type(native_root: Path) -> No
     text = "namespace at {\nTORCH_API std::vector<int> sizes();\n}\n"
     found = [k.qualname for k in extract_cpp("s.h", text, split_lines(text)).keywords]
     assert found == ["at", "at::sizes"]
+
+
+def test_a_macro_after_a_declarator_is_no_function(native_root: Path) -> None:  # noqa: F811
+    # ``static const T entries[] PROTOBUF_SECTION_VARIABLE(protodesc_cold);`` read as a method
+    # named after the macro (the array before it an error).
+    result, _ = run(extract_cpp, native_root, f"{INCLUDE}/google/protobuf/api.pb.h")
+    names = {k.name for k in result.keywords}
+    assert "PROTOBUF_SECTION_VARIABLE" not in names
+    assert "internal" in names  # the namespace after the struct, lost to the misreading
+    # Member-making macros (``DEFINE_MEMBER_OP(operator==, int32_t, vec_cmpeq)``) in a class
+    # body were methods too, and broke the namespaces around it apart: ``vec::…``, no ``at``.
+    result, _ = run(
+        extract_cpp, native_root, f"{INCLUDE}/ATen/cpu/vec/vec256/vsx/vec256_int32_vsx.h"
+    )
+    qualnames = {k.qualname for k in result.keywords}
+    assert "at::vec::CPU_CAPABILITY::Vectorized" in qualnames
+    assert "at::vec::CPU_CAPABILITY::maximum" in qualnames  # a function after the class
+    assert not [q for q in qualnames if q.endswith("::DEFINE_MEMBER_OP")]
+    text = "namespace n {\nint y MY_SECTION(cold);\nstruct S {\n  void f() MY_SECTION(c);\n};\n}\n"
+    found = [(k.kind, k.qualname) for k in extract_cpp("s.h", text, split_lines(text)).keywords]
+    assert found == [
+        (Kind.NAMESPACE, "n"),
+        (Kind.VARIABLE, "n::y"),
+        (Kind.STRUCT, "n::S"),
+        (Kind.METHOD, "n::S::f"),
+    ]

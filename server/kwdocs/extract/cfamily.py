@@ -347,6 +347,8 @@ class _Walker:
             if found.is_function:
                 if type_node is None and not _may_be_typeless(found, context):
                     continue  # ``TORCH_ARG(int64_t, foo);``: a macro invocation, not a function
+                if self._note_trailing_macro(declarator, found):
+                    continue
                 self._function(found, node, context, outer, declaration=_is_prototype(node))
             elif context.scope is Scope.NAMESPACE and node.type == "declaration":
                 self._variable(found, node, declarator, context, outer)
@@ -539,6 +541,27 @@ class _Walker:
                             self.function_macros.add(name)
                             self.misread.add(name)
                         break
+
+    def _note_trailing_macro(self, declarator: tree_sitter.Node, found: _Name) -> bool:
+        """``static const T entries[] PROTOBUF_SECTION_VARIABLE(cold);``, or a member-making
+        macro after a member (``DEFINE_MEMBER_OP(operator==, int32_t, vec_cmpeq)``): a
+        declarator the parser cannot place (an error just before) and a macro invocation after
+        it, read as a function named after the macro. Not a function: the macro is noted, to
+        be blanked for the second reading."""
+        error = declarator.prev_sibling
+        # Not ``typedef NS_ENUM(NSInteger, Mode) {…}``: an initialised declarator.
+        if declarator.type != "function_declarator" or found.written_scope:
+            return False
+        if error is None or error.type != "ERROR":
+            return False
+        data = self.source.data
+        name = data[found.node.start_byte : found.node.end_byte]
+        last = error.named_children[-1] if error.named_child_count else None
+        if not _is_macro_name(name) or last is None or last.type not in _TRAILED_DECLARATORS:
+            return False
+        self.function_macros.add(name)
+        self.misread.add(name)
+        return True
 
     def _note_macro_statement(self, node: tree_sitter.Node) -> None:
         """``C10_DEPRECATED_MESSAGE("…")`` without ``;`` before a declaration reads as a
@@ -845,6 +868,20 @@ def _word_byte(byte: int) -> bool:
         or 0x61 <= byte <= 0x7A
         or byte >= 0x80
     )
+
+
+# What stands before a trailing attribute macro (``int x MACRO(…);``): the real declarator.
+_TRAILED_DECLARATORS = frozenset(
+    (
+        "identifier",
+        "field_identifier",
+        "array_declarator",
+        "function_declarator",
+        "pointer_declarator",
+        "reference_declarator",
+        "qualified_identifier",
+    )
+)
 
 
 def _invented_scope(declarator: tree_sitter.Node | None) -> bool:
