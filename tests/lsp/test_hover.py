@@ -228,3 +228,34 @@ async def test_docstring_summaries_are_the_pages_inert_markdown(make_tree):
         assert "<img" not in text and "![i]" not in text
         assert "\\<img" in text or "&lt;img" in text
         assert "More text" not in text
+
+
+async def test_hover_on_an_alias_describes_what_it_stands_for(make_tree):
+    # ``collate = _impl.collate`` said only "variable": the hover now also shows the function
+    # it stands for (the engine's ``alias_of``, as the folder pages' API follows it).
+    root = make_tree(
+        {
+            "pkg/__init__.py": "",
+            "pkg/_impl.py": (
+                "def collate(batch, *, pad=0):\n"
+                '    """Merge samples into a batch."""\n'
+                "    return batch\n"
+            ),
+            "pkg/api.py": (
+                "import os\nfrom pkg import _impl\n\ncollate = _impl.collate\nsep = os.sep\n"
+            ),
+            "use.py": "from pkg.api import collate\n\ncollate([1])\n",
+        }
+    )
+    async with session(root) as s:
+        await s.ready()
+        s.open(root / "use.py")
+        text = hover_text(await s.hover(root / "use.py", 2, 1))
+        assert text.startswith("**variable** `pkg.api.collate`")
+        assert "Stands for **function** `pkg._impl.collate`, defined in `pkg/_impl.py:1`" in text
+        assert "def collate(batch, *, pad=0)" in text and "Merge samples into a batch." in text
+        assert "Defined in `pkg/api.py:4`" in text
+        # Outside the workspace: nothing is claimed.
+        s.open(root / "pkg/api.py")
+        text = hover_text(await s.hover(root / "pkg/api.py", 4, 1))
+        assert text.startswith("**variable** `pkg.api.sep`") and "Stands for" not in text

@@ -1,10 +1,11 @@
 """``textDocument/hover``: what the symbol under the cursor is, as Markdown (or plain text): what
 kind of thing it is and its full name, its signature (a class's constructor's), its summary,
-where it is defined, and links to its page section. In Python buffers the symbol is the engine's
-resolution of the cursor (kwdocs.binding, the one definition also uses); in C, C++, CUDA, YAML,
-CMake and shell buffers it is kwdocs.native's (the declaration, the comment above it, where it
-is declared and defined); in Markdown and in generated pages, words are looked up by name.
-Matches by name across the Python / C++ boundary are listed apart, and said to be so."""
+what a module-level alias stands for, where it is defined, and links to its page section. In
+Python buffers the symbol is the engine's resolution of the cursor (kwdocs.binding, the one
+definition also uses); in C, C++, CUDA, YAML, CMake and shell buffers it is kwdocs.native's (the
+declaration, the comment above it, where it is declared and defined); in Markdown and in
+generated pages, words are looked up by name. Matches by name across the Python / C++ boundary
+are listed apart, and said to be so."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from kwdocs.native import NativeAnswer
 from kwdocs.pages import docs_page, keyword_anchors, kw_page, page_uri
 from kwdocs.render.docstrings import inline_markdown
 from kwdocs.render.markdown import code, fence
-from kwdocs.resolve import base_class, implementation, is_overload, keywords_named
+from kwdocs.resolve import alias_of, base_class, implementation, is_overload, keywords_named
 
 if TYPE_CHECKING:
     from kwdocs.lsp.server import KwdocsServer
@@ -193,6 +194,45 @@ def summary(target: Target) -> str:
     return found[0].summary if found else ""
 
 
+def aliased(target: Target) -> Target | None:
+    """The one definition a module-level alias stands for (``collate = _impl.collate``: the
+    function), as the engine follows it for the pages' folder API too; None when the target is
+    no alias or the workspace cannot tell one definition."""
+    keyword = target.keyword
+    if (
+        target.external
+        or target.role != Role.DEFINITION
+        or not keyword.target
+        or keyword.kind not in (Kind.VARIABLE, Kind.CONSTANT)
+    ):
+        return None
+    found = alias_of(target.source, target.path, keyword)
+    if len(found) != 1:
+        return None
+    path, definition = found[0]
+    return Target(target.source, path, definition)
+
+
+def _alias_parts(alias: Target, anchors: Anchors, markdown: bool) -> list[str]:
+    kind, name = title(alias)
+    page = links(anchors, alias)
+    text_signature = signature(alias)
+    text_summary = summary(alias)
+    if not markdown:
+        lines = [f"Stands for {kind} {name}, defined in {where(alias)}"]
+        return lines + [part for part in (text_signature, text_summary) if part]
+    head = f"Stands for **{kind}** {code(name)}, defined in {code(where(alias))}"
+    if page is not None:
+        head += f" ([documentation]({_link(page[0])}))"
+    parts = [head]
+    if text_signature:
+        parts.append(fence(text_signature, "python"))
+    rendered = summary_markdown(text_summary)
+    if rendered:
+        parts.append(rendered)
+    return parts
+
+
 def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = "") -> str:
     """The hover text for the targets of the name under the cursor (the first is the one
     shown; the others are listed)."""
@@ -204,6 +244,8 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
     page = links(anchors, best)
     parts: list[str] = []
     of = ""
+    alias = aliased(best)
+    alias_parts = _alias_parts(alias, anchors, markdown) if alias is not None else []
     if best.role == Role.PARAMETER and context:
         of = f" of {code(context) if markdown else context}"
     elif best.role == Role.LOCAL and context:
@@ -217,6 +259,7 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
             parts.append(rendered)
         if best.role == Role.IMPORT:
             parts.append("The module is outside the workspace, and kwdocs cannot read it.")
+        parts.extend(alias_parts)
         if note:
             parts.append(note)
         parts.append(f"Defined in {code(where(best))}")
@@ -228,6 +271,7 @@ def render(targets: list[Target], anchors: Anchors, markdown: bool, note: str = 
             parts.append(text_signature)
         if text_summary:
             parts.append(text_summary)
+        parts.extend(alias_parts)
         if note:
             parts.append(note)
         parts.append(f"Defined in {where(best)}")
