@@ -157,13 +157,20 @@ def import_file(space: Records, record: FileRecord, keyword: Keyword) -> str | N
 def imported_paths(space: Records, record: FileRecord) -> set[str]:
     """Workspace files this file imports: modules, and submodules imported by name
     (``from pkg import mod``)."""
-    found: set[str] = set()
+    return set(import_files(space, record).values())
+
+
+def import_files(space: Records, record: FileRecord) -> dict[str, str]:
+    """Target of each import of a file → the workspace file it is taken from (``import_file``
+    of its first import keyword that leads to one: every keyword of a target that leads
+    somewhere leads to the same file)."""
+    found: dict[str, str] = {}
     for keyword in record.keywords:
         kind = keyword.kind
-        if kind == Kind.MODULE or kind == Kind.IMPORT:
+        if (kind == Kind.MODULE or kind == Kind.IMPORT) and keyword.target not in found:
             path = import_file(space, record, keyword)
             if path is not None:
-                found.add(path)
+                found[keyword.target] = path
     return found
 
 
