@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import posixpath
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from operator import attrgetter
 from typing import NamedTuple
@@ -75,8 +75,11 @@ class Relation(str, enum.Enum):
     __str__ = str.__str__
 
 
-# Relations in the order a page lists them (iterating an enum class is slow).
+# Relations in the order a page lists them; a file's relations to another as a bit mask
+# (bit i: _RELATIONS[i]), with what each mask weighs and lists made once (``related`` masks
+# thousands of files per page of a much-imported file).
 _RELATIONS = tuple(Relation)
+_BIT = {relation: 1 << i for i, relation in enumerate(_RELATIONS)}
 _WEIGHT = {
     Relation.INHERITS: 6,
     Relation.CALLS: 4,
@@ -85,6 +88,13 @@ _WEIGHT = {
     Relation.IMPORTS: 2,
     Relation.IMPORTED_BY: 2,
 }
+_MASK_WEIGHT = [
+    sum(_WEIGHT.get(r, 0) for r in _RELATIONS if mask & _BIT[r])
+    for mask in range(1 << len(_RELATIONS))
+]
+_MASK_RELATIONS = [
+    tuple(r for r in _RELATIONS if mask & _BIT[r]) for mask in range(1 << len(_RELATIONS))
+]
 
 
 class IncludeLink(msgspec.Struct, frozen=True, array_like=True):
@@ -391,38 +401,48 @@ class Analysis:
         """Other files ranked by how they relate to this one: imports either way, calls
         either way (more calls rank higher), a shared class hierarchy, tests importing it;
         the folder's other files only after those."""
-        relations: dict[str, set[Relation]] = defaultdict(set)
+        relations: dict[str, int] = {}
+        get = relations.get
+        imports, tests, imported_by = (
+            _BIT[Relation.IMPORTS],
+            _BIT[Relation.TESTS],
+            _BIT[Relation.IMPORTED_BY],
+        )
         for other in self.imports_of.get(path, ()):
-            relations[other].add(Relation.IMPORTS)
-        tests = self._tests
+            relations[other] = get(other, 0) | imports
+        test_files = self._tests
         for other in self.imported_by.get(path, ()):
-            relations[other].add(Relation.TESTS if other in tests else Relation.IMPORTED_BY)
-        calls = Counter(
-            callee.path for function in self.calls.calls_of(path) for callee in function.callees
-        )
+            relations[other] = get(other, 0) | (tests if other in test_files else imported_by)
+        calls: dict[str, int] = {}
+        count = calls.get
+        for function in self.calls.calls_of(path):
+            for callee in function.callees:
+                calls[callee.path] = count(callee.path, 0) + 1
+        called = _BIT[Relation.CALLED]
         for other in calls:
-            relations[other].add(Relation.CALLED)
-        callers = Counter(
-            caller.path for found in self.calls.callers_of(path).values() for caller in found
-        )
-        for other in callers:
-            relations[other].add(Relation.CALLS)
-        calls.update(callers)
+            relations[other] = get(other, 0) | called
+        calling = _BIT[Relation.CALLS]
+        for found in self.calls.callers_of(path).values():
+            for caller in found:
+                other = caller.path
+                calls[other] = count(other, 0) + 1
+                relations[other] = get(other, 0) | calling
+        inherits = _BIT[Relation.INHERITS]
         for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ())):
-            relations[link.path].add(Relation.INHERITS)
+            relations[link.path] = get(link.path, 0) | inherits
         relations.pop(path, None)
         # Calls count up to 20 against the kinds of relation; past that, they still order
         # files related the same way (49 calls never rank above 56).
         ranked = sorted(
             relations,
             key=lambda other: (
-                -sum(_WEIGHT[r] for r in relations[other]) - min(calls[other], 20),
-                -calls[other],
+                -_MASK_WEIGHT[relations[other]] - min(count(other, 0), 20),
+                -count(other, 0),
                 other,
             ),
         )[:limit]
         found = [
-            RelatedFile(other, tuple(r for r in _RELATIONS if r in relations[other]), calls[other])
+            RelatedFile(other, _MASK_RELATIONS[relations[other]], count(other, 0))
             for other in ranked
         ]
         if len(found) < limit:
