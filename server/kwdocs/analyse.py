@@ -10,6 +10,7 @@ import hashlib
 import posixpath
 from collections import defaultdict
 from collections.abc import Mapping
+from operator import attrgetter
 from typing import NamedTuple
 
 import msgspec
@@ -19,7 +20,7 @@ from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
 from kwdocs.extract.includes import include_target, is_system_include
 from kwdocs.extract.languages import C_FAMILY
 from kwdocs.extract.pynodes import is_unread_docstring
-from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword, Kind
+from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
@@ -27,7 +28,6 @@ from kwdocs.resolve import (
     alias_of,
     implementation,
     import_facts,
-    import_file,
     name_in_module,
 )
 
@@ -73,6 +73,28 @@ class Relation(str, enum.Enum):
     SIBLING = "same folder"
 
     __str__ = str.__str__
+
+
+# Relations in the order a page lists them; a file's relations to another as a bit mask
+# (bit i: _RELATIONS[i]), with what each mask weighs and lists made once (``related`` masks
+# thousands of files per page of a much-imported file).
+_RELATIONS = tuple(Relation)
+_BIT = {relation: 1 << i for i, relation in enumerate(_RELATIONS)}
+_WEIGHT = {
+    Relation.INHERITS: 6,
+    Relation.CALLS: 4,
+    Relation.CALLED: 4,
+    Relation.TESTS: 3,
+    Relation.IMPORTS: 2,
+    Relation.IMPORTED_BY: 2,
+}
+_MASK_WEIGHT = [
+    sum(_WEIGHT.get(r, 0) for r in _RELATIONS if mask & _BIT[r])
+    for mask in range(1 << len(_RELATIONS))
+]
+_MASK_RELATIONS = [
+    tuple(r for r in _RELATIONS if mask & _BIT[r]) for mask in range(1 << len(_RELATIONS))
+]
 
 
 class IncludeLink(msgspec.Struct, frozen=True, array_like=True):
@@ -125,7 +147,6 @@ class FileLinks(msgspec.Struct, array_like=True):
     tests: list[str] = []
     bases: list[ClassLink] = []
     subclasses: list[ClassLink] = []
-    siblings: list[str] = []
     import_files: dict[str, str] = {}
     """Target of each import of the file → the workspace file it is taken from."""
     functions: list[FunctionLinks] = []
@@ -183,6 +204,24 @@ def main_definition(record: FileRecord) -> MainDefinition | None:
 
 
 _MAIN_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION})
+_PATH_LINE = attrgetter("path", "line")
+
+
+class KeywordPlaces(NamedTuple):
+    """How a file's keywords lie (``Analysis.line_ranks`` and ``Analysis.anchors_key``)."""
+
+    ranks: dict[int, int]
+    """Each line of its keywords → its rank among them."""
+    key: str
+    """A digest of its keywords' kinds and qualified names in order, and their lines' ranks."""
+
+
+def keyword_places(record: FileRecord) -> KeywordPlaces:
+    """How a file's keywords lie: what links into its docs page are fingerprinted on."""
+    keywords = record.keywords
+    ranks = {line: i for i, line in enumerate(sorted({k.line for k in keywords}))}
+    payload = _encode([(k.kind, k.qualname, ranks[k.line]) for k in keywords])
+    return KeywordPlaces(ranks, hashlib.blake2b(payload, digest_size=16).hexdigest())
 
 
 def is_test_file(path: str) -> bool:
@@ -204,11 +243,13 @@ class Analysis:
         known_edges: Mapping[str, FileEdges] | None = None,
         fresh_edges: Mapping[str, FileEdges] | None = None,
         anchors: dict[str, dict[tuple[str, str, int], str]] | None = None,
+        places: dict[str, KeywordPlaces] | None = None,
     ) -> None:
         """``known_edges``: files' edges worked out by an earlier analysis over the same files
         and modules (``edges``), kept where still true; ``fresh_edges``: edges of these very
-        records worked out elsewhere just now (``kwdocs.export.analysis``'s workers); ``anchors``:
-        ``keyword_anchors`` of some of the records, worked out already."""
+        records worked out elsewhere just now (``kwdocs.export.analysis``'s workers); ``anchors``
+        and ``places``: ``keyword_anchors`` and ``keyword_places`` of some of the records,
+        worked out already."""
         self.records = records
         self.modules = ModuleTable.of((r.module, path) for path, r in records.items())
         self.edges, self.edges_now = file_edges(records, self.modules, known_edges, fresh_edges)
@@ -234,6 +275,7 @@ class Analysis:
         self.folders: dict[str, list[str]] = defaultdict(list)
         for path in sorted(records):
             self.folders[posixpath.dirname(path)].append(path)
+        self._tests = frozenset(path for path in records if is_test_file(path))
         self._folder_keys: dict[str, str] = {}
         self._anchors: dict[str, dict[tuple[str, str, int], str]] = (
             anchors if anchors is not None else {}
@@ -246,7 +288,7 @@ class Analysis:
             {path: list(edges.calls) for path, edges in self.edges.items()},
             complete=all(r.calls_known for r in records.values() if r.language == "python"),
         )
-        self._places: dict[str, tuple[dict[int, int], str]] = {}
+        self._places: dict[str, KeywordPlaces] = places if places is not None else {}
         self._folder_links: dict[str, FolderLinks] = {}
         self._imports_by_folder: dict[str, set[tuple[str, str]]] | None = None
 
@@ -265,35 +307,31 @@ class Analysis:
         its keywords' lines, are a function of: its keywords' kinds and qualified names in
         order, and how their lines compare (not the lines themselves). Pages linking into the
         file change with it, not with an edit that only moves its lines."""
-        return self._keyword_places(path)[1]
+        return self._keyword_places(path).key
 
     def line_ranks(self, path: str) -> dict[int, int]:
         """Each line of a file's keywords → its rank among them: with ``anchors_key``, what a
         link into the file is fingerprinted on instead of the line it names (the kind and
         qualified name beside it pick the keyword, as ``keyword_anchors`` does)."""
-        return self._keyword_places(path)[0]
+        return self._keyword_places(path).ranks
 
-    def _keyword_places(self, path: str) -> tuple[dict[int, int], str]:
+    def _keyword_places(self, path: str) -> KeywordPlaces:
         known = self._places.get(path)
         if known is None:
-            keywords = self.records[path].keywords
-            ranks = {line: i for i, line in enumerate(sorted({k.line for k in keywords}))}
-            payload = _encode([(k.kind, k.qualname, ranks[k.line]) for k in keywords])
-            key = hashlib.blake2b(payload, digest_size=16).hexdigest()
-            known = self._places[path] = (ranks, key)
+            known = self._places[path] = keyword_places(self.records[path])
         return known
 
     def links(self, path: str) -> FileLinks:
         """The cross-file facts one file's docs page shows, anchors of other pages included."""
         record = self.records[path]
         importers = sorted(self.imported_by.get(path, ()))
+        tests = self._tests
         return FileLinks(
             imports=import_facts(self, record) if record.language == "python" else [],
             imported_by=importers,
-            tests=[p for p in importers if is_test_file(p)],
+            tests=[p for p in importers if p in tests],
             bases=[self._anchored(link) for link in self._bases.get(path, [])],
             subclasses=[self._anchored(link) for link in self._subclasses.get(path, [])],
-            siblings=self.siblings(path),
             import_files=self.import_files(path),
             functions=self.function_links(path),
             calls_complete=self.calls.complete,
@@ -320,13 +358,14 @@ class Analysis:
         ]
 
     def _call_link(self, end: CallEnd) -> CallLink:
-        return CallLink(
-            end.qualname,
-            end.path,
-            end.line,
-            end.kind,
-            self.anchor(end.path, end.kind, end.qualname, end.line),
-        )
+        # ``anchor`` spelt out: a page of many calls asks it for each of them.
+        path = end.path
+        anchors = self._anchors.get(path)
+        if anchors is None:
+            anchors = self.anchors(path)
+        qualname, line, kind = end.qualname, end.line, end.kind
+        anchor = anchors.get((kind, qualname, line), "detailed-analysis")
+        return CallLink(qualname, path, line, kind, anchor)
 
     def function_links(self, path: str) -> list[FunctionLinks]:
         """Calls and callers of each function and class of a file, anchored."""
@@ -334,6 +373,7 @@ class Analysis:
         callers = self.calls.callers_of(path)
         if not calls and not callers:
             return []
+        link = self._call_link
         found: list[FunctionLinks] = []
         for keyword in self.records[path].keywords:
             key = (keyword.qualname, keyword.line)
@@ -345,11 +385,8 @@ class Analysis:
                 FunctionLinks(
                     keyword.qualname,
                     keyword.line,
-                    [self._call_link(e) for e in placed.callees] if placed else [],
-                    sorted(
-                        (self._call_link(e) for e in calling),
-                        key=lambda link: (link.path, link.line),
-                    ),
+                    [link(e) for e in placed.callees] if placed else [],
+                    [link(e) for e in sorted(calling, key=_PATH_LINE)] if calling else [],
                     placed.outside if placed else 0,
                     placed.unresolved if placed else 0,
                 )
@@ -364,47 +401,48 @@ class Analysis:
         """Other files ranked by how they relate to this one: imports either way, calls
         either way (more calls rank higher), a shared class hierarchy, tests importing it;
         the folder's other files only after those."""
-        relations: dict[str, set[Relation]] = defaultdict(set)
-        calls: dict[str, int] = defaultdict(int)
+        relations: dict[str, int] = {}
+        get = relations.get
+        imports, tests, imported_by = (
+            _BIT[Relation.IMPORTS],
+            _BIT[Relation.TESTS],
+            _BIT[Relation.IMPORTED_BY],
+        )
         for other in self.imports_of.get(path, ()):
-            relations[other].add(Relation.IMPORTS)
+            relations[other] = get(other, 0) | imports
+        test_files = self._tests
         for other in self.imported_by.get(path, ()):
-            relations[other].add(Relation.TESTS if is_test_file(other) else Relation.IMPORTED_BY)
+            relations[other] = get(other, 0) | (tests if other in test_files else imported_by)
+        calls: dict[str, int] = {}
+        count = calls.get
         for function in self.calls.calls_of(path):
             for callee in function.callees:
-                relations[callee.path].add(Relation.CALLED)
-                calls[callee.path] += 1
+                calls[callee.path] = count(callee.path, 0) + 1
+        called = _BIT[Relation.CALLED]
+        for other in calls:
+            relations[other] = get(other, 0) | called
+        calling = _BIT[Relation.CALLS]
         for found in self.calls.callers_of(path).values():
             for caller in found:
-                relations[caller.path].add(Relation.CALLS)
-                calls[caller.path] += 1
+                other = caller.path
+                calls[other] = count(other, 0) + 1
+                relations[other] = get(other, 0) | calling
+        inherits = _BIT[Relation.INHERITS]
         for link in (*self._bases.get(path, ()), *self._subclasses.get(path, ())):
-            relations[link.path].add(Relation.INHERITS)
+            relations[link.path] = get(link.path, 0) | inherits
         relations.pop(path, None)
-        weight = {
-            Relation.INHERITS: 6,
-            Relation.CALLS: 4,
-            Relation.CALLED: 4,
-            Relation.TESTS: 3,
-            Relation.IMPORTS: 2,
-            Relation.IMPORTED_BY: 2,
-        }
         # Calls count up to 20 against the kinds of relation; past that, they still order
         # files related the same way (49 calls never rank above 56).
         ranked = sorted(
             relations,
             key=lambda other: (
-                -sum(weight[r] for r in relations[other]) - min(calls.get(other, 0), 20),
-                -calls.get(other, 0),
+                -_MASK_WEIGHT[relations[other]] - min(count(other, 0), 20),
+                -count(other, 0),
                 other,
             ),
         )[:limit]
         found = [
-            RelatedFile(
-                other,
-                tuple(r for r in Relation if r in relations[other]),
-                calls.get(other, 0),
-            )
+            RelatedFile(other, _MASK_RELATIONS[relations[other]], count(other, 0))
             for other in ranked
         ]
         if len(found) < limit:
@@ -416,14 +454,7 @@ class Analysis:
 
     def import_files(self, path: str) -> dict[str, str]:
         """Target of each import of a file → the workspace file it is taken from."""
-        record = self.records[path]
-        found: dict[str, str] = {}
-        for keyword in record.keywords:
-            if keyword.kind in IMPORT_KINDS and keyword.target not in found:
-                where = import_file(self, record, keyword)
-                if where is not None:
-                    found[keyword.target] = where
-        return found
+        return dict(self.edges[path].import_files)
 
     def siblings(self, path: str) -> list[str]:
         return [p for p in self.folders.get(posixpath.dirname(path), []) if p != path]
@@ -503,21 +534,23 @@ class Analysis:
         if found is not None:
             return found
         found = self._imports_by_folder = defaultdict(set)
+        parts: dict[str, list[str]] = {}
         for source, targets in self.imports_of.items():
             source_parts = source.split("/")
             for target in targets:
-                target_parts = target.split("/")
-                # Folders holding both files: the common leading folder parts.
+                target_parts = parts.get(target)
+                if target_parts is None:
+                    target_parts = parts[target] = target.split("/")
+                # The innermost folder holding both files: their common leading folder parts.
+                # In every folder above it both lie in one subfolder, the same node.
                 common = 0
                 limit = min(len(source_parts), len(target_parts)) - 1
                 while common < limit and source_parts[common] == target_parts[common]:
                     common += 1
-                for depth in range(common + 1):
-                    folder = "/".join(source_parts[:depth])
-                    a = _node(source_parts, depth)
-                    b = _node(target_parts, depth)
-                    if a != b:
-                        found[folder].add((a, b))
+                a = _node(source_parts, common)
+                b = _node(target_parts, common)
+                if a != b:
+                    found["/".join(source_parts[:common])].add((a, b))
         return found
 
     def _folder_api(self, files: list[str]) -> tuple[list[ApiEntry], str]:

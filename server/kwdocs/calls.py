@@ -93,6 +93,8 @@ _DEFINED_KINDS = frozenset(
     {Kind.CLASS, Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE}
     | {Kind.CONSTANT, Kind.VARIABLE}
 )
+# What a name can be defined inside: functions and classes.
+_SCOPE_KINDS = _FUNCTION_KINDS | {Kind.CLASS}
 
 
 def _end(path: str, keyword: Keyword) -> CallEnd:
@@ -118,39 +120,44 @@ def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str,
     classes: dict[str, Keyword] = {}
     inner: dict[str, dict[str, list[Keyword]]] = {}
     own: dict[str, list[Keyword]] = {}
+    calling: list[Keyword] = []
     for keyword in record.keywords:
         kind = keyword.kind
-        if kind in _DEFINED_KINDS:
-            own.setdefault(keyword.qualname, []).append(keyword)
-        if kind in _FUNCTION_KINDS or kind == Kind.CLASS:
-            qualname = keyword.qualname
-            scope, _, name = qualname.rpartition(".")
-            kinds.setdefault(qualname, kind)
-            if kind == Kind.CLASS:
-                classes.setdefault(qualname, keyword)
-            if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != Kind.PROPERTY:
-                # Defined inside a function: seen from it and the functions nested in it.
-                inner.setdefault(scope, {}).setdefault(name, []).append(keyword)
+        if kind not in _DEFINED_KINDS:  # imports (a third of a file's keywords), headings...
+            continue
+        qualname = keyword.qualname
+        defined = own.get(qualname)
+        if defined is None:
+            own[qualname] = [keyword]
+        else:
+            defined.append(keyword)
+        if kind not in _SCOPE_KINDS:
+            continue
+        scope, _, name = qualname.rpartition(".")
+        kinds.setdefault(qualname, kind)
+        if kind == Kind.CLASS:
+            classes.setdefault(qualname, keyword)
+        elif keyword.calls or keyword.unresolved_calls:
+            calling.append(keyword)
+        if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != Kind.PROPERTY:
+            # Defined inside a function: seen from it and the functions nested in it.
+            inner.setdefault(scope, {}).setdefault(name, []).append(keyword)
     found = []
-    for keyword in record.keywords:
-        if keyword.kind not in _FUNCTION_KINDS:
-            continue
-        if not (keyword.calls or keyword.unresolved_calls):
-            continue
+    for keyword in calling:
         owner = None
         nested = []
-        qualname = keyword.qualname
-        if "." in qualname:
-            parts = qualname.split(".")
-            for size in range(len(parts), 0, -1):
-                prefix = ".".join(parts[:size])
-                if owner is None and size < len(parts) and prefix in classes:
-                    owner = classes[prefix]
-                # A class body's names are not seen from inside its methods.
-                if prefix in inner and kinds.get(prefix) in _FUNCTION_KINDS:
-                    nested.append(inner[prefix])
-        elif qualname in inner:
-            nested.append(inner[qualname])
+        # The function itself, then each scope enclosing it, innermost first. ``inner`` holds
+        # functions only: a class body's names are not seen from inside its methods.
+        scope = keyword.qualname
+        while True:
+            names = inner.get(scope)
+            if names is not None:
+                nested.append(names)
+            scope = scope.rpartition(".")[0]
+            if not scope:
+                break
+            if owner is None:
+                owner = classes.get(scope)
         found.append((keyword, _Where(owner, nested)))
     return found, own
 

@@ -17,7 +17,7 @@ from kwdocs.extract.languages import C_FAMILY
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.readlog import ReadLog
-from kwdocs.resolve import base_class, imported_paths
+from kwdocs.resolve import base_class, import_files
 
 # Names an annotation uses that are never workspace classes (builtins, typing's).
 _NOT_CLASSES = frozenset(dir(builtins)) | frozenset(
@@ -115,6 +115,9 @@ class FileEdges(msgspec.Struct, frozen=True, array_like=True):
     """(path, digest) of every other record read."""
     imports: tuple[str, ...]
     """Workspace files it imports (Python files) or includes (C, C++, CUDA), sorted."""
+    import_files: tuple[tuple[str, str], ...]
+    """Target of each import → the workspace file it is taken from, in file order (Python
+    files): what its pages link each import to."""
     bases: tuple[BaseEdge, ...]
     """In the order of its classes and of their written bases (Python files)."""
     uses: tuple[UseLink, ...]
@@ -178,8 +181,11 @@ class EdgeReader:
         record = records[path]
         space.read = set()
         python = record.language == "python"
+        taken_from: tuple[tuple[str, str], ...] = ()
         if python:
-            imports = tuple(sorted(imported_paths(space, record)))
+            found = import_files(space, record)
+            taken_from = tuple(found.items())
+            imports = tuple(sorted(set(found.values())))
         elif record.language in C_FAMILY:
             # What its ``#include``s lead to: a function of the file and of the workspace's
             # file set, as Python's imports are.
@@ -191,7 +197,9 @@ class EdgeReader:
         calls = tuple(self.placer.place(record)) if python and record.calls_known else ()
         space.read.discard(path)
         reads = tuple((p, records[p].digest) for p in sorted(space.read))
-        return FileEdges(record.digest, record.calls_known, reads, imports, bases, uses, calls)
+        return FileEdges(
+            record.digest, record.calls_known, reads, imports, taken_from, bases, uses, calls
+        )
 
 
 def still_true(kept: FileEdges, record: FileRecord, records: Mapping[str, FileRecord]) -> bool:

@@ -259,8 +259,9 @@ class ModuleTable:
         """The workspace file of a dotted module name, seen from the file ``importer``
         (a root-relative path) when given; None when no file, or no single file, is it."""
         key = (module, self._roots.get(importer) if importer is not None else None)
-        if key in self._memo:
-            return self._memo[key]
+        found = self._memo.get(key, _UNKNOWN)
+        if found != _UNKNOWN:
+            return found
         found = self._file_of(module, key[1], importer is not None)
         if len(self._memo) > 65536:
             self._memo.clear()
@@ -323,6 +324,11 @@ class ModuleTable:
         if module.partition(".")[0] in STDLIB:
             return ImportGroup.STDLIB
         return ImportGroup.THIRD_PARTY
+
+
+# What the memo of ``file_of`` gives for a question not asked yet (None is an answer; no
+# path holds a NUL).
+_UNKNOWN = "\0"
 
 
 def _source_first(path: str) -> tuple[bool, str]:

@@ -139,31 +139,32 @@ def star_imports(record: FileRecord) -> list[str]:
 _STARS: dict[str, tuple[FileRecord, list[str]]] = {}
 
 
-def import_file(space: Records, record: FileRecord, keyword: Keyword) -> str | None:
-    """The workspace file an import keyword of ``record`` takes something from: the module
-    (``import a.b``, ``from a import b`` where ``a.b`` is a module) or the module a name comes
-    from (``from a import name``); None outside the workspace or in the file itself."""
-    kind = keyword.kind
-    target = keyword.target
-    if (kind != Kind.MODULE and kind != Kind.IMPORT) or not target:
-        return None
-    file_of = space.modules.file_of
-    path = file_of(target, record.path)
-    if path is None and kind == Kind.IMPORT:
-        path = file_of(target.rpartition(".")[0], record.path)
-    return path if path != record.path else None
-
-
 def imported_paths(space: Records, record: FileRecord) -> set[str]:
     """Workspace files this file imports: modules, and submodules imported by name
     (``from pkg import mod``)."""
-    found: set[str] = set()
+    return set(import_files(space, record).values())
+
+
+def import_files(space: Records, record: FileRecord) -> dict[str, str]:
+    """Target of each import of a file → the workspace file it takes something from: the
+    module (``import a.b``, ``from a import b`` where ``a.b`` is a module) or the module a name
+    comes from (``from a import name``); none outside the workspace or in the file itself."""
+    file_of = space.modules.file_of
+    here = record.path
+    found: dict[str, str] = {}
     for keyword in record.keywords:
         kind = keyword.kind
-        if kind == Kind.MODULE or kind == Kind.IMPORT:
-            path = import_file(space, record, keyword)
-            if path is not None:
-                found.add(path)
+        target = keyword.target
+        if not target or target in found:
+            continue
+        if kind == Kind.MODULE:
+            path = file_of(target, here)
+        elif kind == Kind.IMPORT:
+            path = file_of(target, here) or file_of(target.rpartition(".")[0], here)
+        else:
+            continue
+        if path is not None and path != here:
+            found[target] = path
     return found
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import msgspec
 
-from kwdocs.analyse import Analysis
+from kwdocs.analyse import Analysis, KeywordPlaces, keyword_places
 from kwdocs.config import Settings
 from kwdocs.edges import EdgeReader, FileEdges, stale_paths
 from kwdocs.export.edge_store import EdgeStore, workspace_key
@@ -45,14 +45,18 @@ def export_analysis(
     workspace = workspace_key(records) if store is not None else ""
     known = store.load(workspace) if store is not None else None
     anchors: dict[str, dict[tuple[str, str, int], str]] = {}
+    places: dict[str, KeywordPlaces] = {}
 
-    def all_anchors() -> None:
-        # Every page links into most files: worked out here, while the workers work out
-        # the edges, rather than once in each render worker.
-        anchors.update((path, keyword_anchors(record)) for path, record in records.items())
+    def per_file() -> None:
+        # Every page links into most files: their anchors are worked out here, while the
+        # workers work out the edges, rather than once in each render worker; and how their
+        # keywords lie, which the page fingerprints read, rather than in the plan after.
+        for path, record in records.items():
+            anchors[path] = keyword_anchors(record)
+            places[path] = keyword_places(record)
 
-    fresh = forked_edges(records, stale_paths(records, known), workers, all_anchors)
-    analysis = Analysis(records, known, fresh, anchors)
+    fresh = forked_edges(records, stale_paths(records, known), workers, per_file)
+    analysis = Analysis(records, known, fresh, anchors, places)
     if store is not None and analysis.edges_now:
         save_later.append(lambda: store.save(workspace, analysis.edges))
     return analysis
