@@ -12,6 +12,8 @@ from kwdocs.extract.signatures import (
     LineList,
     ParamKind,
     SignatureParam,
+    _one_line,
+    _tokenized_one_line,
     annotation,
     parameters,
     signature_parameters,
@@ -86,6 +88,32 @@ def test_a_string_spanning_lines_falls_back_to_unparse() -> None:
     source = 'def f(a: "A"="""one\ntwo""", b=1): ...'
     node, lines = _def(source)
     assert parameters(node.args, lines) == "a: \"A\" = 'one\\ntwo', b=1"
+
+
+@pytest.mark.parametrize(
+    "segment",
+    [
+        "Callable[\n    [int],  # the input\n    str,\n]",
+        "(\n  1,\n  2\n)",
+        "{  'a  b': 1,\n\t\"#\": [\n  ]  }",
+        "x  if  y\n  else  z",
+        "f(  # first\n  a)  # last\n  .b",
+        "'a' \"b\"\n'c'",
+        "'''a''' +  b",  # triple-quoted: not three strings
+        '"""a"  b "c"""',
+        "f'{a}  b'",  # a prefix
+        "'a\\'  b'",  # an escape
+        "x \\\n  + y",  # a continuation line
+        "ñ  +\n  é",
+        "a\v+  b",
+        "[\f1,\n\f2]",
+        "b: int = (\n    default",  # a parenthesised default: its text leaves a bracket open
+        "a)  (b",
+    ],
+)
+def test_one_line_without_the_tokenizer_is_the_tokenizer_s(segment: str) -> None:
+    """Plain segments skip the tokenizer; whatever the segment, the text is the tokenizer's."""
+    assert _one_line(segment) == _tokenized_one_line("(" + segment + ")")
 
 
 def test_non_ascii_lines_are_sliced_by_utf8_columns() -> None:

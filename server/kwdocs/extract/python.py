@@ -5,8 +5,10 @@ it. Files ``ast`` rejects go to ``extract/python_recovery.py``: the loader
 from __future__ import annotations
 
 import ast
+import sys
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from kwdocs.extract.pynodes import (
     DocUpdate,
@@ -31,8 +33,6 @@ from kwdocs.model import STAR, Keyword, Kind, Problem
 from kwdocs.modules import is_package_file, resolve_relative
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
-# Compound statements whose bodies still belong to the enclosing scope.
-_BLOCK_FIELDS = ("body", "orelse", "finalbody", "handlers")
 _MAX_SIGNATURE = 400
 # Longest annotation or value an attribute's signature shows.
 _MAX_VALUE = 120
@@ -135,24 +135,6 @@ def _literal_strings(node: ast.expr | None) -> list[str] | None:
     return None
 
 
-# Statements that hold no definitions and no nested statements.
-_LEAF_STATEMENTS = frozenset(
-    {
-        ast.Expr,
-        ast.Return,
-        ast.Pass,
-        ast.Raise,
-        ast.Assert,
-        ast.Delete,
-        ast.Global,
-        ast.Nonlocal,
-        ast.Break,
-        ast.Continue,
-    }
-)
-_ASSIGNMENTS = frozenset({ast.Assign, ast.AnnAssign, ast.AugAssign})
-
-
 class _AstWalker:
     """Walks statements only (never expressions): definitions are statements, and this keeps
     extraction a small fraction of the parse time."""
@@ -177,37 +159,24 @@ class _AstWalker:
         """Module-level variable → the position of its keyword."""
 
     def walk(self, body: Iterable[ast.stmt], scope: str, scope_kind: str) -> None:
+        """Visit the statements of a body in ``scope`` (a qualified name, "" at module level),
+        a ``module``, ``class`` or ``function`` body."""
+        visitors = _VISITORS[scope_kind]
         for node in body:
-            # Dispatch on the exact type (the parser makes no subclasses): this loop visits
-            # every statement of every function body, most of them leaves.
-            kind = type(node)
-            if kind in _LEAF_STATEMENTS:
-                continue
-            if kind is ast.FunctionDef or kind is ast.AsyncFunctionDef:
-                self._function(node, scope, scope_kind)  # type: ignore[arg-type]
-            elif kind is ast.ClassDef:
-                self._class(node, scope)  # type: ignore[arg-type]
-            elif kind is ast.Import:
-                self._import(node)  # type: ignore[arg-type]
-            elif kind is ast.ImportFrom:
-                self._import_from(node)  # type: ignore[arg-type]
-            elif kind in _ASSIGNMENTS:
-                if scope_kind == "module":
-                    self._assignment(node)  # type: ignore[arg-type]
-                elif scope_kind == "class" and kind is not ast.AugAssign:
-                    self._attribute(node, scope)  # type: ignore[arg-type]
-            else:
-                # if/for/while/try/with/match: their bodies are in the same scope.
-                for name in _BLOCK_FIELDS:
-                    block = getattr(node, name, None)
-                    if block:
-                        self.walk(block, scope, scope_kind)
-                if isinstance(node, ast.ExceptHandler):
-                    continue
-                cases = getattr(node, "cases", None)
-                if cases:
-                    for case in cases:
-                        self.walk(case.body, scope, scope_kind)
+            visit = visitors.get(type(node))
+            if visit is not None:
+                visit(self, node, scope, scope_kind)
+
+    def _blocks(self, node: ast.stmt, scope: str, scope_kind: str) -> None:
+        """if/for/while/try/with: their bodies are in the same scope."""
+        for name in _BLOCKS[type(node)]:
+            block = getattr(node, name)
+            if block:
+                self.walk(block, scope, scope_kind)
+
+    def _match(self, node: ast.Match, scope: str, scope_kind: str) -> None:
+        for case in node.cases:
+            self.walk(case.body, scope, scope_kind)
 
     def _name_position(self, node: ast.stmt, name: str) -> tuple[int, int]:
         line = node.lineno
@@ -241,7 +210,7 @@ class _AstWalker:
         )
         self.walk(node.body, qualname, "function")
 
-    def _class(self, node: ast.ClassDef, scope: str) -> None:
+    def _class(self, node: ast.ClassDef, scope: str, _scope_kind: str) -> None:
         qualname = f"{scope}.{node.name}" if scope else node.name
         line, col = self._name_position(node, node.name)
         self.keywords.append(
@@ -265,7 +234,7 @@ class _AstWalker:
         if documented:
             apply_attribute_docstrings(self.keywords, start, qualname, documented)
 
-    def _attribute(self, node: ast.Assign | ast.AnnAssign, scope: str) -> None:
+    def _attribute(self, node: ast.Assign | ast.AnnAssign, scope: str, _scope_kind: str) -> None:
         """Names a class body assigns or annotates: fields, enum members, class attributes
         (``__dunder__`` settings such as ``__slots__`` are not members)."""
         if isinstance(node, ast.AnnAssign):
@@ -311,7 +280,7 @@ class _AstWalker:
     def _add_imports(self, statement: list[Keyword]) -> None:
         self.keywords += statement if not self.dedupe else self.imports.keep(statement)
 
-    def _import(self, node: ast.Import) -> None:
+    def _import(self, node: ast.Import, _scope: str, _scope_kind: str) -> None:
         for alias in node.names:
             line = alias.lineno
             start = self.lines.col(line, alias.col_offset)
@@ -328,7 +297,7 @@ class _AstWalker:
             )
             self._add_imports([module])
 
-    def _import_from(self, node: ast.ImportFrom) -> None:
+    def _import_from(self, node: ast.ImportFrom, _scope: str, _scope_kind: str) -> None:
         written = "." * node.level + (node.module or "")
         resolved = resolve_relative(self.module, self.is_package, node.level, node.module)
         line = node.lineno
@@ -378,7 +347,9 @@ class _AstWalker:
         if self.keywords[at].target:
             self.keywords[at] = no_alias(self.keywords[at])
 
-    def _assignment(self, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+    def _assignment(
+        self, node: ast.Assign | ast.AnnAssign | ast.AugAssign, _scope: str, _scope_kind: str
+    ) -> None:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = list(node.targets)
             value = node.value
@@ -428,6 +399,45 @@ class _AstWalker:
                         target=dotted_name(value) if target is name_node else "",
                     )
                 )
+
+
+# Compound statements whose bodies still belong to the enclosing scope: their blocks, in the
+# order their keywords are listed.
+_BLOCKS: dict[type[ast.AST], tuple[str, ...]] = {
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "orelse", "finalbody", "handlers"),
+    ast.ExceptHandler: ("body",),
+}
+if sys.version_info >= (3, 11):
+    _BLOCKS[ast.TryStar] = _BLOCKS[ast.Try]
+
+_Visitor = Callable[[_AstWalker, Any, str, str], None]
+# What the walker does with a statement, by the kind of scope it stands in and the statement's
+# exact type (the parser makes no subclasses); every visitor takes the same arguments. A type
+# not listed holds no definition: one look-up passes over most statements of function bodies,
+# which the walk visits all.
+_ANY_SCOPE: dict[type[ast.AST], _Visitor] = {
+    ast.FunctionDef: _AstWalker._function,
+    ast.AsyncFunctionDef: _AstWalker._function,
+    ast.ClassDef: _AstWalker._class,
+    ast.Import: _AstWalker._import,
+    ast.ImportFrom: _AstWalker._import_from,
+    ast.Match: _AstWalker._match,
+    **dict.fromkeys(_BLOCKS, _AstWalker._blocks),
+}
+_VISITORS: dict[str, dict[type[ast.AST], _Visitor]] = {
+    "module": {
+        **_ANY_SCOPE,
+        **dict.fromkeys((ast.Assign, ast.AnnAssign, ast.AugAssign), _AstWalker._assignment),
+    },
+    "class": {**_ANY_SCOPE, **dict.fromkeys((ast.Assign, ast.AnnAssign), _AstWalker._attribute)},
+    "function": _ANY_SCOPE,
+}
 
 
 def parse_python(path: str, text: str, lines: list[str]) -> ast.Module | Problem:
