@@ -26,7 +26,7 @@ from kwdocs.model import RECORD_FORMAT, FileRecord
 log = logging.getLogger(__name__)
 
 # Bumped when FileEdges changes (the build key covers changes of the code).
-EDGES_FORMAT = 1
+EDGES_FORMAT = 2
 
 
 @functools.cache
