@@ -139,22 +139,23 @@ def folder_page(folder: str, name: str) -> str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _quote_part(part: str) -> str:
+def quote_part(part: str) -> str:
+    """One part of a path, percent-encoded for a link target."""
     # Pages link to the same folders and files again and again: quote each name once.
     return quote(part, safe="")
 
 
 def link_target(from_page: str, to_page: str, anchor: str = "") -> str:
     """A relative Markdown link from one output page to another, percent-encoded."""
-    text = _relative_link(from_page, to_page)
+    text = _relative_link(from_page.rpartition("/")[0], to_page)
     return f"{text}#{anchor}" if anchor else text
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _relative_link(from_page: str, to_page: str) -> str:
-    # A page links to the same few pages again and again (its own keyword page, the files
-    # its calls land in): each pair is worked out once.
-    from_parts = from_page.split("/")[:-1]
+def _relative_link(from_folder: str, to_page: str) -> str:
+    # The pages of a folder link to the same few pages again and again (their keyword pages,
+    # the files their calls land in): each pair is worked out once for the whole folder.
+    from_parts = from_folder.split("/") if from_folder else []
     to_parts = to_page.split("/")
     common = 0
     while (
@@ -164,7 +165,7 @@ def _relative_link(from_page: str, to_page: str) -> str:
     ):
         common += 1
     rel = [".."] * (len(from_parts) - common) + to_parts[common:]
-    text = "/".join(map(_quote_part, rel))
+    text = "/".join(map(quote_part, rel))
     if not text.startswith("."):
         text = "./" + text
     return text

@@ -186,6 +186,11 @@ def namedtuple_fields(base: str) -> tuple[tuple[str, str], ...]:
     return tuple(zip(names, padded, strict=True))
 
 
+def _row(cells: tuple[str, ...]) -> str:
+    """A table row of these cells (inline Markdown)."""
+    return "| " + " | ".join(map(table_cell, cells)) + " |"
+
+
 def _rank(complexity: int) -> str:
     """radon's letter rank of a cyclomatic complexity."""
     for limit, letter in ((5, "A"), (10, "B"), (20, "C"), (30, "D"), (40, "E")):
@@ -222,6 +227,18 @@ class _Page:
         self.measured: dict[tuple[str, int], FunctionFacts] = {
             (f.qualname, f.line): f for f in facts.functions
         }
+        # Each class's edges, for its section.
+        self.bases: dict[str, list[ClassLink]] = defaultdict(list)
+        for edge in links.bases:
+            self.bases[edge.qualname].append(edge)
+        self.subclasses: dict[str, list[ClassLink]] = defaultdict(list)
+        for edge in links.subclasses:
+            self.subclasses[edge.qualname].append(edge)
+        # A page names the same keywords, files and callees again and again (every section
+        # asks for the classes; a helper is called from many functions): each worked out once.
+        self.kinds: dict[tuple[str, ...], list[Keyword]] = {}
+        self.targets: dict[str, str] = {}
+        self.call_ends: dict[CallLink, str] = {}
 
     def add(self, *lines: str) -> None:
         self.out.extend(lines)
@@ -229,11 +246,22 @@ class _Page:
     def section(self, title: str) -> None:
         self.add(f"## {title}", "")
 
+    def docs_target(self, path: str, anchor: str = "") -> str:
+        """``link_target`` from this page to ``path``'s docs page."""
+        target = self.targets.get(path)
+        if target is None:
+            target = self.targets[path] = link_target(self.page, docs_page(path))
+        return f"{target}#{anchor}" if anchor else target
+
     def docs_link(self, path: str, anchor: str = "") -> str:
-        return link(code(path), link_target(self.page, docs_page(path), anchor))
+        return link(code(path), self.docs_target(path, anchor))
 
     def of_kind(self, *kinds: str) -> list[Keyword]:
-        return [k for k in self.record.keywords if k.kind in kinds]
+        """The keywords of these kinds, in record order (the list is shared: do not change it)."""
+        found = self.kinds.get(kinds)
+        if found is None:
+            found = self.kinds[kinds] = [k for k in self.record.keywords if k.kind in kinds]
+        return found
 
     # -- sections -------------------------------------------------------------------------
 
@@ -465,10 +493,12 @@ class _Page:
                 "",
             )
         members: dict[str, list[Keyword]] = defaultdict(list)
+        own: list[Keyword] = []
         for keyword in record.keywords:
             if keyword.kind in ("method", "property", "attribute"):
                 members[keyword.qualname.rpartition(".")[0]].append(keyword)
-        own = [k for k in record.keywords if has_own_heading(k)]
+            if has_own_heading(keyword):
+                own.append(keyword)
         if not own and record.language != "markdown":
             self.add("The file defines no classes or functions.", "")
         for keyword in own:
@@ -559,14 +589,14 @@ class _Page:
     def class_section(self, keyword: Keyword, members: list[Keyword]) -> None:
         self.lines_and_signature(keyword)
         if keyword.bases:
-            placed = [e for e in self.links.bases if e.qualname == keyword.qualname]
+            placed = self.bases.get(keyword.qualname, [])
             bases = []
             for base in keyword.bases:
                 last = base.split("[", 1)[0].rpartition(".")[2].strip()
                 edge = next((e for e in placed if e.other.rpartition(".")[2] == last), None)
                 bases.append(self.class_link(edge.other, edge) if edge else code(base))
             self.add(f"- **Bases**: {', '.join(bases)}")
-        subclasses = [e for e in self.links.subclasses if e.qualname == keyword.qualname]
+        subclasses = self.subclasses.get(keyword.qualname, [])
         if subclasses:
             shown = ", ".join(self.class_link(e.other, e) for e in subclasses[:CALL_LIMIT])
             more = len(subclasses) - CALL_LIMIT
@@ -592,7 +622,7 @@ class _Page:
             self.add("| --- | --- | --- | --- |")
             for name, default in tuple_fields:
                 cells = (code(name), "", code(default) if default else "", "namedtuple field")
-                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
+                self.add(_row(cells))
             for field in fields[:LIST_LIMIT]:
                 annotation, value = _attribute_parts(field.signature)
                 cells = (
@@ -601,7 +631,7 @@ class _Page:
                     code(value) if value else "",
                     inline_markdown(field.summary) if field.summary else "",
                 )
-                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
+                self.add(_row(cells))
             self.more(len(fields), table=True)
             self.add("")
         methods = [m for m in members if m.kind != "attribute"]
@@ -623,7 +653,7 @@ class _Page:
                 end = f"–{method.end_line}" if method.end_line > method.line else ""
                 summary = inline_markdown(method.summary) if method.summary else ""
                 cells = (name, f"{method.line}{end}", complexity, summary)
-                self.add("| " + " | ".join(table_cell(c) for c in cells) + " |")
+                self.add(_row(cells))
             self.more(len(methods), table=True)
             self.add("")
 
@@ -675,15 +705,21 @@ class _Page:
 
     def call_list(self, ends: list[CallLink]) -> str:
         shown = []
+        rendered = self.call_ends
         for end in ends[:CALL_LIMIT]:
-            if end.path == self.record.path:
-                shown.append(link(code(end.qualname), f"{self.self_link}#{end.anchor}"))
-            else:
-                target = link_target(self.page, docs_page(end.path), end.anchor)
-                name = code(posixpath.basename(end.path))
-                shown.append(f"{link(code(end.qualname), target)} ({name})")
+            item = rendered.get(end)
+            if item is None:
+                item = rendered[end] = self.call_end(end)
+            shown.append(item)
         more = len(ends) - CALL_LIMIT
         return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+
+    def call_end(self, end: CallLink) -> str:
+        if end.path == self.record.path:
+            return link(code(end.qualname), f"{self.self_link}#{end.anchor}")
+        target = self.docs_target(end.path, end.anchor)
+        name = end.path.rpartition("/")[2]  # posixpath.basename, without its checks
+        return f"{link(code(end.qualname), target)} ({code(name)})"
 
     def architecture(self) -> None:
         self.section("Architecture & Design")
@@ -739,9 +775,8 @@ class _Page:
             return
         path = self.record.path
 
-        def own(qualname: str) -> ClassNode:
-            keyword = classes[qualname]
-            return ClassNode(f"{path}:{keyword.line}", qualname)
+        # One node per class of the file, however many arrows start or end at it.
+        own = {name: ClassNode(f"{path}:{k.line}", name) for name, k in classes.items()}
 
         def other(where: str, qualname: str, line: int) -> ClassNode:
             if where == path:
@@ -749,29 +784,28 @@ class _Page:
             return ClassNode(f"{where}:{line}", qualname, where)
 
         edges: list[ClassEdge] = []
-        placed = {(e.qualname, e.other) for e in self.links.bases}
+        # (class, last part of a base) the workspace placed: those bases have arrows already.
+        placed = {(e.qualname, e.other.rpartition(".")[2]) for e in self.links.bases}
         for edge in self.links.bases:
             if edge.qualname in classes:
                 edges.append(
                     ClassEdge(
-                        own(edge.qualname), other(edge.path, edge.other, edge.line), "inherits"
+                        own[edge.qualname], other(edge.path, edge.other, edge.line), "inherits"
                     )
                 )
         for keyword in classes.values():
             for base in keyword.bases:
                 last = base.split("[", 1)[0].rpartition(".")[2].strip()
-                if not last or any(
-                    q == keyword.qualname and o.rpartition(".")[2] == last for q, o in placed
-                ):
+                if not last or (keyword.qualname, last) in placed:
                     continue
                 if base.split("[", 1)[0].strip() in ("object", "Generic", "Protocol"):
                     continue
-                edges.append(ClassEdge(own(keyword.qualname), ClassNode(base, base), "inherits"))
+                edges.append(ClassEdge(own[keyword.qualname], ClassNode(base, base), "inherits"))
         for edge in self.links.subclasses:
             if edge.qualname in classes:
                 edges.append(
                     ClassEdge(
-                        other(edge.path, edge.other, edge.line), own(edge.qualname), "inherits"
+                        other(edge.path, edge.other, edge.line), own[edge.qualname], "inherits"
                     )
                 )
         # One arrow per (class, held class), labelled with every attribute holding it.
@@ -783,7 +817,7 @@ class _Page:
             names = [u.attribute for u in uses[:HELD_LABEL_LIMIT]]
             more = len(uses) - HELD_LABEL_LIMIT
             text = ", ".join(names) + (f" and {more} more" if more > 0 else "")
-            edges.append(ClassEdge(own(owner), other(where, uses[0].qualname, line), text))
+            edges.append(ClassEdge(own[owner], other(where, uses[0].qualname, line), text))
         for function in self.links.functions:
             owner = function.qualname.rpartition(".")[0]
             while owner and owner not in classes:
@@ -794,10 +828,10 @@ class _Page:
                 if callee.kind == "class" and callee.qualname != owner:
                     edges.append(
                         ClassEdge(
-                            own(owner), other(callee.path, callee.qualname, callee.line), "creates"
+                            own[owner], other(callee.path, callee.qualname, callee.line), "creates"
                         )
                     )
-        diagram = class_diagram([own(q) for q in classes], edges)
+        diagram = class_diagram(list(own.values()), edges)
         if diagram is None:
             return
         self.add(

@@ -42,6 +42,10 @@ GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
 # with the constants, have headings of their own in the Detailed Analysis.
 _NAMES_SECTION = "Module-level names"
 _LISTED_NAMES = frozenset({Kind.CONSTANT, Kind.VARIABLE})
+_IMPORTS = (Kind.MODULE, Kind.IMPORT)
+# The Section Map's link labels and anchors, the same on every page.
+_SECTION_LABELS = {t: escape(t) for titles in GROUP_SECTIONS.values() for t in titles}
+_SECTION_SLUGS = {t: github_slug(t) for t in _SECTION_LABELS}
 
 
 def _sections_of(group: str, members: list[Keyword]) -> tuple[str, ...]:
@@ -72,17 +76,18 @@ def keyword_groups(record: FileRecord) -> dict[str, list[Keyword]]:
     return groups
 
 
-def keyword_counts(record: FileRecord) -> str:
+def keyword_counts(record: FileRecord, groups: dict[str, list[Keyword]] | None = None) -> str:
     """ "43 keywords: 2 namespaces, 2 classes, …" (or why there are none): the one count of a
     file's keywords, on its keyword page and on the docs page of a file in another language
-    than Python."""
+    than Python. ``groups``: ``keyword_groups(record)`` when the caller has it already."""
     if not record.keywords:
         reason = {
             "text": "kwdocs extracts no keywords from text files",
             "markdown": "the document has no headings and no inline code identifiers",
         }.get(record.language, "the file defines and imports nothing")
         return f"no keywords: {reason}"
-    groups = keyword_groups(record)
+    if groups is None:
+        groups = keyword_groups(record)
     counts = ", ".join(
         plural(len(groups[g]), g.lower()[:-1], g.lower())
         if g != "Classes"
@@ -109,8 +114,9 @@ def render_kw_page(
     folder = posixpath.dirname(record.path)
     if anchors is None:
         anchors = keyword_anchors(record)
+    if import_files is None:
+        import_files = {}
     docs_link = link_target(page, docs)
-    docs_label = escape(docs_name)
     out = [header("keyword page", record.path), f"# Keyword Index: {code(record.path)}", ""]
     source = source_link(page, record.path, root_from_out)
     folder_index = link_target(page, folder_page(folder, FOLDER_INDEX))
@@ -118,7 +124,7 @@ def render_kw_page(
         "## File Information",
         "",
         f"- **Original File**: {link(escape(record.path), source)}",
-        f"- **Documentation**: {link(code(docs_name), link_target(page, docs))}",
+        f"- **Documentation**: {link(code(docs_name), docs_link)}",
         f"- **Folder**: {link(code(folder or '.'), folder_index)}",
         f"- **Language**: {record.language}",
         f"- **Keywords**: {len(record.keywords):,}",
@@ -127,32 +133,39 @@ def render_kw_page(
         "",
     ]
     groups = keyword_groups(record)
-    out += [f"This file has {keyword_counts(record)}.", ""]
+    out += [f"This file has {keyword_counts(record, groups)}.", ""]
+    # Every row links to the docs page: all but the anchor is the same for the whole page
+    # (``link`` spelt out, as in every row of every page).
+    to_docs = f"[{escape(docs_name)}]({docs_link}#"
+    targets: dict[str, str] = {}
     for group in GROUP_ORDER:
         members = groups.get(group)
         if not members:
             continue
         out += [f"### {group}", ""]
-        rows = []
+        rows: list[tuple[str, str, int, str]] = []
         for keyword in members:
+            kind = keyword.kind
             name = display_name(keyword)
-            anchor = anchors.get(
-                (keyword.kind, keyword.qualname, keyword.line), "detailed-analysis"
-            )
-            line = f"- **{code(name)}**: {link(docs_label, f'{docs_link}#{anchor}')}"
-            if keyword.kind in ("module", "import") and keyword.target:
-                where = (import_files or {}).get(keyword.target)
+            anchor = anchors.get((kind, keyword.qualname, keyword.line), "detailed-analysis")
+            line = f"- **{code(name)}**: {to_docs}{anchor})"
+            if keyword.target and kind in _IMPORTS:
+                where = import_files.get(keyword.target)
                 if where is not None:
-                    target_page = link_target(page, docs_page(where))
+                    target_page = targets.get(where)
+                    if target_page is None:  # a file imported from many times: worked out once
+                        target_page = targets[where] = link_target(page, docs_page(where))
                     line += f" → {code(keyword.target)} in {link(code(where), target_page)}"
                 elif keyword.target != name:
                     line += f" → {code(keyword.target)}"
-            if keyword.kind == "property":
+            if kind == "property":
                 line += f" ({property_role(keyword)})"
             elif keyword.decorators and is_overload(record, keyword):
                 line += f" (`@overload`, line {keyword.line})"  # beside its namesakes
-            rows.append(((name.lower(), name, keyword.line), line))
-        out += [row for _key, row in sorted(rows)]
+            # Flat, the tuples sort as (key, row) would, with fewer nested comparisons.
+            rows.append((name.lower(), name, keyword.line, line))
+        rows.sort()
+        out += [row[3] for row in rows]
         out.append("")
     out += ["## Keyword → Section Map", ""]
     if not groups:
@@ -161,7 +174,7 @@ def render_kw_page(
         if group not in groups:
             continue
         sections = ", ".join(
-            link(escape(title), link_target(page, docs, github_slug(title)))
+            f"[{_SECTION_LABELS[title]}]({docs_link}#{_SECTION_SLUGS[title]})"
             for title in _sections_of(group, groups[group])
         )
         out.append(f"- **{group}** ({len(groups[group]):,}): {sections}")
