@@ -106,7 +106,7 @@ def render_kw_page(
 ) -> str:
     """The keyword page of ``record``; ``root_from_out`` is ROOT relative to OUT;
     ``import_files``: target of each import → the workspace file it comes from (the engine's
-    resolution, kwdocs.resolve.import_file)."""
+    resolution, kwdocs.resolve.import_files)."""
     # ``anchors`` is keyword_anchors(record) when the caller has computed it already.
     page = kw_page(record.path)
     docs = docs_page(record.path)
