@@ -405,3 +405,12 @@ def test_a_property_setter_is_marked_as_one() -> None:
     record = extract_source("loader.py", source.encode()).record
     kw = render_kw_page(record, "..")
     assert kw.count("(property)") == 1 and kw.count("(property setter)") == 1
+
+
+# 10. A class left out of the diagram is counted once, however many edges it has.
+def test_classes_left_out_of_the_diagram_are_counted_once() -> None:
+    classes = "".join(f"\n\nclass C{i}(Base):\n    peer: Base\n" for i in range(49))
+    pages = docs_pages({"pkg/__init__.py": "", "pkg/many.py": f"class Base:\n    pass\n{classes}"})
+    drawn = diagram(pages["pkg/many.py"])
+    assert drawn.count("    class c") == 40  # Base and C0…C38
+    assert "10 more classes not drawn" in pages["pkg/many.py"]

@@ -44,9 +44,14 @@ class Diagram:
     """Key of each drawn node → its id."""
     lines: list[str] = field(default_factory=list)
     edges: set[tuple[str, str, str]] = field(default_factory=set)
-    left_out: int = 0
-    """Nodes not drawn (past MAX_NODES)."""
+    refused: set[str] = field(default_factory=set)
+    """Keys of the nodes not drawn (past MAX_NODES): a node asked for again, at each of its
+    edges, is still one node."""
     prefix: str = "n"
+
+    @property
+    def left_out(self) -> int:
+        return len(self.refused)
 
     def node(self, key: str, text: str) -> str | None:
         """The id of a node, declared on first use; None past the bound."""
@@ -54,7 +59,7 @@ class Diagram:
         if found is not None:
             return found
         if len(self.nodes) >= MAX_NODES:
-            self.left_out += 1
+            self.refused.add(key)
             return None
         ident = f"{self.prefix}{len(self.nodes)}"
         self.nodes[key] = ident
