@@ -210,22 +210,25 @@ def inline_markdown(text: str) -> str:
     for match in _INLINE.finditer(text):
         out.append(_text(_joined(text[position : match.start()], position > 0, True), not out))
         position = match.end()
-        groups = match.groupdict()
-        if groups["literal"] is not None:
-            piece = code(groups["literal_text"])
-        elif groups["role"] is not None:
-            piece = _role(groups["role"], groups["role_text"])
-        elif groups["url"] is not None:
-            piece = _link(groups["link_text"], groups["url"])
-        elif groups["interpreted"] is not None:
-            interpreted = groups["interpreted"]
-            piece = escape(interpreted) if groups["reference"] else code(interpreted)
-        elif groups["strong"] is not None:
-            piece = f"**{inline_markdown(groups['strong'])}**"
-        elif groups["emphasis"] is not None:
-            piece = f"*{inline_markdown(groups['emphasis'])}*"
+        # The alternative that matched is the one its last group closes (cheaper than a dict
+        # of every group).
+        kind = match.lastgroup
+        if kind == "literal":
+            piece = code(match["literal_text"])
+        elif kind == "role_text":
+            piece = _role(match["role"], match["role_text"])
+        elif kind == "interpreted":
+            piece = code(match["interpreted"])
+        elif kind == "reference":
+            piece = escape(match["interpreted"])
+        elif kind == "url":
+            piece = _link(match["link_text"], match["url"])
+        elif kind == "strong":
+            piece = f"**{inline_markdown(match['strong'])}**"
+        elif kind == "emphasis":
+            piece = f"*{inline_markdown(match['emphasis'])}*"
         else:
-            piece = _link("", groups["bare_url"])
+            piece = _link("", match["bare_url"])
         last = len(out) - 1
         while last >= 0 and not out[last]:
             last -= 1
@@ -277,6 +280,10 @@ def _link(label: str, url: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Lines
+#
+# Every line this module handles comes from ``_lines_of`` (no trailing blanks), or is a part of
+# one cut at its start, or a stripped string: a blank line is an empty one, and ``not line`` says
+# so without ``strip``. A line is indented when it starts with a blank.
 
 
 def _indent(line: str) -> int:
@@ -286,25 +293,29 @@ def _indent(line: str) -> int:
 def _dedent(lines: Sequence[str]) -> list[str]:
     """Lines without their common indentation and without blank lines at either end."""
     start, stop = 0, len(lines)
-    while start < stop and not lines[start].strip():
+    while start < stop and not lines[start]:
         start += 1
-    while stop > start and not lines[stop - 1].strip():
+    while stop > start and not lines[stop - 1]:
         stop -= 1
-    kept = lines[start:stop]
-    # ``_indent`` written out: this runs for every paragraph of every docstring.
-    margin = min((len(line) - len(line.lstrip(" ")) for line in kept if line.strip()), default=0)
-    return [line[margin:] if line.strip() else "" for line in kept]
+    kept = list(lines[start:stop])
+    if not kept:
+        return kept
+    # The common indentation is that of the lowest or the highest line in string order (the
+    # lines indented least differ from the others at that column, by a character sorting
+    # either before or after the blank): two comparisons in C, not a loop over the lines.
+    margin = min(_indent(min(filter(None, kept))), _indent(max(kept)))
+    return [line[margin:] for line in kept] if margin else kept
 
 
-def _indented_end(lines: Sequence[str], start: int, indent: int = 0) -> int:
-    """End of the block from ``start`` whose lines are blank or indented past ``indent``
-    (trailing blank lines excluded)."""
+def _indented_end(lines: Sequence[str], start: int) -> int:
+    """End of the block from ``start`` whose lines are blank or indented (trailing blank lines
+    excluded)."""
     end = start
     index = start
     while index < len(lines):
         line = lines[index]
-        if line.strip():
-            if _indent(line) <= indent:
+        if line:
+            if line[0] != " ":
                 break
             end = index + 1
         index += 1
@@ -312,7 +323,7 @@ def _indented_end(lines: Sequence[str], start: int, indent: int = 0) -> int:
 
 
 def _next_content(lines: Sequence[str], start: int) -> int:
-    while start < len(lines) and not lines[start].strip():
+    while start < len(lines) and not lines[start]:
         start += 1
     return start
 
@@ -376,7 +387,7 @@ def _google_header(lines: Sequence[str], index: int) -> tuple[str, bool] | None:
     if match is None or match.group(1).lower() not in _SECTION_NAMES:
         return None
     following = _next_content(lines, index + 1)
-    if following >= len(lines) or _indent(lines[following]) == 0:
+    if following >= len(lines) or lines[following][0] != " ":
         return None
     return match.group(1).lower(), match.group(2) == "::"
 
@@ -435,6 +446,11 @@ _OBJECT_DIRECTIVES = frozenset(
     | {"classmethod", "staticmethod", "property", "type", "autofunction", "automethod"}
     | {"autoclass", "autoattribute", "autodata", "autoexception", "automodule", "currentmodule"}
 )
+# The characters the lines matched in ``_BlockReader.one`` start with: a fence, a doctest, an
+# explicit markup (``..``), a bullet, an enumerator, a table border, a title's over- or
+# underline.
+_UNDERLINE_FIRST = frozenset("-=~^\"'#*+")
+_NOT_PROSE_FIRST = frozenset("`~>.-*+•(#0123456789=") | _UNDERLINE_FIRST
 # Nesting past this many indented levels is shown as text rather than parsed further.
 _MAX_DEPTH = 12
 
@@ -494,11 +510,11 @@ class _BlockReader:
         definitions: list[tuple[Block, ...]] | None = None
         while index < len(lines):
             line = lines[index]
-            if not line.strip():
+            if not line:
                 index += 1
                 continue
-            if _indent(line) > 0:
-                end = _indented_end(lines, index, 0)
+            if line[0] == " ":
+                end = _indented_end(lines, index)
                 out += self.nested(lines[index:end])
                 index = end
                 definitions = None
@@ -527,6 +543,10 @@ class _BlockReader:
         """The block starting at unindented line ``index``: (next index, blocks, or a
         definition list item)."""
         line = lines[index]
+        if line[0] not in _NOT_PROSE_FIRST and (
+            index + 1 == len(lines) or lines[index + 1][:1] not in _UNDERLINE_FIRST
+        ):
+            return self.paragraph(lines, index)  # most lines: none of the patterns below fit
         markdown_fence = _MARKDOWN_FENCE.match(line)
         if markdown_fence:
             ticks = markdown_fence.group(1)
@@ -540,13 +560,13 @@ class _BlockReader:
             return end + 1, [CodeBlock("\n".join(body), language)], None
         if line.startswith(">>>"):
             end = index
-            while end < len(lines) and lines[end].strip():
+            while end < len(lines) and lines[end]:
                 end += 1
             return end, [CodeBlock("\n".join(lines[index:end]), "pycon")], None
         footnote = _FOOTNOTE.match(line)
         directive = _DIRECTIVE.match(line)
         if directive or footnote or _EXPLICIT.match(line):
-            end = _indented_end(lines, index + 1, 0)
+            end = _indented_end(lines, index + 1)
             content = [*lines[index + 1 : end]]
             if footnote:
                 text = " ".join([f"[{footnote.group(1)}]", footnote.group(2), *content])
@@ -559,7 +579,7 @@ class _BlockReader:
             return self.list(lines, index)
         if _TABLE_BORDER.match(line):
             end = index
-            while end < len(lines) and lines[end].strip():
+            while end < len(lines) and lines[end]:
                 end += 1
             return end, [CodeBlock("\n".join(lines[index:end]), "text")], None
         if index + 1 < len(lines) and _UNDERLINE.match(lines[index + 1]):
@@ -578,18 +598,18 @@ class _BlockReader:
     ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
         end = _paragraph_end(lines, index)
         text = " ".join(line.strip() for line in lines[index:end])
-        following = end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0
+        following = end < len(lines) and lines[end][:1] == " "
         if text.endswith("::"):
             text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
             block_start = _next_content(lines, end)
-            if block_start < len(lines) and _indent(lines[block_start]) > 0:
-                block_end = _indented_end(lines, block_start, 0)
+            if block_start < len(lines) and lines[block_start][0] == " ":
+                block_end = _indented_end(lines, block_start)
                 code_lines = _dedent(lines[block_start:block_end])
                 blocks: list[Block] = [Paragraph(inline_markdown(text))] if text else []
                 blocks.append(CodeBlock("\n".join(code_lines), _language(code_lines)))
                 return block_end, blocks, None
         if following:
-            block_end = _indented_end(lines, end, 0)
+            block_end = _indented_end(lines, end)
             block = lines[end:block_end]
             if end == index + 1 and (
                 text[-1] in "([{" or (_code_like(lines[index:end], False) and _code_like(block))
@@ -621,8 +641,7 @@ class _BlockReader:
             # list under the line: read apart, as nested blocks).
             while (
                 end < len(lines)
-                and lines[end].strip()
-                and _indent(lines[end]) > 0
+                and lines[end][:1] == " "
                 and not _starts_block([lines[end].strip()], 0, lines[end - 1])
             ):
                 end += 1
@@ -649,14 +668,14 @@ class _BlockReader:
             after = index + 1
             while (
                 after < end
-                and lines[after].strip()
+                and lines[after]
                 and not _starts_block([lines[after].strip()], 0, text[-1])
             ):
                 text.append(lines[after].strip())
                 after += 1
             rest = lines[after:end]
             # Later blocks are indented under the item's text (or less).
-            shift = min((_indent(x) for x in rest if x.strip() and _indent(x)), default=0)
+            shift = min((_indent(x) for x in rest if x[:1] == " "), default=0)
             shift = min(shift, width)
             item = [" ".join(text), *(x[min(_indent(x), shift) :] for x in rest)]
             items.append(tuple(_BlockReader(self.depth + 1).read(item)))
@@ -674,13 +693,13 @@ class _BlockReader:
         end = index + 1
         while end < len(lines):
             line = lines[end]
-            if not line.strip():
+            if not line:
                 following = _next_content(lines, end)
-                if following < len(lines) and _indent(lines[following]) > 0:
+                if following < len(lines) and lines[following][0] == " ":
                     end = following
                     continue
                 break
-            if _indent(line) > 0:
+            if line[0] == " ":
                 end += 1
                 continue
             if _BULLET.match(line) or _ENUMERATED.match(line):
@@ -763,7 +782,7 @@ def _code_end(lines: Sequence[str], start: int) -> int:
     while True:
         first = _next_content(lines, end)
         stop = first
-        while stop < len(lines) and lines[stop].strip():
+        while stop < len(lines) and lines[stop]:
             stop += 1
         if first >= len(lines) or not _code_like(lines[first:stop], strong=first > end):
             return end
@@ -834,7 +853,7 @@ def _paragraph_end(lines: Sequence[str], start: int) -> int:
     backticks so far), as in ``:math:`a\n+ b``` where ``+ b`` is no list item."""
     end = start + 1
     ticks = lines[start].count("`")
-    while end < len(lines) and lines[end].strip() and _indent(lines[end]) == 0:
+    while end < len(lines) and lines[end] and lines[end][0] != " ":
         if ticks % 2 == 0 and _starts_block(lines, end, lines[end - 1]):
             break
         ticks += lines[end].count("`")
@@ -1044,7 +1063,7 @@ def _entries(
     entries: list[_Entry] = []
     preamble: list[str] = []
     for line in lines:
-        if line.strip() and _indent(line) == 0:
+        if line and line[0] != " ":
             head = _entry_head(line, numpy, raises)
             if head is not None:
                 entries.append(_Entry(*head))
@@ -1112,7 +1131,7 @@ class _Builder:
         if section is _Section.PARAMS:
             assert isinstance(detail, ParamGroup)
             entries, preamble = _entries(content, numpy)
-            if preamble and any(line.strip() for line in preamble):
+            if any(preamble):
                 self.body += _blocks(preamble)
             for entry in entries:
                 for entry_name in entry.names:
@@ -1122,7 +1141,7 @@ class _Builder:
             (self.returns if section is _Section.RETURNS else self.yields).extend(values)
         elif section in (_Section.RAISES, _Section.WARNS):
             entries, preamble = _entries(content, numpy, raises=True)
-            raised = [Raised("", _blocks(preamble))] if any(x.strip() for x in preamble) else []
+            raised = [Raised("", _blocks(preamble))] if any(preamble) else []
             for entry in entries:
                 description = _blocks(entry.lines())
                 raised += (Raised(name, description) for name in entry.names)
@@ -1236,7 +1255,7 @@ def parse_docstring(
     prose: list[str] = []
 
     def flush() -> None:
-        if any(line.strip() for line in prose):
+        if any(prose):
             builder.body += _blocks(prose)
         prose.clear()
 
@@ -1254,7 +1273,7 @@ def parse_docstring(
         google = _google_header(lines, index)
         if google is not None:
             flush()
-            end = _indented_end(lines, index + 1, 0)
+            end = _indented_end(lines, index + 1)
             builder.section(google[0], google[1], _dedent(lines[index + 1 : end]), numpy=False)
             index = end
             continue
@@ -1272,7 +1291,7 @@ def parse_docstring(
         field = _FIELD.match(line)
         if field is not None:
             flush()
-            end = _indented_end(lines, index + 1, 0)
+            end = _indented_end(lines, index + 1)
             content = [field.group(3) or "", *_dedent(lines[index + 1 : end])]
             builder.field(field.group(1), (field.group(2) or "").strip(), content)
             index = end
