@@ -205,41 +205,58 @@ def inline_markdown(text: str) -> str:
         if "\\" in text:
             text = _ESCAPED.sub(r"\1", text)
         return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
-    out: list[str] = []
+    plain: list[str] = []  # the text before each piece of markup, and after the last
+    markup: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
-        out.append(_text(_joined(text[position : match.start()], position > 0, True), not out))
+        plain.append(_joined(text[position : match.start()], position > 0, True))
         position = match.end()
         # The alternative that matched is the one its last group closes (cheaper than a dict
         # of every group).
         kind = match.lastgroup
         if kind == "literal":
-            piece = code(match["literal_text"])
+            markup.append(code(match["literal_text"]))
         elif kind == "role_text":
-            piece = _role(match["role"], match["role_text"])
+            markup.append(_role(match["role"], match["role_text"]))
         elif kind == "interpreted":
-            piece = code(match["interpreted"])
+            markup.append(code(match["interpreted"]))
         elif kind == "reference":
-            piece = escape(match["interpreted"])
+            markup.append(escape(match["interpreted"]))
         elif kind == "url":
-            piece = _link(match["link_text"], match["url"])
+            markup.append(_link(match["link_text"], match["url"]))
         elif kind == "strong":
-            piece = f"**{inline_markdown(match['strong'])}**"
+            markup.append(f"**{inline_markdown(match['strong'])}**")
         elif kind == "emphasis":
-            piece = f"*{inline_markdown(match['emphasis'])}*"
+            markup.append(f"*{inline_markdown(match['emphasis'])}*")
         else:
-            piece = _link("", match["bare_url"])
-        last = len(out) - 1
-        while last >= 0 and not out[last]:
-            last -= 1
-        previous = out[last] if last >= 0 else ""
+            markup.append(_link("", match["bare_url"]))
+    plain.append(_joined(text[position:], position > 0, False))
+    out: list[str] = []
+    previous = ""  # the last piece of ``out`` that is not empty
+    for escaped, piece in zip(_escaped_pieces(plain), [*markup, ""], strict=True):
+        if escaped:
+            out.append(escaped)
+            previous = escaped
+        if not piece:
+            continue
         if previous.endswith("`") and piece.startswith("`") and not _escaped_end(previous):
             out.append(" ")  # two code spans side by side would merge into one
         elif previous.endswith("!") and piece.startswith("["):
-            out[last] = previous[:-1] + "\\!"  # a link, not an image
+            out[-1] = previous[:-1] + "\\!"  # a link, not an image
         out.append(piece)
-    out.append(_text(_joined(text[position:], position > 0, False), not out))
+        previous = piece
     return "".join(out).strip()
+
+
+def _escaped_pieces(pieces: Sequence[str]) -> list[str]:
+    """``escape_line`` of each piece of a line, its blanks kept, in one call: the pieces joined
+    by line ends (the line has none, and they are no word characters, as the markup around
+    each piece is none to ``escape_line``), a leading list or heading marker escaped only in
+    the first piece — the first of the line, unless it is empty (``!`` then holds its place).
+    """
+    joined = "\n".join(pieces)
+    escaped = escape_line(joined) if pieces[0] else escape_line("!" + joined)[1:]
+    return escaped.split("\n")
 
 
 # reST's backslash escapes the character after it. Only ``*`` and ``_`` are unescaped in the
@@ -832,12 +849,13 @@ _ABBREVIATIONS = frozenset(
 
 
 def _first_sentence(text: str) -> str:
-    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    protected = [m.span() for m in _PROTECTED.finditer(text)] if "`" in text else []
     for match in _SENTENCE_END.finditer(text):
         position = match.start()
-        if any(start <= position < end for start, end in protected):
+        if protected and any(start <= position < end for start, end in protected):
             continue
-        word = text[:position].rsplit(None, 1)[-1] if text[:position].strip() else ""
+        words = text[:position].rsplit(None, 1)
+        word = words[-1] if words else ""
         if word.lower().lstrip("(") in _ABBREVIATIONS or (len(word) == 1 and word.isupper()):
             continue
         rest = text[match.end() :].lstrip()
@@ -886,8 +904,10 @@ def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
     """Lines (only the first ``limit`` when given) with tabs expanded and no trailing blanks."""
     if "\r" in docstring:
         docstring = docstring.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in docstring:
+        docstring = docstring.expandtabs()  # its columns start again on every line
     lines = docstring.split("\n", limit)[:limit] if limit else docstring.split("\n")
-    return [line.expandtabs().rstrip() for line in lines]
+    return [line.rstrip() for line in lines]
 
 
 _SUMMARY_LINES = 40
@@ -902,7 +922,11 @@ def summary_source(docstring: str, name: str = "") -> str:
     signature override, as in ``torch.save``) is skipped: the summary is the next one's (the
     signature's when nothing follows it)."""
     # An opening paragraph longer than this is not worth reading whole at index time.
-    lines = _lines_of(docstring, _SUMMARY_LINES)
+    return _summary_of(_lines_of(docstring, _SUMMARY_LINES), name)
+
+
+def _summary_of(lines: Sequence[str], name: str = "") -> str:
+    """``summary_source`` of a docstring's first ``_SUMMARY_LINES`` lines."""
     first = _first_paragraph(lines)
     if name and _restates_signature(first, name):
         start = _next_content(lines, 0)
@@ -1299,7 +1323,8 @@ def parse_docstring(
         prose.append(line)
         index += 1
     flush()
-    return builder.finish(inline_markdown(summary_source(docstring)) if summary else "")
+    # The lines read already: ``summary_source`` would split the docstring again.
+    return builder.finish(inline_markdown(_summary_of(lines[:_SUMMARY_LINES])) if summary else "")
 
 
 # ---------------------------------------------------------------------------------------------
