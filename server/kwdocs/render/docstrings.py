@@ -614,7 +614,7 @@ class _BlockReader:
         self, lines: Sequence[str], index: int
     ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
         end = _paragraph_end(lines, index)
-        text = " ".join(line.strip() for line in lines[index:end])
+        text = " ".join(map(str.strip, lines[index:end]))
         following = end < len(lines) and lines[end][:1] == " "
         if text.endswith("::"):
             text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
@@ -662,7 +662,7 @@ class _BlockReader:
                 and not _starts_block([lines[end].strip()], 0, lines[end - 1])
             ):
                 end += 1
-            text = " ".join(line.strip() for line in lines[index:end])
+            text = " ".join(map(str.strip, lines[index:end]))
         return end, [Paragraph(inline_markdown(text))] if text else [], None
 
     def list(
@@ -834,7 +834,12 @@ def _term_like(text: str, definition: str) -> bool:
 
 
 def _blocks(lines: Sequence[str]) -> tuple[Block, ...]:
-    return tuple(_BlockReader().read(_dedent(lines)))
+    lines = _dedent(lines)
+    if len(lines) == 1 and lines[0][0] not in _NOT_PROSE_FIRST and lines[0][-1] != ":":
+        # One line of prose (half the calls: a parameter's description, a one-line
+        # docstring): the paragraph ``_BlockReader`` would read, without reading it.
+        return (Paragraph(inline_markdown(lines[0])),)
+    return tuple(_BlockReader().read(lines))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -894,7 +899,7 @@ def _first_paragraph(lines: Sequence[str]) -> str:
         # Text hanging under the first line: the summary reads on through it.
         while end < len(lines) and lines[end].strip():
             end += 1
-    text = " ".join(line.strip() for line in lines[start:end])
+    text = " ".join(map(str.strip, lines[start:end]))
     if text.endswith("::"):
         text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
     return text
@@ -1150,6 +1155,11 @@ class _Builder:
                 default = known.default or default
         self.params.append(Param(name, kind, default, _blocks(description), group))
 
+    def prose(self, lines: list[str]) -> None:
+        """Lines of the description between sections and fields."""
+        if any(lines):
+            self.body += _blocks(lines)
+
     def section(self, name: str, literal: bool, content: list[str], numpy: bool) -> None:
         section, detail = _SECTION_NAMES[name]
         if section is _Section.PARAMS:
@@ -1233,21 +1243,22 @@ class _Builder:
             self.body += _blocks([f":{name}: {argument}".rstrip(), *content])
 
     def finish(self, summary: str) -> Docstring:
-        types = self.fields.get("type", {})
-        params = [
-            msgspec.structs.replace(p, annotation=types[p.name.lstrip("*")])
-            if not p.annotation and p.name.lstrip("*") in types
-            else p
-            for p in self.params
-        ]
-        returns, yields = self.returns, self.yields
-        for key, values in (("rtype", returns), ("ytype", yields)):
-            kind = self.fields.get(key, {}).get("")
-            if kind:
-                if values:
-                    values[0] = msgspec.structs.replace(values[0], annotation=kind)
-                else:
-                    values.append(Returned("", kind))
+        params, returns, yields = self.params, self.returns, self.yields
+        if self.fields:  # reST's ``:type:`` and ``:rtype:``, read apart from what they type
+            types = self.fields.get("type", {})
+            params = [
+                msgspec.structs.replace(p, annotation=types[p.name.lstrip("*")])
+                if not p.annotation and p.name.lstrip("*") in types
+                else p
+                for p in params
+            ]
+            for key, values in (("rtype", returns), ("ytype", yields)):
+                kind = self.fields.get(key, {}).get("")
+                if kind:
+                    if values:
+                        values[0] = msgspec.structs.replace(values[0], annotation=kind)
+                    else:
+                        values.append(Returned("", kind))
         return Docstring(
             summary,
             tuple(self.body),
@@ -1276,53 +1287,41 @@ def parse_docstring(
     holds it)."""
     lines = _lines_of(docstring)
     builder = _Builder(signature, attributes)
-    prose: list[str] = []
-
-    def flush() -> None:
-        if any(prose):
-            builder.body += _blocks(prose)
-        prose.clear()
-
+    prose = 0  # where the prose since the last section or field starts: it is read as a whole
     index = 0
     while index < len(lines):
         line = lines[index]
-        if not line or line[0] == " ":
-            prose.append(line)
-            index += 1
-            continue
-        if line[0] != ":" and not _may_be_header(lines, index):
-            prose.append(line)  # neither a field nor a section header
-            index += 1
+        if not line or line[0] == " " or (line[0] != ":" and not _may_be_header(lines, index)):
+            index += 1  # neither a field nor a section header
             continue
         google = _google_header(lines, index)
         if google is not None:
-            flush()
+            builder.prose(lines[prose:index])
             end = _indented_end(lines, index + 1)
             builder.section(google[0], google[1], _dedent(lines[index + 1 : end]), numpy=False)
-            index = end
+            index = prose = end
             continue
         numpy = _numpy_header(lines, index)
         if numpy is not None:
-            flush()
+            builder.prose(lines[prose:index])
             end = index + 2
             while end < len(lines) and _numpy_header(lines, end) is None:
                 if _google_header(lines, end) is not None or _FIELD.match(lines[end]):
                     break
                 end += 1
             builder.section(numpy, False, _dedent(lines[index + 2 : end]), numpy=True)
-            index = end
+            index = prose = end
             continue
         field = _FIELD.match(line)
         if field is not None:
-            flush()
+            builder.prose(lines[prose:index])
             end = _indented_end(lines, index + 1)
             content = [field.group(3) or "", *_dedent(lines[index + 1 : end])]
             builder.field(field.group(1), (field.group(2) or "").strip(), content)
-            index = end
+            index = prose = end
             continue
-        prose.append(line)
         index += 1
-    flush()
+    builder.prose(lines[prose:])
     # The lines read already: ``summary_source`` would split the docstring again.
     return builder.finish(inline_markdown(_summary_of(lines[:_SUMMARY_LINES])) if summary else "")
 
