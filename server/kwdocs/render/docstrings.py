@@ -1356,7 +1356,10 @@ def _block_lines(block: Block) -> list[str]:
 
 def blocks_markdown(blocks: Sequence[Block]) -> str:
     """Blocks as Markdown, a blank line between them."""
-    return "\n\n".join("\n".join(_block_lines(block)) for block in blocks)
+    return "\n\n".join(
+        block.text if isinstance(block, Paragraph) else "\n".join(_block_lines(block))
+        for block in blocks
+    )
 
 
 def _flat(blocks: Sequence[Block]) -> str:
@@ -1438,13 +1441,17 @@ def _values_markdown(values: Sequence[Returned | Raised]) -> str:
     return blocks_markdown([ListBlock(tuple(items))]) if items else ""
 
 
+# The tables' order; iterating the enum itself costs more than the tables of most docstrings.
+_PARAM_GROUPS = tuple(ParamGroup)
+
+
 def docstring_markdown(doc: Docstring) -> str:
     """The whole docstring as Markdown: the body, then a table per parameter group, Returns,
     Yields, Raises, Warns and Examples, each under a bold label (never a heading)."""
     parts: list[str] = []
     if doc.body:
         parts.append(blocks_markdown(doc.body))
-    for group in ParamGroup:
+    for group in _PARAM_GROUPS if doc.params else ():
         params = [p for p in doc.params if p.group is group]
         if params:
             parts += [f"**{group.value}**", params_markdown(params)]
