@@ -309,6 +309,8 @@ def _indent(line: str) -> int:
 
 def _dedent(lines: Sequence[str]) -> list[str]:
     """Lines without their common indentation and without blank lines at either end."""
+    if lines and lines[0] and lines[0][0] != " " and lines[-1]:
+        return list(lines)  # most often: nothing to take off
     start, stop = 0, len(lines)
     while start < stop and not lines[start]:
         start += 1
@@ -912,7 +914,7 @@ def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
     if "\t" in docstring:
         docstring = docstring.expandtabs()  # its columns start again on every line
     lines = docstring.split("\n", limit)[:limit] if limit else docstring.split("\n")
-    return [line.rstrip() for line in lines]
+    return list(map(str.rstrip, lines))
 
 
 _SUMMARY_LINES = 40
