@@ -137,21 +137,20 @@ class Docstring(msgspec.Struct, frozen=True):
 # ---------------------------------------------------------------------------------------------
 # Inline markup
 
-# Alternatives in priority order; text between matches is escaped. The lookahead names the
-# characters every alternative starts with: elsewhere the scan moves on at once rather than
-# trying each alternative in turn (most of a docstring is plain words).
+# Alternatives in priority order; text between matches is escaped. Every alternative opens
+# with a plain character (``:``, ``*``, a backtick, ``h``), a lookbehind on what precedes it
+# only after it: ``re`` then scans for those characters in C and tries the alternatives only
+# there (most of a docstring is plain words). ``bare_url`` lacks its ``h``: the URL is the
+# whole match.
 _INLINE = re.compile(
     r"""
-    (?=[`:*h])
-    (?:
-    (?P<literal>``(?P<literal_text>[^`]+)``)
-  | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
+    ``(?P<literal>[^`]+)``
+  | :(?<![\w`]:)(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
   | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
-  | (?<![\w*\\])\*\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
-  | (?<![\w*\\])\*(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
-  | (?P<bare_url>\bhttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
-    )
+  | \*(?<![\w*\\]\*)\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
+  | \*(?<![\w*\\]\*)(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
+  | h(?<=\bh)(?P<bare_url>ttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
     """,
     re.VERBOSE,
 )
@@ -215,7 +214,7 @@ def inline_markdown(text: str) -> str:
         # of every group).
         kind = match.lastgroup
         if kind == "literal":
-            markup.append(code(match["literal_text"]))
+            markup.append(code(match["literal"]))
         elif kind == "role_text":
             markup.append(_role(match["role"], match["role_text"]))
         elif kind == "interpreted":
@@ -229,7 +228,7 @@ def inline_markdown(text: str) -> str:
         elif kind == "emphasis":
             markup.append(f"*{inline_markdown(match['emphasis'])}*")
         else:
-            markup.append(_link("", match["bare_url"]))
+            markup.append(_link("", match[0]))
     plain.append(_joined(text[position:], position > 0, False))
     out: list[str] = []
     previous = ""  # the last piece of ``out`` that is not empty
