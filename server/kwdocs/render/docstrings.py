@@ -888,7 +888,7 @@ def _paragraph_end(lines: Sequence[str], start: int) -> int:
 def _first_paragraph(lines: Sequence[str]) -> str:
     """The docstring's opening prose paragraph on one line; empty when it opens otherwise."""
     start = _next_content(lines, 0)
-    if start >= len(lines) or _indent(lines[start]) > 0:
+    if start >= len(lines) or lines[start][0] == " ":
         return ""
     line = lines[start]
     if _starts_block(lines, start, "") or _ENUMERATED.match(line):
@@ -896,9 +896,9 @@ def _first_paragraph(lines: Sequence[str]) -> str:
     if (start + 1 < len(lines) and _UNDERLINE.match(lines[start + 1])) or _UNDERLINE.match(line):
         return ""  # a title
     end = _paragraph_end(lines, start)
-    if end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+    if end < len(lines) and lines[end][:1] == " ":
         # Text hanging under the first line: the summary reads on through it.
-        while end < len(lines) and lines[end].strip():
+        while end < len(lines) and lines[end]:
             end += 1
     text = " ".join(map(str.strip, lines[start:end]))
     if text.endswith("::"):
@@ -1205,7 +1205,7 @@ class _Builder:
         first = _next_content(content, 0)
         if first >= len(content):
             return []
-        heads = [line for line in content if line.strip() and _indent(line) == 0]
+        heads = [line for line in content if line and line[0] != " "]
         parsed = [_google_entry(line) for line in heads]
         if len(heads) > 1 and all(p is not None and p[1] for p in parsed):
             entries, _ = _entries(content, numpy=False)
