@@ -248,11 +248,11 @@ def inline_markdown(text: str) -> str:
 
 
 def _escaped_pieces(pieces: Sequence[str]) -> list[str]:
-    """``escape_line`` of each piece of a line, its blanks kept, in one call: the pieces joined
-    by line ends (the line has none, and they are no word characters, as the markup around
-    each piece is none to ``escape_line``), a leading list or heading marker escaped only in
-    the first piece — the first of the line, unless it is empty (``!`` then holds its place).
-    """
+    """``escape_line`` of each piece of a line (its blanks kept) in one call. The pieces are
+    joined by line ends: the line has none, and to ``escape_line`` they are no word characters,
+    as the markup between the pieces is not. Only the first piece may open with a list or
+    heading marker to escape; when it is empty, a ``!`` holds its place so that the next piece
+    is not taken for the start of the line."""
     joined = "\n".join(pieces)
     escaped = escape_line(joined) if pieces[0] else escape_line("!" + joined)[1:]
     return escaped.split("\n")
@@ -464,9 +464,9 @@ _OBJECT_DIRECTIVES = frozenset(
     | {"classmethod", "staticmethod", "property", "type", "autofunction", "automethod"}
     | {"autoclass", "autoattribute", "autodata", "autoexception", "automodule", "currentmodule"}
 )
-# The characters the lines matched in ``_BlockReader.one`` start with: a fence, a doctest, an
-# explicit markup (``..``), a bullet, an enumerator, a table border, a title's over- or
-# underline.
+# First characters of a title's over- or underline (``_UNDERLINE``), and of every line that
+# ``_BlockReader.one`` reads as something other than a paragraph: a fence, a doctest, explicit
+# markup (``..``), a bullet, an enumerator, a table border, an overline.
 _UNDERLINE_FIRST = frozenset("-=~^\"'#*+")
 _NOT_PROSE_FIRST = frozenset("`~>.-*+•(#0123456789=") | _UNDERLINE_FIRST
 # Nesting past this many indented levels is shown as text rather than parsed further.
