@@ -137,21 +137,20 @@ class Docstring(msgspec.Struct, frozen=True):
 # ---------------------------------------------------------------------------------------------
 # Inline markup
 
-# Alternatives in priority order; text between matches is escaped. The lookahead names the
-# characters every alternative starts with: elsewhere the scan moves on at once rather than
-# trying each alternative in turn (most of a docstring is plain words).
+# Alternatives in priority order; text between matches is escaped. Every alternative opens
+# with a plain character (``:``, ``*``, a backtick, ``h``), a lookbehind on what precedes it
+# only after it: ``re`` then scans for those characters in C and tries the alternatives only
+# there (most of a docstring is plain words). ``bare_url`` lacks its ``h``: the URL is the
+# whole match.
 _INLINE = re.compile(
     r"""
-    (?=[`:*h])
-    (?:
-    (?P<literal>``(?P<literal_text>[^`]+)``)
-  | (?<![\w`]):(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
+    ``(?P<literal>[^`]+)``
+  | :(?<![\w`]:)(?P<role>[A-Za-z][\w+.-]*(?::[A-Za-z][\w+.-]*)*):`(?P<role_text>[^`]+)`
   | `(?P<link_text>[^`<]*?)\s*<(?P<url>[^`<>\s]+)>`__?
   | `(?P<interpreted>[^`\s](?:[^`]*[^`\s])?)`(?P<reference>__?)?
-  | (?<![\w*\\])\*\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
-  | (?<![\w*\\])\*(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
-  | (?P<bare_url>\bhttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
-    )
+  | \*(?<![\w*\\]\*)\*(?P<strong>[^\s*](?:.*?[^\s\\])?)\*\*(?![\w*])
+  | \*(?<![\w*\\]\*)(?P<emphasis>[^\s*](?:[^*]*?[^\s*\\])?)\*(?![\w*])
+  | h(?<=\bh)(?P<bare_url>ttps?://[^\s<>`"'\\]*[^\s<>`"'\\.,;:!?)\]}])
     """,
     re.VERBOSE,
 )
@@ -205,38 +204,58 @@ def inline_markdown(text: str) -> str:
         if "\\" in text:
             text = _ESCAPED.sub(r"\1", text)
         return escape_line(text)  # nothing ``_INLINE`` could match: plain text, escaped
-    out: list[str] = []
+    plain: list[str] = []  # the text before each piece of markup, and after the last
+    markup: list[str] = []
     position = 0
     for match in _INLINE.finditer(text):
-        out.append(_text(_joined(text[position : match.start()], position > 0, True), not out))
+        plain.append(_joined(text[position : match.start()], position > 0, True))
         position = match.end()
-        groups = match.groupdict()
-        if groups["literal"] is not None:
-            piece = code(groups["literal_text"])
-        elif groups["role"] is not None:
-            piece = _role(groups["role"], groups["role_text"])
-        elif groups["url"] is not None:
-            piece = _link(groups["link_text"], groups["url"])
-        elif groups["interpreted"] is not None:
-            interpreted = groups["interpreted"]
-            piece = escape(interpreted) if groups["reference"] else code(interpreted)
-        elif groups["strong"] is not None:
-            piece = f"**{inline_markdown(groups['strong'])}**"
-        elif groups["emphasis"] is not None:
-            piece = f"*{inline_markdown(groups['emphasis'])}*"
+        # The alternative that matched is the one its last group closes (cheaper than a dict
+        # of every group).
+        kind = match.lastgroup
+        if kind == "literal":
+            markup.append(code(match["literal"]))
+        elif kind == "role_text":
+            markup.append(_role(match["role"], match["role_text"]))
+        elif kind == "interpreted":
+            markup.append(code(match["interpreted"]))
+        elif kind == "reference":
+            markup.append(escape(match["interpreted"]))
+        elif kind == "url":
+            markup.append(_link(match["link_text"], match["url"]))
+        elif kind == "strong":
+            markup.append(f"**{inline_markdown(match['strong'])}**")
+        elif kind == "emphasis":
+            markup.append(f"*{inline_markdown(match['emphasis'])}*")
         else:
-            piece = _link("", groups["bare_url"])
-        last = len(out) - 1
-        while last >= 0 and not out[last]:
-            last -= 1
-        previous = out[last] if last >= 0 else ""
+            markup.append(_link("", match[0]))
+    plain.append(_joined(text[position:], position > 0, False))
+    out: list[str] = []
+    previous = ""  # the last piece of ``out`` that is not empty
+    for escaped, piece in zip(_escaped_pieces(plain), [*markup, ""], strict=True):
+        if escaped:
+            out.append(escaped)
+            previous = escaped
+        if not piece:
+            continue
         if previous.endswith("`") and piece.startswith("`") and not _escaped_end(previous):
             out.append(" ")  # two code spans side by side would merge into one
         elif previous.endswith("!") and piece.startswith("["):
-            out[last] = previous[:-1] + "\\!"  # a link, not an image
+            out[-1] = previous[:-1] + "\\!"  # a link, not an image
         out.append(piece)
-    out.append(_text(_joined(text[position:], position > 0, False), not out))
+        previous = piece
     return "".join(out).strip()
+
+
+def _escaped_pieces(pieces: Sequence[str]) -> list[str]:
+    """``escape_line`` of each piece of a line (its blanks kept) in one call. The pieces are
+    joined by line ends: the line has none, and to ``escape_line`` they are no word characters,
+    as the markup between the pieces is not. Only the first piece may open with a list or
+    heading marker to escape; when it is empty, a ``!`` holds its place so that the next piece
+    is not taken for the start of the line."""
+    joined = "\n".join(pieces)
+    escaped = escape_line(joined) if pieces[0] else escape_line("!" + joined)[1:]
+    return escaped.split("\n")
 
 
 # reST's backslash escapes the character after it. Only ``*`` and ``_`` are unescaped in the
@@ -277,6 +296,10 @@ def _link(label: str, url: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Lines
+#
+# Every line this module handles comes from ``_lines_of`` (no trailing blanks), or is a part of
+# one cut at its start, or a stripped string: a blank line is an empty one, and ``not line`` says
+# so without ``strip``. A line is indented when it starts with a blank.
 
 
 def _indent(line: str) -> int:
@@ -285,26 +308,32 @@ def _indent(line: str) -> int:
 
 def _dedent(lines: Sequence[str]) -> list[str]:
     """Lines without their common indentation and without blank lines at either end."""
+    if lines and lines[0] and lines[0][0] != " " and lines[-1]:
+        return list(lines)  # most often: nothing to take off
     start, stop = 0, len(lines)
-    while start < stop and not lines[start].strip():
+    while start < stop and not lines[start]:
         start += 1
-    while stop > start and not lines[stop - 1].strip():
+    while stop > start and not lines[stop - 1]:
         stop -= 1
-    kept = lines[start:stop]
-    # ``_indent`` written out: this runs for every paragraph of every docstring.
-    margin = min((len(line) - len(line.lstrip(" ")) for line in kept if line.strip()), default=0)
-    return [line[margin:] if line.strip() else "" for line in kept]
+    kept = list(lines[start:stop])
+    if not kept:
+        return kept
+    # The common indentation is that of the lowest or the highest line in string order (the
+    # lines indented least differ from the others at that column, by a character sorting
+    # either before or after the blank): two comparisons in C, not a loop over the lines.
+    margin = min(_indent(min(filter(None, kept))), _indent(max(kept)))
+    return [line[margin:] for line in kept] if margin else kept
 
 
-def _indented_end(lines: Sequence[str], start: int, indent: int = 0) -> int:
-    """End of the block from ``start`` whose lines are blank or indented past ``indent``
-    (trailing blank lines excluded)."""
+def _indented_end(lines: Sequence[str], start: int) -> int:
+    """End of the block from ``start`` whose lines are blank or indented (trailing blank lines
+    excluded)."""
     end = start
     index = start
     while index < len(lines):
         line = lines[index]
-        if line.strip():
-            if _indent(line) <= indent:
+        if line:
+            if line[0] != " ":
                 break
             end = index + 1
         index += 1
@@ -312,7 +341,7 @@ def _indented_end(lines: Sequence[str], start: int, indent: int = 0) -> int:
 
 
 def _next_content(lines: Sequence[str], start: int) -> int:
-    while start < len(lines) and not lines[start].strip():
+    while start < len(lines) and not lines[start]:
         start += 1
     return start
 
@@ -376,7 +405,7 @@ def _google_header(lines: Sequence[str], index: int) -> tuple[str, bool] | None:
     if match is None or match.group(1).lower() not in _SECTION_NAMES:
         return None
     following = _next_content(lines, index + 1)
-    if following >= len(lines) or _indent(lines[following]) == 0:
+    if following >= len(lines) or lines[following][0] != " ":
         return None
     return match.group(1).lower(), match.group(2) == "::"
 
@@ -435,6 +464,11 @@ _OBJECT_DIRECTIVES = frozenset(
     | {"classmethod", "staticmethod", "property", "type", "autofunction", "automethod"}
     | {"autoclass", "autoattribute", "autodata", "autoexception", "automodule", "currentmodule"}
 )
+# First characters of a title's over- or underline (``_UNDERLINE``), and of every line that
+# ``_BlockReader.one`` reads as something other than a paragraph: a fence, a doctest, explicit
+# markup (``..``), a bullet, an enumerator, a table border, an overline.
+_UNDERLINE_FIRST = frozenset("-=~^\"'#*+")
+_NOT_PROSE_FIRST = frozenset("`~>.-*+•(#0123456789=") | _UNDERLINE_FIRST
 # Nesting past this many indented levels is shown as text rather than parsed further.
 _MAX_DEPTH = 12
 
@@ -494,11 +528,11 @@ class _BlockReader:
         definitions: list[tuple[Block, ...]] | None = None
         while index < len(lines):
             line = lines[index]
-            if not line.strip():
+            if not line:
                 index += 1
                 continue
-            if _indent(line) > 0:
-                end = _indented_end(lines, index, 0)
+            if line[0] == " ":
+                end = _indented_end(lines, index)
                 out += self.nested(lines[index:end])
                 index = end
                 definitions = None
@@ -527,6 +561,10 @@ class _BlockReader:
         """The block starting at unindented line ``index``: (next index, blocks, or a
         definition list item)."""
         line = lines[index]
+        if line[0] not in _NOT_PROSE_FIRST and (
+            index + 1 == len(lines) or lines[index + 1][:1] not in _UNDERLINE_FIRST
+        ):
+            return self.paragraph(lines, index)  # most lines: none of the patterns below fit
         markdown_fence = _MARKDOWN_FENCE.match(line)
         if markdown_fence:
             ticks = markdown_fence.group(1)
@@ -540,13 +578,13 @@ class _BlockReader:
             return end + 1, [CodeBlock("\n".join(body), language)], None
         if line.startswith(">>>"):
             end = index
-            while end < len(lines) and lines[end].strip():
+            while end < len(lines) and lines[end]:
                 end += 1
             return end, [CodeBlock("\n".join(lines[index:end]), "pycon")], None
         footnote = _FOOTNOTE.match(line)
         directive = _DIRECTIVE.match(line)
         if directive or footnote or _EXPLICIT.match(line):
-            end = _indented_end(lines, index + 1, 0)
+            end = _indented_end(lines, index + 1)
             content = [*lines[index + 1 : end]]
             if footnote:
                 text = " ".join([f"[{footnote.group(1)}]", footnote.group(2), *content])
@@ -559,7 +597,7 @@ class _BlockReader:
             return self.list(lines, index)
         if _TABLE_BORDER.match(line):
             end = index
-            while end < len(lines) and lines[end].strip():
+            while end < len(lines) and lines[end]:
                 end += 1
             return end, [CodeBlock("\n".join(lines[index:end]), "text")], None
         if index + 1 < len(lines) and _UNDERLINE.match(lines[index + 1]):
@@ -577,19 +615,19 @@ class _BlockReader:
         self, lines: Sequence[str], index: int
     ) -> tuple[int, list[Block], tuple[Block, ...] | None]:
         end = _paragraph_end(lines, index)
-        text = " ".join(line.strip() for line in lines[index:end])
-        following = end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0
+        text = " ".join(map(str.strip, lines[index:end]))
+        following = end < len(lines) and lines[end][:1] == " "
         if text.endswith("::"):
             text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
             block_start = _next_content(lines, end)
-            if block_start < len(lines) and _indent(lines[block_start]) > 0:
-                block_end = _indented_end(lines, block_start, 0)
+            if block_start < len(lines) and lines[block_start][0] == " ":
+                block_end = _indented_end(lines, block_start)
                 code_lines = _dedent(lines[block_start:block_end])
                 blocks: list[Block] = [Paragraph(inline_markdown(text))] if text else []
                 blocks.append(CodeBlock("\n".join(code_lines), _language(code_lines)))
                 return block_end, blocks, None
         if following:
-            block_end = _indented_end(lines, end, 0)
+            block_end = _indented_end(lines, end)
             block = lines[end:block_end]
             if end == index + 1 and (
                 text[-1] in "([{" or (_code_like(lines[index:end], False) and _code_like(block))
@@ -621,12 +659,11 @@ class _BlockReader:
             # list under the line: read apart, as nested blocks).
             while (
                 end < len(lines)
-                and lines[end].strip()
-                and _indent(lines[end]) > 0
+                and lines[end][:1] == " "
                 and not _starts_block([lines[end].strip()], 0, lines[end - 1])
             ):
                 end += 1
-            text = " ".join(line.strip() for line in lines[index:end])
+            text = " ".join(map(str.strip, lines[index:end]))
         return end, [Paragraph(inline_markdown(text))] if text else [], None
 
     def list(
@@ -649,14 +686,14 @@ class _BlockReader:
             after = index + 1
             while (
                 after < end
-                and lines[after].strip()
+                and lines[after]
                 and not _starts_block([lines[after].strip()], 0, text[-1])
             ):
                 text.append(lines[after].strip())
                 after += 1
             rest = lines[after:end]
             # Later blocks are indented under the item's text (or less).
-            shift = min((_indent(x) for x in rest if x.strip() and _indent(x)), default=0)
+            shift = min((_indent(x) for x in rest if x[:1] == " "), default=0)
             shift = min(shift, width)
             item = [" ".join(text), *(x[min(_indent(x), shift) :] for x in rest)]
             items.append(tuple(_BlockReader(self.depth + 1).read(item)))
@@ -674,13 +711,13 @@ class _BlockReader:
         end = index + 1
         while end < len(lines):
             line = lines[end]
-            if not line.strip():
+            if not line:
                 following = _next_content(lines, end)
-                if following < len(lines) and _indent(lines[following]) > 0:
+                if following < len(lines) and lines[following][0] == " ":
                     end = following
                     continue
                 break
-            if _indent(line) > 0:
+            if line[0] == " ":
                 end += 1
                 continue
             if _BULLET.match(line) or _ENUMERATED.match(line):
@@ -763,7 +800,7 @@ def _code_end(lines: Sequence[str], start: int) -> int:
     while True:
         first = _next_content(lines, end)
         stop = first
-        while stop < len(lines) and lines[stop].strip():
+        while stop < len(lines) and lines[stop]:
             stop += 1
         if first >= len(lines) or not _code_like(lines[first:stop], strong=first > end):
             return end
@@ -798,7 +835,12 @@ def _term_like(text: str, definition: str) -> bool:
 
 
 def _blocks(lines: Sequence[str]) -> tuple[Block, ...]:
-    return tuple(_BlockReader().read(_dedent(lines)))
+    lines = _dedent(lines)
+    if len(lines) == 1 and lines[0][0] not in _NOT_PROSE_FIRST and lines[0][-1] != ":":
+        # One line of prose (half the calls: a parameter's description, a one-line
+        # docstring): the paragraph ``_BlockReader`` would read, without reading it.
+        return (Paragraph(inline_markdown(lines[0])),)
+    return tuple(_BlockReader().read(lines))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -813,12 +855,13 @@ _ABBREVIATIONS = frozenset(
 
 
 def _first_sentence(text: str) -> str:
-    protected = [m.span() for m in _PROTECTED.finditer(text)]
+    protected = [m.span() for m in _PROTECTED.finditer(text)] if "`" in text else []
     for match in _SENTENCE_END.finditer(text):
         position = match.start()
-        if any(start <= position < end for start, end in protected):
+        if protected and any(start <= position < end for start, end in protected):
             continue
-        word = text[:position].rsplit(None, 1)[-1] if text[:position].strip() else ""
+        words = text[:position].rsplit(None, 1)
+        word = words[-1] if words else ""
         if word.lower().lstrip("(") in _ABBREVIATIONS or (len(word) == 1 and word.isupper()):
             continue
         rest = text[match.end() :].lstrip()
@@ -834,7 +877,7 @@ def _paragraph_end(lines: Sequence[str], start: int) -> int:
     backticks so far), as in ``:math:`a\n+ b``` where ``+ b`` is no list item."""
     end = start + 1
     ticks = lines[start].count("`")
-    while end < len(lines) and lines[end].strip() and _indent(lines[end]) == 0:
+    while end < len(lines) and lines[end] and lines[end][0] != " ":
         if ticks % 2 == 0 and _starts_block(lines, end, lines[end - 1]):
             break
         ticks += lines[end].count("`")
@@ -845,7 +888,7 @@ def _paragraph_end(lines: Sequence[str], start: int) -> int:
 def _first_paragraph(lines: Sequence[str]) -> str:
     """The docstring's opening prose paragraph on one line; empty when it opens otherwise."""
     start = _next_content(lines, 0)
-    if start >= len(lines) or _indent(lines[start]) > 0:
+    if start >= len(lines) or lines[start][0] == " ":
         return ""
     line = lines[start]
     if _starts_block(lines, start, "") or _ENUMERATED.match(line):
@@ -853,11 +896,11 @@ def _first_paragraph(lines: Sequence[str]) -> str:
     if (start + 1 < len(lines) and _UNDERLINE.match(lines[start + 1])) or _UNDERLINE.match(line):
         return ""  # a title
     end = _paragraph_end(lines, start)
-    if end < len(lines) and lines[end].strip() and _indent(lines[end]) > 0:
+    if end < len(lines) and lines[end][:1] == " ":
         # Text hanging under the first line: the summary reads on through it.
-        while end < len(lines) and lines[end].strip():
+        while end < len(lines) and lines[end]:
             end += 1
-    text = " ".join(line.strip() for line in lines[start:end])
+    text = " ".join(map(str.strip, lines[start:end]))
     if text.endswith("::"):
         text = text[:-2].rstrip() if text == "::" or text.endswith(" ::") else text[:-1]
     return text
@@ -867,8 +910,10 @@ def _lines_of(docstring: str, limit: int | None = None) -> list[str]:
     """Lines (only the first ``limit`` when given) with tabs expanded and no trailing blanks."""
     if "\r" in docstring:
         docstring = docstring.replace("\r\n", "\n").replace("\r", "\n")
+    if "\t" in docstring:
+        docstring = docstring.expandtabs()  # its columns start again on every line
     lines = docstring.split("\n", limit)[:limit] if limit else docstring.split("\n")
-    return [line.expandtabs().rstrip() for line in lines]
+    return list(map(str.rstrip, lines))
 
 
 _SUMMARY_LINES = 40
@@ -883,7 +928,11 @@ def summary_source(docstring: str, name: str = "") -> str:
     signature override, as in ``torch.save``) is skipped: the summary is the next one's (the
     signature's when nothing follows it)."""
     # An opening paragraph longer than this is not worth reading whole at index time.
-    lines = _lines_of(docstring, _SUMMARY_LINES)
+    return _summary_of(_lines_of(docstring, _SUMMARY_LINES), name)
+
+
+def _summary_of(lines: Sequence[str], name: str = "") -> str:
+    """``summary_source`` of a docstring's first ``_SUMMARY_LINES`` lines."""
     first = _first_paragraph(lines)
     if name and _restates_signature(first, name):
         start = _next_content(lines, 0)
@@ -1013,6 +1062,8 @@ def _type_piece(match: re.Match[str]) -> str:
 
 def _default_in(description: str) -> str:
     """``(Default: ``None``)`` in a description → ``None``."""
+    if "default" not in description.lower():
+        return ""  # a test in C: the search tries the pattern at every character
     match = _DESCRIPTION_DEFAULT.search(description)
     if match is None:
         return ""
@@ -1044,7 +1095,7 @@ def _entries(
     entries: list[_Entry] = []
     preamble: list[str] = []
     for line in lines:
-        if line.strip() and _indent(line) == 0:
+        if line and line[0] != " ":
             head = _entry_head(line, numpy, raises)
             if head is not None:
                 entries.append(_Entry(*head))
@@ -1107,12 +1158,17 @@ class _Builder:
                 default = known.default or default
         self.params.append(Param(name, kind, default, _blocks(description), group))
 
+    def prose(self, lines: list[str]) -> None:
+        """Lines of the description between sections and fields."""
+        if any(lines):
+            self.body += _blocks(lines)
+
     def section(self, name: str, literal: bool, content: list[str], numpy: bool) -> None:
         section, detail = _SECTION_NAMES[name]
         if section is _Section.PARAMS:
             assert isinstance(detail, ParamGroup)
             entries, preamble = _entries(content, numpy)
-            if preamble and any(line.strip() for line in preamble):
+            if any(preamble):
                 self.body += _blocks(preamble)
             for entry in entries:
                 for entry_name in entry.names:
@@ -1122,7 +1178,7 @@ class _Builder:
             (self.returns if section is _Section.RETURNS else self.yields).extend(values)
         elif section in (_Section.RAISES, _Section.WARNS):
             entries, preamble = _entries(content, numpy, raises=True)
-            raised = [Raised("", _blocks(preamble))] if any(x.strip() for x in preamble) else []
+            raised = [Raised("", _blocks(preamble))] if any(preamble) else []
             for entry in entries:
                 description = _blocks(entry.lines())
                 raised += (Raised(name, description) for name in entry.names)
@@ -1149,7 +1205,7 @@ class _Builder:
         first = _next_content(content, 0)
         if first >= len(content):
             return []
-        heads = [line for line in content if line.strip() and _indent(line) == 0]
+        heads = [line for line in content if line and line[0] != " "]
         parsed = [_google_entry(line) for line in heads]
         if len(heads) > 1 and all(p is not None and p[1] for p in parsed):
             entries, _ = _entries(content, numpy=False)
@@ -1190,21 +1246,22 @@ class _Builder:
             self.body += _blocks([f":{name}: {argument}".rstrip(), *content])
 
     def finish(self, summary: str) -> Docstring:
-        types = self.fields.get("type", {})
-        params = [
-            msgspec.structs.replace(p, annotation=types[p.name.lstrip("*")])
-            if not p.annotation and p.name.lstrip("*") in types
-            else p
-            for p in self.params
-        ]
-        returns, yields = self.returns, self.yields
-        for key, values in (("rtype", returns), ("ytype", yields)):
-            kind = self.fields.get(key, {}).get("")
-            if kind:
-                if values:
-                    values[0] = msgspec.structs.replace(values[0], annotation=kind)
-                else:
-                    values.append(Returned("", kind))
+        params, returns, yields = self.params, self.returns, self.yields
+        if self.fields:  # reST's ``:type:`` and ``:rtype:``, read apart from what they type
+            types = self.fields.get("type", {})
+            params = [
+                msgspec.structs.replace(p, annotation=types[p.name.lstrip("*")])
+                if not p.annotation and p.name.lstrip("*") in types
+                else p
+                for p in params
+            ]
+            for key, values in (("rtype", returns), ("ytype", yields)):
+                kind = self.fields.get(key, {}).get("")
+                if kind:
+                    if values:
+                        values[0] = msgspec.structs.replace(values[0], annotation=kind)
+                    else:
+                        values.append(Returned("", kind))
         return Docstring(
             summary,
             tuple(self.body),
@@ -1233,54 +1290,43 @@ def parse_docstring(
     holds it)."""
     lines = _lines_of(docstring)
     builder = _Builder(signature, attributes)
-    prose: list[str] = []
-
-    def flush() -> None:
-        if any(line.strip() for line in prose):
-            builder.body += _blocks(prose)
-        prose.clear()
-
+    prose = 0  # where the prose since the last section or field starts: it is read as a whole
     index = 0
     while index < len(lines):
         line = lines[index]
-        if not line or line[0] == " ":
-            prose.append(line)
-            index += 1
-            continue
-        if line[0] != ":" and not _may_be_header(lines, index):
-            prose.append(line)  # neither a field nor a section header
-            index += 1
+        if not line or line[0] == " " or (line[0] != ":" and not _may_be_header(lines, index)):
+            index += 1  # neither a field nor a section header
             continue
         google = _google_header(lines, index)
         if google is not None:
-            flush()
-            end = _indented_end(lines, index + 1, 0)
+            builder.prose(lines[prose:index])
+            end = _indented_end(lines, index + 1)
             builder.section(google[0], google[1], _dedent(lines[index + 1 : end]), numpy=False)
-            index = end
+            index = prose = end
             continue
         numpy = _numpy_header(lines, index)
         if numpy is not None:
-            flush()
+            builder.prose(lines[prose:index])
             end = index + 2
             while end < len(lines) and _numpy_header(lines, end) is None:
                 if _google_header(lines, end) is not None or _FIELD.match(lines[end]):
                     break
                 end += 1
             builder.section(numpy, False, _dedent(lines[index + 2 : end]), numpy=True)
-            index = end
+            index = prose = end
             continue
         field = _FIELD.match(line)
         if field is not None:
-            flush()
-            end = _indented_end(lines, index + 1, 0)
+            builder.prose(lines[prose:index])
+            end = _indented_end(lines, index + 1)
             content = [field.group(3) or "", *_dedent(lines[index + 1 : end])]
             builder.field(field.group(1), (field.group(2) or "").strip(), content)
-            index = end
+            index = prose = end
             continue
-        prose.append(line)
         index += 1
-    flush()
-    return builder.finish(inline_markdown(summary_source(docstring)) if summary else "")
+    builder.prose(lines[prose:])
+    # The lines read already: ``summary_source`` would split the docstring again.
+    return builder.finish(inline_markdown(_summary_of(lines[:_SUMMARY_LINES])) if summary else "")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1313,7 +1359,10 @@ def _block_lines(block: Block) -> list[str]:
 
 def blocks_markdown(blocks: Sequence[Block]) -> str:
     """Blocks as Markdown, a blank line between them."""
-    return "\n\n".join("\n".join(_block_lines(block)) for block in blocks)
+    return "\n\n".join(
+        block.text if isinstance(block, Paragraph) else "\n".join(_block_lines(block))
+        for block in blocks
+    )
 
 
 def _flat(blocks: Sequence[Block]) -> str:
@@ -1395,13 +1444,17 @@ def _values_markdown(values: Sequence[Returned | Raised]) -> str:
     return blocks_markdown([ListBlock(tuple(items))]) if items else ""
 
 
+# The tables' order; iterating the enum itself costs more than the tables of most docstrings.
+_PARAM_GROUPS = tuple(ParamGroup)
+
+
 def docstring_markdown(doc: Docstring) -> str:
     """The whole docstring as Markdown: the body, then a table per parameter group, Returns,
     Yields, Raises, Warns and Examples, each under a bold label (never a heading)."""
     parts: list[str] = []
     if doc.body:
         parts.append(blocks_markdown(doc.body))
-    for group in ParamGroup:
+    for group in _PARAM_GROUPS if doc.params else ():
         params = [p for p in doc.params if p.group is group]
         if params:
             parts += [f"**{group.value}**", params_markdown(params)]
