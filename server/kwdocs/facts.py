@@ -159,7 +159,7 @@ it imports (relative ones with their dots: the engine knows the module they are 
 class _CallScope:
     """What one function's body binds, and the callees it calls, as written."""
 
-    __slots__ = ("defs", "funcs", "globals", "imports", "receiver", "stores")
+    __slots__ = ("callees", "defs", "globals", "imports", "receiver", "stores", "unplaced")
 
     def __init__(self, receiver: str) -> None:
         self.receiver = receiver
@@ -172,8 +172,12 @@ class _CallScope:
         """Names the body imports → what they import (``CALL_IMPORTED`` form)."""
         self.globals: set[str] = set()
         """``global`` and ``nonlocal`` names: bound outside the body."""
-        self.funcs: list[ast.expr] = []
-        """The ``func`` of every call of the body."""
+        self.callees: dict[str, int] = {}
+        """The body's callees as written (``f``, ``a.b.m``, ``super().m``), in the order the
+        walk meets them, with how many calls name each: how their first names are bound is
+        known only at the body's end, and is asked once per callee, not per call."""
+        self.unplaced = 0
+        """Calls of what no name holds (a call's result, a subscript, a lambda...)."""
 
     def lookup(self, head: str) -> tuple[str, str] | None:
         """How a callee's first name is bound in this body: (form, target), or None when the
@@ -190,73 +194,53 @@ class _CallScope:
         return None
 
 
-def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, str]:
+def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope | None]) -> tuple[str, str]:
     """How a callee's first name is bound: in the body, else in the functions around it
-    (innermost first), else outside them all."""
+    (innermost first; None for a class body, whose names it does not see), else outside them
+    all."""
     bound = scope.lookup(head)
     if bound is None:
         for outer in reversed(enclosing):
-            bound = outer.lookup(head)
-            if bound is not None:
-                return bound
+            if outer is not None:
+                bound = outer.lookup(head)
+                if bound is not None:
+                    return bound
         return "outer", head
     return bound
 
 
-def _written_calls(scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, int]:
+# The first part of a ``super().m`` callee: no name, ``_written_calls`` writes it as it is.
+_SUPER_HEAD = CALL_SUPER[:-1]
+
+
+def _written_calls(scope: _CallScope, enclosing: list[_CallScope | None]) -> tuple[str, int]:
     """The distinct callees of a body, as ``Keyword.calls`` writes them, in the order the walk
     meets them (the source's, but for a few expressions such as ``a if test else b``),
     space-separated; and how many calls only inference could place."""
     found: dict[str, None] = {}
-    unresolved = 0
+    unresolved = scope.unplaced
     heads: dict[str, tuple[str, str]] = {}
-    name_type, attribute_type = ast.Name, ast.Attribute
-    for func in scope.funcs:
-        kind = type(func)
-        if kind is name_type:
-            head = func.id  # type: ignore[attr-defined]
-            if head == "super":
-                continue  # the ``super()`` of ``super().m()``: no callee of its own
-            parts: list[str] = []
-        elif kind is attribute_type:
-            parts = []
-            base = func
-            while type(base) is attribute_type:
-                parts.append(base.attr)  # type: ignore[attr-defined]
-                base = base.value  # type: ignore[attr-defined]
-            if type(base) is not name_type:
-                inner = getattr(base, "func", None)
-                if (
-                    type(base) is ast.Call
-                    and len(parts) == 1
-                    and type(inner) is name_type
-                    and inner.id == "super"  # type: ignore[union-attr]
-                ):
-                    found[CALL_SUPER + parts[0]] = None
-                else:
-                    unresolved += 1
-                continue
-            head = base.id  # type: ignore[attr-defined]
-            parts.reverse()
-        else:
-            unresolved += 1  # a call on a call's result, a subscript, a lambda...
+    for callee, count in scope.callees.items():
+        head, _, rest = callee.partition(".")
+        if head == _SUPER_HEAD:
+            found[callee] = None
             continue
         bound = heads.get(head)
         if bound is None:
             bound = heads[head] = _bound(head, scope, enclosing)
         form, target = bound
         if form == "outer" or form == "def":
-            written = f"{head}.{'.'.join(parts)}" if parts else head
+            written = callee
         elif form == "self":
             # ``self.a.b()`` is a method of whatever ``self.a`` holds: inference's question.
-            if len(parts) != 1:
-                unresolved += 1
+            if not rest or "." in rest:
+                unresolved += count
                 continue
-            written = CALL_SELF + parts[0]
+            written = CALL_SELF + rest
         elif form == "import" and target:
-            written = CALL_IMPORTED + target + ("." + ".".join(parts) if parts else "")
+            written = CALL_IMPORTED + target + ("." + rest if rest else "")
         else:
-            unresolved += 1
+            unresolved += count
             continue
         found[written] = None
     return " ".join(found), unresolved
@@ -274,6 +258,10 @@ def dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Call):  # decorators such as @lru_cache(maxsize=None)
         return dotted(node.func)
     return ""
+
+
+# The expressions ``dotted`` can name.
+_DOTTED = frozenset({ast.Name, ast.Attribute, ast.Call})
 
 
 def _leaf_types() -> frozenset[type]:
@@ -319,7 +307,8 @@ def _fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
-# Node types whose children (those ``generic`` visits, in its order) one C getter returns.
+# Node types whose children (those ``generic`` visits, in its order) one C getter returns
+# (``visit_children``; some of them have handlers of their own that end with it).
 _CHILDREN: dict[type, Callable[[Any], Any]] = {
     ast.BinOp: attrgetter("left", "right"),
     ast.Subscript: attrgetter("value", "slice"),
@@ -327,18 +316,21 @@ _CHILDREN: dict[type, Callable[[Any], Any]] = {
     ast.List: attrgetter("elts"),
     ast.Set: attrgetter("elts"),
     ast.JoinedStr: attrgetter("values"),
+    ast.BoolOp: attrgetter("values"),
+    ast.IfExp: attrgetter("test", "body", "orelse"),
+    ast.FormattedValue: attrgetter("value", "format_spec"),
+    ast.Raise: attrgetter("exc", "cause"),
+    ast.Slice: attrgetter("lower", "upper", "step"),
+    ast.withitem: attrgetter("context_expr", "optional_vars"),
 }
 
 
 class _Frame:
-    """A function whose complexity is being summed, or a class (which stops the sum)."""
+    """A function whose complexity is being summed."""
 
-    __slots__ = ("complexity", "counted", "node", "qualname", "yields")
+    __slots__ = ("complexity", "yields")
 
-    def __init__(self, node: ast.AST | None, qualname: str, counted: bool) -> None:
-        self.node = node
-        self.qualname = qualname
-        self.counted = counted
+    def __init__(self) -> None:
         self.complexity = 1
         self.yields = False
 
@@ -351,7 +343,9 @@ class _Walker:
             parsed=True, functions=[], risks=[], idioms=[], calls=[], docstrings=[], notes=[]
         )
         self.aliases: dict[str, str] = {}
-        self.frames: list[_Frame] = [_Frame(None, "", counted=False)]
+        self.frame: _Frame | None = None
+        """The function whose complexity is being summed; None where nothing is (the module,
+        a class body, a definition's decorators, defaults and annotations)."""
         self.scope: list[str] = []
         self.in_assert = 0
         self.call_scopes: list[_CallScope | None] = []
@@ -401,11 +395,12 @@ class _Walker:
             ast.Starred: self.visit_value,
             ast.Await: self.visit_value,
             ast.arg: self.visit_arg,
+            ast.arguments: self.visit_arguments,
             ast.UnaryOp: self.visit_UnaryOp,
             ast.Compare: self.visit_Compare,
         }
         for node_type in _CHILDREN:
-            handlers[node_type] = self.visit_children
+            handlers.setdefault(node_type, self.visit_children)
         match_node = getattr(ast, "Match", None)
         if match_node is not None:
             handlers[match_node] = self.visit_Match
@@ -445,8 +440,8 @@ class _Walker:
         return f"{full}.{rest}" if rest else full
 
     def add(self, amount: int) -> None:
-        frame = self.frames[-1]
-        if frame.counted and not self.in_assert:
+        frame = self.frame
+        if frame is not None and not self.in_assert:
             frame.complexity += amount
 
     def visit(self, node: ast.AST) -> None:
@@ -523,6 +518,32 @@ class _Walker:
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
+    def visit_arguments(self, node: ast.arguments) -> None:
+        # Only annotations and defaults hold anything: a parameter without an annotation
+        # (most) is passed over without a call.
+        handlers = self.handlers
+        for arg in (*node.posonlyargs, *node.args, node.vararg, *node.kwonlyargs):
+            if arg is not None and arg.annotation is not None:
+                handlers[ast.arg](arg)
+        for value in node.kw_defaults:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+        if node.kwarg is not None and node.kwarg.annotation is not None:
+            handlers[ast.arg](node.kwarg)
+        for value in node.defaults:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         value = node.operand
         handlers = self.handlers
@@ -573,11 +594,11 @@ class _Walker:
 
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
         self.add(len(node.values) - 1)
-        self.generic(node)
+        self.visit_children(node)
 
     def visit_IfExp(self, node: ast.IfExp) -> None:
         self.add(1)
-        self.generic(node)
+        self.visit_children(node)
 
     def visit_loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
         self.add(bool(node.orelse) + 1)
@@ -628,7 +649,8 @@ class _Walker:
         self.generic(node)
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
-        self.frames[-1].yields = True
+        if self.frame is not None:
+            self.frame.yields = True
         self.generic(node)
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
@@ -639,16 +661,28 @@ class _Walker:
 
     def visit_If(self, node: ast.If) -> None:
         self.add(1)
-        test = dotted(node.test)
-        if test in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        test = node.test
+        kind = type(test)
+        if kind is ast.Compare:
+            if not self.scope and dotted(test.left) == "__name__":  # type: ignore[attr-defined]
+                self.idiom("main", node.lineno, "script entry point")
+        elif kind in _DOTTED and dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
             self.idiom("type-checking", node.lineno, "`if TYPE_CHECKING:` block")
-        elif (
-            not self.scope
-            and isinstance(node.test, ast.Compare)
-            and dotted(node.test.left) == "__name__"
-        ):
-            self.idiom("main", node.lineno, "script entry point")
-        self.generic(node)
+        handlers = self.handlers
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(test)
+            elif isinstance(test, ast.AST):
+                self.generic(test)
+        for value in (*node.body, *node.orelse):
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
 
     def visit_Match(self, node: ast.AST) -> None:
         cases = node.cases  # type: ignore[attr-defined]
@@ -720,18 +754,67 @@ class _Walker:
                 self.generic(value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        self.check_call(node)
-        if self.calls_here is not None:
-            self.calls_here.funcs.append(node.func)
+        # The callee's chain of attributes is walked once, for the risks, the calls and the
+        # visit of what it is taken from; ``check_call`` sees only calls whose last name may
+        # be risky.
+        scope = self.calls_here
         handlers = self.handlers
-        value = node.func
-        kind = type(value)
-        if kind not in _NOT_NODES:
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(value)
-            elif isinstance(value, ast.AST):
-                self.generic(value)
+        func = node.func
+        kind = type(func)
+        if kind is ast.Name:
+            name = func.id  # type: ignore[attr-defined]
+            if name in _RISKY_LAST_NAMES or name in self.aliases:
+                self.check_call(node)
+            if scope is not None and name != "super":  # ``super()`` of ``super().m()``
+                callees = scope.callees
+                callees[name] = callees.get(name, 0) + 1
+        elif kind is ast.Attribute:
+            parts = [func.attr]  # type: ignore[attr-defined]
+            value = func.value  # type: ignore[attr-defined]
+            while type(value) is ast.Attribute:
+                parts.append(value.attr)  # type: ignore[attr-defined]
+                value = value.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name:
+                if parts[0] in _RISKY_LAST_NAMES:
+                    self.check_call(node)
+                if scope is not None:
+                    parts.append(value.id)  # type: ignore[attr-defined]
+                    parts.reverse()
+                    callee = ".".join(parts)
+                    callees = scope.callees
+                    callees[callee] = callees.get(callee, 0) + 1
+            else:
+                self.check_call(node)
+                if scope is not None:
+                    inner = getattr(value, "func", None)
+                    if (
+                        type(value) is ast.Call
+                        and len(parts) == 1
+                        and type(inner) is ast.Name
+                        and inner.id == "super"  # type: ignore[union-attr]
+                    ):
+                        callee = CALL_SUPER + parts[0]
+                        callees = scope.callees
+                        callees[callee] = callees.get(callee, 0) + 1
+                    else:
+                        scope.unplaced += 1
+                kind = type(value)
+                if kind not in _NOT_NODES:
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(value)
+                    elif isinstance(value, ast.AST):
+                        self.generic(value)
+        else:
+            self.check_call(node)
+            if scope is not None:
+                scope.unplaced += 1  # a call on a call's result, a subscript, a lambda...
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(func)
+                elif isinstance(func, ast.AST):
+                    self.generic(func)
         for value in node.args:
             kind = type(value)
             if kind not in _NOT_NODES:
@@ -793,9 +876,11 @@ class _Walker:
                 "(matched by name), which can run arbitrary code",
             )
 
-    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
-        """Record the idioms of a definition's decorators; their names, resolved."""
-        where = ".".join([*self.scope, node.name])
+    def decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, where: str
+    ) -> list[str]:
+        """Record the idioms of a definition's decorators (``where``: its qualname); their
+        names, resolved."""
         names = []
         for decorator in node.decorator_list:
             name = self.resolve(decorator)
@@ -822,30 +907,31 @@ class _Walker:
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         # Decorators, defaults and annotations belong to no function's complexity in radon.
-        self.frames.append(_Frame(None, "", counted=False))
-        for child in (*node.decorator_list, node.args, node.returns):
-            if child is not None:
-                self.visit(child)
-        self.frames.pop()
-        decorators = self.decorators(node)
+        outer_frame = self.frame
+        self.frame = None
+        for child in node.decorator_list:
+            self.visit(child)
+        self.visit_arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
         qualname = ".".join([*self.scope, node.name])
+        decorators = self.decorators(node, qualname) if node.decorator_list else []
         self.docstring(node, qualname)
-        if isinstance(node, ast.AsyncFunctionDef):
+        if type(node) is ast.AsyncFunctionDef:
             self.idiom("async", node.lineno, f"`{qualname}` is async")
         calls = self.enter_function(node, decorators)
-        frame = _Frame(node, qualname, counted=True)
-        self.frames.append(frame)
+        frame = self.frame = _Frame()
         self.scope.append(node.name)
         for child in node.body:
             self.visit(child)
         self.scope.pop()
-        self.frames.pop()
+        self.frame = outer_frame
         self.leave_body()
-        written, unresolved = _written_calls(calls, [s for s in self.call_scopes if s])
+        written, unresolved = _written_calls(calls, self.call_scopes)
         self.facts.calls.append(WrittenCalls(qualname, node.lineno, written, unresolved))
         if frame.yields:
             self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
-        end = getattr(node, "end_lineno", None) or node.lineno
+        end = node.end_lineno or node.lineno
         self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
 
     def enter_function(
@@ -858,15 +944,15 @@ class _Walker:
             enclosing.defs.add(node.name)
         args = node.args
         receiver = ""
-        in_class = bool(self.call_scopes) and self.call_scopes[-1] is None
-        if in_class and "staticmethod" not in decorators:
+        call_scopes = self.call_scopes
+        if call_scopes and call_scopes[-1] is None and "staticmethod" not in decorators:
             positional = args.posonlyargs or args.args
             receiver = positional[0].arg if positional else ""
         scope = _CallScope(receiver)
         for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
             if arg is not None:
                 scope.stores.add(arg.arg)
-        self.call_scopes.append(scope)
+        call_scopes.append(scope)
         self.calls_here = scope
         return scope
 
@@ -894,11 +980,12 @@ class _Walker:
             self.facts.docstrings.append(DocFact(qualname, node.lineno, text or "", params))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.frames.append(_Frame(None, "", counted=False))
+        outer_frame = self.frame
+        self.frame = None
         for child in (*node.decorator_list, *node.bases, *node.keywords):
             self.visit(child)
-        self.decorators(node)
         qualname = ".".join([*self.scope, node.name])
+        self.decorators(node, qualname)
         self.docstring(node, qualname)
         self.class_idioms(node, qualname)
         if self.calls_here is not None:
@@ -911,7 +998,7 @@ class _Walker:
             self.visit(child)
         self.scope.pop()
         self.leave_body()
-        self.frames.pop()
+        self.frame = outer_frame
 
     def class_idioms(self, node: ast.ClassDef, qualname: str) -> None:
         bases = [self.resolve(base).rpartition(".")[2] for base in node.bases]
