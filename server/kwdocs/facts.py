@@ -65,6 +65,7 @@ def _names_pickle(node: ast.expr) -> bool:
     return "pickle" in last.lower()
 
 
+_FUNCTION_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
 # Idiom codes, in the order the page lists them, with their plain-text names.
@@ -262,6 +263,23 @@ def dotted(node: ast.expr) -> str:
 
 # The expressions ``dotted`` can name.
 _DOTTED = frozenset({ast.Name, ast.Attribute, ast.Call})
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``dotted(test)`` is ``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``; the usual tests
+    (``x``, ``a.b``, ``isinstance(...)``) told without building their names."""
+    while type(test) is ast.Call:
+        test = test.func  # ``dotted`` names a call by its callee
+    kind = type(test)
+    if kind is ast.Name:
+        return test.id == "TYPE_CHECKING"  # type: ignore[attr-defined]
+    if kind is ast.Attribute and type(test.value) is ast.Name:  # type: ignore[attr-defined]
+        return test.attr == "TYPE_CHECKING" and test.value.id == "typing"  # type: ignore[attr-defined]
+    return dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+# The assignment targets that bind names (``bind``): ``x.a = ...``, ``x[i] = ...`` do not.
+_BINDING_TARGETS = frozenset({ast.Name, ast.Tuple, ast.List, ast.Starred})
 
 
 def _leaf_types() -> frozenset[type]:
@@ -666,7 +684,7 @@ class _Walker:
         if kind is ast.Compare:
             if not self.scope and dotted(test.left) == "__name__":  # type: ignore[attr-defined]
                 self.idiom("main", node.lineno, "script entry point")
-        elif kind in _DOTTED and dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        elif kind in _DOTTED and _is_type_checking(test):
             self.idiom("type-checking", node.lineno, "`if TYPE_CHECKING:` block")
         handlers = self.handlers
         if kind not in _NOT_NODES:
@@ -726,19 +744,19 @@ class _Walker:
             self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if self.calls_here is not None:
-            for target in node.targets:
-                self.bind(target)
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                if target.id == "__slots__" and self.scope:
-                    self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
-                elif target.id == "__all__" and not self.scope:
-                    self.idiom("all", node.lineno, "`__all__` declares the public names")
+        binds = self.calls_here is not None
         handlers = self.handlers
         for value in node.targets:
             kind = type(value)
-            if kind not in _NOT_NODES:
+            if binds and kind in _BINDING_TARGETS:
+                self.bind(value)
+            if kind is ast.Name:
+                name = value.id  # type: ignore[attr-defined]
+                if name == "__slots__" and self.scope:
+                    self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
+                elif name == "__all__" and not self.scope:
+                    self.idiom("all", node.lineno, "`__all__` declares the public names")
+            elif kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
                     handler(value)
@@ -1017,11 +1035,7 @@ class _Walker:
                     self.idiom("abc", line, f"`{qualname}` is an abstract base class")
                 else:
                     self.idiom("metaclass", line, f"`{qualname}` uses metaclass `{meta}`")
-        methods = {
-            child.name
-            for child in node.body
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
+        methods = {child.name for child in node.body if type(child) in _FUNCTION_DEFS}
         if {"__enter__", "__exit__"} <= methods or {"__aenter__", "__aexit__"} <= methods:
             self.idiom("context-manager", line, f"`{qualname}` is a context manager")
 
