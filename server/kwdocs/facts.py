@@ -7,7 +7,7 @@ notes when it has no docstring."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -372,59 +372,10 @@ class _Walker:
         self.calls_here: _CallScope | None = None
         """The innermost function body, where calls and bindings go; None outside any."""
         self.lines: LineList | None = None
+        """The source's lines, when known: parameters are read from them as written."""
         self.assigned: dict[str, list[tuple[int, str]]] = {}
         """Readable docstrings the module assigns after a definition (``Cls.__doc__ = ...``),
         by qualname: (line, text), in order."""
-        """The source's lines, when known: parameters are read from them as written."""
-        handlers: dict[type, Callable[[Any], None]] = {
-            ast.Try: self.visit_Try,
-            ast.BoolOp: self.visit_BoolOp,
-            ast.IfExp: self.visit_IfExp,
-            ast.For: self.visit_loop,
-            ast.AsyncFor: self.visit_loop,
-            ast.While: self.visit_loop,
-            ast.comprehension: self.visit_comprehension,
-            ast.Global: self.visit_scope_statement,
-            ast.Nonlocal: self.visit_scope_statement,
-            ast.NamedExpr: self.visit_NamedExpr,
-            ast.Yield: self.visit_yield,
-            ast.YieldFrom: self.visit_yield,
-            ast.With: self.visit_with,
-            ast.AsyncWith: self.visit_with,
-            ast.AnnAssign: self.visit_target_statement,
-            ast.AugAssign: self.visit_target_statement,
-            ast.ExceptHandler: self.visit_ExceptHandler,
-            ast.Lambda: self.visit_Lambda,
-            ast.If: self.visit_If,
-            ast.Assert: self.visit_Assert,
-            ast.Import: self.visit_Import,
-            ast.ImportFrom: self.visit_ImportFrom,
-            ast.Assign: self.visit_Assign,
-            ast.Call: self.visit_Call,
-            ast.FunctionDef: self.visit_FunctionDef,
-            ast.AsyncFunctionDef: self.visit_FunctionDef,
-            ast.ClassDef: self.visit_ClassDef,
-            # The commonest nodes, with their children named rather than found by ``generic``
-            # (the same children, in the same order).
-            ast.Attribute: self.visit_Attribute,
-            ast.Expr: self.visit_value,
-            ast.Return: self.visit_value,
-            ast.keyword: self.visit_value,
-            ast.Starred: self.visit_value,
-            ast.Await: self.visit_value,
-            ast.arg: self.visit_arg,
-            ast.arguments: self.visit_arguments,
-            ast.UnaryOp: self.visit_UnaryOp,
-            ast.Compare: self.visit_Compare,
-        }
-        for node_type in _CHILDREN:
-            handlers.setdefault(node_type, self.visit_children)
-        match_node = getattr(ast, "Match", None)
-        if match_node is not None:
-            handlers[match_node] = self.visit_Match
-            for capture in ("MatchAs", "MatchStar", "MatchMapping"):
-                handlers[getattr(ast, capture)] = self.visit_capture
-        self.handlers = handlers
 
     def bind(self, target: ast.expr | None) -> None:
         """Names an assignment target binds in the current function body."""
@@ -463,17 +414,29 @@ class _Walker:
             frame.complexity += amount
 
     def visit(self, node: ast.AST) -> None:
-        handler = self.handlers.get(type(node))
+        handler = _HANDLERS.get(type(node))
         if handler is not None:
-            handler(node)
+            handler(self, node)
         else:
             self.generic(node)
+
+    def visit_all(self, nodes: Sequence[ast.AST]) -> None:
+        """Visit each node of a block (``visit``'s dispatch in one loop, not a call each)."""
+        handlers = _HANDLERS
+        for node in nodes:
+            kind = type(node)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, node)
+                elif isinstance(node, ast.AST):
+                    self.generic(node)
 
     def generic(self, node: ast.AST) -> None:
         # ast.iter_child_nodes, minus the leaves no fact looks at (names, constants,
         # contexts, operators): they are most of a tree. Dispatch is inlined (the same as
         # ``visit``): this loop runs for every node of every file.
-        handlers = self.handlers
+        handlers = _HANDLERS
         for name in _FIELD_CACHE.get(type(node)) or _fields(type(node)):
             value = getattr(node, name, None)
             if type(value) is list:
@@ -483,7 +446,7 @@ class _Walker:
                         continue
                     handler = handlers.get(kind)
                     if handler is not None:
-                        handler(item)
+                        handler(self, item)
                     elif isinstance(item, ast.AST):
                         self.generic(item)
             else:
@@ -492,7 +455,7 @@ class _Walker:
                     continue
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -505,94 +468,94 @@ class _Walker:
         value = node.value
         while type(value) is ast.Attribute:
             value = value.value
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_value(self, node: ast.Expr | ast.Return | ast.keyword | ast.Starred) -> None:
         value = node.value
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_arg(self, node: ast.arg) -> None:
         value = node.annotation
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_arguments(self, node: ast.arguments) -> None:
         # Only annotations and defaults hold anything: a parameter without an annotation
         # (most) is passed over without a call.
-        handlers = self.handlers
+        handlers = _HANDLERS
         for arg in (*node.posonlyargs, *node.args, node.vararg, *node.kwonlyargs):
             if arg is not None and arg.annotation is not None:
-                handlers[ast.arg](arg)
+                self.visit_arg(arg)
         for value in node.kw_defaults:
             kind = type(value)
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
         if node.kwarg is not None and node.kwarg.annotation is not None:
-            handlers[ast.arg](node.kwarg)
+            self.visit_arg(node.kwarg)
         for value in node.defaults:
             kind = type(value)
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         value = node.operand
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_children(self, node: ast.AST) -> None:
         """Nodes whose children one C getter lists (see ``_CHILDREN``)."""
-        handlers = self.handlers
+        handlers = _HANDLERS
         for value in _CHILDREN[type(node)](node):
             kind = type(value)
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        handlers = self.handlers
+        handlers = _HANDLERS
         value = node.left
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
         for value in node.comparators:
@@ -600,7 +563,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -686,11 +649,11 @@ class _Walker:
                 self.idiom("main", node.lineno, "script entry point")
         elif kind in _DOTTED and _is_type_checking(test):
             self.idiom("type-checking", node.lineno, "`if TYPE_CHECKING:` block")
-        handlers = self.handlers
+        handlers = _HANDLERS
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(test)
+                handler(self, test)
             elif isinstance(test, ast.AST):
                 self.generic(test)
         for value in (*node.body, *node.orelse):
@@ -698,7 +661,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -745,7 +708,7 @@ class _Walker:
 
     def visit_Assign(self, node: ast.Assign) -> None:
         binds = self.calls_here is not None
-        handlers = self.handlers
+        handlers = _HANDLERS
         for value in node.targets:
             kind = type(value)
             if binds and kind in _BINDING_TARGETS:
@@ -759,7 +722,7 @@ class _Walker:
             elif kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
         value = node.value
@@ -767,7 +730,7 @@ class _Walker:
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
@@ -776,7 +739,7 @@ class _Walker:
         # visit of what it is taken from; ``check_call`` sees only calls whose last name may
         # be risky.
         scope = self.calls_here
-        handlers = self.handlers
+        handlers = _HANDLERS
         func = node.func
         kind = type(func)
         if kind is ast.Name:
@@ -820,7 +783,7 @@ class _Walker:
                 if kind not in _NOT_NODES:
                     handler = handlers.get(kind)
                     if handler is not None:
-                        handler(value)
+                        handler(self, value)
                     elif isinstance(value, ast.AST):
                         self.generic(value)
         else:
@@ -830,7 +793,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(func)
+                    handler(self, func)
                 elif isinstance(func, ast.AST):
                     self.generic(func)
         for value in node.args:
@@ -838,7 +801,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
         for keyword in node.keywords:
@@ -847,7 +810,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -927,8 +890,7 @@ class _Walker:
         # Decorators, defaults and annotations belong to no function's complexity in radon.
         outer_frame = self.frame
         self.frame = None
-        for child in node.decorator_list:
-            self.visit(child)
+        self.visit_all(node.decorator_list)
         self.visit_arguments(node.args)
         if node.returns is not None:
             self.visit(node.returns)
@@ -940,8 +902,7 @@ class _Walker:
         calls = self.enter_function(node, decorators)
         frame = self.frame = _Frame()
         self.scope.append(node.name)
-        for child in node.body:
-            self.visit(child)
+        self.visit_all(node.body)
         self.scope.pop()
         self.frame = outer_frame
         self.leave_body()
@@ -1000,8 +961,7 @@ class _Walker:
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         outer_frame = self.frame
         self.frame = None
-        for child in (*node.decorator_list, *node.bases, *node.keywords):
-            self.visit(child)
+        self.visit_all((*node.decorator_list, *node.bases, *node.keywords))
         qualname = ".".join([*self.scope, node.name])
         self.decorators(node, qualname)
         self.docstring(node, qualname)
@@ -1012,8 +972,7 @@ class _Walker:
         self.call_scopes.append(None)
         self.calls_here = None
         self.scope.append(node.name)
-        for child in node.body:
-            self.visit(child)
+        self.visit_all(node.body)
         self.scope.pop()
         self.leave_body()
         self.frame = outer_frame
@@ -1040,6 +999,62 @@ class _Walker:
             self.idiom("context-manager", line, f"`{qualname}` is a context manager")
 
 
+def _handler_table() -> dict[type, Callable[[_Walker, Any], None]]:
+    """Each node type's handler; a type not here is walked by ``generic``."""
+    handlers: dict[type, Callable[[_Walker, Any], None]] = {
+        ast.Try: _Walker.visit_Try,
+        ast.BoolOp: _Walker.visit_BoolOp,
+        ast.IfExp: _Walker.visit_IfExp,
+        ast.For: _Walker.visit_loop,
+        ast.AsyncFor: _Walker.visit_loop,
+        ast.While: _Walker.visit_loop,
+        ast.comprehension: _Walker.visit_comprehension,
+        ast.Global: _Walker.visit_scope_statement,
+        ast.Nonlocal: _Walker.visit_scope_statement,
+        ast.NamedExpr: _Walker.visit_NamedExpr,
+        ast.Yield: _Walker.visit_yield,
+        ast.YieldFrom: _Walker.visit_yield,
+        ast.With: _Walker.visit_with,
+        ast.AsyncWith: _Walker.visit_with,
+        ast.AnnAssign: _Walker.visit_target_statement,
+        ast.AugAssign: _Walker.visit_target_statement,
+        ast.ExceptHandler: _Walker.visit_ExceptHandler,
+        ast.Lambda: _Walker.visit_Lambda,
+        ast.If: _Walker.visit_If,
+        ast.Assert: _Walker.visit_Assert,
+        ast.Import: _Walker.visit_Import,
+        ast.ImportFrom: _Walker.visit_ImportFrom,
+        ast.Assign: _Walker.visit_Assign,
+        ast.Call: _Walker.visit_Call,
+        ast.FunctionDef: _Walker.visit_FunctionDef,
+        ast.AsyncFunctionDef: _Walker.visit_FunctionDef,
+        ast.ClassDef: _Walker.visit_ClassDef,
+        # The commonest nodes, with their children named rather than found by ``generic``
+        # (the same children, in the same order).
+        ast.Attribute: _Walker.visit_Attribute,
+        ast.Expr: _Walker.visit_value,
+        ast.Return: _Walker.visit_value,
+        ast.keyword: _Walker.visit_value,
+        ast.Starred: _Walker.visit_value,
+        ast.Await: _Walker.visit_value,
+        ast.arg: _Walker.visit_arg,
+        ast.arguments: _Walker.visit_arguments,
+        ast.UnaryOp: _Walker.visit_UnaryOp,
+        ast.Compare: _Walker.visit_Compare,
+    }
+    for node_type in _CHILDREN:
+        handlers.setdefault(node_type, _Walker.visit_children)
+    match_node = getattr(ast, "Match", None)
+    if match_node is not None:
+        handlers[match_node] = _Walker.visit_Match
+        for capture in ("MatchAs", "MatchStar", "MatchMapping"):
+            handlers[getattr(ast, capture)] = _Walker.visit_capture
+    return handlers
+
+
+_HANDLERS = _handler_table()
+
+
 def _is_false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None, 0)
 
@@ -1056,12 +1071,10 @@ def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
         if assigned is not None:
             walker.assigned.setdefault(qualname, []).append((line, assigned))
     try:
-        for child in tree.body:
-            walker.visit(child)
+        walker.visit_all(tree.body)
     except RecursionError:
         # Pathologically deep nesting: keep what was learnt, the page says it is partial.
         walker.facts.parsed = False
-    walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
     if text and not docstring_of(tree):
         # Without a docstring, what the file is for is read from its notes.
