@@ -488,24 +488,22 @@ class _Walker:
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
-    def visit_arg(self, node: ast.arg) -> None:
-        value = node.annotation
-        handlers = _HANDLERS
-        kind = type(value)
-        if kind not in _NOT_NODES:
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(self, value)
-            elif isinstance(value, ast.AST):
-                self.generic(value)
-
-    def visit_arguments(self, node: ast.arguments) -> None:
-        # Only annotations and defaults hold anything: a parameter without an annotation
-        # (most) is passed over without a call.
+    def visit_arguments(self, node: ast.arguments) -> list[str]:
+        """Visit the annotations and defaults of a definition's parameters (in ``generic``'s
+        order); their names, which the body binds."""
+        names: list[str] = []
         handlers = _HANDLERS
         for arg in (*node.posonlyargs, *node.args, node.vararg, *node.kwonlyargs):
-            if arg is not None and arg.annotation is not None:
-                self.visit_arg(arg)
+            if arg is not None:
+                names.append(arg.arg)
+                value = arg.annotation
+                kind = type(value)
+                if kind not in _NOT_NODES:
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(self, value)
+                    elif isinstance(value, ast.AST):
+                        self.generic(value)
         for value in node.kw_defaults:
             kind = type(value)
             if kind not in _NOT_NODES:
@@ -514,8 +512,16 @@ class _Walker:
                     handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
-        if node.kwarg is not None and node.kwarg.annotation is not None:
-            self.visit_arg(node.kwarg)
+        if node.kwarg is not None:
+            names.append(node.kwarg.arg)
+            value = node.kwarg.annotation
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
         for value in node.defaults:
             kind = type(value)
             if kind not in _NOT_NODES:
@@ -524,6 +530,7 @@ class _Walker:
                     handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
+        return names
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         value = node.operand
@@ -621,13 +628,10 @@ class _Walker:
         self.generic(node)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        scope = self.calls_here
-        if scope is not None:
-            args = node.args
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                if arg is not None:
-                    scope.stores.add(arg.arg)
-        self.generic(node)
+        parameters = self.visit_arguments(node.args)
+        if self.calls_here is not None:
+            self.calls_here.stores.update(parameters)
+        self.visit_all((node.body,))
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.frame is not None:
@@ -765,7 +769,8 @@ class _Walker:
                     callees = scope.callees
                     callees[callee] = callees.get(callee, 0) + 1
             else:
-                self.check_call(node)
+                if type(value) is ast.Call:  # else ``dotted`` names no callee: no risk
+                    self.check_call(node)
                 if scope is not None:
                     inner = getattr(value, "func", None)
                     if (
@@ -787,7 +792,8 @@ class _Walker:
                     elif isinstance(value, ast.AST):
                         self.generic(value)
         else:
-            self.check_call(node)
+            if kind is ast.Call:  # ``f()()``, named after ``f``; other callees have no name
+                self.check_call(node)
             if scope is not None:
                 scope.unplaced += 1  # a call on a call's result, a subscript, a lambda...
             if kind not in _NOT_NODES:
@@ -825,7 +831,10 @@ class _Walker:
             if last.rpartition(".")[2] not in _RISKY_LAST_NAMES:
                 return
         name = self.resolve(func)
-        if not name:
+        # A callee taken from a call's result (``f().g()``) is named after that call's callee
+        # (``dotted``): rejected here by its last name, which every risky name below ends in
+        # (``_UNPICKLING`` too).
+        if name.rpartition(".")[2] not in _RISKY_LAST_NAMES:
             return
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         if name in RISKY_CALLS:
@@ -891,7 +900,7 @@ class _Walker:
         outer_frame = self.frame
         self.frame = None
         self.visit_all(node.decorator_list)
-        self.visit_arguments(node.args)
+        parameters = self.visit_arguments(node.args)
         if node.returns is not None:
             self.visit(node.returns)
         qualname = ".".join([*self.scope, node.name])
@@ -899,7 +908,7 @@ class _Walker:
         self.docstring(node, qualname)
         if type(node) is ast.AsyncFunctionDef:
             self.idiom("async", node.lineno, f"`{qualname}` is async")
-        calls = self.enter_function(node, decorators)
+        calls = self.enter_function(node, decorators, parameters)
         frame = self.frame = _Frame()
         self.scope.append(node.name)
         self.visit_all(node.body)
@@ -914,7 +923,10 @@ class _Walker:
         self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
 
     def enter_function(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: list[str]
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        decorators: list[str],
+        parameters: list[str],
     ) -> _CallScope:
         """Open a function body's scope: its name bound where it is defined, its parameters
         bound in it, its receiver named when it is a method."""
@@ -928,9 +940,7 @@ class _Walker:
             positional = args.posonlyargs or args.args
             receiver = positional[0].arg if positional else ""
         scope = _CallScope(receiver)
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                scope.stores.add(arg.arg)
+        scope.stores.update(parameters)
         call_scopes.append(scope)
         self.calls_here = scope
         return scope
@@ -1037,7 +1047,6 @@ def _handler_table() -> dict[type, Callable[[_Walker, Any], None]]:
         ast.keyword: _Walker.visit_value,
         ast.Starred: _Walker.visit_value,
         ast.Await: _Walker.visit_value,
-        ast.arg: _Walker.visit_arg,
         ast.arguments: _Walker.visit_arguments,
         ast.UnaryOp: _Walker.visit_UnaryOp,
         ast.Compare: _Walker.visit_Compare,
