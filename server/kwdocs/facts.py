@@ -754,18 +754,18 @@ class _Walker:
                 callees = scope.callees
                 callees[name] = callees.get(name, 0) + 1
         elif kind is ast.Attribute:
-            parts = [func.attr]  # type: ignore[attr-defined]
+            # The attributes' part of the callee's name (``b.m`` of ``a.b.m``), built as the
+            # chain is walked: most chains are one attribute long.
+            attributes = func.attr  # type: ignore[attr-defined]
             value = func.value  # type: ignore[attr-defined]
             while type(value) is ast.Attribute:
-                parts.append(value.attr)  # type: ignore[attr-defined]
+                attributes = f"{value.attr}.{attributes}"  # type: ignore[attr-defined]
                 value = value.value  # type: ignore[attr-defined]
             if type(value) is ast.Name:
-                if parts[0] in _RISKY_LAST_NAMES:
+                if func.attr in _RISKY_LAST_NAMES:  # type: ignore[attr-defined]
                     self.check_call(node)
                 if scope is not None:
-                    parts.append(value.id)  # type: ignore[attr-defined]
-                    parts.reverse()
-                    callee = ".".join(parts)
+                    callee = f"{value.id}.{attributes}"  # type: ignore[attr-defined]
                     callees = scope.callees
                     callees[callee] = callees.get(callee, 0) + 1
             else:
@@ -775,11 +775,11 @@ class _Walker:
                     inner = getattr(value, "func", None)
                     if (
                         type(value) is ast.Call
-                        and len(parts) == 1
+                        and func.value is value  # type: ignore[attr-defined]
                         and type(inner) is ast.Name
                         and inner.id == "super"  # type: ignore[union-attr]
                     ):
-                        callee = CALL_SUPER + parts[0]
+                        callee = CALL_SUPER + attributes
                         callees = scope.callees
                         callees[callee] = callees.get(callee, 0) + 1
                     else:
