@@ -631,7 +631,7 @@ class _Walker:
         parameters = self.visit_arguments(node.args)
         if self.calls_here is not None:
             self.calls_here.stores.update(parameters)
-        self.visit_all((node.body,))
+        self.visit(node.body)
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
         if self.frame is not None:
@@ -1047,7 +1047,6 @@ def _handler_table() -> dict[type, Callable[[_Walker, Any], None]]:
         ast.keyword: _Walker.visit_value,
         ast.Starred: _Walker.visit_value,
         ast.Await: _Walker.visit_value,
-        ast.arguments: _Walker.visit_arguments,
         ast.UnaryOp: _Walker.visit_UnaryOp,
         ast.Compare: _Walker.visit_Compare,
     }
