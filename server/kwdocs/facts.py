@@ -7,7 +7,7 @@ notes when it has no docstring."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from typing import Any
 
@@ -65,6 +65,7 @@ def _names_pickle(node: ast.expr) -> bool:
     return "pickle" in last.lower()
 
 
+_FUNCTION_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
 # Idiom codes, in the order the page lists them, with their plain-text names.
@@ -159,7 +160,7 @@ it imports (relative ones with their dots: the engine knows the module they are 
 class _CallScope:
     """What one function's body binds, and the callees it calls, as written."""
 
-    __slots__ = ("defs", "funcs", "globals", "imports", "receiver", "stores")
+    __slots__ = ("callees", "defs", "globals", "imports", "receiver", "stores", "unplaced")
 
     def __init__(self, receiver: str) -> None:
         self.receiver = receiver
@@ -172,8 +173,12 @@ class _CallScope:
         """Names the body imports → what they import (``CALL_IMPORTED`` form)."""
         self.globals: set[str] = set()
         """``global`` and ``nonlocal`` names: bound outside the body."""
-        self.funcs: list[ast.expr] = []
-        """The ``func`` of every call of the body."""
+        self.callees: dict[str, int] = {}
+        """The body's callees as written (``f``, ``a.b.m``, ``super().m``), in the order the
+        walk meets them, with how many calls name each: how their first names are bound is
+        known only at the body's end, and is asked once per callee, not per call."""
+        self.unplaced = 0
+        """Calls of what no name holds (a call's result, a subscript, a lambda...)."""
 
     def lookup(self, head: str) -> tuple[str, str] | None:
         """How a callee's first name is bound in this body: (form, target), or None when the
@@ -190,73 +195,53 @@ class _CallScope:
         return None
 
 
-def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, str]:
+def _bound(head: str, scope: _CallScope, enclosing: list[_CallScope | None]) -> tuple[str, str]:
     """How a callee's first name is bound: in the body, else in the functions around it
-    (innermost first), else outside them all."""
+    (innermost first; None for a class body, whose names it does not see), else outside them
+    all."""
     bound = scope.lookup(head)
     if bound is None:
         for outer in reversed(enclosing):
-            bound = outer.lookup(head)
-            if bound is not None:
-                return bound
+            if outer is not None:
+                bound = outer.lookup(head)
+                if bound is not None:
+                    return bound
         return "outer", head
     return bound
 
 
-def _written_calls(scope: _CallScope, enclosing: list[_CallScope]) -> tuple[str, int]:
+# The first part of a ``super().m`` callee: no name, ``_written_calls`` writes it as it is.
+_SUPER_HEAD = CALL_SUPER[:-1]
+
+
+def _written_calls(scope: _CallScope, enclosing: list[_CallScope | None]) -> tuple[str, int]:
     """The distinct callees of a body, as ``Keyword.calls`` writes them, in the order the walk
     meets them (the source's, but for a few expressions such as ``a if test else b``),
     space-separated; and how many calls only inference could place."""
     found: dict[str, None] = {}
-    unresolved = 0
+    unresolved = scope.unplaced
     heads: dict[str, tuple[str, str]] = {}
-    name_type, attribute_type = ast.Name, ast.Attribute
-    for func in scope.funcs:
-        kind = type(func)
-        if kind is name_type:
-            head = func.id  # type: ignore[attr-defined]
-            if head == "super":
-                continue  # the ``super()`` of ``super().m()``: no callee of its own
-            parts: list[str] = []
-        elif kind is attribute_type:
-            parts = []
-            base = func
-            while type(base) is attribute_type:
-                parts.append(base.attr)  # type: ignore[attr-defined]
-                base = base.value  # type: ignore[attr-defined]
-            if type(base) is not name_type:
-                inner = getattr(base, "func", None)
-                if (
-                    type(base) is ast.Call
-                    and len(parts) == 1
-                    and type(inner) is name_type
-                    and inner.id == "super"  # type: ignore[union-attr]
-                ):
-                    found[CALL_SUPER + parts[0]] = None
-                else:
-                    unresolved += 1
-                continue
-            head = base.id  # type: ignore[attr-defined]
-            parts.reverse()
-        else:
-            unresolved += 1  # a call on a call's result, a subscript, a lambda...
+    for callee, count in scope.callees.items():
+        head, _, rest = callee.partition(".")
+        if head == _SUPER_HEAD:
+            found[callee] = None
             continue
         bound = heads.get(head)
         if bound is None:
             bound = heads[head] = _bound(head, scope, enclosing)
         form, target = bound
         if form == "outer" or form == "def":
-            written = f"{head}.{'.'.join(parts)}" if parts else head
+            written = callee
         elif form == "self":
             # ``self.a.b()`` is a method of whatever ``self.a`` holds: inference's question.
-            if len(parts) != 1:
-                unresolved += 1
+            if not rest or "." in rest:
+                unresolved += count
                 continue
-            written = CALL_SELF + parts[0]
+            written = CALL_SELF + rest
         elif form == "import" and target:
-            written = CALL_IMPORTED + target + ("." + ".".join(parts) if parts else "")
+            written = CALL_IMPORTED + target + ("." + rest if rest else "")
         else:
-            unresolved += 1
+            unresolved += count
             continue
         found[written] = None
     return " ".join(found), unresolved
@@ -274,6 +259,27 @@ def dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Call):  # decorators such as @lru_cache(maxsize=None)
         return dotted(node.func)
     return ""
+
+
+# The expressions ``dotted`` can name.
+_DOTTED = frozenset({ast.Name, ast.Attribute, ast.Call})
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    """``dotted(test)`` is ``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``; the usual tests
+    (``x``, ``a.b``, ``isinstance(...)``) told without building their names."""
+    while type(test) is ast.Call:
+        test = test.func  # ``dotted`` names a call by its callee
+    kind = type(test)
+    if kind is ast.Name:
+        return test.id == "TYPE_CHECKING"  # type: ignore[attr-defined]
+    if kind is ast.Attribute and type(test.value) is ast.Name:  # type: ignore[attr-defined]
+        return test.attr == "TYPE_CHECKING" and test.value.id == "typing"  # type: ignore[attr-defined]
+    return dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+
+
+# The assignment targets that bind names (``bind``): ``x.a = ...``, ``x[i] = ...`` do not.
+_BINDING_TARGETS = frozenset({ast.Name, ast.Tuple, ast.List, ast.Starred})
 
 
 def _leaf_types() -> frozenset[type]:
@@ -319,7 +325,8 @@ def _fields(cls: type) -> tuple[str, ...]:
     return fields
 
 
-# Node types whose children (those ``generic`` visits, in its order) one C getter returns.
+# Node types whose children (those ``generic`` visits, in its order) one C getter returns
+# (``visit_children``; some of them have handlers of their own that end with it).
 _CHILDREN: dict[type, Callable[[Any], Any]] = {
     ast.BinOp: attrgetter("left", "right"),
     ast.Subscript: attrgetter("value", "slice"),
@@ -327,18 +334,21 @@ _CHILDREN: dict[type, Callable[[Any], Any]] = {
     ast.List: attrgetter("elts"),
     ast.Set: attrgetter("elts"),
     ast.JoinedStr: attrgetter("values"),
+    ast.BoolOp: attrgetter("values"),
+    ast.IfExp: attrgetter("test", "body", "orelse"),
+    ast.FormattedValue: attrgetter("value", "format_spec"),
+    ast.Raise: attrgetter("exc", "cause"),
+    ast.Slice: attrgetter("lower", "upper", "step"),
+    ast.withitem: attrgetter("context_expr", "optional_vars"),
 }
 
 
 class _Frame:
-    """A function whose complexity is being summed, or a class (which stops the sum)."""
+    """A function whose complexity is being summed."""
 
-    __slots__ = ("complexity", "counted", "node", "qualname", "yields")
+    __slots__ = ("complexity", "yields")
 
-    def __init__(self, node: ast.AST | None, qualname: str, counted: bool) -> None:
-        self.node = node
-        self.qualname = qualname
-        self.counted = counted
+    def __init__(self) -> None:
         self.complexity = 1
         self.yields = False
 
@@ -351,7 +361,9 @@ class _Walker:
             parsed=True, functions=[], risks=[], idioms=[], calls=[], docstrings=[], notes=[]
         )
         self.aliases: dict[str, str] = {}
-        self.frames: list[_Frame] = [_Frame(None, "", counted=False)]
+        self.frame: _Frame | None = None
+        """The function whose complexity is being summed; None where nothing is (the module,
+        a class body, a definition's decorators, defaults and annotations)."""
         self.scope: list[str] = []
         self.in_assert = 0
         self.call_scopes: list[_CallScope | None] = []
@@ -360,58 +372,10 @@ class _Walker:
         self.calls_here: _CallScope | None = None
         """The innermost function body, where calls and bindings go; None outside any."""
         self.lines: LineList | None = None
+        """The source's lines, when known: parameters are read from them as written."""
         self.assigned: dict[str, list[tuple[int, str]]] = {}
         """Readable docstrings the module assigns after a definition (``Cls.__doc__ = ...``),
         by qualname: (line, text), in order."""
-        """The source's lines, when known: parameters are read from them as written."""
-        handlers: dict[type, Callable[[Any], None]] = {
-            ast.Try: self.visit_Try,
-            ast.BoolOp: self.visit_BoolOp,
-            ast.IfExp: self.visit_IfExp,
-            ast.For: self.visit_loop,
-            ast.AsyncFor: self.visit_loop,
-            ast.While: self.visit_loop,
-            ast.comprehension: self.visit_comprehension,
-            ast.Global: self.visit_scope_statement,
-            ast.Nonlocal: self.visit_scope_statement,
-            ast.NamedExpr: self.visit_NamedExpr,
-            ast.Yield: self.visit_yield,
-            ast.YieldFrom: self.visit_yield,
-            ast.With: self.visit_with,
-            ast.AsyncWith: self.visit_with,
-            ast.AnnAssign: self.visit_target_statement,
-            ast.AugAssign: self.visit_target_statement,
-            ast.ExceptHandler: self.visit_ExceptHandler,
-            ast.Lambda: self.visit_Lambda,
-            ast.If: self.visit_If,
-            ast.Assert: self.visit_Assert,
-            ast.Import: self.visit_Import,
-            ast.ImportFrom: self.visit_ImportFrom,
-            ast.Assign: self.visit_Assign,
-            ast.Call: self.visit_Call,
-            ast.FunctionDef: self.visit_FunctionDef,
-            ast.AsyncFunctionDef: self.visit_FunctionDef,
-            ast.ClassDef: self.visit_ClassDef,
-            # The commonest nodes, with their children named rather than found by ``generic``
-            # (the same children, in the same order).
-            ast.Attribute: self.visit_Attribute,
-            ast.Expr: self.visit_value,
-            ast.Return: self.visit_value,
-            ast.keyword: self.visit_value,
-            ast.Starred: self.visit_value,
-            ast.Await: self.visit_value,
-            ast.arg: self.visit_arg,
-            ast.UnaryOp: self.visit_UnaryOp,
-            ast.Compare: self.visit_Compare,
-        }
-        for node_type in _CHILDREN:
-            handlers[node_type] = self.visit_children
-        match_node = getattr(ast, "Match", None)
-        if match_node is not None:
-            handlers[match_node] = self.visit_Match
-            for capture in ("MatchAs", "MatchStar", "MatchMapping"):
-                handlers[getattr(ast, capture)] = self.visit_capture
-        self.handlers = handlers
 
     def bind(self, target: ast.expr | None) -> None:
         """Names an assignment target binds in the current function body."""
@@ -445,22 +409,34 @@ class _Walker:
         return f"{full}.{rest}" if rest else full
 
     def add(self, amount: int) -> None:
-        frame = self.frames[-1]
-        if frame.counted and not self.in_assert:
+        frame = self.frame
+        if frame is not None and not self.in_assert:
             frame.complexity += amount
 
     def visit(self, node: ast.AST) -> None:
-        handler = self.handlers.get(type(node))
+        handler = _HANDLERS.get(type(node))
         if handler is not None:
-            handler(node)
+            handler(self, node)
         else:
             self.generic(node)
+
+    def visit_all(self, nodes: Sequence[ast.AST]) -> None:
+        """Visit each node of a block (``visit``'s dispatch in one loop, not a call each)."""
+        handlers = _HANDLERS
+        for node in nodes:
+            kind = type(node)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, node)
+                elif isinstance(node, ast.AST):
+                    self.generic(node)
 
     def generic(self, node: ast.AST) -> None:
         # ast.iter_child_nodes, minus the leaves no fact looks at (names, constants,
         # contexts, operators): they are most of a tree. Dispatch is inlined (the same as
         # ``visit``): this loop runs for every node of every file.
-        handlers = self.handlers
+        handlers = _HANDLERS
         for name in _FIELD_CACHE.get(type(node)) or _fields(type(node)):
             value = getattr(node, name, None)
             if type(value) is list:
@@ -470,7 +446,7 @@ class _Walker:
                         continue
                     handler = handlers.get(kind)
                     if handler is not None:
-                        handler(item)
+                        handler(self, item)
                     elif isinstance(item, ast.AST):
                         self.generic(item)
             else:
@@ -479,7 +455,7 @@ class _Walker:
                     continue
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -492,68 +468,101 @@ class _Walker:
         value = node.value
         while type(value) is ast.Attribute:
             value = value.value
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_value(self, node: ast.Expr | ast.Return | ast.keyword | ast.Starred) -> None:
         value = node.value
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
-    def visit_arg(self, node: ast.arg) -> None:
-        value = node.annotation
-        handlers = self.handlers
-        kind = type(value)
-        if kind not in _NOT_NODES:
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(value)
-            elif isinstance(value, ast.AST):
-                self.generic(value)
+    def visit_arguments(self, node: ast.arguments) -> list[str]:
+        """Visit the annotations and defaults of a definition's parameters (in ``generic``'s
+        order); their names, which the body binds."""
+        names: list[str] = []
+        handlers = _HANDLERS
+        for arg in (*node.posonlyargs, *node.args, node.vararg, *node.kwonlyargs):
+            if arg is not None:
+                names.append(arg.arg)
+                value = arg.annotation
+                kind = type(value)
+                if kind not in _NOT_NODES:
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(self, value)
+                    elif isinstance(value, ast.AST):
+                        self.generic(value)
+        for value in node.kw_defaults:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+        if node.kwarg is not None:
+            names.append(node.kwarg.arg)
+            value = node.kwarg.annotation
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+        for value in node.defaults:
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
+        return names
 
     def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
         value = node.operand
-        handlers = self.handlers
+        handlers = _HANDLERS
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_children(self, node: ast.AST) -> None:
         """Nodes whose children one C getter lists (see ``_CHILDREN``)."""
-        handlers = self.handlers
+        handlers = _HANDLERS
         for value in _CHILDREN[type(node)](node):
             kind = type(value)
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
     def visit_Compare(self, node: ast.Compare) -> None:
-        handlers = self.handlers
+        handlers = _HANDLERS
         value = node.left
         kind = type(value)
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
         for value in node.comparators:
@@ -561,7 +570,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -573,11 +582,11 @@ class _Walker:
 
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
         self.add(len(node.values) - 1)
-        self.generic(node)
+        self.visit_children(node)
 
     def visit_IfExp(self, node: ast.IfExp) -> None:
         self.add(1)
-        self.generic(node)
+        self.visit_children(node)
 
     def visit_loop(self, node: ast.For | ast.While | ast.AsyncFor) -> None:
         self.add(bool(node.orelse) + 1)
@@ -619,16 +628,14 @@ class _Walker:
         self.generic(node)
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        scope = self.calls_here
-        if scope is not None:
-            args = node.args
-            for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-                if arg is not None:
-                    scope.stores.add(arg.arg)
-        self.generic(node)
+        parameters = self.visit_arguments(node.args)
+        if self.calls_here is not None:
+            self.calls_here.stores.update(parameters)
+        self.visit(node.body)
 
     def visit_yield(self, node: ast.Yield | ast.YieldFrom) -> None:
-        self.frames[-1].yields = True
+        if self.frame is not None:
+            self.frame.yields = True
         self.generic(node)
 
     def visit_with(self, node: ast.With | ast.AsyncWith) -> None:
@@ -639,16 +646,28 @@ class _Walker:
 
     def visit_If(self, node: ast.If) -> None:
         self.add(1)
-        test = dotted(node.test)
-        if test in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        test = node.test
+        kind = type(test)
+        if kind is ast.Compare:
+            if not self.scope and dotted(test.left) == "__name__":  # type: ignore[attr-defined]
+                self.idiom("main", node.lineno, "script entry point")
+        elif kind in _DOTTED and _is_type_checking(test):
             self.idiom("type-checking", node.lineno, "`if TYPE_CHECKING:` block")
-        elif (
-            not self.scope
-            and isinstance(node.test, ast.Compare)
-            and dotted(node.test.left) == "__name__"
-        ):
-            self.idiom("main", node.lineno, "script entry point")
-        self.generic(node)
+        handlers = _HANDLERS
+        if kind not in _NOT_NODES:
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(self, test)
+            elif isinstance(test, ast.AST):
+                self.generic(test)
+        for value in (*node.body, *node.orelse):
+            kind = type(value)
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, value)
+                elif isinstance(value, ast.AST):
+                    self.generic(value)
 
     def visit_Match(self, node: ast.AST) -> None:
         cases = node.cases  # type: ignore[attr-defined]
@@ -692,22 +711,22 @@ class _Walker:
             self.aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        if self.calls_here is not None:
-            for target in node.targets:
-                self.bind(target)
-        for target in node.targets:
-            if isinstance(target, ast.Name):
-                if target.id == "__slots__" and self.scope:
-                    self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
-                elif target.id == "__all__" and not self.scope:
-                    self.idiom("all", node.lineno, "`__all__` declares the public names")
-        handlers = self.handlers
+        binds = self.calls_here is not None
+        handlers = _HANDLERS
         for value in node.targets:
             kind = type(value)
-            if kind not in _NOT_NODES:
+            if binds and kind in _BINDING_TARGETS:
+                self.bind(value)
+            if kind is ast.Name:
+                name = value.id  # type: ignore[attr-defined]
+                if name == "__slots__" and self.scope:
+                    self.idiom("slots", node.lineno, f"`__slots__` in `{'.'.join(self.scope)}`")
+                elif name == "__all__" and not self.scope:
+                    self.idiom("all", node.lineno, "`__all__` declares the public names")
+            elif kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
         value = node.value
@@ -715,29 +734,80 @@ class _Walker:
         if kind not in _NOT_NODES:
             handler = handlers.get(kind)
             if handler is not None:
-                handler(value)
+                handler(self, value)
             elif isinstance(value, ast.AST):
                 self.generic(value)
 
     def visit_Call(self, node: ast.Call) -> None:
-        self.check_call(node)
-        if self.calls_here is not None:
-            self.calls_here.funcs.append(node.func)
-        handlers = self.handlers
-        value = node.func
-        kind = type(value)
-        if kind not in _NOT_NODES:
-            handler = handlers.get(kind)
-            if handler is not None:
-                handler(value)
-            elif isinstance(value, ast.AST):
-                self.generic(value)
+        # The callee's chain of attributes is walked once, for the risks, the calls and the
+        # visit of what it is taken from; ``check_call`` sees only calls whose last name may
+        # be risky.
+        scope = self.calls_here
+        handlers = _HANDLERS
+        func = node.func
+        kind = type(func)
+        if kind is ast.Name:
+            name = func.id  # type: ignore[attr-defined]
+            if name in _RISKY_LAST_NAMES or name in self.aliases:
+                self.check_call(node)
+            if scope is not None and name != "super":  # ``super()`` of ``super().m()``
+                callees = scope.callees
+                callees[name] = callees.get(name, 0) + 1
+        elif kind is ast.Attribute:
+            # The attributes' part of the callee's name (``b.m`` of ``a.b.m``), built as the
+            # chain is walked: most chains are one attribute long.
+            attributes = func.attr  # type: ignore[attr-defined]
+            value = func.value  # type: ignore[attr-defined]
+            while type(value) is ast.Attribute:
+                attributes = f"{value.attr}.{attributes}"  # type: ignore[attr-defined]
+                value = value.value  # type: ignore[attr-defined]
+            if type(value) is ast.Name:
+                if func.attr in _RISKY_LAST_NAMES:  # type: ignore[attr-defined]
+                    self.check_call(node)
+                if scope is not None:
+                    callee = f"{value.id}.{attributes}"  # type: ignore[attr-defined]
+                    callees = scope.callees
+                    callees[callee] = callees.get(callee, 0) + 1
+            else:
+                if type(value) is ast.Call:  # else ``dotted`` names no callee: no risk
+                    self.check_call(node)
+                if scope is not None:
+                    inner = getattr(value, "func", None)
+                    if (
+                        type(value) is ast.Call
+                        and func.value is value  # type: ignore[attr-defined]
+                        and type(inner) is ast.Name
+                        and inner.id == "super"  # type: ignore[union-attr]
+                    ):
+                        callee = CALL_SUPER + attributes
+                        callees = scope.callees
+                        callees[callee] = callees.get(callee, 0) + 1
+                    else:
+                        scope.unplaced += 1
+                kind = type(value)
+                if kind not in _NOT_NODES:
+                    handler = handlers.get(kind)
+                    if handler is not None:
+                        handler(self, value)
+                    elif isinstance(value, ast.AST):
+                        self.generic(value)
+        else:
+            if kind is ast.Call:  # ``f()()``, named after ``f``; other callees have no name
+                self.check_call(node)
+            if scope is not None:
+                scope.unplaced += 1  # a call on a call's result, a subscript, a lambda...
+            if kind not in _NOT_NODES:
+                handler = handlers.get(kind)
+                if handler is not None:
+                    handler(self, func)
+                elif isinstance(func, ast.AST):
+                    self.generic(func)
         for value in node.args:
             kind = type(value)
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
         for keyword in node.keywords:
@@ -746,7 +816,7 @@ class _Walker:
             if kind not in _NOT_NODES:
                 handler = handlers.get(kind)
                 if handler is not None:
-                    handler(value)
+                    handler(self, value)
                 elif isinstance(value, ast.AST):
                     self.generic(value)
 
@@ -761,7 +831,10 @@ class _Walker:
             if last.rpartition(".")[2] not in _RISKY_LAST_NAMES:
                 return
         name = self.resolve(func)
-        if not name:
+        # A callee taken from a call's result (``f().g()``) is named after that call's callee
+        # (``dotted``): rejected here by its last name, which every risky name below ends in
+        # (``_UNPICKLING`` too).
+        if name.rpartition(".")[2] not in _RISKY_LAST_NAMES:
             return
         keywords = {k.arg: k.value for k in node.keywords if k.arg}
         if name in RISKY_CALLS:
@@ -793,9 +866,11 @@ class _Walker:
                 "(matched by name), which can run arbitrary code",
             )
 
-    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[str]:
-        """Record the idioms of a definition's decorators; their names, resolved."""
-        where = ".".join([*self.scope, node.name])
+    def decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, where: str
+    ) -> list[str]:
+        """Record the idioms of a definition's decorators (``where``: its qualname); their
+        names, resolved."""
         names = []
         for decorator in node.decorator_list:
             name = self.resolve(decorator)
@@ -822,34 +897,36 @@ class _Walker:
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         # Decorators, defaults and annotations belong to no function's complexity in radon.
-        self.frames.append(_Frame(None, "", counted=False))
-        for child in (*node.decorator_list, node.args, node.returns):
-            if child is not None:
-                self.visit(child)
-        self.frames.pop()
-        decorators = self.decorators(node)
+        outer_frame = self.frame
+        self.frame = None
+        self.visit_all(node.decorator_list)
+        parameters = self.visit_arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
         qualname = ".".join([*self.scope, node.name])
+        decorators = self.decorators(node, qualname) if node.decorator_list else []
         self.docstring(node, qualname)
-        if isinstance(node, ast.AsyncFunctionDef):
+        if type(node) is ast.AsyncFunctionDef:
             self.idiom("async", node.lineno, f"`{qualname}` is async")
-        calls = self.enter_function(node, decorators)
-        frame = _Frame(node, qualname, counted=True)
-        self.frames.append(frame)
+        calls = self.enter_function(node, decorators, parameters)
+        frame = self.frame = _Frame()
         self.scope.append(node.name)
-        for child in node.body:
-            self.visit(child)
+        self.visit_all(node.body)
         self.scope.pop()
-        self.frames.pop()
+        self.frame = outer_frame
         self.leave_body()
-        written, unresolved = _written_calls(calls, [s for s in self.call_scopes if s])
+        written, unresolved = _written_calls(calls, self.call_scopes)
         self.facts.calls.append(WrittenCalls(qualname, node.lineno, written, unresolved))
         if frame.yields:
             self.idiom("generator", node.lineno, f"`{qualname}` is a generator")
-        end = getattr(node, "end_lineno", None) or node.lineno
+        end = node.end_lineno or node.lineno
         self.facts.functions.append(FunctionFacts(qualname, node.lineno, end, frame.complexity))
 
     def enter_function(
-        self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: list[str]
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        decorators: list[str],
+        parameters: list[str],
     ) -> _CallScope:
         """Open a function body's scope: its name bound where it is defined, its parameters
         bound in it, its receiver named when it is a method."""
@@ -858,15 +935,13 @@ class _Walker:
             enclosing.defs.add(node.name)
         args = node.args
         receiver = ""
-        in_class = bool(self.call_scopes) and self.call_scopes[-1] is None
-        if in_class and "staticmethod" not in decorators:
+        call_scopes = self.call_scopes
+        if call_scopes and call_scopes[-1] is None and "staticmethod" not in decorators:
             positional = args.posonlyargs or args.args
             receiver = positional[0].arg if positional else ""
         scope = _CallScope(receiver)
-        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
-            if arg is not None:
-                scope.stores.add(arg.arg)
-        self.call_scopes.append(scope)
+        scope.stores.update(parameters)
+        call_scopes.append(scope)
         self.calls_here = scope
         return scope
 
@@ -894,11 +969,11 @@ class _Walker:
             self.facts.docstrings.append(DocFact(qualname, node.lineno, text or "", params))
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self.frames.append(_Frame(None, "", counted=False))
-        for child in (*node.decorator_list, *node.bases, *node.keywords):
-            self.visit(child)
-        self.decorators(node)
+        outer_frame = self.frame
+        self.frame = None
+        self.visit_all((*node.decorator_list, *node.bases, *node.keywords))
         qualname = ".".join([*self.scope, node.name])
+        self.decorators(node, qualname)
         self.docstring(node, qualname)
         self.class_idioms(node, qualname)
         if self.calls_here is not None:
@@ -907,11 +982,10 @@ class _Walker:
         self.call_scopes.append(None)
         self.calls_here = None
         self.scope.append(node.name)
-        for child in node.body:
-            self.visit(child)
+        self.visit_all(node.body)
         self.scope.pop()
         self.leave_body()
-        self.frames.pop()
+        self.frame = outer_frame
 
     def class_idioms(self, node: ast.ClassDef, qualname: str) -> None:
         bases = [self.resolve(base).rpartition(".")[2] for base in node.bases]
@@ -930,13 +1004,63 @@ class _Walker:
                     self.idiom("abc", line, f"`{qualname}` is an abstract base class")
                 else:
                     self.idiom("metaclass", line, f"`{qualname}` uses metaclass `{meta}`")
-        methods = {
-            child.name
-            for child in node.body
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
+        methods = {child.name for child in node.body if type(child) in _FUNCTION_DEFS}
         if {"__enter__", "__exit__"} <= methods or {"__aenter__", "__aexit__"} <= methods:
             self.idiom("context-manager", line, f"`{qualname}` is a context manager")
+
+
+def _handler_table() -> dict[type, Callable[[_Walker, Any], None]]:
+    """Each node type's handler; a type not here is walked by ``generic``."""
+    handlers: dict[type, Callable[[_Walker, Any], None]] = {
+        ast.Try: _Walker.visit_Try,
+        ast.BoolOp: _Walker.visit_BoolOp,
+        ast.IfExp: _Walker.visit_IfExp,
+        ast.For: _Walker.visit_loop,
+        ast.AsyncFor: _Walker.visit_loop,
+        ast.While: _Walker.visit_loop,
+        ast.comprehension: _Walker.visit_comprehension,
+        ast.Global: _Walker.visit_scope_statement,
+        ast.Nonlocal: _Walker.visit_scope_statement,
+        ast.NamedExpr: _Walker.visit_NamedExpr,
+        ast.Yield: _Walker.visit_yield,
+        ast.YieldFrom: _Walker.visit_yield,
+        ast.With: _Walker.visit_with,
+        ast.AsyncWith: _Walker.visit_with,
+        ast.AnnAssign: _Walker.visit_target_statement,
+        ast.AugAssign: _Walker.visit_target_statement,
+        ast.ExceptHandler: _Walker.visit_ExceptHandler,
+        ast.Lambda: _Walker.visit_Lambda,
+        ast.If: _Walker.visit_If,
+        ast.Assert: _Walker.visit_Assert,
+        ast.Import: _Walker.visit_Import,
+        ast.ImportFrom: _Walker.visit_ImportFrom,
+        ast.Assign: _Walker.visit_Assign,
+        ast.Call: _Walker.visit_Call,
+        ast.FunctionDef: _Walker.visit_FunctionDef,
+        ast.AsyncFunctionDef: _Walker.visit_FunctionDef,
+        ast.ClassDef: _Walker.visit_ClassDef,
+        # The commonest nodes, with their children named rather than found by ``generic``
+        # (the same children, in the same order).
+        ast.Attribute: _Walker.visit_Attribute,
+        ast.Expr: _Walker.visit_value,
+        ast.Return: _Walker.visit_value,
+        ast.keyword: _Walker.visit_value,
+        ast.Starred: _Walker.visit_value,
+        ast.Await: _Walker.visit_value,
+        ast.UnaryOp: _Walker.visit_UnaryOp,
+        ast.Compare: _Walker.visit_Compare,
+    }
+    for node_type in _CHILDREN:
+        handlers.setdefault(node_type, _Walker.visit_children)
+    match_node = getattr(ast, "Match", None)
+    if match_node is not None:
+        handlers[match_node] = _Walker.visit_Match
+        for capture in ("MatchAs", "MatchStar", "MatchMapping"):
+            handlers[getattr(ast, capture)] = _Walker.visit_capture
+    return handlers
+
+
+_HANDLERS = _handler_table()
 
 
 def _is_false(node: ast.expr | None) -> bool:
@@ -955,12 +1079,10 @@ def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
         if assigned is not None:
             walker.assigned.setdefault(qualname, []).append((line, assigned))
     try:
-        for child in tree.body:
-            walker.visit(child)
+        walker.visit_all(tree.body)
     except RecursionError:
         # Pathologically deep nesting: keep what was learnt, the page says it is partial.
         walker.facts.parsed = False
-    walker.handlers.clear()  # its bound methods make a cycle: break it, refcounting frees all
     facts = walker.facts
     if text and not docstring_of(tree):
         # Without a docstring, what the file is for is read from its notes.
