@@ -1067,14 +1067,17 @@ def _is_false(node: ast.expr | None) -> bool:
     return isinstance(node, ast.Constant) and node.value in (False, None, 0)
 
 
-def page_facts(tree: ast.Module | None, text: str = "") -> PageFacts:
-    """Facts of one parsed file (``text``: its decoded source, where its notes are read); an
-    empty, unparsed PageFacts when there is no tree."""
+def page_facts(
+    tree: ast.Module | None, text: str = "", lines: list[str] | None = None
+) -> PageFacts:
+    """Facts of one parsed file (``text``: its decoded source, where its notes are read;
+    ``lines``: its lines, when the caller split them already); an empty, unparsed PageFacts
+    when there is no tree."""
     if tree is None:
         return PageFacts()
     walker = _Walker()
     if text:
-        walker.lines = LineList(text.split("\n"))
+        walker.lines = LineList(lines if lines is not None else text.split("\n"))
     for qualname, line, assigned in module_doc_updates(tree.body):
         if assigned is not None:
             walker.assigned.setdefault(qualname, []).append((line, assigned))

@@ -99,7 +99,7 @@ def _extract_one(unit: ExtractUnit, path: str, module: str) -> Extracted:
             from kwdocs.facts import page_facts, with_calls
 
             # The facts' walk also reads the calls of every function: they go into the record.
-            found = page_facts(extraction.tree, extraction.text)
+            found = page_facts(extraction.tree, extraction.text, extraction.lines)
             record = with_calls(record, found)
             facts = _encoder.encode(found)
         return Extracted(path, encode_record(record), facts)

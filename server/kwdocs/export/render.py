@@ -87,7 +87,7 @@ def render_job(root: str, out: str, root_from_out: str, limits: Limits, job: Ren
         # indexed), the text and the tree the facts come from.
         extraction = extract_source(job.path, data, mtime_ns, record.module or None)
         text = extraction.text
-        facts = page_facts(extraction.tree, text)
+        facts = page_facts(extraction.tree, text, extraction.lines)
         if extraction.record.digest != record.digest:
             record = with_calls(extraction.record, facts)
     results = []

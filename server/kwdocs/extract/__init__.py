@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kwdocs.extract.decode import decode, is_binary, normalise_newlines
@@ -63,6 +63,8 @@ class Extraction:
     record: FileRecord
     text: str
     tree: ast.Module | None = None
+    lines: list[str] = field(default_factory=list)
+    """The text's lines (``content_lines``): the page facts read them too."""
 
 
 def extract_source(
@@ -95,7 +97,7 @@ def extract_source(
         record.parser = "markdown-it"
     elif record.language != "text":
         extract_native(record, NativeLanguage(record.language), text, lines)
-    return Extraction(record, text, tree)
+    return Extraction(record, text, tree, lines)
 
 
 def extract_native(
