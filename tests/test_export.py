@@ -20,8 +20,10 @@ from kwdocs.export import (
     export_workspace,
     format_summary,
 )
+from kwdocs.export.output import load_manifest
 from kwdocs.extract import GENERATED_MARKER, digest_of
 from kwdocs.index import build_tables
+from kwdocs.pages import LANDING_PAGE
 from kwdocs.pipeline import index_root
 from linkcheck import check_tree
 
@@ -342,6 +344,18 @@ def test_forked_pickled_and_in_process_rendering_agree(tmp_path: Path) -> None:
     pages = page_tree(tmp_path / "forked")
     assert pages == page_tree(tmp_path / "pickled") == page_tree(tmp_path / "alone")
     assert check_tree(tmp_path / "forked") == []
+    # A cold export leaves the fingerprints to the renderers: each way of rendering must give
+    # the plan's own, or the next export would render every page again.
+    fingerprints = {
+        name: {page: entry.fp for page, entry in load_manifest(str(tmp_path / name)).pages.items()}
+        for name in ("forked", "pickled", "alone")
+    }
+    assert fingerprints["forked"] == fingerprints["pickled"] == fingerprints["alone"]
+    assert all(fp for page, fp in fingerprints["forked"].items() if page != LANDING_PAGE)
+    again = export(root, tmp_path / "forked", jobs=2, cacheDir=str(tmp_path / "c1"))
+    assert (again.written, again.unchanged) == (0, forked.written)
+    planned = load_manifest(str(tmp_path / "forked")).pages
+    assert {page: entry.fp for page, entry in planned.items()} == fingerprints["forked"]
 
 
 def test_rendering_forks_after_the_extraction_workers(

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -41,6 +42,7 @@ class PlannedPage(msgspec.Struct, frozen=True, array_like=True):
     """Path in the output folder."""
     kind: PageKind
     fingerprint: str
+    """Empty when the plan left it to the renderer (``with_fingerprints``)."""
 
 
 def root_from_out(root: str, out: str) -> str:
@@ -71,11 +73,12 @@ def file_pages(
             kind,
             _fingerprint(kind, path, record.digest, root_from_out, source_limit, inputs),
         )
-        for page, kind, inputs in (
-            (kw_page(path), PageKind.KEYWORDS, imported),
-            (docs_page(path), PageKind.DOCS, links),
-        )
+        for (page, kind), inputs in zip(_file_page_names(path), (imported, links), strict=True)
     ]
+
+
+def _file_page_names(path: str) -> tuple[tuple[str, PageKind], ...]:
+    return ((kw_page(path), PageKind.KEYWORDS), (docs_page(path), PageKind.DOCS))
 
 
 def folder_pages(
@@ -101,8 +104,11 @@ def folder_pages(
                 *([shown] if kind is PageKind.DOC else []),
             ),
         )
-        for name, kind in ((FOLDER_INDEX, PageKind.INDEX), (FOLDER_DOC, PageKind.DOC))
+        for name, kind in _FOLDER_PAGE_NAMES
     ]
+
+
+_FOLDER_PAGE_NAMES = ((FOLDER_INDEX, PageKind.INDEX), (FOLDER_DOC, PageKind.DOC))
 
 
 class RenderJob(msgspec.Struct, array_like=True):
@@ -138,35 +144,75 @@ def plan_export(
     root_from_out: str,
     source_limit: int,
 ) -> Plan:
-    """Every page of the workspace: those whose inputs changed become render jobs."""
+    """Every page of the workspace: those whose inputs changed become render jobs. A page
+    the manifest does not hold is rendered whatever its fingerprint: the plan leaves that
+    fingerprint to the renderer (``with_fingerprints``), so a cold export works them out
+    across the render workers rather than here, one after the other."""
     plan = Plan()
     owners: dict[str, str] = {}
 
-    def keep(owner: str, planned: list[PlannedPage]) -> list[PlannedPage]:
+    def keep(
+        owner: str, names: Iterable[tuple[str, PageKind]], planned: Callable[[], list[PlannedPage]]
+    ) -> list[PlannedPage]:
         todo = []
-        for page in planned:
-            if page.page in owners:
+        fingerprints: dict[str, str] | None = None
+        for page, kind in names:
+            if page in owners:
                 continue  # two sources cannot share a page path; the first keeps it
-            owners[page.page] = owner
-            plan.wanted.add(page.page)
-            entry = manifest.pages.get(page.page)
-            if (
-                entry is not None
-                and entry.fp == page.fingerprint
-                and still_there(out, page.page, entry)
-            ):
-                plan.unchanged.append(page.page)
+            owners[page] = owner
+            plan.wanted.add(page)
+            entry = manifest.pages.get(page)
+            if entry is None:
+                todo.append(PlannedPage(page, kind, ""))
+                continue
+            if fingerprints is None:
+                fingerprints = {p.page: p.fingerprint for p in planned()}
+            if entry.fp == fingerprints[page] and still_there(out, page, entry):
+                plan.unchanged.append(page)
             else:
-                todo.append(page)
+                todo.append(PlannedPage(page, kind, fingerprints[page]))
         return todo
 
     for path in sorted(records):
-        todo = keep(path, file_pages(path, records[path], analysis, root_from_out, source_limit))
+        todo = keep(
+            path,
+            _file_page_names(path),
+            partial(file_pages, path, records[path], analysis, root_from_out, source_limit),
+        )
         if todo:
             # Record, links and facts are filled in only if the job has to travel encoded.
             plan.jobs.append(RenderJob(path, todo))
     plan.folders = folder_tree(list(records))
     for folder in plan.folders.values():
-        for page in keep(folder.path, folder_pages(folder, records, root_from_out, analysis)):
+        names = [(folder_page(folder.path, name), kind) for name, kind in _FOLDER_PAGE_NAMES]
+        for page in keep(
+            folder.path,
+            names,
+            partial(folder_pages, folder, records, root_from_out, analysis),
+        ):
             plan.folder_jobs.append(RenderJob(folder.path, [page]))
     return plan
+
+
+def with_fingerprints(
+    job: RenderJob,
+    records: Mapping[str, FileRecord],
+    analysis: Analysis,
+    folders: Mapping[str, Folder],
+    root_from_out: str,
+    source_limit: int,
+) -> list[PlannedPage]:
+    """The job's pages, each with its fingerprint: those the plan left empty worked out."""
+    if all(planned.fingerprint for planned in job.pages):
+        return job.pages
+    if job.is_folder:
+        full = folder_pages(folders[job.path], records, root_from_out, analysis)
+    else:
+        full = file_pages(job.path, records[job.path], analysis, root_from_out, source_limit)
+    worked_out = {planned.page: planned.fingerprint for planned in full}
+    return [
+        planned
+        if planned.fingerprint
+        else PlannedPage(planned.page, planned.kind, worked_out[planned.page])
+        for planned in job.pages
+    ]

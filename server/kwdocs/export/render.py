@@ -13,7 +13,7 @@ import msgspec
 
 from kwdocs.analyse import Analysis, FileLinks
 from kwdocs.export.output import WriteResult, begin_writes, write_page
-from kwdocs.export.plan import PageKind, RenderJob
+from kwdocs.export.plan import PageKind, PlannedPage, RenderJob, with_fingerprints
 from kwdocs.extract import digest_of, extract_source, read_bounded
 from kwdocs.extract.decode import decode, normalise_newlines
 from kwdocs.facts import PageFacts, page_facts, with_calls
@@ -135,6 +135,8 @@ def _render_safe(
     root: str, out: str, root_from_out: str, limits: Limits, job: RenderJob
 ) -> Outcome:
     try:
+        if _inherited is not None:
+            job.pages = _fingerprinted(job, _inherited, root_from_out, limits)
         if job.is_folder:
             assert _inherited is not None  # folder jobs are only rendered where it is set
             return render_folder_job(
@@ -143,6 +145,14 @@ def _render_safe(
         return render_job(root, out, root_from_out, limits, job)
     except Exception as error:  # one bad file must not lose the others' pages
         return Skip(job.path, f"internal error while rendering: {type(error).__name__}")
+
+
+def _fingerprinted(
+    job: RenderJob, shared: Inherited, root_from_out: str, limits: Limits
+) -> list[PlannedPage]:
+    return with_fingerprints(
+        job, shared.records, shared.analysis, shared.folders, root_from_out, limits.source_limit
+    )
 
 
 def render_unit(payload: bytes) -> bytes:
@@ -192,6 +202,7 @@ def render_all(
                 yield _render_safe(root, out, root_from_out, limits, job)
             jobs = [job for job in jobs if not job.is_folder]
             for job in jobs:
+                job.pages = _fingerprinted(job, shared, root_from_out, limits)
                 job.record = encode_record(shared.records[job.path])
                 job.links = _encoder.encode(shared.analysis.links(job.path))
                 job.facts = shared.facts.get(job.path, b"")
