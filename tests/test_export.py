@@ -157,6 +157,26 @@ def test_page_deleted_by_hand_is_written_again(workspace: Path) -> None:
     assert page.read_text() == text
 
 
+def test_a_manifest_of_an_earlier_version_still_names_its_pages(workspace: Path) -> None:
+    # Earlier manifests also held each page's content hash (``sha``), which nothing read:
+    # such a manifest must still say which pages are kwdocs's, and which are unchanged.
+    export(workspace)
+    out = out_of(workspace)
+    manifest = json.loads((out / MANIFEST_NAME).read_text())
+    for entry in manifest["pages"].values():
+        entry["sha"] = "0" * 32
+    (out / MANIFEST_NAME).write_text(json.dumps(manifest))
+    (workspace / "pkg" / "util.py").unlink()
+    summary = export(workspace)
+    assert summary.removed == 2 and summary.conflicts == []
+    # Unchanged by their fingerprints (rendered again, a page is counted as written or as
+    # unchanged by its content: the folder pages and the landing page show the removal).
+    assert summary.unchanged >= 10 and summary.written <= 10
+    assert summary.written + summary.unchanged == len(manifest["pages"]) - 2
+    pages = json.loads((out / MANIFEST_NAME).read_text())["pages"]
+    assert "pkg/util.py_docs.md" not in pages and not any("sha" in e for e in pages.values())
+
+
 def test_pages_without_manifest_are_adopted_when_identical(workspace: Path) -> None:
     export(workspace)
     out = out_of(workspace)

@@ -156,7 +156,7 @@ def _export_all(
     begin_writes(out)
     manifest = load_manifest(out)
     if manifest.version != __version__:
-        manifest.pages = {p: PageEntry(e.sha) for p, e in manifest.pages.items()}
+        manifest.pages = dict.fromkeys(manifest.pages, PageEntry())
     from_out = root_from_out(root, out)
     summary.begin(Phase.ANALYSIS)
     analysis = export_analysis(settings, records, save_later, workers)
@@ -197,7 +197,7 @@ def _export_all(
         # Pages still wanted but not reached (an error midway) keep their old entries.
         for page in plan.wanted:
             if page not in new_pages and page in manifest.pages:
-                new_pages[page] = PageEntry(manifest.pages[page].sha)
+                new_pages[page] = PageEntry()
         save_manifest(out, Manifest(pages=new_pages, root=from_out))
         for save in save_later:  # not run yet when rendering stopped early
             save()

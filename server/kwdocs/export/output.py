@@ -109,9 +109,12 @@ def _same_file(handle: BinaryIO, path: str) -> bool:
 
 
 class PageEntry(msgspec.Struct, frozen=True):
-    """A page kwdocs wrote: its content hash, fingerprint and what stat said after writing."""
+    """A page kwdocs wrote: its fingerprint and what stat said after writing (no fingerprint:
+    rendered again by the next export, whatever its inputs)."""
 
-    sha: str
+    # No hash of the content: whether the page is still the one written is stat's question
+    # (``still_there``), whether it is kwdocs's at all its marker's (``is_generated_page``).
+    # Manifests of earlier versions carry a ``sha`` too: decoding ignores it.
     fp: str = ""
     size: int = 0
     mtime_ns: int = 0
@@ -230,7 +233,6 @@ def begin_writes(out: str, export: int = 0) -> None:
 def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
     """Write one page inside OUT unless it is unchanged or belongs to the user."""
     data = text.encode("utf-8")
-    sha = sha_of(data)
     target = os.path.join(out, page)
     folder = os.path.dirname(target)
     if folder not in _checked_folders:
@@ -268,17 +270,17 @@ def write_page(out: str, page: str, text: str, fp: str) -> WriteResult:
             if not is_generated_page(existing):
                 return WriteResult(page, WriteStatus.CONFLICT, reason="a file kwdocs did not write")
             if existing == data:
-                return WriteResult(page, WriteStatus.UNCHANGED, _entry(target, sha, fp))
+                return WriteResult(page, WriteStatus.UNCHANGED, _entry(target, fp))
     try:
         st = atomic_write(target, data)
     except OSError as error:
         return WriteResult(page, WriteStatus.CONFLICT, reason=f"cannot write: {error.strerror}")
-    return WriteResult(page, WriteStatus.WRITTEN, PageEntry(sha, fp, st.st_size, st.st_mtime_ns))
+    return WriteResult(page, WriteStatus.WRITTEN, PageEntry(fp, st.st_size, st.st_mtime_ns))
 
 
-def _entry(target: str, sha: str, fp: str) -> PageEntry:
+def _entry(target: str, fp: str) -> PageEntry:
     st = os.stat(target)
-    return PageEntry(sha, fp, st.st_size, st.st_mtime_ns)
+    return PageEntry(fp, st.st_size, st.st_mtime_ns)
 
 
 def still_there(out: str, page: str, entry: PageEntry) -> bool:
