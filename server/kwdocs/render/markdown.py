@@ -76,7 +76,9 @@ def code(text: str) -> str:
     if "\n" in text or "\r" in text:
         text = LINE_END.sub(" ", text)
     if "`" not in text and text and text[0] != " " and text[-1] != " ":
-        return f"`{text}`"  # the common case, short-circuited: pages hold thousands of these
+        # The common case, short-circuited: pages hold thousands of these (the keyword page's
+        # rows inline this test: keep them in step).
+        return f"`{text}`"
     if not text.strip():
         # An all-space code span is not stripped, but an empty one is not a code span at all.
         return escape(text) or "(empty)"
