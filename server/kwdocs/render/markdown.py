@@ -125,9 +125,13 @@ def link(label: str, target: str) -> str:
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     """``1 class``, ``2 classes``: counts read as sentences."""
-    # The grouping format is three times slower than str(), and few counts reach a thousand.
-    number = str(count) if -1000 < count < 1000 else f"{count:,}"
-    return f"{number} {word if count == 1 else (words or word + 's')}"
+    if count == 1:
+        return f"{count} {word}"
+    # One f-string whichever way (pages ask for 70 of these each); the grouping format is three
+    # times slower than the plain one, and few counts reach a thousand.
+    if -1000 < count < 1000:
+        return f"{count} {words}" if words else f"{count} {word}s"
+    return f"{count:,} {words}" if words else f"{count:,} {word}s"
 
 
 def lines_list(lines: list[int], limit: int = 12) -> str:
