@@ -43,6 +43,8 @@ GROUP_SECTIONS: dict[str, tuple[str, ...]] = {
 _NAMES_SECTION = "Module-level names"
 _LISTED_NAMES = frozenset({Kind.CONSTANT, Kind.VARIABLE})
 _IMPORTS = (Kind.MODULE, Kind.IMPORT)
+# The kinds shown by their name as written, not their qualified name.
+_NAMED = frozenset({Kind.MODULE, Kind.IMPORT, Kind.CONSTANT, Kind.VARIABLE, Kind.IDENTIFIER})
 # The Section Map's link labels and anchors, the same on every page.
 _SECTION_LABELS = {t: escape(t) for titles in GROUP_SECTIONS.values() for t in titles}
 _SECTION_SLUGS = {t: github_slug(t) for t in _SECTION_LABELS}
@@ -59,20 +61,25 @@ def _sections_of(group: str, members: list[Keyword]) -> tuple[str, ...]:
 
 def display_name(keyword: Keyword) -> str:
     """What the keyword list shows: qualnames for members, ``name as alias`` for imports."""
-    if keyword.kind in ("module", "import"):
-        if keyword.alias == STAR:
-            return f"{keyword.name}.*"
-        return f"{keyword.name} as {keyword.alias}" if keyword.alias else keyword.name
-    if keyword.kind in ("constant", "variable", "identifier"):
-        return keyword.name
-    return keyword.qualname
+    kind = keyword.kind
+    if kind not in _NAMED:  # most keywords, settled by one set lookup
+        return keyword.qualname
+    if kind in _IMPORTS and keyword.alias:
+        alias = keyword.alias
+        return f"{keyword.name}.*" if alias == STAR else f"{keyword.name} as {alias}"
+    return keyword.name
 
 
 def keyword_groups(record: FileRecord) -> dict[str, list[Keyword]]:
     """The record's keywords by group (``KIND_GROUPS``), in record order."""
     groups: dict[str, list[Keyword]] = {}
     for keyword in record.keywords:
-        groups.setdefault(KIND_GROUPS.get(keyword.kind, "Variables"), []).append(keyword)
+        group = KIND_GROUPS.get(keyword.kind, "Variables")
+        members = groups.get(group)
+        if members is None:  # (``setdefault`` would make a list for every keyword)
+            groups[group] = [keyword]
+        else:
+            members.append(keyword)
     return groups
 
 
@@ -137,7 +144,7 @@ def render_kw_page(
     # Every row links to the docs page: all but the anchor is the same for the whole page
     # (``link`` spelt out, as in every row of every page).
     to_docs = f"[{escape(docs_name)}]({docs_link}#"
-    targets: dict[str, str] = {}
+    in_files: dict[str, str] = {}
     for group in GROUP_ORDER:
         members = groups.get(group)
         if not members:
@@ -148,20 +155,34 @@ def render_kw_page(
             kind = keyword.kind
             name = display_name(keyword)
             anchor = anchors.get((kind, keyword.qualname, keyword.line), "detailed-analysis")
-            line = f"- **{code(name)}**: {to_docs}{anchor})"
-            if keyword.target and kind in _IMPORTS:
-                where = import_files.get(keyword.target)
+            note = ""  # what follows the link
+            target = keyword.target
+            if target and kind in _IMPORTS:
+                where = import_files.get(target)
                 if where is not None:
-                    target_page = targets.get(where)
-                    if target_page is None:  # a file imported from many times: worked out once
-                        target_page = targets[where] = link_target(page, docs_page(where))
-                    line += f" → {code(keyword.target)} in {link(code(where), target_page)}"
-                elif keyword.target != name:
-                    line += f" → {code(keyword.target)}"
+                    in_file = in_files.get(where)
+                    if in_file is None:  # a file imported from many times: worked out once
+                        target_page = link_target(page, docs_page(where))
+                        in_file = in_files[where] = f" in {link(code(where), target_page)}"
+                    note = f" → {code(target)}{in_file}"
+                elif target != name:
+                    note = f" → {code(target)}"
             if kind == "property":
-                line += f" ({property_role(keyword)})"
+                note += f" ({property_role(keyword)})"
             elif keyword.decorators and is_overload(record, keyword):
-                line += f" (`@overload`, line {keyword.line})"  # beside its namesakes
+                note += f" (`@overload`, line {keyword.line})"  # beside its namesakes
+            # ``code(name)``'s common case inlined (its test, unchanged): one string and one
+            # call fewer per row, a twentieth of the page's time.
+            if (
+                name
+                and "`" not in name
+                and "\n" not in name
+                and "\r" not in name
+                and name[0] != " " != name[-1]
+            ):
+                line = f"- **`{name}`**: {to_docs}{anchor}){note}"
+            else:
+                line = f"- **{code(name)}**: {to_docs}{anchor}){note}"
             # Flat, the tuples sort as (key, row) would, with fewer nested comparisons.
             rows.append((name.lower(), name, keyword.line, line))
         rows.sort()
