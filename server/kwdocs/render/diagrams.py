@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 MAX_NODES = 40
 # Characters a label keeps: word characters, dots, brackets, commas, blanks, slashes, dashes.
@@ -84,8 +85,7 @@ class Diagram:
         return "\n".join(["```mermaid", *head, *self.lines, "```"])
 
 
-@dataclass(frozen=True)
-class ClassNode:
+class ClassNode(NamedTuple):
     """A class the diagram may draw: its key (path and line, or the written name of a class
     outside the workspace), its label and, for a class of another file, that file (the label
     names as much of its path as tells it from the other nodes')."""
@@ -119,8 +119,7 @@ def _texts(nodes: Iterable[ClassNode]) -> dict[str, str]:
     return texts
 
 
-@dataclass(frozen=True)
-class ClassEdge:
+class ClassEdge(NamedTuple):
     """``source`` inherits from, holds or creates ``target``."""
 
     source: ClassNode

@@ -188,15 +188,23 @@ def namedtuple_fields(base: str) -> tuple[tuple[str, str], ...]:
 
 def _row(cells: tuple[str, ...]) -> str:
     """A table row of these cells (inline Markdown)."""
-    return "| " + " | ".join(map(table_cell, cells)) + " |"
+    if "|" in "".join(cells):  # seldom: one scan of the row spares a call for each cell
+        cells = tuple(map(table_cell, cells))
+    return f"| {' | '.join(cells)} |"
 
 
 def _rank(complexity: int) -> str:
     """radon's letter rank of a cyclomatic complexity."""
-    for limit, letter in ((5, "A"), (10, "B"), (20, "C"), (30, "D"), (40, "E")):
-        if complexity <= limit:
-            return letter
-    return "F"
+    # Tested in turn rather than looked up in a table: most functions are an A.
+    if complexity <= 5:
+        return "A"
+    if complexity <= 10:
+        return "B"
+    if complexity <= 20:
+        return "C"
+    if complexity <= 30:
+        return "D"
+    return "E" if complexity <= 40 else "F"
 
 
 class _Page:
@@ -234,10 +242,14 @@ class _Page:
         self.subclasses: dict[str, list[ClassLink]] = defaultdict(list)
         for edge in links.subclasses:
             self.subclasses[edge.qualname].append(edge)
-        # A page names the same keywords, files and callees again and again (every section
-        # asks for the classes; a helper is called from many functions): each worked out once.
-        self.kinds: dict[tuple[str, ...], list[Keyword]] = {}
+        # Every section asks for keywords of some kinds: one pass sorts them all.
+        self.kinds: dict[str, list[Keyword]] = defaultdict(list)
+        for keyword in record.keywords:
+            self.kinds[keyword.kind].append(keyword)
+        # A page names the same files and callees again and again (a helper is called from
+        # many functions): each link worked out once.
         self.targets: dict[str, str] = {}
+        self.file_links: dict[str, str] = {}
         self.call_ends: dict[CallLink, str] = {}
 
     def add(self, *lines: str) -> None:
@@ -254,14 +266,20 @@ class _Page:
         return f"{target}#{anchor}" if anchor else target
 
     def docs_link(self, path: str, anchor: str = "") -> str:
-        return link(code(path), self.docs_target(path, anchor))
-
-    def of_kind(self, *kinds: str) -> list[Keyword]:
-        """The keywords of these kinds, in record order (the list is shared: do not change it)."""
-        found = self.kinds.get(kinds)
+        if anchor:
+            return link(code(path), self.docs_target(path, anchor))
+        found = self.file_links.get(path)
         if found is None:
-            found = self.kinds[kinds] = [k for k in self.record.keywords if k.kind in kinds]
+            found = self.file_links[path] = link(code(path), self.docs_target(path))
         return found
+
+    def of_kind(self, kind: str) -> list[Keyword]:
+        """The keywords of this kind, in record order (the list is shared: do not change it)."""
+        return self.kinds.get(kind, [])
+
+    def count(self, *kinds: str) -> int:
+        """How many keywords are of these kinds."""
+        return sum(len(self.of_kind(kind)) for kind in kinds)
 
     # -- sections -------------------------------------------------------------------------
 
@@ -423,11 +441,11 @@ class _Page:
         record = self.record
         if record.language == "python":
             parts = [
-                plural(len(self.of_kind("class")), "class", "classes"),
-                plural(len(self.of_kind("function")), "function"),
-                plural(len(self.of_kind("method", "property")), "method"),
-                plural(len(self.of_kind("attribute")), "class attribute"),
-                plural(len(self.of_kind("constant", "variable")), "module-level name"),
+                plural(self.count("class"), "class", "classes"),
+                plural(self.count("function"), "function"),
+                plural(self.count("method", "property"), "method"),
+                plural(self.count("attribute"), "class attribute"),
+                plural(self.count("constant", "variable"), "module-level name"),
             ]
             # The modules its Dependencies list (one computation: kwdocs.resolve.import_facts).
             modules = len(self.links.imports)
@@ -451,8 +469,8 @@ class _Page:
                 self.add(f"- {keyword.kind} {self.keyword_link(keyword)}{summary}")
         elif record.language == "markdown":
             self.add(
-                f"A Markdown document with {plural(len(self.of_kind('heading')), 'heading')} "
-                f"and {plural(len(self.of_kind('identifier')), 'inline code identifier')}."
+                f"A Markdown document with {plural(self.count('heading'), 'heading')} "
+                f"and {plural(self.count('identifier'), 'inline code identifier')}."
             )
         elif record.language == "text":
             self.add(
@@ -494,15 +512,20 @@ class _Page:
             )
         members: dict[str, list[Keyword]] = defaultdict(list)
         own: list[Keyword] = []
+        names: list[Keyword] = []  # constants and variables
         for keyword in record.keywords:
-            if keyword.kind in ("method", "property", "attribute"):
+            kind = keyword.kind
+            if kind in ("method", "property", "attribute"):
                 members[keyword.qualname.rpartition(".")[0]].append(keyword)
+            elif kind in ("constant", "variable"):
+                names.append(keyword)
             if has_own_heading(keyword):
                 own.append(keyword)
         if not own and record.language != "markdown":
             self.add("The file defines no classes or functions.", "")
+        out = self.out
         for keyword in own:
-            self.add(
+            out += (
                 f"#### {keyword.kind} {code(keyword.qualname)}"
                 if keyword.qualname.strip()
                 else f"#### {keyword.kind}",
@@ -515,20 +538,21 @@ class _Page:
             elif keyword.kind in ("function", "method", "property"):
                 self.function_section(keyword)
             else:
-                self.lines_and_signature(keyword)
+                out += self.lines_and_signature(keyword)
                 if keyword.summary:
                     self.add(f"- **Summary**: {escape(keyword.summary)}")
                 self.add("")
-        names = self.of_kind("constant", "variable")
         # Other languages' constants and variables (C's file-scope ones, say) are listed here
         # too: the keyword page links every constant and variable to this heading.
         if record.language == "python" or names:
             self.add("### Module-level names", "")
             if not names:
                 self.add("The module assigns no module-level names.", "")
-            for keyword in names:
-                signature = f" — {code(keyword.signature)}" if keyword.signature else ""
-                self.add(f"- {keyword.kind} {code(keyword.name)} (line {keyword.line}){signature}")
+            out += [
+                f"- {k.kind} {code(k.name)} (line {k.line})"
+                + (f" — {code(k.signature)}" if k.signature else "")
+                for k in names
+            ]
             if names:
                 self.add("")
         if record.language == "markdown":
@@ -543,11 +567,16 @@ class _Page:
             if identifiers:
                 self.add("")
 
-    def lines_and_signature(self, keyword: Keyword, label: str = "Signature") -> None:
+    @staticmethod
+    def lines_and_signature(keyword: Keyword) -> list[str]:
+        """The first lines of a keyword's section (a new list: the section goes on with it)."""
         end = f"–{keyword.end_line}" if keyword.end_line > keyword.line else ""
-        self.add(f"- **Lines**: {keyword.line}{end}")
         if keyword.signature and keyword.kind != "heading":
-            self.add(f"- **{label}**: {code(keyword.signature)}")
+            return [
+                f"- **Lines**: {keyword.line}{end}",
+                f"- **Signature**: {code(keyword.signature)}",
+            ]
+        return [f"- **Lines**: {keyword.line}{end}"]
 
     def attribute(self, keyword: Keyword) -> None:
         """One line: a class attribute is its declaration and its comment."""
@@ -587,7 +616,7 @@ class _Page:
         return signature_params(init.signature)
 
     def class_section(self, keyword: Keyword, members: list[Keyword]) -> None:
-        self.lines_and_signature(keyword)
+        self.out += self.lines_and_signature(keyword)
         if keyword.bases:
             placed = self.bases.get(keyword.qualname, [])
             bases = []
@@ -616,13 +645,18 @@ class _Page:
                 annotated[field.name] = annotation
         self.docstring(keyword, self.init_params(init), annotated)
         tuple_fields = [f for base in keyword.bases for f in namedtuple_fields(base)]
+        out = self.out
         if fields or tuple_fields:
             count = len(fields) + len(tuple_fields)
-            self.add(f"**Fields** ({count:,}):", "", "| Name | Type | Default | Comment |")
-            self.add("| --- | --- | --- | --- |")
+            out += (
+                f"**Fields** ({count:,}):",
+                "",
+                "| Name | Type | Default | Comment |",
+                "| --- | --- | --- | --- |",
+            )
             for name, default in tuple_fields:
                 cells = (code(name), "", code(default) if default else "", "namedtuple field")
-                self.add(_row(cells))
+                out.append(_row(cells))
             for field in fields[:LIST_LIMIT]:
                 annotation, value = _attribute_parts(field.signature)
                 cells = (
@@ -631,63 +665,67 @@ class _Page:
                     code(value) if value else "",
                     inline_markdown(field.summary) if field.summary else "",
                 )
-                self.add(_row(cells))
+                out.append(_row(cells))
             self.more(len(fields), table=True)
-            self.add("")
+            out.append("")
         methods = [m for m in members if m.kind != "attribute"]
         if methods:
-            self.add(
+            out += (
                 f"**Methods** ({len(methods):,}):",
                 "",
                 "| Method | Lines | Complexity | Summary |",
                 "| --- | --- | --- | --- |",
             )
+            measured = self.measured
             for method in methods[:LIST_LIMIT]:
-                measured = self.measured.get((method.qualname, method.line))
-                complexity = (
-                    f"{measured.complexity} ({_rank(measured.complexity)})" if measured else ""
-                )
+                facts = measured.get((method.qualname, method.line))
+                complexity = f"{facts.complexity} ({_rank(facts.complexity)})" if facts else ""
                 name = self.keyword_link(method, method.name)
                 if method.kind == "property":
                     name += f" ({property_role(method)})"
                 end = f"–{method.end_line}" if method.end_line > method.line else ""
                 summary = inline_markdown(method.summary) if method.summary else ""
-                cells = (name, f"{method.line}{end}", complexity, summary)
-                self.add(_row(cells))
+                out.append(_row((name, f"{method.line}{end}", complexity, summary)))
             self.more(len(methods), table=True)
-            self.add("")
+            out.append("")
 
     def function_section(self, keyword: Keyword) -> None:
-        self.lines_and_signature(keyword)
+        # The section's lines are gathered and added at once: a page has hundreds of them.
+        lines = self.lines_and_signature(keyword)
         if keyword.decorators:
-            self.add(f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}")
+            lines.append(
+                f"- **Decorators**: {', '.join(code('@' + d) for d in keyword.decorators)}"
+            )
             runs = implementation(self.record, keyword)
             if runs is not keyword:
                 # Two or more sections share the heading: say which one holds the code.
-                self.add(
+                lines.append(
                     "- **Overload**: a signature for type checkers; the code that runs, and its "
                     f"docstring, is {self.keyword_link(runs, runs.name)} at lines "
                     f"{runs.line}–{runs.end_line}"
                 )
-        measured = self.measured.get((keyword.qualname, keyword.line))
+        key = (keyword.qualname, keyword.line)
+        measured = self.measured.get(key)
         if measured is not None:
-            self.add(
+            lines.append(
                 f"- **Size**: {plural(measured.length, 'line')}, cyclomatic complexity "
                 f"{measured.complexity} ({_rank(measured.complexity)})"
             )
-        calls = self.calls.get((keyword.qualname, keyword.line))
+        calls = self.calls.get(key)
         if calls is not None:
-            self.calls_lines(calls)
+            self.calls_lines(calls, lines)
         elif keyword.unresolved_calls:
-            self.add(
+            lines.append(
                 f"- **Calls**: {plural(keyword.unresolved_calls, 'call')} not resolved "
                 "statically (only inference could tell the callee)"
             )
-        self.add("")
+        lines.append("")
+        self.out += lines
         self.docstring(keyword)
 
-    def calls_lines(self, calls: FunctionLinks) -> None:
-        """The function's callees (then what went elsewhere) and its callers."""
+    def calls_lines(self, calls: FunctionLinks, lines: list[str]) -> None:
+        """The function's callees (then what went elsewhere) and its callers, added to
+        ``lines``."""
         parts = []
         if calls.callees:
             parts.append(self.call_list(calls.callees))
@@ -699,27 +737,27 @@ class _Page:
                 "could tell the callee)"
             )
         if parts:
-            self.add(f"- **Calls**: {'; '.join(parts)}")
+            lines.append(f"- **Calls**: {'; '.join(parts)}")
         if calls.callers:
-            self.add(f"- **Called by**: {self.call_list(calls.callers)}")
+            lines.append(f"- **Called by**: {self.call_list(calls.callers)}")
 
     def call_list(self, ends: list[CallLink]) -> str:
-        shown = []
         rendered = self.call_ends
-        for end in ends[:CALL_LIMIT]:
-            item = rendered.get(end)
-            if item is None:
-                item = rendered[end] = self.call_end(end)
-            shown.append(item)
+        # Rendered strings are never empty: ``or`` falls back only on a miss.
+        shown = ", ".join([rendered.get(end) or self.call_end(end) for end in ends[:CALL_LIMIT]])
         more = len(ends) - CALL_LIMIT
-        return ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
+        return f"{shown} and {more:,} more" if more > 0 else shown
 
     def call_end(self, end: CallLink) -> str:
+        """One end of a call, linked; remembered for the page (``call_list``)."""
         if end.path == self.record.path:
-            return link(code(end.qualname), f"{self.self_link}#{end.anchor}")
-        target = self.docs_target(end.path, end.anchor)
-        name = end.path.rpartition("/")[2]  # posixpath.basename, without its checks
-        return f"{link(code(end.qualname), target)} ({code(name)})"
+            item = link(code(end.qualname), f"{self.self_link}#{end.anchor}")
+        else:
+            target = self.docs_target(end.path, end.anchor)
+            name = end.path.rpartition("/")[2]  # posixpath.basename, without its checks
+            item = f"{link(code(end.qualname), target)} ({code(name)})"
+        self.call_ends[end] = item
+        return item
 
     def architecture(self) -> None:
         self.section("Architecture & Design")
@@ -865,33 +903,35 @@ class _Page:
         groups: dict[ImportGroup, list] = defaultdict(list)
         for fact in self.links.imports:
             groups[fact.group].append(fact)
+        out = self.out
         for group in IMPORT_GROUP_ORDER:
             facts = groups.get(group)
             if not facts:
                 continue
-            self.add(f"### {IMPORT_GROUP_TITLES[group]}", "")
+            out += (f"### {IMPORT_GROUP_TITLES[group]}", "")
             for fact in facts:
-                shown = self.docs_link(fact.path) if fact.path else code(fact.module or ".")
-                label = f" ({code(fact.module)})" if fact.path else ""
-                if group is ImportGroup.FIRST_PARTY and not fact.path:
-                    label = " (not a file of this workspace)"
+                if fact.path:
+                    shown = f"{self.docs_link(fact.path)} ({code(fact.module)})"
+                elif group is ImportGroup.FIRST_PARTY:
+                    shown = f"{code(fact.module or '.')} (not a file of this workspace)"
+                else:
+                    shown = code(fact.module or ".")
                 statements = "; ".join(
-                    f"(line {statement.line})"
-                    + (
-                        f": {', '.join(_imported(n) for n in statement.names)}"
+                    [
+                        f"(line {statement.line}): {', '.join(map(_imported, statement.names))}"
                         if statement.names
-                        else ""
-                    )
-                    for statement in fact.statements
+                        else f"(line {statement.line})"
+                        for statement in fact.statements
+                    ]
                 )
-                self.add(f"- {shown}{label} {statements}")
-            self.add("")
+                out.append(f"- {shown} {statements}")
+            out.append("")
         self.add("### Imported by", "")
         if not self.links.imported_by:
             self.add(f"No workspace file {'includes' if including else 'imports'} this one.", "")
         else:
-            for path in self.links.imported_by[:LIST_LIMIT]:
-                self.add(f"- {self.docs_link(path)}")
+            docs_link = self.docs_link
+            out += [f"- {docs_link(path)}" for path in self.links.imported_by[:LIST_LIMIT]]
             self.more(len(self.links.imported_by))
             self.add("")
 
@@ -1040,12 +1080,18 @@ class _Page:
             "hierarchies, tests), then the rest of its folder:",
             "",
         )
-        # Files of the C family include one another: the same relation, in their words.
-        words = _INCLUDE_WORDS if self.record.language in C_FAMILY else {}
-        for other in related:
-            relations = ", ".join(words.get(r, str(r)) for r in other.relations)
-            calls = f" ({plural(other.calls, 'call')})" if other.calls else ""
-            self.add(f"- {self.docs_link(other.path)}: {relations}{calls}")
+        if self.record.language in C_FAMILY:
+            # Files of the C family include one another: the same relation, in their words.
+            def said(relations: tuple[Relation, ...]) -> str:
+                return ", ".join(_INCLUDE_WORDS.get(r, r) for r in relations)
+        else:
+            said = ", ".join  # a Relation is a str: the words the page says
+        docs_link = self.docs_link
+        self.out += [
+            f"- {docs_link(other.path)}: {said(other.relations)}"
+            + (f" ({plural(other.calls, 'call')})" if other.calls else "")
+            for other in related
+        ]
         index = folder_page(posixpath.dirname(self.record.path), FOLDER_INDEX)
         self.add(
             "",
