@@ -199,7 +199,12 @@ def inline_markdown(text: str) -> str:
     """reST/Markdown inline text as inert inline Markdown on one line: literals and roles
     become code spans, ``*emphasis*`` and ``**strong**`` stay, http(s) links become links,
     everything else is escaped."""
-    text = " ".join(text.split())  # what ``\s+`` → one blank, then strip, gives; faster
+    # Most text has single blanks between words and none at either end already (a paragraph's
+    # lines joined by blanks): three scans in C say so, as the blank is the only printable
+    # whitespace character. Any other text is split into words and joined again (what
+    # ``\s+`` → one blank, then strip, gives; faster).
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     if "`" not in text and "*" not in text and "://" not in text:
         if "\\" in text:
             text = _ESCAPED.sub(r"\1", text)
