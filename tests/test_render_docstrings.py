@@ -88,6 +88,8 @@ def _prose(markdown: str) -> str:
         ("# not a heading", "\\# not a heading"),
         ("ends with ``x``.", "ends with `x`."),
         ("line\nbreaks   and  blanks", "line breaks and blanks"),
+        # Blanks other than single spaces between words: no-break and em spaces, a tab, edges.
+        ("\u00a0padded\tby\u2003other blanks ", "padded by other blanks"),
         # reST's escaped blank joins markup and word, and is gone from the output (torch:
         # ``.grad``\ s, :attr:`dtype`\ s); elsewhere a backslash stays text.
         (":class:`nn.Module<torch.nn.Module>`\\ s)", "`nn.Module`s)"),

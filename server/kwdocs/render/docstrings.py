@@ -18,6 +18,7 @@ containing ``Args:`` for a section: it is not used."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from enum import Enum
@@ -199,7 +200,12 @@ def inline_markdown(text: str) -> str:
     """reST/Markdown inline text as inert inline Markdown on one line: literals and roles
     become code spans, ``*emphasis*`` and ``**strong**`` stay, http(s) links become links,
     everything else is escaped."""
-    text = " ".join(text.split())  # what ``\s+`` → one blank, then strip, gives; faster
+    # Most text has single blanks between words and none at either end already (a paragraph's
+    # lines joined by blanks): three scans in C say so, as the blank is the only printable
+    # whitespace character. Any other text is split into words and joined again (what
+    # ``\s+`` → one blank, then strip, gives; faster).
+    if not text.isprintable() or "  " in text or text[:1] == " " or text[-1:] == " ":
+        text = " ".join(text.split())
     if "`" not in text and "*" not in text and "://" not in text:
         if "\\" in text:
             text = _ESCAPED.sub(r"\1", text)
@@ -315,9 +321,9 @@ def _dedent(lines: Sequence[str]) -> list[str]:
         start += 1
     while stop > start and not lines[stop - 1]:
         stop -= 1
+    if stop - start < 2:  # nothing, or one line: its own indentation is the common one
+        return [lines[start].lstrip(" ")] if stop > start else []
     kept = list(lines[start:stop])
-    if not kept:
-        return kept
     # The common indentation is that of the lowest or the highest line in string order (the
     # lines indented least differ from the others at that column, by a character sorting
     # either before or after the blank): two comparisons in C, not a loop over the lines.
@@ -1130,7 +1136,7 @@ class _Builder:
     def __init__(
         self, signature: Sequence[SignatureParam], attributes: Mapping[str, str] | None = None
     ) -> None:
-        self.signature = {p.name: p for p in signature}
+        self.signature: Sequence[SignatureParam] = signature
         self.attributes = attributes or {}
         """Annotations of the class's annotated attributes, by name: an Attributes entry's."""
         self.body: list[Block] = []
@@ -1142,6 +1148,12 @@ class _Builder:
         self.examples: list[Block] = []
         self.fields: dict[str, dict[str, str]] = {}
 
+    @functools.cached_property
+    def signature_names(self) -> dict[str, SignatureParam]:
+        """The signature's parameters by name: made for the first documented parameter, as
+        most docstrings document none."""
+        return {p.name: p for p in self.signature}
+
     def param(self, name: str, kind: str, description: list[str], group: ParamGroup) -> None:
         kind, default = _split_type(_type_text(kind))
         raw = " ".join(description)
@@ -1152,7 +1164,7 @@ class _Builder:
             # of the attribute itself says its type.
             kind = self.attributes.get(name, "") or kind
         else:
-            known = self.signature.get(name.lstrip("*"))
+            known = self.signature_names.get(name.lstrip("*"))
             if known is not None:
                 kind = known.annotation or kind
                 default = known.default or default
@@ -1289,6 +1301,12 @@ def parse_docstring(
     name). Without ``summary`` the summary is left empty (a page shows the whole body, which
     holds it)."""
     lines = _lines_of(docstring)
+    # The lines read already: ``summary_source`` would split the docstring again.
+    first = inline_markdown(_summary_of(lines[:_SUMMARY_LINES])) if summary else ""
+    if len(lines) == 1 and lines[0][:1] != ":":
+        # One line (a third of all docstrings) holds no section, nor a field unless it opens
+        # with a colon: only blocks.
+        return Docstring(first, _blocks(lines))
     builder = _Builder(signature, attributes)
     prose = 0  # where the prose since the last section or field starts: it is read as a whole
     index = 0
@@ -1325,8 +1343,7 @@ def parse_docstring(
             continue
         index += 1
     builder.prose(lines[prose:])
-    # The lines read already: ``summary_source`` would split the docstring again.
-    return builder.finish(inline_markdown(_summary_of(lines[:_SUMMARY_LINES])) if summary else "")
+    return builder.finish(first)
 
 
 # ---------------------------------------------------------------------------------------------
