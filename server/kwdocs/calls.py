@@ -35,6 +35,7 @@ from kwdocs.readlog import ReadLog
 from kwdocs.resolve import (
     base_class,
     bindings,
+    definitions,
     implementation,
     is_overload,
     keywords_named,
@@ -89,10 +90,6 @@ class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
     """Calls only inference could place."""
 
 
-_DEFINED_KINDS = frozenset(
-    {Kind.CLASS, Kind.FUNCTION, Kind.METHOD, Kind.PROPERTY, Kind.ATTRIBUTE}
-    | {Kind.CONSTANT, Kind.VARIABLE}
-)
 # What a name can be defined inside: functions and classes.
 _SCOPE_KINDS = _FUNCTION_KINDS | {Kind.CLASS}
 
@@ -115,31 +112,25 @@ class _Where:
 
 def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str, list[Keyword]]]:
     """Every function of a file that calls something, with where it stands; and the file's
-    definitions by qualified name (what ``keywords_named`` would answer for it)."""
+    definitions by qualified name: ``definitions(record)`` (every definition of a Python file
+    can answer a look-up), made once for this and for the look-ups in the file after."""
     kinds: dict[str, str] = {}
     classes: dict[str, Keyword] = {}
     inner: dict[str, dict[str, list[Keyword]]] = {}
-    own: dict[str, list[Keyword]] = {}
     calling: list[Keyword] = []
+    class_kind, property_kind = Kind.CLASS, Kind.PROPERTY  # the enum's attributes read once
     for keyword in record.keywords:
         kind = keyword.kind
-        if kind not in _DEFINED_KINDS:  # imports (a third of a file's keywords), headings...
+        if kind not in _SCOPE_KINDS:  # imports (a third of a file's keywords), attributes...
             continue
         qualname = keyword.qualname
-        defined = own.get(qualname)
-        if defined is None:
-            own[qualname] = [keyword]
-        else:
-            defined.append(keyword)
-        if kind not in _SCOPE_KINDS:
-            continue
         scope, _, name = qualname.rpartition(".")
         kinds.setdefault(qualname, kind)
-        if kind == Kind.CLASS:
+        if kind == class_kind:
             classes.setdefault(qualname, keyword)
         elif keyword.calls or keyword.unresolved_calls:
             calling.append(keyword)
-        if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != Kind.PROPERTY:
+        if scope and kinds.get(scope) in _FUNCTION_KINDS and kind != property_kind:
             # Defined inside a function: seen from it and the functions nested in it.
             inner.setdefault(scope, {}).setdefault(name, []).append(keyword)
     found = []
@@ -159,7 +150,7 @@ def _places(record: FileRecord) -> tuple[list[tuple[Keyword, _Where]], dict[str,
             if owner is None:
                 owner = classes.get(scope)
         found.append((keyword, _Where(owner, nested)))
-    return found, own
+    return found, definitions(record)
 
 
 class _Resolver:

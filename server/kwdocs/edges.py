@@ -232,8 +232,9 @@ def _uses(space: ReadLog, record: FileRecord) -> list[UseLink]:
     """Class attributes annotated with workspace classes (each class named)."""
     found = []
     classes: dict[str, tuple[str, Keyword] | None] = {}
+    attribute = Kind.ATTRIBUTE  # read once: the enum's class attributes are slow to read
     for keyword in record.keywords:
-        if keyword.kind != Kind.ATTRIBUTE or ": " not in keyword.signature:
+        if keyword.kind != attribute or ": " not in keyword.signature:
             continue
         annotation = keyword.signature.partition(": ")[2].partition(" = ")[0]
         owner = keyword.qualname.rpartition(".")[0]

@@ -35,6 +35,10 @@ _ANSWER_KINDS = DEFINITION_KINDS | {"heading"}
 # Far from the cursor's file, a variable of the same name is noise, not an answer.
 _FAR_KINDS = _ANSWER_KINDS - {"variable"}
 _MAX_HOPS = 4
+# The kinds loops over every keyword of a file compare with: ``Kind.MODULE`` goes through the
+# enum metaclass's ``__getattr__`` hook, five times the cost of reading a global.
+_MODULE, _IMPORT = Kind.MODULE, Kind.IMPORT
+_IMPORT_KINDS = frozenset({Kind.MODULE, Kind.IMPORT})
 
 
 class Records(Protocol):
@@ -108,11 +112,12 @@ def _bindings(record: FileRecord) -> dict[str, str]:
     # another module elsewhere — in another function — does not replace it).
     taken: set[tuple[str, str]] = set()
     for keyword in record.keywords:
-        if keyword.kind == Kind.IMPORT and keyword.target:
+        kind = keyword.kind
+        if kind == _IMPORT and keyword.target:
             if (keyword.name, keyword.alias) not in taken:
                 taken.add((keyword.name, keyword.alias))
                 found[keyword.alias or keyword.name] = keyword.target
-        elif keyword.kind == Kind.MODULE and keyword.target and keyword.alias != STAR:
+        elif kind == _MODULE and keyword.target and keyword.alias != STAR:
             if keyword.alias:
                 found[keyword.alias] = keyword.target
             elif not keyword.name.startswith("."):  # ``import a.b`` binds ``a``
@@ -128,7 +133,7 @@ def star_imports(record: FileRecord) -> list[str]:
     if cached is not None and cached[0] is record:
         return cached[1]
     found = [
-        k.target for k in record.keywords if k.kind == Kind.MODULE and k.alias == STAR and k.target
+        k.target for k in record.keywords if k.kind == _MODULE and k.alias == STAR and k.target
     ]
     if len(_STARS) >= _REMEMBERED:
         _STARS.pop(next(iter(_STARS)))
@@ -157,9 +162,9 @@ def import_files(space: Records, record: FileRecord) -> dict[str, str]:
         target = keyword.target
         if not target or target in found:
             continue
-        if kind == Kind.MODULE:
+        if kind == _MODULE:
             path = file_of(target, here)
-        elif kind == Kind.IMPORT:
+        elif kind == _IMPORT:
             path = file_of(target, here) or file_of(target.rpartition(".")[0], here)
         else:
             continue
@@ -196,8 +201,8 @@ def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
     many modules it imports from. A name's statement begins on the last line, up to the
     name's, where a statement begins: a module keyword's, or one of ``record.import_lines``
     (statements whose module keyword the record leaves out)."""
-    keywords = record.keywords
-    starts = sorted({k.line for k in keywords if k.kind == Kind.MODULE}.union(record.import_lines))
+    keywords = [k for k in record.keywords if k.kind in _IMPORT_KINDS]
+    starts = sorted({k.line for k in keywords if k.kind == _MODULE}.union(record.import_lines))
     statements: dict[str, dict[int, list[str]]] = {}
     resolved: dict[str, str] = {}
     relative: dict[str, bool] = {}
@@ -205,8 +210,7 @@ def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
     unresolved: dict[int, str] = {}
     """Line → the written module of a relative import leading nowhere."""
     for keyword in keywords:
-        kind = keyword.kind
-        if kind == Kind.MODULE:
+        if keyword.kind == _MODULE:
             key = keyword.target or keyword.name
             if not keyword.target:
                 unresolved[keyword.line] = key
@@ -215,7 +219,7 @@ def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
             names += ["*"] if alias == STAR else [f"as {alias}"] if alias else []
             resolved[key] = keyword.target
             relative[key] = relative.get(key, False) or keyword.name.startswith(".")
-        elif kind == Kind.IMPORT:
+        else:
             at = bisect.bisect_right(starts, keyword.line) - 1
             line = starts[at] if at >= 0 else keyword.line
             module = keyword.target.rpartition(".")[0]
@@ -244,7 +248,8 @@ def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
             else modules.classify(module, record.path, relative[key])
         )
         shown = tuple(
-            ImportLine(line, tuple(sorted(set(names)))) for line, names in sorted(lines.items())
+            ImportLine(line, tuple(sorted(set(names)) if len(names) > 1 else names))
+            for line, names in sorted(lines.items())
         )
         facts.append(ImportFact(key, group, path, shown))
     facts.sort(key=lambda f: (_GROUP_ORDER[f.group], f.module))
@@ -269,18 +274,32 @@ def _in_workspace(space: Records, dotted: str, importer: str | None = None) -> b
 
 
 def keywords_named(record: FileRecord, qualname: str) -> list[Keyword]:
-    """The keywords of a file with this qualified name that can answer a look-up (one dict
-    per file, remembered for the last files asked: large stubs hold 10,000 keywords)."""
+    """The keywords of a file with this qualified name that can answer a look-up."""
     table = _QUALNAMES.get(record.path)
-    if table is None or table[0] is not record:
-        found: dict[str, list[Keyword]] = {}
-        for keyword in record.keywords:
-            if keyword.kind in _ANSWER_KINDS:
-                found.setdefault(keyword.qualname, []).append(keyword)
-        if len(_QUALNAMES) >= 256:
-            _QUALNAMES.pop(next(iter(_QUALNAMES)))
-        table = _QUALNAMES[record.path] = (record, found)
-    return table[1].get(qualname, [])
+    found = table[1] if table is not None and table[0] is record else definitions(record)
+    return found.get(qualname, [])
+
+
+def definitions(record: FileRecord) -> dict[str, list[Keyword]]:
+    """The keywords of a file that can answer a look-up, by qualified name (one dict per file,
+    remembered for the last files asked: large stubs hold 10,000 keywords; the dict is shared,
+    never to be changed)."""
+    table = _QUALNAMES.get(record.path)
+    if table is not None and table[0] is record:
+        return table[1]
+    found: dict[str, list[Keyword]] = {}
+    for keyword in record.keywords:
+        if keyword.kind in _ANSWER_KINDS:
+            qualname = keyword.qualname
+            same = found.get(qualname)
+            if same is None:
+                found[qualname] = [keyword]
+            else:
+                same.append(keyword)
+    if len(_QUALNAMES) >= 256:
+        _QUALNAMES.pop(next(iter(_QUALNAMES)))
+    _QUALNAMES[record.path] = (record, found)
+    return found
 
 
 _QUALNAMES: dict[str, tuple[FileRecord, dict[str, list[Keyword]]]] = {}
