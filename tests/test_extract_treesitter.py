@@ -320,6 +320,21 @@ def test_include_candidates() -> None:
         "torch/include/torch/csrc/api/include/torch/csrc/distributed/c10d/Work.hpp",
         "torch/csrc/distributed/c10d/Work.hpp",
     ]
+    # A workspace rooted inside the include root: a target naming the root's folders leads
+    # below the root too (after every path inside the workspace).
+    above = ("c10", "include", "torch")
+    assert include_candidates(
+        "core/Device.h", "c10/core/DeviceType.h", system=True, above=above
+    ) == [
+        "c10/core/DeviceType.h",
+        "core/DeviceType.h",
+    ]
+    assert include_candidates("a.h", "torch/include/c10/b.h", system=True, above=above) == [
+        "torch/include/c10/b.h",
+        "b.h",
+    ]
+    assert include_candidates("a.h", "c10x/b.h", system=True, above=above) == ["c10x/b.h"]
+    assert include_candidates("a.h", "c10/../../b.h", system=True, above=above) == []
     assert include_candidates("src/a.c", "../inc/b.h", system=False) == ["inc/b.h"]
     assert include_candidates("a.c", "../../etc/passwd", system=False) == []
     assert include_candidates("a.c", "/usr/include/stdio.h", system=True) == []

@@ -143,6 +143,33 @@ def test_includes_lead_to_workspace_headers_both_ways(native_out: Path) -> None:
     assert _section(tags, "Dependencies").startswith("Not applicable: kwdocs reads the imports")
 
 
+def test_includes_resolve_in_a_workspace_rooted_inside_the_include_root(
+    native_root: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A workspace of ``c10`` alone (the wheel's torch/include/c10): ``<c10/core/Device.h>``
+    names its core/Device.h, as a build with ``-I torch/include`` reads it."""
+    root = tmp_path / "c10"
+    for folder in ("core", "macros"):
+        source = native_root / "torch/include/c10" / folder
+        shutil.copytree(source, root / folder, copy_function=_link_or_copy)
+    out = tmp_path / "out"
+    summary = export(root, out)
+    assert summary.conflicts == [] and summary.skipped == []
+    device = (out / "core/Device.h_docs.md").read_text("utf-8")
+    dependencies = _section(device, "Dependencies")
+    assert dependencies.startswith(
+        "### Includes\n\n"
+        "- `<c10/core/DeviceType.h>` (line 4): [`core/DeviceType.h`](./DeviceType.h_docs.md)\n"
+        "- `<c10/macros/Export.h>` (line 5): [`macros/Export.h`](../macros/Export.h_docs.md)\n"
+    )
+    assert "- `<cstddef>` (line 8): not a file of this workspace\n" in dependencies
+    device_type = (out / "core/DeviceType.h_docs.md").read_text("utf-8")
+    included_by = _section(device_type, "Dependencies").split("### Imported by\n\n", 1)[1]
+    assert "- [`core/Device.h`](./Device.h_docs.md)" in included_by
+    assert check_tree(out) == []
+
+
 def test_macros_link_to_their_own_headings(native_out: Path) -> None:
     # Config.h defines macros only: the keyword page sends them to the Detailed Analysis, where
     # each has its heading; no "Module-level names" section is promised that the page lacks.

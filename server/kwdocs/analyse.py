@@ -9,7 +9,7 @@ import enum
 import hashlib
 import posixpath
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -244,15 +244,20 @@ class Analysis:
         fresh_edges: Mapping[str, FileEdges] | None = None,
         anchors: dict[str, dict[tuple[str, str, int], str]] | None = None,
         places: dict[str, KeywordPlaces] | None = None,
+        above: Sequence[str] = (),
     ) -> None:
         """``known_edges``: files' edges worked out by an earlier analysis over the same files
         and modules (``edges``), kept where still true; ``fresh_edges``: edges of these very
         records worked out elsewhere just now (``kwdocs.export.analysis``'s workers); ``anchors``
         and ``places``: ``keyword_anchors`` and ``keyword_places`` of some of the records,
-        worked out already."""
+        worked out already; ``above``: the workspace root's folder names (``root_names``),
+        which C-family includes may name."""
         self.records = records
+        self.above = above
         self.modules = ModuleTable.of((r.module, path) for path, r in records.items())
-        self.edges, self.edges_now = file_edges(records, self.modules, known_edges, fresh_edges)
+        self.edges, self.edges_now = file_edges(
+            records, self.modules, known_edges, fresh_edges, above
+        )
         """Every file's edges, and how many of them this analysis worked out."""
         self.imports_of: dict[str, set[str]] = {}
         imported_by: dict[str, set[str]] = defaultdict(set)
@@ -350,7 +355,7 @@ class Analysis:
             IncludeLink(
                 keyword.target,
                 keyword.line,
-                include_target(self.records, record.path, keyword) or "",
+                include_target(self.records, record.path, keyword, self.above) or "",
                 is_system_include(keyword),
             )
             for keyword in record.keywords

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import builtins
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import msgspec
 
@@ -130,6 +130,7 @@ def file_edges(
     modules: ModuleTable,
     known: Mapping[str, FileEdges] | None = None,
     fresh: Mapping[str, FileEdges] | None = None,
+    above: Sequence[str] = (),
 ) -> tuple[dict[str, FileEdges], int]:
     """Every file's edges by path, and how many were worked out now: those of ``known``
     (worked out over the same files and modules) are kept while the file and every record
@@ -147,7 +148,7 @@ def file_edges(
         found = fresh.get(path) if fresh is not None else None
         if found is None or found.digest != record.digest:
             if reader is None:
-                reader = EdgeReader(records, modules)
+                reader = EdgeReader(records, modules, above)
             found = reader.edges(path)
         edges[path] = found
         now += 1
@@ -171,8 +172,12 @@ class EdgeReader:
     """Works out files' edges one at a time over one workspace's records; answers shared by
     several files (a module's names, a class's members) are worked out once."""
 
-    def __init__(self, records: Mapping[str, FileRecord], modules: ModuleTable) -> None:
+    def __init__(
+        self, records: Mapping[str, FileRecord], modules: ModuleTable, above: Sequence[str] = ()
+    ) -> None:
         self.records = records
+        self.above = above
+        """The workspace root's folder names (``root_names``), which includes may name."""
         self.space = ReadLog(records, modules)
         self.placer = CallPlacer(self.space)
 
@@ -189,7 +194,7 @@ class EdgeReader:
         elif record.language in C_FAMILY:
             # What its ``#include``s lead to: a function of the file and of the workspace's
             # file set, as Python's imports are.
-            imports = tuple(sorted(included_paths(records, record)))
+            imports = tuple(sorted(included_paths(records, record, self.above)))
         else:
             imports = ()
         bases = tuple(_bases(space, record)) if python else ()

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
@@ -43,7 +43,7 @@ import tree_sitter
 
 from kwdocs.binding import Role, Target
 from kwdocs.cursor import Word
-from kwdocs.extract.includes import include_target, is_system_include
+from kwdocs.extract.includes import include_target, is_system_include, root_names
 from kwdocs.extract.languages import C_FAMILY, GRAMMAR_MODULES, NativeLanguage, grammar_installed
 from kwdocs.index import Definition, KeywordIndex
 from kwdocs.model import FileRecord, Keyword, Kind
@@ -198,10 +198,16 @@ class IncludeGraph:
     """Includes and included-by over a workspace's records (a KeywordIndex's, or an export's):
     built on first use, each file's includes resolved once."""
 
-    def __init__(self, records: Mapping[str, FileRecord]) -> None:
+    def __init__(self, records: Mapping[str, FileRecord], above: Sequence[str] = ()) -> None:
         self._records = records
+        self._above = above
+        """The root's folder names (``root_names``): includes naming the root lead below it."""
         self._includes: dict[str, list[Include]] = {}
         self._by: dict[str, list[str]] | None = None
+
+    def target(self, including: str, keyword: Keyword) -> str | None:
+        """The workspace file an ``#include`` keyword of ``including`` leads to, or None."""
+        return include_target(self._records, including, keyword, self._above)
 
     def includes(self, path: str) -> list[Include]:
         """The includes of a file in the order written."""
@@ -212,7 +218,7 @@ class IncludeGraph:
             if record is not None and record.language in C_FAMILY:
                 for keyword in record.keywords:
                     if keyword.kind == Kind.INCLUDE:
-                        target = include_target(self._records, path, keyword)
+                        target = self.target(path, keyword)
                         found.append(Include(keyword, target, is_system_include(keyword)))
             self._includes[path] = found
         return found
@@ -296,7 +302,8 @@ class NativeResolver:
         if cached is None or cached[0] != index.generation:
             if len(self._graphs) > 16:
                 self._graphs.clear()
-            cached = (index.generation, IncludeGraph(index.records))
+            graph = IncludeGraph(index.records, root_names(source.full_path("")))
+            cached = (index.generation, graph)
             self._graphs[id(index)] = cached
         return cached[1]
 
@@ -566,7 +573,7 @@ class _CFamily:
 
     def _include(self, keyword: Keyword) -> NativeAnswer:
         word = Word((keyword.target,), keyword.col, keyword.end_col)
-        path = include_target(self.source.records, self.record.path, keyword)
+        path = self.resolver.include_graph(self.source).target(self.record.path, keyword)
         if path is None:
             where = "a system header" if is_system_include(keyword) else "a header"
             return NativeAnswer(

@@ -147,6 +147,25 @@ async def test_hover_and_definition_of_an_include(wheel_ws: Path) -> None:
         assert await s.definition(header, 5, 12) is None
 
 
+async def test_definition_of_an_include_naming_the_workspace_root(
+    native_root: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    # A workspace of the wheel's torch/include/c10 alone: "#include <c10/core/DeviceType.h>"
+    # names its core/DeviceType.h.
+    files = ["torch/include/c10/core/Device.h", "torch/include/c10/core/DeviceType.h"]
+    native_workspace(native_root, tmp_path / "ws", files)
+    root = tmp_path / "ws/torch/include/c10"
+    header = root / "core/Device.h"
+    async with session(root) as s:
+        await s.ready()
+        s.open(header)
+        # 4: "#include <c10/core/DeviceType.h>"
+        assert await _definitions(s, header, 3, 20, root) == [("core/DeviceType.h", 1)]
+        text = hover_text(await s.hover(header, 3, 20))
+        assert text.startswith("**header** `core/DeviceType.h`")
+
+
 async def test_definition_from_a_declaration_to_its_definition(wheel_ws: Path) -> None:
     parallel = wheel_ws / PARALLEL
     header = wheel_ws / PROCESS_GROUP

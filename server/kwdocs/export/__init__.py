@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from kwdocs.export.summary import (
     Phase,
     format_summary,
 )
+from kwdocs.extract.includes import root_names
 from kwdocs.model import FileRecord, Skip, decode_record
 from kwdocs.pages import FOLDER_DOC, FOLDER_INDEX, LANDING_PAGE, docs_page, kw_page, page_uri
 from kwdocs.pipeline import RecordCollector, extract_files, run_pipeline
@@ -252,15 +253,15 @@ def _tally(summary: ExportSummary, pages: dict[str, PageEntry], result: WriteRes
 
 
 # The last Analysis export_file made, by the (path, digest, calls known) of the records it was
-# made from, and the workspace key of those records: the language server asks for one file's
-# pages at a time, mostly from an unchanged workspace, else one where a file or two changed
-# (the last analysis's edges are then kept where they still hold).
-_last_analysis: tuple[RecordsKey, str, Analysis] | None = None
+# made from and the root's folder names, and the workspace key of those records: the language
+# server asks for one file's pages at a time, mostly from an unchanged workspace, else one
+# where a file or two changed (the last analysis's edges are then kept where they still hold).
+_last_analysis: tuple[tuple[RecordsKey, tuple[str, ...]], str, Analysis] | None = None
 
 
-def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
+def _analysis_for(records: Mapping[str, FileRecord], above: Sequence[str]) -> Analysis:
     global _last_analysis
-    key = records_key(records)
+    key = (records_key(records), tuple(above))
     if _last_analysis is not None and _last_analysis[0] == key:
         return _last_analysis[2]
     workspace = workspace_key(records)
@@ -269,7 +270,7 @@ def _analysis_for(records: Mapping[str, FileRecord]) -> Analysis:
         if _last_analysis is not None and _last_analysis[1] == workspace
         else None
     )
-    analysis = Analysis(records, known)
+    analysis = Analysis(records, known, above=above)
     _last_analysis = (key, workspace, analysis)
     return analysis
 
@@ -290,7 +291,7 @@ def export_file(
         begin_writes(out)
         manifest = load_manifest(out)
         from_out = root_from_out(root, out)
-        analysis = _analysis_for(records)
+        analysis = _analysis_for(records, root_names(root))
         job = RenderJob(path, file_pages(path, record, analysis, from_out, settings.source_limit))
         shared = Inherited(records, {}, analysis, {})
         limits = Limits(settings.source_limit, settings.max_file_size)

@@ -4,9 +4,10 @@ changed or read a record that changed; a cold export works them out across forke
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import as_completed
 from pathlib import Path
+from typing import NamedTuple
 
 import msgspec
 
@@ -14,6 +15,7 @@ from kwdocs.analyse import Analysis, KeywordPlaces, keyword_places
 from kwdocs.config import Settings
 from kwdocs.edges import EdgeReader, FileEdges, stale_paths
 from kwdocs.export.edge_store import EdgeStore, workspace_key
+from kwdocs.extract.includes import root_names
 from kwdocs.model import FileRecord
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
@@ -27,9 +29,16 @@ _UNITS_PER_WORKER = 4
 _encoder = msgspec.msgpack.Encoder()
 _edges_decoder = msgspec.msgpack.Decoder(dict[str, FileEdges])
 
-# Set just before the edge workers are forked (the records they read from the memory they
-# share with the export); the reader a worker keeps over its units.
-_inherited: Mapping[str, FileRecord] | None = None
+
+class _EdgeInputs(NamedTuple):
+    records: Mapping[str, FileRecord]
+    above: Sequence[str]
+    """The workspace root's folder names (``root_names``)."""
+
+
+# Set just before the edge workers are forked (what they read from the memory they share with
+# the export); the reader a worker keeps over its units.
+_inherited: _EdgeInputs | None = None
 _reader: EdgeReader | None = None
 
 
@@ -55,8 +64,9 @@ def export_analysis(
             anchors[path] = keyword_anchors(record)
             places[path] = keyword_places(record)
 
-    fresh = forked_edges(records, stale_paths(records, known), workers, per_file)
-    analysis = Analysis(records, known, fresh, anchors, places)
+    above = root_names(str(settings.root))
+    fresh = forked_edges(records, stale_paths(records, known), workers, per_file, above)
+    analysis = Analysis(records, known, fresh, anchors, places, above)
     if store is not None and analysis.edges_now:
         save_later.append(lambda: store.save(workspace, analysis.edges))
     return analysis
@@ -67,6 +77,7 @@ def forked_edges(
     paths: list[str],
     workers: Workers | None,
     meanwhile: Callable[[], None] | None = None,
+    above: Sequence[str] = (),
 ) -> dict[str, FileEdges] | None:
     """The edges of ``paths`` worked out by workers forked from this process (they read the
     records from the memory they share with it), or None where that does not pay or forking
@@ -75,7 +86,7 @@ def forked_edges(
     global _inherited
     if workers is None or not workers.parallel or len(paths) < _FORK_AT:
         return None
-    _inherited = records
+    _inherited = _EdgeInputs(records, above)
     try:
         executor = workers.fork()
     finally:
@@ -124,7 +135,8 @@ def edges_unit(paths: list[str]) -> bytes:
     global _reader
     if _reader is None:
         assert _inherited is not None, "edge workers are forked with the records set"
-        modules = ModuleTable.of((r.module, path) for path, r in _inherited.items())
-        _reader = EdgeReader(_inherited, modules)
+        records = _inherited.records
+        modules = ModuleTable.of((r.module, path) for path, r in records.items())
+        _reader = EdgeReader(records, modules, _inherited.above)
     with collector_paused():
         return _encoder.encode({path: _reader.edges(path) for path in paths})
