@@ -4,8 +4,12 @@ the manifest, the user's own files, the lock and generated pages lying in the tr
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
+import signal
+import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
@@ -20,7 +24,7 @@ from kwdocs.export import (
     export_workspace,
     format_summary,
 )
-from kwdocs.export.output import load_manifest
+from kwdocs.export.output import LOCK_NAME, load_manifest
 from kwdocs.extract import GENERATED_MARKER, digest_of
 from kwdocs.index import build_tables
 from kwdocs.pages import LANDING_PAGE
@@ -208,6 +212,36 @@ def test_second_export_at_once_fails_cleanly(workspace: Path) -> None:
     with export_lock(str(out)), pytest.raises(ExportError, match="another kwdocs export"):
         export(workspace)
     export(workspace)  # the lock is free again
+
+
+def _hold_fork_and_die(out: str, forked: Connection) -> None:
+    """An export killed midway: it holds the lock, has forked a worker, and dies without
+    letting go (the worker lives on a moment, as after ``kill -9``)."""
+    with export_lock(out):
+        worker = multiprocessing.get_context("fork").Process(target=_worker, args=(forked,))
+        worker.start()
+        os._exit(0)
+
+
+def _worker(forked: Connection) -> None:
+    forked.send(os.getpid())  # running: whatever happens at a fork has happened
+    time.sleep(60)
+
+
+def test_a_killed_exports_worker_does_not_hold_the_lock(tmp_path: Path) -> None:
+    fork = multiprocessing.get_context("fork")
+    reader, forked = fork.Pipe(duplex=False)
+    holder = fork.Process(target=_hold_fork_and_die, args=(str(tmp_path), forked))
+    holder.start()
+    assert reader.poll(60), "the holder's worker did not start"
+    worker = reader.recv()
+    holder.join()
+    try:
+        assert (tmp_path / LOCK_NAME).exists()  # left behind: the holder never let go
+        with export_lock(str(tmp_path)):
+            pass
+    finally:
+        os.kill(worker, signal.SIGKILL)
 
 
 @pytest.mark.parametrize("case", ["file", "root", "parent"])

@@ -88,12 +88,31 @@ def export_lock(out: str, wait: float = 0.0) -> Iterator[None]:
         if _same_file(handle, path):
             break
         handle.close()
+    _held_locks.add(handle.fileno())
     try:
         yield
     finally:
         with contextlib.suppress(OSError):
             os.unlink(path)
+        _held_locks.discard(handle.fileno())
         handle.close()  # closing releases the lock
+
+
+# The descriptors of the export locks this process holds. A flock belongs to every copy of its
+# descriptor: a forked worker closes its copies at once, or a worker outliving a killed export
+# (for the moment its own death takes) would keep the next export out.
+_held_locks: set[int] = set()
+
+
+def _close_held_locks() -> None:
+    for fd in _held_locks:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _held_locks.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_close_held_locks)
 
 
 def _same_file(handle: BinaryIO, path: str) -> bool:
