@@ -54,19 +54,14 @@ def include_candidates(
     folders += include_roots(including)
     folders += [root.strip("/") for root in extra_roots]
     folders.append("")
-    candidates: list[str] = []
-    for folder in folders:
-        path = posixpath.normpath(posixpath.join(folder, target)) if folder else target
-        path = posixpath.normpath(path)
-        if path.startswith("../") or path == ".." or path in candidates:
-            continue
-        candidates.append(path)
+    written = [posixpath.join(folder, target) if folder else target for folder in folders]
     head = ""
     for name in above:
         head = f"{name}/{head}"
-        if not target.startswith(head):
-            continue
-        path = posixpath.normpath(target[len(head) :])
+        if target.startswith(head):
+            written.append(target[len(head) :])
+    candidates: list[str] = []
+    for path in map(posixpath.normpath, written):
         if not (path.startswith("../") or path == ".." or path in candidates):
             candidates.append(path)
     return candidates
