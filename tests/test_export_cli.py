@@ -3,6 +3,7 @@ reasons, the lock seen from the command line, and ``kill -9`` in the middle of a
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from export_support import copy_fixture, page_tree
+from export_support import copy_fixture, export, page_tree
 from kwdocs.discover import MANIFEST_NAME
 from kwdocs.export import TEMP_PREFIX, export_lock
 from kwdocs.render.markdown import FOOTER
@@ -126,3 +127,32 @@ def test_kill_9_midway_then_rerun_repairs(tmp_path: Path) -> None:
     repaired = page_tree(out)
     assert len(repaired) == 400 * 2 + 11 * 2 + 1  # and the landing README.md
     assert repaired == page_tree(fresh)
+
+
+def test_an_export_ending_its_process_at_once_loses_nothing(tmp_path: Path) -> None:
+    # The command line ends an export's process without the interpreter's teardown: its
+    # output, every page, the manifest and the record cache (saved while the workers
+    # render) must all be there, as an export through the library writes them.
+    root = tmp_path / "big"
+    _large_tree(root, 120)  # enough for forked workers
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    out = tmp_path / "cli"
+    result = subprocess.run(
+        [sys.executable, "-m", "kwdocs", "export", str(root), "--out", str(out), "--json"],
+        capture_output=True,
+        text=True,
+        env=buffered,  # stdout a buffered pipe: the summary is flushed before the end
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    library = export(root, tmp_path / "library")
+    cli_pages = page_tree(out)
+    assert cli_pages == page_tree(tmp_path / "library")
+    assert summary["written"] == library.written == len(cli_pages)
+    manifest = json.loads((out / MANIFEST_NAME).read_bytes())
+    assert sorted(manifest["pages"]) == sorted(cli_pages)
+    # The record cache the export saved: the next index reads every file from it.
+    index = kwdocs("index", str(root), "--json")
+    assert json.loads(index.stdout)["from_cache"] == 120
+    assert gc.get_freeze_count() == 0  # the library export left nothing frozen in this process

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from kwdocs import __version__
 
@@ -75,7 +75,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     show_progress = sys.stderr.isatty() and not args.quiet
     try:
         with _progress_bar(show_progress) as report:
-            summary = export_workspace(settings, progress=report, site=_site_config(args, settings))
+            summary = export_workspace(
+                settings,
+                progress=report,
+                site=_site_config(args, settings),
+                exiting=args.ending,
+            )
     except ExportError as error:
         raise UsageError(str(error)) from None
     if summary.files == 0:
@@ -391,9 +396,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Without ``argv`` this is the program itself (``kwdocs``, ``python -m
+    kwdocs``), which ends when the command does: an export then ends the process at once,
+    leaving what it made to the system to discard rather than freeing it object by object."""
     args = build_parser().parse_args(argv)
+    args.ending = argv is None and args.func is _cmd_export
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except UsageError as error:
         print(f"kwdocs: error: {error}", file=sys.stderr)
         return 2
@@ -405,3 +414,15 @@ def main(argv: list[str] | None = None) -> int:
         # interpreter's final flush does not raise again.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    if args.ending:
+        _end_now(code)
+    return code
+
+
+def _end_now(code: int) -> NoReturn:
+    """End the process now, without the interpreter's teardown (which would free every object
+    the command made, one by one); its output flushed first, as the teardown would."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone, a stream closed
+            stream.flush()
+    os._exit(code)

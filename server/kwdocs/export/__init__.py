@@ -13,6 +13,7 @@ calls, waits up to 30 s instead.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -84,28 +85,38 @@ def export_workspace(
     records: Mapping[str, FileRecord] | None = None,
     skipped: list[Skip] | None = None,
     site: Path | None = None,
+    exiting: bool = False,
 ) -> ExportSummary:
     """Write (or refresh) every page of the workspace into OUT, and its landing page. Without
     ``records`` the workspace is indexed first (the cache reused and refreshed). ``site``: also
-    write an MkDocs configuration there, with a navigation over the pages."""
+    write an MkDocs configuration there, with a navigation over the pages. ``exiting``: the
+    process ends right after this call (``os._exit``, the command line's way): what the export
+    made (records, facts, analysis) is left for the end of the process to discard at once
+    rather than freed object by object (~0.1 s of a torch export)."""
     started = time.perf_counter()
     if site is not None:
         check_site_config(site, Path(settings.out))  # before anything is written
     root, out = check_output(settings)
     summary = ExportSummary(root=Path(settings.root), out=Path(settings.out))
     workers = Workers(worker_count(settings.jobs))
+    made: list[object] = []
     with (
         export_lock(out),
         collector_paused(),  # records, links and pages hold no cycles
         workers,
     ):
-        # In a function of its own: what it makes (records, facts, links) is freed when it
-        # returns, before the collector is back on, whose first collection would otherwise
-        # traverse all of it (~0.1 s of a torch export).
-        new_pages = _export_all(settings, summary, root, out, workers, progress, records, skipped)
+        new_pages = _export_all(
+            settings, summary, root, out, workers, progress, records, skipped, made
+        )
         if site is not None:
             write_site_config(Path(root), Path(out), site, new_pages)
             summary.site = site
+        if exiting:
+            _LEFT_TO_EXIT.extend(made)
+            gc.freeze()  # nor traversed by the collector once it is back on
+        # Freed here, the workers gone (no page they shared is copied to change a count) and
+        # the collector still off, whose first collection would otherwise traverse it all.
+        made.clear()
     left_alone = {conflict["path"] for conflict in summary.conflicts}
     summary.start = next(
         (page for page in START_PAGES if page in new_pages and page not in left_alone), None
@@ -125,9 +136,11 @@ def _export_all(
     progress: PhaseProgress | None,
     records: Mapping[str, FileRecord] | None,
     skipped: list[Skip] | None,
+    made: list[object],
 ) -> dict[str, PageEntry]:
     """``export_workspace``'s work inside its lock: every page rendered and written, the
-    manifest saved; the manifest's entries returned."""
+    manifest saved; the manifest's entries returned, and what it made put in ``made`` (for
+    the caller to free when it suits)."""
     facts: dict[str, bytes] = {}
 
     # Writing the record cache waits until the render workers are running: it then takes
@@ -144,6 +157,7 @@ def _export_all(
 
         indexed = run_pipeline(settings, collector, workers=workers, facts=True, progress=report)
         records, facts = collector.records, collector.facts
+        made.append(collector)
         summary.skipped = indexed.skipped
         if collector.pending_save is not None:
             save_later.append(collector.pending_save)
@@ -163,6 +177,7 @@ def _export_all(
     analysis = export_analysis(settings, records, save_later, workers)
     summary.begin(Phase.PLAN)
     plan = plan_export(records, analysis, manifest, out, from_out, settings.source_limit)
+    made += (records, facts, analysis, plan)
     plan.wanted.add(LANDING_PAGE)
     summary.unchanged += len(plan.unchanged)
     new_pages: dict[str, PageEntry] = {p: manifest.pages[p] for p in plan.unchanged}
@@ -187,6 +202,7 @@ def _export_all(
                     _tally(summary, new_pages, result)
             if progress is not None:
                 progress("pages", done, len(jobs))
+        workers.close()  # their work is done: gone before this process frees what they share
         summary.begin(Phase.FINISH)
         landing = render_landing(Path(root).name, len(records))
         _tally(summary, new_pages, write_page(out, LANDING_PAGE, landing, ""))
@@ -205,6 +221,10 @@ def _export_all(
         summary.end()
     return new_pages
 
+
+# What exports made, for processes that end right after them (``export_workspace``'s
+# ``exiting``): held here, it is never freed object by object.
+_LEFT_TO_EXIT: list[object] = []
 
 # The page "Start at" names: the first of these that kwdocs wrote (the user's own file of that
 # name, left alone, is no start into kwdocs's pages).
