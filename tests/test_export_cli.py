@@ -131,10 +131,10 @@ def test_kill_9_midway_then_rerun_repairs(tmp_path: Path) -> None:
 
 def test_an_export_ending_its_process_at_once_loses_nothing(tmp_path: Path) -> None:
     # The command line ends an export's process without the interpreter's teardown: its
-    # output, every page, the manifest and the record cache (saved while the workers
-    # render) must all be there, as an export through the library writes them.
+    # output, every page, the manifest and the record cache (saved while the edge workers
+    # work) must all be there, as an export through the library writes them.
     root = tmp_path / "big"
-    _large_tree(root, 120)  # enough for forked workers
+    _large_tree(root, 300)  # enough for forked edge and render workers
     buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     out = tmp_path / "cli"
     result = subprocess.run(
@@ -154,5 +154,5 @@ def test_an_export_ending_its_process_at_once_loses_nothing(tmp_path: Path) -> N
     assert sorted(manifest["pages"]) == sorted(cli_pages)
     # The record cache the export saved: the next index reads every file from it.
     index = kwdocs("index", str(root), "--json")
-    assert json.loads(index.stdout)["from_cache"] == 120
+    assert json.loads(index.stdout)["from_cache"] == 300
     assert gc.get_freeze_count() == 0  # the library export left nothing frozen in this process

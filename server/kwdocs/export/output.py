@@ -10,7 +10,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -309,6 +309,12 @@ def still_there(out: str, page: str, entry: PageEntry) -> bool:
     except OSError:
         return False
     return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
+
+
+def run_pending(calls: list[Callable[[], None]] | None) -> None:
+    """Run and remove each of ``calls`` (an export's saves put off until a core is free)."""
+    while calls:
+        calls.pop(0)()
 
 
 def clean_temp_files(out: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 import msgspec
 
 from kwdocs.analyse import Analysis, FileLinks
-from kwdocs.export.output import WriteResult, begin_writes, write_page
+from kwdocs.export.output import WriteResult, begin_writes, run_pending, write_page
 from kwdocs.export.plan import PageKind, PlannedPage, RenderJob, with_fingerprints
 from kwdocs.extract import digest_of, extract_source, read_bounded
 from kwdocs.extract.decode import decode, normalise_newlines
@@ -181,7 +181,7 @@ def render_all(
     runs (and is emptied) once the workers have their jobs."""
     global _inherited
     if not workers.parallel or len(jobs) < PARALLEL_THRESHOLD:
-        _run_all(meanwhile)
+        run_pending(meanwhile)
         _inherited = shared
         try:
             for job in jobs:
@@ -217,7 +217,7 @@ def render_all(
             futures = [executor.submit(render_unit, payload) for payload in payloads]
     finally:
         _inherited = None
-    _run_all(meanwhile)
+    run_pending(meanwhile)
     if executor is None:
         for result in workers.map(RENDER_TARGET, payloads):
             yield from _outcomes_decoder.decode(result)
@@ -230,12 +230,6 @@ def render_all(
     finally:
         for future in futures:
             future.cancel()
-
-
-def _run_all(calls: list[Callable[[], None]] | None) -> None:
-    """Run and remove each call of ``calls``."""
-    while calls:
-        calls.pop(0)()
 
 
 def _balanced(jobs: list[RenderJob], records: Mapping[str, FileRecord]) -> list[RenderJob]:
