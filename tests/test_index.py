@@ -125,6 +125,31 @@ def test_cache_round_trip_and_corruption(tmp_path: Path) -> None:
     assert cache.load() == {}
 
 
+def test_records_saved_as_their_workers_encoded_them_write_the_same_cache(
+    tmp_path: Path,
+) -> None:
+    # An export writes the records its workers encoded as they are: the file must be the one
+    # encoding them again would give, whichever records come encoded and whichever not.
+    records = [
+        extract_bytes("a.py", SHAPES),
+        extract_bytes("b.py", USE),
+        extract_bytes("c.py", b"X = 1\n"),
+    ]
+    plain = RecordCache(tmp_path / "ws", tmp_path / "plain")
+    plain.save_records(records, None)
+    raw = RecordCache(tmp_path / "ws", tmp_path / "raw")
+    encoded = {r.path: encode_record(r) for r in records[:2]}
+    raw.save_records(records, None, encoded)
+    assert raw.path.read_bytes() == plain.path.read_bytes()
+    stored = raw.load_stored()
+    assert stored is not None and stored.records == records
+    # With the stored tables still holding (written back as they were), the same again.
+    raw.save_records(records, stored, encoded)
+    assert raw.path.read_bytes() == plain.path.read_bytes()
+    warm = raw.load_index()
+    assert warm is not None and _answers(warm) == _answers(build_index(records))
+
+
 def _answers(index: KeywordIndex) -> dict[str, list[tuple[str, int, str]]]:
     """Every name the index answers, with what it answers."""
     names = {k.name for r in index.records.values() for k in r.keywords}

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -128,30 +128,44 @@ class RecordCache:
 
     def save(self, records: Iterable[FileRecord]) -> None:
         """Replace the cache with ``records`` atomically; failures are logged, never raised."""
-        self._write(build_tables(list(records)))
+        tables = build_tables(list(records))
+        self._write(tables.records, tables.names, tables.symbols)
 
-    def save_records(self, records: list[FileRecord], stored: StoredTables | None) -> None:
+    def save_records(
+        self,
+        records: list[FileRecord],
+        stored: StoredTables | None,
+        encoded: Mapping[str, bytes] | None = None,
+    ) -> None:
         """Replace the cache with ``records`` (in path order); the stored name tables are
         written back unchanged when they still hold: the same paths, and every replaced
         record with the same keyword names, qualnames and kinds at the same positions (a
-        keyword is a record id and a position in the tables)."""
+        keyword is a record id and a position in the tables). ``encoded``: records as
+        ``encode_record`` made them (by path), written as they are rather than encoded again."""
         if stored is not None and _same_tables(stored.records, records):
-            try:
-                payload = _encoder.encode(StoredTables(records, stored.names, stored.symbols))
-                replace_file(self.path, _magic(), payload)
-            except OSError as error:
-                log.warning("could not write the cache %s: %s", self.path, error)
-            return
-        self.save(records)
+            names, symbols = stored.names, stored.symbols
+        else:
+            tables = build_tables(records)
+            names, symbols = tables.names, tables.symbols
+        # A record's encoding is the same alone and in the list: msgpack writes a list as its
+        # length, then each item's encoding.
+        written: list[Any] = records
+        if encoded:
+            written = [msgspec.Raw(encoded[r.path]) if r.path in encoded else r for r in records]
+        self._write(written, names, symbols)
 
     def save_index(self, index: KeywordIndex) -> None:
         """Replace the cache with every record of ``index`` (its own tables when it can)."""
         tables = index.tables()
-        self._write(tables if tables is not None else build_tables(list(index.records.values())))
+        if tables is None:
+            tables = build_tables(list(index.records.values()))
+        self._write(tables.records, tables.names, tables.symbols)
 
-    def _write(self, tables: IndexTables) -> None:
+    def _write(self, records: list[Any], names: Any, symbols: Any) -> None:
+        """Write the three parts of ``IndexTables`` (each as a value, or as ``msgspec.Raw``
+        holding its encoding)."""
         try:
-            replace_file(self.path, _magic(), _encoder.encode(tables))
+            replace_file(self.path, _magic(), _encoder.encode([records, names, symbols]))
         except OSError as error:
             log.warning("could not write the cache %s: %s", self.path, error)
 

@@ -191,8 +191,15 @@ class RecordSink(Protocol):
 
     def reuse_finished(self, reused: int) -> None: ...
 
-    def extracted(self, records: list[FileRecord], skips: list[Skip], facts: dict[str, bytes]):
-        """One unit's outcome: the new records, the files left out, page facts by path."""
+    def extracted(
+        self,
+        records: list[FileRecord],
+        skips: list[Skip],
+        facts: dict[str, bytes],
+        encoded: dict[str, bytes],
+    ) -> None:
+        """One unit's outcome: the new records, the files left out, page facts by path, and
+        each new record as the worker encoded it (``encode_record``; by path)."""
         ...
 
     def finished(self, changed: bool) -> None:
@@ -232,7 +239,11 @@ class IndexBuilder:
         pass
 
     def extracted(
-        self, records: list[FileRecord], skips: list[Skip], facts: dict[str, bytes]
+        self,
+        records: list[FileRecord],
+        skips: list[Skip],
+        facts: dict[str, bytes],
+        encoded: dict[str, bytes],
     ) -> None:
         for record in records:
             self.index.update(record)
@@ -254,6 +265,9 @@ class RecordCollector:
         self.cached = {r.path: r for r in self.stored.records} if self.stored is not None else {}
         self.records: dict[str, FileRecord] = {}
         self.facts: dict[str, bytes] = {}
+        self.encoded: dict[str, bytes] = {}
+        """The records extracted by this run as their workers encoded them: the cache
+        writes them as they are."""
         self.skipped: list[Skip] = []
         self.save_later = save_later
         self.pending_save: Callable[[], None] | None = None
@@ -275,20 +289,26 @@ class RecordCollector:
         pass
 
     def extracted(
-        self, records: list[FileRecord], skips: list[Skip], facts: dict[str, bytes]
+        self,
+        records: list[FileRecord],
+        skips: list[Skip],
+        facts: dict[str, bytes],
+        encoded: dict[str, bytes],
     ) -> None:
         for record in records:
             self.records[record.path] = record
         self.facts.update(facts)
+        self.encoded.update(encoded)
 
     def finished(self, changed: bool) -> None:
         self.records = {p: self.records[p] for p in sorted(self.records)}
         if self.cache is None or not (changed or len(self.cached) != len(self.records)):
             return
         cache, ordered, stored = self.cache, list(self.records.values()), self.stored
+        encoded = self.encoded
 
         def save() -> None:
-            cache.save_records(ordered, stored)
+            cache.save_records(ordered, stored, encoded)
 
         if self.save_later:
             self.pending_save = save
@@ -351,14 +371,16 @@ def run_pipeline(
             records: list[FileRecord] = []
             skips: list[Skip] = []
             unit_facts: dict[str, bytes] = {}
+            encoded: dict[str, bytes] = {}
             for outcome in outcomes:
                 if outcome.skip:
                     skips.append(Skip(outcome.path, outcome.skip))
                     continue
                 records.append(decode_record(outcome.record))
+                encoded[outcome.path] = outcome.record
                 if outcome.facts:
                     unit_facts[outcome.path] = outcome.facts
-            sink.extracted(records, skips, unit_facts)
+            sink.extracted(records, skips, unit_facts, encoded)
             report.extracted += len(records)
             report.skipped.extend(skips)
             done += len(outcomes)

@@ -125,7 +125,11 @@ class LoopSink:
             self._flush()
 
     def extracted(
-        self, records: list[FileRecord], skips: list[Skip], facts: dict[str, bytes]
+        self,
+        records: list[FileRecord],
+        skips: list[Skip],
+        facts: dict[str, bytes],
+        encoded: dict[str, bytes],
     ) -> None:
         for record in records:
             self.kept[record.path] = record
@@ -133,7 +137,6 @@ class LoopSink:
         self.emit(Batch(records, skips, self.done))
 
     def finished(self, changed: bool) -> None:
-        held = len(self.builder.held if False else ()) if False else None  # noqa: F841
         before = self.builder.held if self.builder is not None else len(self.cached)
         if self.cache is not None and (changed or before != len(self.kept)):
             try:
