@@ -176,6 +176,20 @@ def reusable(
 # ---- where records go -------------------------------------------------------------------------
 
 
+@dataclass
+class UnitOutcome:
+    """What one unit of extraction gave."""
+
+    records: list[FileRecord] = field(default_factory=list)
+    skips: list[Skip] = field(default_factory=list)
+    """The files left out, and why."""
+    facts: dict[str, bytes] = field(default_factory=dict)
+    """Page facts by path, when asked for."""
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    """Each record as its worker encoded it (``encode_record``), by path: what the record
+    cache writes, not encoded again."""
+
+
 class RecordSink(Protocol):
     """Where the pipeline's records go; called on the pipeline's thread, in this order:
     ``discovered``, ``previous``/``reused`` per file, ``reuse_finished``, ``extracted`` per
@@ -191,15 +205,8 @@ class RecordSink(Protocol):
 
     def reuse_finished(self, reused: int) -> None: ...
 
-    def extracted(
-        self,
-        records: list[FileRecord],
-        skips: list[Skip],
-        facts: dict[str, bytes],
-        encoded: dict[str, bytes],
-    ) -> None:
-        """One unit's outcome: the new records, the files left out, page facts by path, and
-        each new record as the worker encoded it (``encode_record``; by path)."""
+    def extracted(self, unit: UnitOutcome) -> None:
+        """One unit of extraction's outcome."""
         ...
 
     def finished(self, changed: bool) -> None:
@@ -238,16 +245,10 @@ class IndexBuilder:
     def reuse_finished(self, reused: int) -> None:
         pass
 
-    def extracted(
-        self,
-        records: list[FileRecord],
-        skips: list[Skip],
-        facts: dict[str, bytes],
-        encoded: dict[str, bytes],
-    ) -> None:
-        for record in records:
+    def extracted(self, unit: UnitOutcome) -> None:
+        for record in unit.records:
             self.index.update(record)
-        for skip in skips:
+        for skip in unit.skips:
             self.index.remove(skip.path)
 
     def finished(self, changed: bool) -> None:
@@ -288,17 +289,11 @@ class RecordCollector:
     def reuse_finished(self, reused: int) -> None:
         pass
 
-    def extracted(
-        self,
-        records: list[FileRecord],
-        skips: list[Skip],
-        facts: dict[str, bytes],
-        encoded: dict[str, bytes],
-    ) -> None:
-        for record in records:
+    def extracted(self, unit: UnitOutcome) -> None:
+        for record in unit.records:
             self.records[record.path] = record
-        self.facts.update(facts)
-        self.encoded.update(encoded)
+        self.facts.update(unit.facts)
+        self.encoded.update(unit.encoded)
 
     def finished(self, changed: bool) -> None:
         self.records = {p: self.records[p] for p in sorted(self.records)}
@@ -368,21 +363,18 @@ def run_pipeline(
             if cancel is not None and cancel.is_set():
                 report.cancelled = True
                 return report
-            records: list[FileRecord] = []
-            skips: list[Skip] = []
-            unit_facts: dict[str, bytes] = {}
-            encoded: dict[str, bytes] = {}
+            unit = UnitOutcome()
             for outcome in outcomes:
                 if outcome.skip:
-                    skips.append(Skip(outcome.path, outcome.skip))
+                    unit.skips.append(Skip(outcome.path, outcome.skip))
                     continue
-                records.append(decode_record(outcome.record))
-                encoded[outcome.path] = outcome.record
+                unit.records.append(decode_record(outcome.record))
+                unit.encoded[outcome.path] = outcome.record
                 if outcome.facts:
-                    unit_facts[outcome.path] = outcome.facts
-            sink.extracted(records, skips, unit_facts, encoded)
-            report.extracted += len(records)
-            report.skipped.extend(skips)
+                    unit.facts[outcome.path] = outcome.facts
+            sink.extracted(unit)
+            report.extracted += len(unit.records)
+            report.skipped.extend(unit.skips)
             done += len(outcomes)
             if progress is not None:
                 progress(done, total)

@@ -21,7 +21,7 @@ from kwdocs.lsp.progress import WorkProgress
 from kwdocs.lsp.workspace_state import Folder, FolderState
 from kwdocs.model import FileRecord, Skip
 from kwdocs.modules import ModuleNamer
-from kwdocs.pipeline import IndexBuilder, IndexReport, run_pipeline
+from kwdocs.pipeline import IndexBuilder, IndexReport, UnitOutcome, run_pipeline
 from kwdocs.workers import Workers, WorkersClosed, worker_count
 
 if TYPE_CHECKING:
@@ -124,17 +124,11 @@ class LoopSink:
         else:
             self._flush()
 
-    def extracted(
-        self,
-        records: list[FileRecord],
-        skips: list[Skip],
-        facts: dict[str, bytes],
-        encoded: dict[str, bytes],
-    ) -> None:
-        for record in records:
+    def extracted(self, unit: UnitOutcome) -> None:
+        for record in unit.records:
             self.kept[record.path] = record
-        self.done += len(records) + len(skips)
-        self.emit(Batch(records, skips, self.done))
+        self.done += len(unit.records) + len(unit.skips)
+        self.emit(Batch(unit.records, unit.skips, self.done))
 
     def finished(self, changed: bool) -> None:
         before = self.builder.held if self.builder is not None else len(self.cached)
