@@ -160,7 +160,9 @@ def test_one_file_pages_after_an_edit_keep_the_other_files_edges(tmp_path: Path)
             assert pages[page] == expected[page], page
 
 
-def test_edges_worked_out_by_forked_workers_are_those_worked_out_here(torch_root: Path) -> None:
+def test_edges_worked_out_by_forked_workers_are_those_worked_out_here(
+    torch_root: Path, tmp_path: Path
+) -> None:
     # A cold export works its files' edges out across forked workers, each over its own share
     # of the files: every file's edges, the records they read included, must be the same.
     import threading
@@ -173,10 +175,20 @@ def test_edges_worked_out_by_forked_workers_are_those_worked_out_here(torch_root
     here, worked_out = file_edges(records, modules_of(records))
     assert worked_out == len(records)
     assert sum(len(edges.calls) for edges in here.values()) > 3000
+    encoded: dict[str, msgspec.Raw] = {}
     with Workers(2) as workers:
-        forked = forked_edges(records, sorted(records), workers)
+        forked = forked_edges(records, sorted(records), workers, encoded=encoded)
     assert forked is not None
     assert forked == here
+    # The store writes the workers' encodings as they are: the file is the one the edges
+    # themselves give.
+    workspace = workspace_key(records)
+    from_edges = EdgeStore(tmp_path / "ws", tmp_path / "edges")
+    from_edges.save(workspace, forked)
+    as_encoded = EdgeStore(tmp_path / "ws", tmp_path / "encoded")
+    as_encoded.save(workspace, {path: encoded[path] for path in forked})
+    assert as_encoded.path.read_bytes() == from_edges.path.read_bytes()
+    assert as_encoded.load(workspace) == here
     analysis = Analysis(records, None, forked)
     assert analysis.edges == here and analysis.edges_now == len(records)
     # Where forking is unsafe (another thread runs: the language server) nothing is forked.

@@ -28,7 +28,8 @@ _FORK_AT = 256
 _UNITS_PER_WORKER = 4
 
 _encoder = msgspec.msgpack.Encoder()
-_edges_decoder = msgspec.msgpack.Decoder(dict[str, FileEdges])
+_unit_decoder = msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
+_edges_decoder = msgspec.msgpack.Decoder(FileEdges)
 
 
 class _EdgeInputs(NamedTuple):
@@ -71,10 +72,23 @@ def export_analysis(
         run_pending(save_later)
 
     above = root_names(str(settings.root))
-    fresh = forked_edges(records, stale_paths(records, known), workers, per_file, above)
+    encoded: dict[str, msgspec.Raw] = {}
+    fresh = forked_edges(
+        records, stale_paths(records, known), workers, per_file, above, encoded=encoded
+    )
     analysis = Analysis(records, known, fresh, anchors, places, above)
     if store is not None and analysis.edges_now:
-        save_later.append(lambda: store.save(workspace, analysis.edges))
+
+        def save() -> None:
+            # Edges the analysis took from the workers are written as the workers encoded them.
+            taken = fresh or {}
+            written = {
+                path: encoded[path] if taken.get(path) is edges else edges
+                for path, edges in analysis.edges.items()
+            }
+            store.save(workspace, written)
+
+        save_later.append(save)
     return analysis
 
 
@@ -84,11 +98,13 @@ def forked_edges(
     workers: Workers | None,
     meanwhile: Callable[[], None] | None = None,
     above: Sequence[str] = (),
+    encoded: dict[str, msgspec.Raw] | None = None,
 ) -> dict[str, FileEdges] | None:
     """The edges of ``paths`` worked out by workers forked from this process (they read the
     records from the memory they share with it), or None where that does not pay or forking
     is unsafe (the language server): ``Analysis`` then works them out itself. ``meanwhile``
-    runs here while the workers work (only when they do)."""
+    runs here while the workers work (only when they do); ``encoded`` gets each file's edges
+    as the workers encoded them (for the edge store to write as they are)."""
     global _inherited
     if workers is None or not workers.parallel or len(paths) < _FORK_AT:
         return None
@@ -106,7 +122,10 @@ def forked_edges(
         if meanwhile is not None:
             meanwhile()
         for future in as_completed(futures):
-            fresh.update(_edges_decoder.decode(future.result()))
+            for path, raw in _unit_decoder.decode(future.result()).items():
+                fresh[path] = _edges_decoder.decode(raw)
+                if encoded is not None:
+                    encoded[path] = raw
     finally:
         for future in futures:
             future.cancel()

@@ -74,7 +74,8 @@ class EdgeStore:
             return None
         return stored.files if stored.workspace == workspace else None
 
-    def save(self, workspace: str, placed: Mapping[str, FileEdges]) -> None:
+    def save(self, workspace: str, placed: Mapping[str, FileEdges | msgspec.Raw]) -> None:
+        """Store ``placed`` (each file's edges, or their msgpack encoding as it is)."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             replace_file(self.path, _magic(), _encoder.encode(_Stored(workspace, dict(placed))))
