@@ -62,3 +62,9 @@ def test_quick_benchmark_prints_every_figure(tmp_path: Path, stdlib_root: Path) 
     assert saved["corpus"]["files"] == 6
     assert saved["main"]["cold_index"][0]["files"] == 6
     assert saved["main"]["server"]["warm_start"][0]["status"]["files"] == 6
+    # Each cold export's ratio is to an ast floor of the same files measured just before it.
+    export = saved["main"]["export"][0]
+    assert export["floor"]["files"] == 6 and export["cold"]["summary"]["files"] == 6
+    floor = export["floor"]["seconds"]
+    row = next(line for line in table if line.startswith("| export of every page, cold |"))
+    assert f"× floor {floor:.2f} s" in row, row
