@@ -143,8 +143,8 @@ def _export_all(
     the caller to free when it suits)."""
     facts: dict[str, bytes] = {}
 
-    # Writing the record cache waits until the render workers are running: it then takes
-    # the main process's idle time rather than a gap between the two phases.
+    # Writing the record cache waits until workers are running (the edge workers, else the
+    # render workers): it then takes a core they leave idle rather than a gap between phases.
     save_later: list[Callable[[], None]] = []
     if records is None:
         summary.begin(Phase.INDEX)  # loading the record cache included
