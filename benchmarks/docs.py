@@ -50,7 +50,8 @@ def render(results: dict[str, Any]) -> str:
         f"{results['runs']} run(s) of each figure, {results.get('seconds', 0) / 60:.0f} minutes.",
         "",
         f"- Machine: {machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB; "
-        f"Python {machine['python']}; {machine['platform']}; kwdocs {machine['kwdocs']}.",
+        f"Python {machine['python']}; {machine['platform']}; kwdocs {machine['kwdocs']}"
+        f"{' (compiled modules)' if machine.get('compiled') else ' (pure Python)'}.",
         f"- Corpus: {corpus['name']}, {corpus['files']:,} Python files, {corpus['lines']:,} lines, "
         f"{corpus['megabytes']} MB.",
     ]

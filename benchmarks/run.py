@@ -108,8 +108,10 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     import kwdocs
+    from kwdocs import compiled
 
     return {
+        "compiled": compiled.current_build() is not None and not os.environ.get(compiled.PURE_ENV),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": memory,
@@ -303,12 +305,18 @@ def scaling_point(name: str, root: Path, work: Path, runs: int, export: bool) ->
 
 
 def compile_kwdocs() -> None:
-    """Write kwdocs's bytecode, as ``pip install`` does: an editable checkout run with
-    PYTHONDONTWRITEBYTECODE would otherwise compile every module at each server start."""
+    """Make kwdocs as a wheel installs it: its hot modules compiled (``kwdocs compile``; the
+    figures say whether they were), its bytecode written (an editable checkout run with
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module at each server start)."""
     import compileall
 
     import kwdocs
+    from kwdocs import compiled
 
+    try:
+        compiled.build()
+    except compiled.BuildError as error:
+        say(f"kwdocs runs as pure Python: its compiled modules could not be built ({error})")
     compileall.compile_dir(str(Path(kwdocs.__file__).parent), quiet=1)
 
 

@@ -18,6 +18,8 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 log "installing kwdocs, its test dependencies and the peer language servers the benchmark harness tests run"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,peers]" </dev/null
+log "compiling kwdocs's hot modules (mypyc), as the wheel ships them"
+.venv/bin/kwdocs compile
 
 log "installing Neovim"
 bash scripts/setup-neovim.sh

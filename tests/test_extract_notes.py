@@ -7,7 +7,8 @@ import ast
 import textwrap
 from pathlib import Path
 
-from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
+from kwdocs.extract.note_types import ModuleNote, NoteOrigin
+from kwdocs.extract.notes import module_notes
 
 
 def _notes(source: str) -> list[ModuleNote]:

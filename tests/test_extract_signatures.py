@@ -8,10 +8,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from kwdocs.extract.signature_types import LineList, ParamKind, SignatureParam
 from kwdocs.extract.signatures import (
-    LineList,
-    ParamKind,
-    SignatureParam,
     _one_line,
     _tokenized_one_line,
     annotation,

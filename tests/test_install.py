@@ -101,6 +101,15 @@ def test_the_readme_first_command_installs_with_pipx_and_runs(tmp_path: Path) ->
     from kwdocs import __version__
 
     assert version.stdout.strip() == f"kwdocs {__version__}"
+    # The wheel carries the compiled modules, and they run (hatch_build.py, kwdocs/compiled.py).
+    status = subprocess.run(
+        [str(apps / "kwdocs"), "compile", "--status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert status.returncode == 0 and status.stdout.rstrip().endswith(", running"), status.stdout
     # The wheel pipx built carries the licence it declares.
     dist = next((tmp_path / "pipx" / "venvs" / "kwdocs").rglob("kwdocs-*.dist-info"))
     assert (dist / "licenses" / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kwdocs.extract.notes import module_notes
-from kwdocs.extract.signatures import LineList, ParamKind, SignatureParam, signature_parameters
-from kwdocs.render.docstrings import (
+from kwdocs.extract.signature_types import LineList, ParamKind, SignatureParam
+from kwdocs.extract.signatures import signature_parameters
+from kwdocs.render.docstring_types import (
     CodeBlock,
     Docstring,
     ListBlock,
@@ -25,6 +26,8 @@ from kwdocs.render.docstrings import (
     ParamGroup,
     Raised,
     Returned,
+)
+from kwdocs.render.docstrings import (
     blocks_markdown,
     docstring_markdown,
     inline_markdown,

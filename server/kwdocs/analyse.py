@@ -5,7 +5,6 @@ relate to a file most; and a file's main definition (``main_definition``)."""
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import posixpath
 from collections import defaultdict
@@ -15,16 +14,27 @@ from typing import NamedTuple
 
 import msgspec
 
-from kwdocs.calls import CallEnd, CallGraph
-from kwdocs.edges import ClassLink, FileEdges, UseLink, file_edges
+from kwdocs.call_types import CallEnd
+from kwdocs.calls import CallGraph
+from kwdocs.edge_types import ClassLink, FileEdges, UseLink
+from kwdocs.edges import file_edges
 from kwdocs.extract.includes import include_target, is_system_include
 from kwdocs.extract.languages import C_FAMILY
 from kwdocs.extract.pynodes import is_unread_docstring
+from kwdocs.link_types import (
+    ApiEntry,
+    CallLink,
+    FileLinks,
+    FolderLinks,
+    FunctionLinks,
+    IncludeLink,
+    RelatedFile,
+    Relation,
+)
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import ModuleTable
 from kwdocs.pages import keyword_anchors
 from kwdocs.resolve import (
-    ImportFact,
     alias_of,
     implementation,
     import_facts,
@@ -36,43 +46,6 @@ _INIT_NAMES = ("__init__.py", "__init__.pyi")
 _API_KINDS = frozenset({Kind.CLASS, Kind.FUNCTION, Kind.CONSTANT, Kind.VARIABLE})
 API_LIMIT = 200
 _encode = msgspec.msgpack.Encoder().encode
-
-
-class CallLink(msgspec.Struct, frozen=True, array_like=True):
-    """The other end of a call, with the anchor of its section."""
-
-    qualname: str
-    path: str
-    line: int
-    kind: str
-    anchor: str = ""
-
-
-class FunctionLinks(msgspec.Struct, frozen=True, array_like=True):
-    """What one function or class of the file calls, and what calls it."""
-
-    qualname: str
-    line: int
-    callees: list[CallLink] = []
-    callers: list[CallLink] = []
-    outside: int = 0
-    """Calls of builtins and of modules outside the workspace."""
-    unresolved: int = 0
-    """Calls only inference could place."""
-
-
-class Relation(str, enum.Enum):
-    """How another file relates to this one (the value is what the page says)."""
-
-    IMPORTS = "imported here"
-    IMPORTED_BY = "imports this file"
-    CALLS = "calls into this file"
-    CALLED = "called from this file"
-    INHERITS = "shares a class hierarchy"
-    TESTS = "tests this file"
-    SIBLING = "same folder"
-
-    __str__ = str.__str__
 
 
 # Relations in the order a page lists them; a file's relations to another as a bit mask
@@ -95,69 +68,6 @@ _MASK_WEIGHT = [
 _MASK_RELATIONS = [
     tuple(r for r in _RELATIONS if mask & _BIT[r]) for mask in range(1 << len(_RELATIONS))
 ]
-
-
-class IncludeLink(msgspec.Struct, frozen=True, array_like=True):
-    """One ``#include`` of a C, C++ or CUDA file, as written, and the workspace file it leads
-    to ("" when none: a system or library header)."""
-
-    written: str
-    line: int
-    path: str
-    system: bool
-
-
-class RelatedFile(msgspec.Struct, frozen=True, array_like=True):
-    path: str
-    relations: tuple[Relation, ...]
-    calls: int = 0
-    """Calls between the two files, either way."""
-
-
-class ApiEntry(msgspec.Struct, frozen=True, array_like=True):
-    """One name of a folder's public API, and the definition it stands for (path "" when the
-    workspace cannot tell)."""
-
-    name: str
-    path: str = ""
-    qualname: str = ""
-    kind: str = ""
-    line: int = 0
-    summary: str = ""
-    anchor: str = ""
-
-
-class FolderLinks(msgspec.Struct, array_like=True):
-    """What a folder's ``doc.md`` shows beyond its files' records."""
-
-    api: list[ApiEntry] = []
-    api_source: str = ""
-    """Where the API was read: ``__all__``, ``imports`` (the package's public imports and
-    definitions) or ``modules`` (the public definitions of its public modules)."""
-    imports: list[tuple[str, str]] = []
-    """(importer, imported) among the folder's files and subfolders (a subfolder's key ends
-    with ``/``)."""
-
-
-class FileLinks(msgspec.Struct, array_like=True):
-    """Everything a file's docs page shows about other files: part of the page fingerprint."""
-
-    imports: list[ImportFact] = []
-    imported_by: list[str] = []
-    tests: list[str] = []
-    bases: list[ClassLink] = []
-    subclasses: list[ClassLink] = []
-    import_files: dict[str, str] = {}
-    """Target of each import of the file → the workspace file it is taken from."""
-    functions: list[FunctionLinks] = []
-    """Calls and callers of its functions and classes (those that have any), in file order."""
-    calls_complete: bool = True
-    """False when some file was indexed without its calls: callers may be missing."""
-    uses: list[UseLink] = []
-    related: list[RelatedFile] = []
-    """Other files ranked by how they relate to this one, most related first."""
-    includes: list[IncludeLink] = []
-    """C, C++ and CUDA files: their ``#include``s in the order written."""
 
 
 def _node(parts: list[str], depth: int) -> str:
@@ -451,16 +361,16 @@ class Analysis:
                 other,
             ),
         )[:limit]
-        found = [
+        files = [
             RelatedFile(other, _MASK_RELATIONS[relations[other]], count(other, 0))
             for other in ranked
         ]
-        if len(found) < limit:
-            shown = {r.path for r in found}
+        if len(files) < limit:
+            shown = {r.path for r in files}
             for sibling in self.siblings(path):
-                if sibling not in shown and len(found) < limit:
-                    found.append(RelatedFile(sibling, (Relation.SIBLING,)))
-        return found
+                if sibling not in shown and len(files) < limit:
+                    files.append(RelatedFile(sibling, (Relation.SIBLING,)))
+        return files
 
     def import_files(self, path: str) -> dict[str, str]:
         """Target of each import of a file → the workspace file it is taken from."""
@@ -564,8 +474,8 @@ class Analysis:
         return found
 
     def _folder_api(self, files: list[str]) -> tuple[list[ApiEntry], str]:
-        init = next((p for p in files if posixpath.basename(p) in _INIT_NAMES), None)
-        record = self.records.get(init) if init is not None else None
+        init = next((p for p in files if posixpath.basename(p) in _INIT_NAMES), "")
+        record = self.records.get(init) if init else None
         if record is not None and record.all_names is not None:
             return [self._api_entry(init, name) for name in record.all_names[:API_LIMIT]], "__all__"
         if record is not None:

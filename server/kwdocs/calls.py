@@ -21,13 +21,13 @@ names the engine cannot place here join them): never guessed.
 from __future__ import annotations
 
 import builtins
-import enum
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 
 import msgspec
 
+from kwdocs.call_types import CallEnd, FunctionCalls, Outcome
 from kwdocs.facts import CALL_IMPORTED, CALL_SELF, CALL_SUPER
 from kwdocs.model import FileRecord, Keyword, Kind
 from kwdocs.modules import import_root, is_package_file, resolve_relative
@@ -55,39 +55,7 @@ _MAX_BASES = 32
 """Classes visited in one method look-up (an inheritance loop in broken code ends there)."""
 
 
-class Outcome(enum.Enum):
-    """What became of one written callee."""
-
-    RESOLVED = "resolved"
-    OUTSIDE = "outside"
-    """A builtin, or a module that is not a file of the workspace."""
-    UNRESOLVED = "unresolved"
-    """Only inference could tell."""
-
-
 _UNRESOLVED: tuple[Outcome, list] = (Outcome.UNRESOLVED, [])
-
-
-class CallEnd(msgspec.Struct, frozen=True, array_like=True):
-    """One end of a call: a function, method or class of a workspace file."""
-
-    path: str
-    qualname: str
-    line: int
-    kind: str
-
-
-class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
-    """What one function calls: the workspace callees, and how many calls went elsewhere."""
-
-    qualname: str
-    line: int
-    kind: str
-    callees: tuple[CallEnd, ...]
-    outside: int
-    """Callees outside the workspace (builtins, other libraries)."""
-    unresolved: int
-    """Calls only inference could place."""
 
 
 # What a name can be defined inside: functions and classes.

@@ -125,6 +125,23 @@ def _progress_bar(shown: bool) -> Iterator[Callable[[str, int, int], None] | Non
         yield update
 
 
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from kwdocs import compiled
+
+    if args.status:
+        folder = compiled.current_build()
+        running = "running" if compiled.active() else "not running (KWDOCS_PURE_PYTHON is set)"
+        print(f"compiled: {folder}, {running}" if folder else "compiled: no (pure Python)")
+        return 0 if folder else 1
+    try:
+        folder = compiled.build(quiet=not args.verbose)
+    except compiled.BuildError as error:
+        print(f"kwdocs compile: the build failed; kwdocs runs as pure Python.\n{error}")
+        return 1
+    print(f"compiled: {folder}")
+    return 0
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     import resource
     import time
@@ -279,6 +296,12 @@ examples:
   kwdocs serve --log-level DEBUG --log-file /tmp/kwdocs.log
   kwdocs serve --tcp --port 2087            a client that connects over TCP
 """
+_COMPILE_EXAMPLES = """\
+examples:
+  kwdocs compile                            build the compiled modules of these sources
+  kwdocs compile --status                   whether they are built (exit 1 when not)
+  KWDOCS_PURE_PYTHON=1 kwdocs export        run as pure Python all the same
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -392,6 +415,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-file", metavar="FILE", help="also write logs to FILE")
     serve.set_defaults(func=_cmd_serve)
+
+    compile_ = command(
+        "compile",
+        "compile kwdocs's hot modules with mypyc (a third faster; pure Python runs without)",
+        _COMPILE_EXAMPLES,
+    )
+    compile_.add_argument(
+        "--status", action="store_true", help="only say whether the current sources are compiled"
+    )
+    compile_.add_argument("-v", "--verbose", action="store_true", help="the compiler's output")
+    compile_.set_defaults(func=_cmd_compile)
     return parser
 
 

@@ -13,9 +13,12 @@ from typing import Any
 
 import msgspec
 
-from kwdocs.extract.notes import ModuleNote, NoteOrigin, module_notes
+from kwdocs.extract.note_types import NoteOrigin
+from kwdocs.extract.notes import module_notes
 from kwdocs.extract.pynodes import docstring_of, module_doc_updates
-from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
+from kwdocs.extract.signature_types import LineList, SignatureParam
+from kwdocs.extract.signatures import signature_parameters
+from kwdocs.fact_types import DocFact, FunctionFacts, PageFacts, WrittenCalls
 from kwdocs.model import FileRecord, Finding, Kind
 
 # Risky calls by resolved dotted name: (bandit check id, what the page says).
@@ -65,7 +68,6 @@ def _names_pickle(node: ast.expr) -> bool:
     return "pickle" in last.lower()
 
 
-_FUNCTION_DEFS = frozenset({ast.FunctionDef, ast.AsyncFunctionDef})
 _ENUM_BASES = frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum"})
 _TYPING_BASES = {"NamedTuple": "named tuple", "TypedDict": "typed dict", "Protocol": "protocol"}
 # Idiom codes, in the order the page lists them, with their plain-text names.
@@ -95,55 +97,8 @@ IDIOMS: dict[str, str] = {
 }
 
 
-class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
-    """Size and cyclomatic complexity of one function or method."""
-
-    qualname: str
-    line: int
-    end_line: int
-    complexity: int
-
-    @property
-    def length(self) -> int:
-        return self.end_line - self.line + 1
-
-
-class WrittenCalls(msgspec.Struct, frozen=True, array_like=True):
-    """The calls of one function's body, as ``Keyword.calls`` writes them."""
-
-    qualname: str
-    line: int
-    calls: str
-    unresolved: int
-
-
-class DocFact(msgspec.Struct, frozen=True, array_like=True):
-    """The cleaned docstring of one class or function (``ast.get_docstring``), and for a
-    function the parameters its table needs, as the source writes them."""
-
-    qualname: str
-    line: int
-    text: str
-    params: tuple[SignatureParam, ...] = ()
-
-
 # Words of the docstring sections that name parameters: only then are they read.
 PARAMETER_WORDS = ("Args", "Arguments", "Parameters", "param", "Keyword", "Attributes", "var")
-
-
-class PageFacts(msgspec.Struct, array_like=True):
-    """What the docs page states about a file beyond its keywords."""
-
-    parsed: bool = False
-    """False when there was no tree (syntax error, not Python): the lists below are empty."""
-    functions: list[FunctionFacts] = []
-    risks: list[Finding] = []
-    idioms: list[Finding] = []
-    calls: list[WrittenCalls] = []
-    docstrings: list[DocFact] = []
-    notes: list[ModuleNote] = []
-    """The module's notes (``extract/notes.py``), read only when it has no docstring: its
-    purpose then comes from them."""
 
 
 # The forms of ``Keyword.calls`` entries besides a plain (dotted) name; ``kwdocs.calls`` reads
@@ -660,14 +615,14 @@ class _Walker:
                 handler(self, test)
             elif isinstance(test, ast.AST):
                 self.generic(test)
-        for value in (*node.body, *node.orelse):
-            kind = type(value)
-            if kind not in _NOT_NODES:
-                handler = handlers.get(kind)
+        for statement in (*node.body, *node.orelse):
+            statement_kind = type(statement)
+            if statement_kind not in _NOT_NODES:
+                handler = handlers.get(statement_kind)
                 if handler is not None:
-                    handler(self, value)
-                elif isinstance(value, ast.AST):
-                    self.generic(value)
+                    handler(self, statement)
+                elif isinstance(statement, ast.AST):
+                    self.generic(statement)
 
     def visit_Match(self, node: ast.AST) -> None:
         cases = node.cases  # type: ignore[attr-defined]
@@ -1004,7 +959,11 @@ class _Walker:
                     self.idiom("abc", line, f"`{qualname}` is an abstract base class")
                 else:
                     self.idiom("metaclass", line, f"`{qualname}` uses metaclass `{meta}`")
-        methods = {child.name for child in node.body if type(child) in _FUNCTION_DEFS}
+        methods = {
+            child.name
+            for child in node.body
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
         if {"__enter__", "__exit__"} <= methods or {"__aenter__", "__aexit__"} <= methods:
             self.idiom("context-manager", line, f"`{qualname}` is a context manager")
 

@@ -11,9 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
-import msgspec
-
 from kwdocs.cursor import Word
+from kwdocs.import_types import ImportFact, ImportLine
 from kwdocs.index import KIND_RANK, KeywordIndex
 from kwdocs.model import DEFINITION_KINDS, STAR, FileRecord, Keyword, Kind
 from kwdocs.modules import ImportGroup, ModuleTable
@@ -79,7 +78,7 @@ def module_keyword(record: FileRecord, name: str) -> Keyword:
     return Keyword(
         name=name.rsplit(".", 1)[-1],
         qualname=record.module or name,
-        kind="module",
+        kind=Kind.MODULE,
         line=1,
         col=0,
         end_col=0,
@@ -173,27 +172,6 @@ def import_files(space: Records, record: FileRecord) -> dict[str, str]:
     return found
 
 
-class ImportLine(msgspec.Struct, frozen=True, array_like=True):
-    """One import statement of a module: its line and what it binds, as written."""
-
-    line: int
-    names: tuple[str, ...] = ()
-    """``name`` or ``name as alias`` for each name a ``from`` statement imports (sorted), ``*``
-    for a star import, ``as alias`` for ``import a.b as alias``; none for ``import a.b``."""
-
-
-class ImportFact(msgspec.Struct, frozen=True, array_like=True):
-    """One imported module of a file, how it is classified, and each statement importing it."""
-
-    module: str
-    """Absolute (relative imports resolved); as written when a relative import leads nowhere."""
-    group: ImportGroup
-    path: str
-    """The workspace file of the module, when it is one; else ""."""
-    statements: tuple[ImportLine, ...]
-    """In line order."""
-
-
 def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
     """Every module a file imports, once however many statements import it (``.utils`` and
     ``pkg.utils`` are one module), classified (kwdocs.modules.ImportGroup), by group and name,
@@ -247,11 +225,11 @@ def import_facts(space: Records, record: FileRecord) -> list[ImportFact]:
             if path
             else modules.classify(module, record.path, relative[key])
         )
-        shown = tuple(
+        written = tuple(
             ImportLine(line, tuple(sorted(set(names)) if len(names) > 1 else names))
             for line, names in sorted(lines.items())
         )
-        facts.append(ImportFact(key, group, path, shown))
+        facts.append(ImportFact(key, group, path, written))
     facts.sort(key=lambda f: (_GROUP_ORDER[f.group], f.module))
     return facts
 
@@ -551,7 +529,7 @@ class Resolver:
         index = folder.index
         segments = list(word.segments)
 
-        def make(rank: int, path: str, keyword: Keyword) -> Candidate:
+        def make(rank: Rank, path: str, keyword: Keyword) -> Candidate:
             return Candidate(folder, path, keyword, rank)
 
         names = self.bindings_of(record) if record is not None else {}
@@ -635,7 +613,7 @@ class Resolver:
             result.append(make(rank, path, keyword))
         return result
 
-    def _rank(self, index: KeywordIndex, record: FileRecord | None, path: str) -> int:
+    def _rank(self, index: KeywordIndex, record: FileRecord | None, path: str) -> Rank:
         if record is None:
             return ELSEWHERE
         if path == record.path:

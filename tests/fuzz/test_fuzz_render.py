@@ -13,11 +13,11 @@ from urllib.parse import unquote, urlsplit
 from fuzz_support import count, examples
 from hypothesis import given
 from hypothesis import strategies as st
-from kwdocs.analyse import FileLinks
 from kwdocs.config import load_settings
 from kwdocs.export import export_workspace
 from kwdocs.extract import GENERATED_MARKER, extract_source
 from kwdocs.facts import page_facts
+from kwdocs.link_types import FileLinks
 from kwdocs.render.docs_page import render_docs_page
 from kwdocs.render.kw_page import render_kw_page
 from markdown_it import MarkdownIt

@@ -20,6 +20,7 @@ import dataclasses
 import email.parser
 import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -98,9 +99,11 @@ def host_target() -> str:
     return f"{system}-{arch}"
 
 
-def _pip(*args: str) -> None:
+def _pip(*args: str, env: dict[str, str] | None = None) -> None:
     command = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args]
-    result = subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        command, capture_output=True, text=True, stdin=subprocess.DEVNULL, env=env
+    )
     if result.returncode != 0:
         raise SystemExit(
             f"bundle_python: {' '.join(command)} failed:\n{result.stdout}\n{result.stderr}"
@@ -286,7 +289,9 @@ def bundle(target: Target, pythons: list[str], *, force: bool, libs: Path = LIBS
             return libs
     with tempfile.TemporaryDirectory(prefix="kwdocs-bundle-") as tmp:
         work = Path(tmp)
-        _pip("wheel", "--no-deps", "--wheel-dir", str(work / "wheel"), str(REPO))
+        # Pure Python (no compiled modules: hatch_build.py): one folder serves every version.
+        pure = {**os.environ, "KWDOCS_PURE_PYTHON": "1"}
+        _pip("wheel", "--no-deps", "--wheel-dir", str(work / "wheel"), str(REPO), env=pure)
         (wheel,) = (work / "wheel").glob("kwdocs-*.whl")
         merged = work / "libs"
         merged.mkdir()

@@ -13,7 +13,8 @@ import msgspec
 
 from kwdocs.analyse import Analysis, KeywordPlaces, keyword_places
 from kwdocs.config import Settings
-from kwdocs.edges import EdgeReader, FileEdges, stale_paths
+from kwdocs.edge_types import FileEdges
+from kwdocs.edges import EdgeReader, stale_paths
 from kwdocs.export.edge_store import EdgeStore, workspace_key
 from kwdocs.export.output import run_pending
 from kwdocs.extract.includes import root_names

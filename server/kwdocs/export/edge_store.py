@@ -20,7 +20,7 @@ import msgspec
 
 from kwdocs.build_key import build_key
 from kwdocs.cache import RecordCache, replace_file
-from kwdocs.edges import FileEdges
+from kwdocs.edge_types import FileEdges
 from kwdocs.model import RECORD_FORMAT, FileRecord
 
 log = logging.getLogger(__name__)

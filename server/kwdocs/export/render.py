@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterator, Mapping
 
 import msgspec
 
-from kwdocs.analyse import Analysis, FileLinks
+from kwdocs.analyse import Analysis
 from kwdocs.export.output import WriteResult, begin_writes, run_pending, write_page
 from kwdocs.export.plan import PageKind, PlannedPage, RenderJob, with_fingerprints
 from kwdocs.extract import digest_of, extract_source, read_bounded
 from kwdocs.extract.decode import decode, normalise_newlines
-from kwdocs.facts import PageFacts, page_facts, with_calls
+from kwdocs.fact_types import PageFacts
+from kwdocs.facts import page_facts, with_calls
+from kwdocs.link_types import FileLinks
 from kwdocs.model import FileRecord, Skip, decode_record, encode_record
 from kwdocs.pages import keyword_anchors
 from kwdocs.render.docs_page import render_docs_page

@@ -113,18 +113,6 @@ def _docstring(node: ast.stmt) -> str | None:
     return None
 
 
-class _RegionLines(_Lines):
-    """Lines of a region parsed on its own: line 1 of the region is line ``offset + 1``."""
-
-    def __init__(self, lines: list[str], offset: int) -> None:
-        super().__init__(lines)
-        self.offset = offset
-
-    def text(self, line: int) -> str:
-        index = line - 1 + self.offset
-        return self.lines[index] if 0 <= index < len(self.lines) else ""
-
-
 def segments_of(
     body: list[ast.stmt], walker: _AstWalker, scope: str = "", kind: str = "module"
 ) -> list[Segment]:
@@ -368,7 +356,7 @@ class IncrementalExtractor:
             self.last = "syntax error"
             return None
         offset = start_line - 1
-        walker = self._walker(_RegionLines(lines, offset))
+        walker = self._walker(_Lines(lines, offset))
         try:
             fresh = [s.shifted(offset) for s in segments_of(parsed.body, walker)]
         except RecursionError:
@@ -415,7 +403,7 @@ class IncrementalExtractor:
         first_line = lines[body[0].lineno + offset - 1]
         if first_line[: len(first_line) - len(first_line.lstrip())] != segment.indent:
             return None  # indented otherwise than the other members: not the same block
-        walker = self._walker(_RegionLines(lines, offset))
+        walker = self._walker(_Lines(lines, offset))
         try:
             fresh = segments_of(body, walker, head.qualname, "class")
         except RecursionError:

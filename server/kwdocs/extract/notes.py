@@ -18,35 +18,11 @@ import inspect
 import re
 import textwrap
 import warnings
-from enum import Enum
 
 import msgspec
 
 from kwdocs.extract.directives import is_tool_directive
-
-
-class NoteOrigin(str, Enum):
-    """Where a note was written."""
-
-    COMMENT = "comment"
-    LEADING_COMMENT = "leading comment"
-    STRING = "string"
-    ATTRIBUTE_DOCSTRING = "attribute docstring"
-    """An untitled string on the line right after an assignment: by convention (PEP 224,
-    Sphinx) it documents that name rather than the module."""
-
-
-class ModuleNote(msgspec.Struct, frozen=True):
-    """One note: its title (None for an untitled one), its first and last line (1-based; the
-    title's line when titled) and its text, comment markers and common indentation removed,
-    the title line left out."""
-
-    title: str | None
-    line: int
-    end_line: int
-    text: str
-    origin: NoteOrigin
-
+from kwdocs.extract.note_types import ModuleNote, NoteOrigin
 
 # ``[Note: Title]`` alone on its line, or ``Note [Title]`` (PyTorch's older spelling) with the
 # note's first words possibly after it.
@@ -84,7 +60,7 @@ def _titled(
     a title with nothing under it is a citation, not a note. Also the lines before the first
     title."""
     notes: list[ModuleNote] = []
-    starts = [(n, title) for n, line in enumerate(lines) if (title := _title(line))]
+    starts = [(n, found) for n, line in enumerate(lines) if (found := _title(line))]
     for position, (n, (title, rest)) in enumerate(starts):
         stop = starts[position + 1][0] if position + 1 < len(starts) else len(lines)
         body = [rest, *lines[n + 1 : stop]] if rest else lines[n + 1 : stop]

@@ -54,13 +54,17 @@ def dotted(node: ast.expr, lines: _Lines | None = None) -> str:
 
 
 class _Lines:
-    """Source lines and conversion of ast's UTF-8 byte columns to code points."""
+    """Source lines and conversion of ast's UTF-8 byte columns to code points. ``offset``: the
+    lines of a region parsed on its own (``extract/incremental.py``), whose line 1 is line
+    ``offset + 1`` of ``lines``."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], offset: int = 0) -> None:
         self.lines = lines
+        self.offset = offset
 
     def text(self, line: int) -> str:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        index = line - 1 + self.offset
+        return self.lines[index] if 0 <= index < len(self.lines) else ""
 
     def col(self, line: int, byte_col: int) -> int:
         text = self.text(line)
@@ -217,7 +221,7 @@ class _AstWalker:
             Keyword(
                 name=node.name,
                 qualname=qualname,
-                kind="class",
+                kind=Kind.CLASS,
                 line=line,
                 col=col,
                 end_col=col + len(node.name),
@@ -287,7 +291,7 @@ class _AstWalker:
             module = Keyword(
                 name=alias.name,
                 qualname=alias.asname or alias.name,
-                kind="module",
+                kind=Kind.MODULE,
                 line=line,
                 col=start,
                 end_col=start + len(alias.name),
@@ -309,7 +313,7 @@ class _AstWalker:
                 Keyword(
                     name=written,
                     qualname=written,
-                    kind="module",
+                    kind=Kind.MODULE,
                     line=line,
                     col=col,
                     end_col=col + len(written),
@@ -329,7 +333,7 @@ class _AstWalker:
                 Keyword(
                     name=alias.name,
                     qualname=alias.asname or alias.name,
-                    kind="import",
+                    kind=Kind.IMPORT,
                     line=a_line,
                     col=a_col,
                     end_col=a_col + len(alias.name),
@@ -352,12 +356,12 @@ class _AstWalker:
     ) -> None:
         if isinstance(node, ast.Assign):
             targets: list[ast.expr] = list(node.targets)
-            value = node.value
+            value: ast.expr | None = node.value
             for target in targets:
                 if type(target) is ast.Attribute:
                     documented = doc_target(target)
                     if documented:
-                        text = assigned_docstring(value)
+                        text = assigned_docstring(node.value)
                         self.doc_updates.append((documented, node.lineno, text))
         else:
             targets = [node.target]
@@ -390,7 +394,7 @@ class _AstWalker:
                     Keyword(
                         name=name,
                         qualname=name,
-                        kind="constant" if is_constant_name(name) else "variable",
+                        kind=Kind.CONSTANT if is_constant_name(name) else Kind.VARIABLE,
                         line=line,
                         col=col,
                         end_col=col + len(name),

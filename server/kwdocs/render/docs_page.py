@@ -13,21 +13,16 @@ import warnings
 from collections import defaultdict
 from functools import lru_cache
 
-from kwdocs.analyse import (
-    CallLink,
-    ClassLink,
-    FileLinks,
-    FunctionLinks,
-    Relation,
-    is_test_file,
-    main_definition,
-)
-from kwdocs.edges import UseLink
+from kwdocs.analyse import ClassLink, is_test_file, main_definition
+from kwdocs.edge_types import UseLink
 from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
-from kwdocs.extract.notes import ModuleNote, NoteOrigin
+from kwdocs.extract.note_types import ModuleNote, NoteOrigin
 from kwdocs.extract.pynodes import property_role
-from kwdocs.extract.signatures import LineList, SignatureParam, signature_parameters
-from kwdocs.facts import IDIOMS, FunctionFacts, PageFacts, iter_longest, iter_most_complex
+from kwdocs.extract.signature_types import LineList, SignatureParam
+from kwdocs.extract.signatures import signature_parameters
+from kwdocs.fact_types import FunctionFacts, PageFacts
+from kwdocs.facts import IDIOMS, iter_longest, iter_most_complex
+from kwdocs.link_types import CallLink, FileLinks, FunctionLinks, Relation
 from kwdocs.model import IMPORT_KINDS, FileRecord, Keyword
 from kwdocs.modules import ImportGroup
 from kwdocs.pages import (
@@ -1080,12 +1075,13 @@ class _Page:
             "hierarchies, tests), then the rest of its folder:",
             "",
         )
-        if self.record.language in C_FAMILY:
-            # Files of the C family include one another: the same relation, in their words.
-            def said(relations: tuple[Relation, ...]) -> str:
-                return ", ".join(_INCLUDE_WORDS.get(r, r) for r in relations)
-        else:
-            said = ", ".join  # a Relation is a str: the words the page says
+        # A Relation is a str: the words the page says. Files of the C family include one
+        # another: the same relation, in their words.
+        words = _INCLUDE_WORDS if self.record.language in C_FAMILY else {}
+
+        def said(relations: tuple[Relation, ...]) -> str:
+            return ", ".join(words.get(r, r) for r in relations)
+
         docs_link = self.docs_link
         self.out += [
             f"- {docs_link(other.path)}: {said(other.relations)}"

@@ -9,7 +9,8 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kwdocs.analyse import ApiEntry, FolderLinks, main_definition
+from kwdocs.analyse import main_definition
+from kwdocs.link_types import ApiEntry, FolderLinks
 from kwdocs.model import FileRecord
 from kwdocs.pages import (
     FOLDER_DOC,
