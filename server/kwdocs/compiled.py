@@ -244,14 +244,19 @@ def build(*, quiet: bool = True) -> str:
             relative = file.relative_to(staging)
             module = ".".join([*relative.parent.parts, relative.name.removesuffix(suffix)])
             listing.append(f"{module} {relative.as_posix()}")
-        builds.mkdir(exist_ok=True)
-        partial = builds / f".{name}.{os.getpid()}"
-        shutil.rmtree(partial, ignore_errors=True)
-        shutil.copytree(staging, partial)
-        # Written last: a build without its listing is never loaded.
-        (partial / _LISTING).write_text("\n".join(listing) + "\n", encoding="utf-8")
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(partial, folder)
+        try:
+            builds.mkdir(exist_ok=True)
+            partial = builds / f".{name}.{os.getpid()}"
+            shutil.rmtree(partial, ignore_errors=True)
+            shutil.copytree(staging, partial)
+            # Written last: a build without its listing is never loaded.
+            (partial / _LISTING).write_text("\n".join(listing) + "\n", encoding="utf-8")
+            if current_build() is None:  # else another build of the same sources won the race
+                shutil.rmtree(folder, ignore_errors=True)
+                os.replace(partial, folder)
+            shutil.rmtree(partial, ignore_errors=True)
+        except OSError as error:
+            raise BuildError(f"cannot write the build into {builds}: {error}") from error
     for other in builds.iterdir():
         if other.name != name:
             shutil.rmtree(other, ignore_errors=True)
