@@ -190,8 +190,9 @@ cache_dir = {cache}
 
 
 def build(*, quiet: bool = True) -> str:
-    """Make the build of the current sources unless it is there already (older builds are
-    removed); its folder. Raises BuildError with the compiler's words when it fails."""
+    """Make the build of the current sources unless it is there already (older builds for this
+    interpreter are removed); its folder. Raises BuildError with the compiler's words when it
+    fails."""
     import importlib.machinery
     import shutil
     import subprocess
@@ -257,7 +258,8 @@ def build(*, quiet: bool = True) -> str:
             shutil.rmtree(partial, ignore_errors=True)
         except OSError as error:
             raise BuildError(f"cannot write the build into {builds}: {error}") from error
-    for other in builds.iterdir():
+    # Older builds for this interpreter go; another interpreter's build of the checkout stays.
+    for other in builds.glob(f"*-{sys.implementation.cache_tag}"):
         if other.name != name:
             shutil.rmtree(other, ignore_errors=True)
     return str(folder)

@@ -13,8 +13,8 @@ import warnings
 from collections import defaultdict
 from functools import lru_cache
 
-from kwdocs.analyse import ClassLink, is_test_file, main_definition
-from kwdocs.edge_types import UseLink
+from kwdocs.analyse import is_test_file, main_definition
+from kwdocs.edge_types import ClassLink, UseLink
 from kwdocs.extract.languages import C_FAMILY, DISPLAY_NAMES
 from kwdocs.extract.note_types import ModuleNote, NoteOrigin
 from kwdocs.extract.pynodes import property_role
