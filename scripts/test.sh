@@ -19,6 +19,7 @@ fi
 log "installing kwdocs, its test dependencies and the peer language servers the benchmark harness tests run"
 .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,peers]" </dev/null
 log "compiling kwdocs's hot modules (mypyc), as the wheel ships them"
+bash scripts/setup-compiler.sh .venv/bin/python
 .venv/bin/kwdocs compile
 
 log "installing Neovim"
